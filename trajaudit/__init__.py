@@ -1,0 +1,3 @@
+"""trajaudit: a fast, offline, deterministic auditor for AI-agent trajectories."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from trajaudit.cli import app
+
+app(prog_name="trajaudit")

@@ -1,0 +1,320 @@
+"""The command line: parse options, build the configuration, run the engine, hand results to a formatter, exit.
+
+Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage, configuration or unreadable input.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import IO, Iterator, List
+
+import typer
+from rich.console import Console
+
+from trajaudit import __version__, engine, importers, schema
+from trajaudit import config as config_module
+from trajaudit.config import Config, ConfigError
+from trajaudit.model import Severity
+from trajaudit.reader import InputError, Source, discover
+from trajaudit.report import FORMATS, Format, render
+from trajaudit.rules import RULES, lookup
+
+EXIT_HELP = "Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration or unreadable input."
+
+app = typer.Typer(
+    name="trajaudit",
+    help=f"Audit AI-agent trajectories: schema checks, per-step verdicts, false success claims.\n\n{EXIT_HELP}",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class FailOn(str, Enum):
+    info = "info"
+    warning = "warning"
+    error = "error"
+    never = "never"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"trajaudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Audit AI-agent trajectories."""
+
+
+PATHS = typer.Argument(..., help="Log files or directories (*.jsonl, *.jsonl.gz, *.ndjson, recursively); - for stdin.")
+FROM = typer.Option(None, "--from", help=f"Input format: auto (default), {', '.join(importers.names())}.")
+FORMAT = typer.Option(Format.text, "--format", help="Output format; text on a terminal, machine formats on stdout.")
+OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout.")
+QUIET = typer.Option(False, "--quiet", "-q", help="No summary or notes on stderr; findings only.")
+CONFIG = typer.Option(None, "--config", help="Read settings from this TOML file instead of searching for one.")
+ISOLATED = typer.Option(False, "--isolated", help="Ignore configuration files.")
+
+
+@app.command()
+def validate(
+    paths: List[str] = PATHS,
+    input_format: str | None = FROM,
+    output_format: Format = FORMAT,
+    output: Path | None = OUTPUT,
+    quiet: bool = QUIET,
+) -> None:
+    """Check every event against the trajaudit event schema.
+
+    Reports each invalid line as file:line, trajectory, JSON path and message (TA001 invalid-json, TA002
+    schema-violation), then a summary. Exit codes: 0 all valid; 1 violations; 2 usage or unreadable input.
+
+    Example: trajaudit validate logs/ --format jsonl
+    """
+    _check_format(input_format)
+    options = engine.Options(input_format=input_format or "auto", on_format=_format_note(quiet, input_format))
+    sources = _sources(paths)
+    run = engine.Validation(sources, options)
+    with _output(output) as out:
+        render(output_format, run, run.summary, out, console_for=_console, quiet=quiet, validate=True)
+    _finish(run.summary, Severity.INFO, quiet, output_format)
+
+
+@app.command()
+def audit(
+    paths: List[str] = PATHS,
+    input_format: str | None = FROM,
+    output_format: Format = FORMAT,
+    output: Path | None = OUTPUT,
+    select: List[str] | None = typer.Option(
+        None, "--select", help="Only these rules (codes, prefixes like TA2, or names; comma-separated)."
+    ),
+    ignore: List[str] | None = typer.Option(None, "--ignore", help="Skip these rules (codes, prefixes or names)."),
+    fail_on: FailOn | None = typer.Option(
+        None, "--fail-on", help="Lowest severity that makes the exit code 1 [default: error]."
+    ),
+    severity: List[str] | None = typer.Option(
+        None, "--severity", help="Override a rule's severity: CODE=info|warning|error."
+    ),
+    option: List[str] | None = typer.Option(
+        None, "--option", help="Set a rule option: RULE.OPTION=VALUE, e.g. repeated-call.min-repeats=4."
+    ),
+    outcomes: Path | None = typer.Option(
+        None,
+        "--outcomes",
+        help="Attach verifier results kept apart from the log (JSON/JSONL id → success, SWE-bench report.json).",
+    ),
+    only_failures: bool = typer.Option(
+        False, "--only-failures", help="Text output: show only trajectories with warnings or errors."
+    ),
+    config_file: Path | None = CONFIG,
+    isolated: bool = ISOLATED,
+    quiet: bool = QUIET,
+) -> None:
+    """Judge every step of every trajectory and report findings.
+
+    Rules run per trajectory (see `trajaudit rules`); output is a per-step verdict view on a terminal, or
+    --format json|jsonl|sarif|junit|github|markdown for machines. Exit codes: 0 no findings at or above --fail-on;
+    1 findings; 2 usage, configuration or unreadable input.
+
+    Example: trajaudit audit sample_traces/ --fail-on warning --format sarif -o trajaudit.sarif
+    """
+    try:
+        cfg = _config(config_file, isolated).with_flags(
+            select=select,
+            ignore=ignore,
+            fail_on=fail_on.value if fail_on else None,
+            severity=severity,
+            options=option,
+            input_format=input_format,
+        )
+    except ConfigError as exc:
+        _usage_error(str(exc))
+    _check_format(cfg.input_format)
+    options = engine.Options(
+        input_format=cfg.input_format,
+        outcomes=_outcomes(outcomes),
+        outcomes_file=str(outcomes) if outcomes else "--outcomes",
+        on_format=_format_note(quiet, input_format or (None if cfg.input_format == "auto" else cfg.input_format)),
+    )
+    run = engine.Audit(_sources(paths), cfg, options)
+    with _output(output) as out:
+        render(output_format, run, run.summary, out, console_for=_console, quiet=quiet, only_failures=only_failures)
+    _finish(run.summary, cfg.fail_on, quiet, output_format)
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the trajaudit event schema (JSON Schema 2020-12).
+
+    Example: trajaudit schema > trajaudit-event-v1.schema.json
+    """
+    sys.stdout.write(schema.schema_text())
+
+
+@app.command("rules")
+def rules_command(
+    output_format: Format = typer.Option(Format.text, "--format", help="text or json."),
+) -> None:
+    """List the rules: code, name, default severity, summary.
+
+    Example: trajaudit rules
+    """
+    if output_format is Format.json:
+        import orjson
+
+        data = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.label,
+                "summary": r.summary,
+                "options": dict(r.options),
+            }
+            for r in RULES
+        ]
+        sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    console = _console(sys.stdout)
+    for rule in RULES:
+        console.print(
+            f"{rule.code}  {rule.name:<32} {rule.severity.label:<8} {rule.summary}", markup=False, highlight=False
+        )
+
+
+@app.command("rule")
+def rule_command(code: str = typer.Argument(..., help="Rule code (TA201) or name (ignored-tool-error).")) -> None:
+    """Print one rule's documentation.
+
+    Example: trajaudit rule TA201
+    """
+    try:
+        rule = lookup(code)
+    except KeyError as exc:
+        _usage_error(exc.args[0])
+    options = "".join(f"\n  {name} = {value!r}" for name, value in rule.options.items())
+    header = f"{rule.code} {rule.name} (default severity: {rule.severity.label})"
+    from rich.markdown import Markdown
+
+    console = _console(sys.stdout)
+    console.print(header, style="bold", markup=False, highlight=False)
+    console.print(Markdown(rule.doc.strip()))
+    if options:
+        console.print(f"\nOptions (set with --option {rule.name}.NAME=VALUE):{options}", markup=False, highlight=False)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# plumbing shared by the commands
+
+
+def _check_format(name: str | None) -> None:
+    if name is not None and name != importers.AUTO and name not in importers.names():
+        _usage_error(f"unknown --from format {name!r} (expected auto or one of: {', '.join(importers.names())})")
+
+
+def _sources(paths: List[str]) -> List[Source]:
+    try:
+        return list(discover(paths))
+    except InputError as exc:
+        _usage_error(str(exc))
+
+
+def _config(config_file: Path | None, isolated: bool) -> Config:
+    try:
+        if isolated:
+            return Config()
+        path = config_file if config_file is not None else config_module.find_config_file(Path.cwd())
+        return config_module.load(path)
+    except ConfigError as exc:
+        _usage_error(str(exc))
+
+
+def _outcomes(path: Path | None):
+    if path is None:
+        return {}
+    from trajaudit.outcomes import OutcomesError, load_outcomes
+
+    try:
+        return load_outcomes(path)
+    except OutcomesError as exc:
+        _usage_error(str(exc))
+
+
+def _usage_error(message: str) -> None:
+    stderr.print(f"trajaudit: error: {message}", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def _format_note(quiet: bool, explicit: str | None):
+    if quiet or (explicit and explicit != "auto"):
+        return None
+
+    def note(source: Source, fmt: str) -> None:
+        if fmt != "native":
+            stderr.print(f"trajaudit: {source.name}: reading as {fmt}", markup=False, highlight=False, style="dim")
+
+    return note
+
+
+def _console(out: IO[str]) -> Console:
+    is_stdout = out is sys.stdout
+    return Console(
+        file=out,
+        highlight=False,
+        soft_wrap=False,
+        width=None if is_stdout and out.isatty() else int(os.environ.get("COLUMNS", "120") or 120),
+        force_terminal=None if is_stdout else False,
+        no_color=None if is_stdout else True,
+    )
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        _usage_error(f"{path}: cannot write: {exc.strerror or exc}")
+    with handle:
+        yield handle
+
+
+def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
+    for problem in summary.internal_errors:
+        stderr.print(f"trajaudit: {problem}", markup=False, highlight=False, style="red")
+    if summary.skipped and not quiet:
+        shown = ", ".join(summary.skipped[:3]) + (
+            f" and {len(summary.skipped) - 3} more" if len(summary.skipped) > 3 else ""
+        )
+        stderr.print(
+            f"trajaudit: skipped {len(summary.skipped)} files no importer recognises: {shown}",
+            markup=False,
+            style="dim",
+        )
+    for problem in summary.unreadable:
+        stderr.print(f"trajaudit: unreadable input: {problem}", markup=False, highlight=False, style="red")
+    code = engine.exit_code(summary, fail_on)
+    if not quiet and output_format is not Format.text:
+        counts = ", ".join(f"{n} {label}" for label, n in sorted(summary.findings_by_severity.items())) or "no findings"
+        stderr.print(
+            f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps: {counts}",
+            markup=False,
+            highlight=False,
+        )
+    raise typer.Exit(code)
+
+
+__all__ = ["app", "FORMATS"]

@@ -1,0 +1,260 @@
+"""Configuration: `[tool.trajaudit]` in pyproject.toml or a trajaudit.toml, then command-line flags on top.
+
+Keys (kebab-case; the same names work as flags):
+  select = ["TA2", "TA101"]      rule codes, code prefixes or names to run (default: all)
+  ignore = ["repeated-call"]     rule codes, prefixes or names to skip
+  fail-on = "warning"           lowest severity that makes the exit code 1: info, warning, error, never
+  [severity]  TA205 = "error"   per-rule severity overrides
+  [options.repeated-call]       per-rule thresholds, e.g. min-repeats = 4 (see `trajaudit rule CODE`)
+  from = "auto"                 input format (see `--from`)
+
+Unknown keys, codes, options and values are errors that name the file and key; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from trajaudit.model import Severity
+from trajaudit.rules import RULES, lookup
+from trajaudit.rules.rule import Rule
+
+CONFIG_FILES = ("trajaudit.toml", "pyproject.toml")
+KEYS = {"select", "ignore", "fail-on", "severity", "options", "from"}
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used: exit code 2."""
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    """A rule as this run uses it: severity and options after configuration."""
+
+    rule: Rule
+    severity: Severity
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity | None = Severity.ERROR  # None: never fail
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    input_format: str = "auto"
+    origin: str = "defaults"  # which file the settings came from, for error messages
+
+    def with_flags(
+        self,
+        *,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        fail_on: str | None = None,
+        options: list[str] | None = None,
+        severity: list[str] | None = None,
+        input_format: str | None = None,
+    ) -> Config:
+        """A new config with command-line flags applied over the file's settings (the file is never mutated)."""
+        changes: dict[str, Any] = {}
+        where = "command line"
+        if select:
+            changes["select"] = tuple(_split(select))
+            _expand(changes["select"], f"{where}: --select")
+        if ignore:
+            changes["ignore"] = self.ignore + tuple(_split(ignore))
+            _expand(changes["ignore"], f"{where}: --ignore")
+        if fail_on is not None:
+            changes["fail_on"] = parse_fail_on(fail_on, where)
+        if severity:
+            merged = dict(self.severity)
+            for item in severity:
+                key, value = _assignment(item, "--severity", "CODE=LEVEL")
+                merged[_rule_code(key, where)] = _severity(value, f"{where}: --severity {item}")
+            changes["severity"] = merged
+        if options:
+            merged_opts = {code: dict(opts) for code, opts in self.options.items()}
+            for item in options:
+                key, value = _assignment(item, "--option", "RULE.OPTION=VALUE")
+                rule_key, _, option = key.rpartition(".")
+                if not rule_key:
+                    raise ConfigError(f"{where}: --option {item!r}: expected RULE.OPTION=VALUE")
+                code = _rule_code(rule_key, where)
+                merged_opts.setdefault(code, {})[option] = _option_value(value)
+            changes["options"] = _check_options(merged_opts, where)
+        if input_format is not None:
+            changes["input_format"] = input_format
+        return replace(self, **changes)
+
+    def active_rules(self) -> tuple[ActiveRule, ...]:
+        """The rules this run applies, in registry order."""
+        selected = _expand(self.select, self.origin) if self.select else {r.code for r in RULES}
+        ignored = _expand(self.ignore, self.origin)
+        return tuple(
+            ActiveRule(
+                rule,
+                self.severity.get(rule.code, rule.severity),
+                {**rule.options, **self.options.get(rule.code, {})},
+            )
+            for rule in RULES
+            if rule.code in selected and rule.code not in ignored
+        )
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest trajaudit.toml, or pyproject.toml with a [tool.trajaudit] table, from start upwards."""
+    for folder in (start, *start.parents):
+        own = folder / "trajaudit.toml"
+        if own.is_file():
+            return own
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+                continue
+            if "trajaudit" in data.get("tool", {}):
+                return pyproject
+    return None
+
+
+def load(path: Path | None) -> Config:
+    """Read settings from a file (trajaudit.toml: top level; pyproject.toml: [tool.trajaudit]); defaults if None."""
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("trajaudit", {})
+        where = f"{path} [tool.trajaudit]"
+    else:
+        where = str(path)
+    return from_mapping(data, where)
+
+
+def from_mapping(data: Mapping[str, Any], where: str) -> Config:
+    unknown = sorted(set(data) - KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})")
+    select = tuple(_strings(data.get("select", []), f"{where}: select"))
+    ignore = tuple(_strings(data.get("ignore", []), f"{where}: ignore"))
+    _expand(select, where)
+    _expand(ignore, where)
+    severity = {
+        _rule_code(key, where): _severity(value, f"{where}: severity.{key}")
+        for key, value in _table(data.get("severity", {}), f"{where}: severity").items()
+    }
+    options = {
+        _rule_code(key, where): dict(_table(value, f"{where}: options.{key}"))
+        for key, value in _table(data.get("options", {}), f"{where}: options").items()
+    }
+    fail_on = parse_fail_on(data["fail-on"], where) if "fail-on" in data else Severity.ERROR
+    input_format = data.get("from", "auto")
+    if not isinstance(input_format, str):
+        raise ConfigError(f"{where}: from must be a string")
+    return Config(
+        select=select,
+        ignore=ignore,
+        fail_on=fail_on,
+        severity=severity,
+        options=_check_options(options, where),
+        input_format=input_format,
+        origin=where,
+    )
+
+
+def parse_fail_on(value: Any, where: str) -> Severity | None:
+    if value == "never":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: fail-on must be one of info, warning, error, never")
+    try:
+        return Severity.parse(value)
+    except ValueError:
+        raise ConfigError(f"{where}: fail-on {value!r}: expected info, warning, error or never") from None
+
+
+def _expand(patterns: tuple[str, ...], where: str) -> set[str]:
+    """Codes matched by codes, code prefixes (TA2) or names; an entry matching nothing is an error."""
+    codes: set[str] = set()
+    for pattern in patterns:
+        key = pattern.strip()
+        matched = {r.code for r in RULES if r.code.startswith(key.upper()) or r.name == key.lower()}
+        if not matched:
+            raise ConfigError(f"{where}: unknown rule {pattern!r}; `trajaudit rules` lists them")
+        codes |= matched
+    return codes
+
+
+def _rule_code(key: str, where: str) -> str:
+    try:
+        return lookup(key).code
+    except KeyError as exc:
+        raise ConfigError(f"{where}: {exc.args[0]}") from None
+
+
+def _check_options(options: Mapping[str, Mapping[str, Any]], where: str) -> dict[str, dict[str, Any]]:
+    checked: dict[str, dict[str, Any]] = {}
+    for code, values in options.items():
+        rule = lookup(code)
+        for name, value in values.items():
+            if name not in rule.options:
+                known = ", ".join(sorted(rule.options)) or "none"
+                raise ConfigError(f"{where}: {rule.code} {rule.name} has no option {name!r} (options: {known})")
+            default = rule.options[name]
+            if isinstance(default, bool) != isinstance(value, bool) or (
+                isinstance(default, (int, float)) and not isinstance(value, (int, float))
+            ):
+                raise ConfigError(
+                    f"{where}: option {rule.name}.{name} = {value!r}: expected a {type(default).__name__}"
+                )
+        checked[code] = dict(values)
+    return checked
+
+
+def _severity(value: Any, where: str) -> Severity:
+    try:
+        return Severity.parse(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings")
+    return value
+
+
+def _table(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table")
+    return value
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _assignment(item: str, flag: str, shape: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"{flag} {item!r}: expected {shape}")
+    return key.strip(), value.strip()
+
+
+def _option_value(text: str) -> Any:
+    """A flag value read as TOML (4, 0.5, true, "x"), falling back to the bare string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text

@@ -1,0 +1,358 @@
+"""The engine: events in, trajectories assembled, rules run, findings out. Returns data; never prints.
+
+A trajectory is closed (its rules run and its result yielded) when its `outcome` event arrives, when the source it
+came from ends (imported formats hold whole trajectories per file), or when all input is read (native logs may spread
+a trajectory over several files). Memory is therefore bounded by the trajectories open at once, not by input size.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from trajaudit import importers, schema
+from trajaudit.config import ActiveRule, Config
+from trajaudit.model import KINDS, Event, Finding, Severity, Summary, Trajectory, TrajectoryResult
+from trajaudit.reader import Malformed, Source, file_size
+from trajaudit.rules import BY_CODE
+
+Item = TrajectoryResult | Finding
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the engine needs to know beyond the rules."""
+
+    input_format: str = "auto"
+    outcomes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    outcomes_file: str = "--outcomes"
+    on_format: Callable[[Source, str], None] | None = None  # told which format `auto` chose per source
+
+
+def input_finding(problem: Malformed, trajectory: str | None = None, step: int | None = None) -> Finding:
+    rule = BY_CODE[problem.code]
+    return Finding(rule.code, rule.name, rule.severity, problem.file, problem.line, trajectory, step, problem.message)
+
+
+class Assembler:
+    """Groups a stream of events into trajectories, closing each as soon as it is complete."""
+
+    def __init__(self, outcomes: Mapping[str, Mapping[str, Any]], outcomes_file: str) -> None:
+        self._open: dict[str, list[Event]] = {}
+        self._closed: set[str] = set()
+        self._early: dict[str, list[Finding]] = {}
+        self._outcomes = outcomes
+        self._outcomes_file = outcomes_file
+        self._seq = 0
+
+    def add(self, event: Event) -> Trajectory | None:
+        """Take one valid event; return its trajectory if this event completes it."""
+        tid = event.data["trajectory"]
+        events = self._open.get(tid)
+        if events is None:
+            events = self._open[tid] = []
+            if tid in self._closed:
+                self.note(tid, _late_event(event))
+        events.append(event)
+        if event.data["kind"] == "outcome":
+            return self.close(tid)
+        return None
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def note(self, tid: str, finding: Finding) -> None:
+        """A finding about a trajectory that is reported with its result (e.g. a schema error in one of its lines)."""
+        self._early.setdefault(tid, []).append(finding)
+        self._open.setdefault(tid, [])
+
+    def close(self, tid: str) -> Trajectory:
+        events = self._open.pop(tid)
+        self._closed.add(tid)
+        if any(events[i].step > events[i + 1].step for i in range(len(events) - 1)):
+            events.sort(key=lambda e: e.step)
+        external = self._outcomes.get(tid)
+        if external is not None and not any(e.kind == "outcome" for e in events):
+            events.append(self._outcome_event(tid, external, events))
+        return Trajectory(tid, tuple(events))
+
+    def close_all(self) -> Iterator[Trajectory]:
+        for tid in list(self._open):
+            yield self.close(tid)
+
+    def pending(self) -> list[str]:
+        return list(self._open)
+
+    def early_findings(self, tid: str) -> list[Finding]:
+        return self._early.pop(tid, [])
+
+    def _outcome_event(self, tid: str, external: Mapping[str, Any], events: list[Event]) -> Event:
+        data = {
+            "trajectory": tid,
+            "step": (events[-1].step + 1) if events else 0,
+            "kind": "outcome",
+            **{k: v for k, v in external.items() if k in ("success", "reward", "source", "answer")},
+        }
+        data.setdefault("source", self._outcomes_file)
+        return Event(self._outcomes_file, None, data, self.next_seq())
+
+
+def unrecognised(source: Source, exc: Exception, summary: Summary, count: bool = True) -> Iterator[Finding]:
+    """A source no importer reads: skipped if it was only found in a directory, otherwise an input error."""
+    if source.optional:
+        summary.skipped.append(source.name)
+        return
+    summary.unreadable.append(str(exc))
+    finding = input_finding(Malformed(source.name, None, str(exc), unreadable=True))
+    if count:
+        summary.count(finding)
+    yield finding
+
+
+def schema_findings(name: str, line: int | None, data: Any) -> list[Finding]:
+    """TA002 findings for an event that failed the fast check, with JSON paths (origin-relative if imported)."""
+    rule = BY_CODE["TA002"]
+    is_object = type(data) is dict
+    tid = data.get("trajectory") if is_object else None
+    tid = tid if isinstance(tid, str) and tid else None
+    step = data.get("step") if is_object else None
+    step = step if type(step) is int else None
+    origin = data.get("origin") if is_object else None
+    base = origin.get("path") if type(origin) is dict and isinstance(origin.get("path"), str) else None
+    if is_object:
+        problems = schema.errors(data)
+    else:
+        problems = [schema.SchemaError("$", f"expected a JSON object (one event), found {_json_type(data)}")]
+    return [
+        Finding(
+            rule.code,
+            rule.name,
+            rule.severity,
+            name,
+            line,
+            tid,
+            step,
+            f"{problem.path}: {problem.message}",
+            path=problem.path if base is None else base + problem.path[1:],
+        )
+        for problem in problems
+    ]
+
+
+def _json_type(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+
+
+def _late_event(event: Event) -> Finding:
+    rule = BY_CODE["TA003"]
+    return Finding(
+        rule.code,
+        rule.name,
+        rule.severity,
+        event.file,
+        event.line,
+        event.data["trajectory"],
+        event.step,
+        "event arrived after the trajectory's outcome; expected the outcome to be its last event",
+        path=event.path,
+    )
+
+
+class Audit:
+    """One audit run. Iterate it for results (trajectories and loose findings); `summary` is complete afterwards."""
+
+    def __init__(
+        self,
+        sources: Iterable[Source],
+        config: Config,
+        options: Options | None = None,
+    ) -> None:
+        self.sources = sources
+        self.config = config
+        self.options = options or Options(input_format=config.input_format)
+        self.summary = Summary()
+        active = config.active_rules()
+        self._enabled = {a.rule.code: a for a in active}
+        self._checks: tuple[ActiveRule, ...] = tuple(a for a in active if a.rule.check is not None)
+
+    def __iter__(self) -> Iterator[Item]:
+        assembler = Assembler(self.options.outcomes, self.options.outcomes_file)
+        for source in self.sources:
+            self.summary.files += 1
+            self.summary.bytes += file_size(source)
+            try:
+                fmt, stream = importers.open_events(source, self.options.input_format)
+            except importers.FormatError as exc:
+                yield from self._unrecognised(source, exc)
+                continue
+            if self.options.on_format is not None:
+                self.options.on_format(source, fmt)
+            self.summary.formats[fmt] = self.summary.formats.get(fmt, 0) + 1
+            yield from self._read(source, stream, assembler)
+            if fmt != "native":
+                yield from self._finish(assembler.close_all(), assembler)
+        yield from self._finish(assembler.close_all(), assembler)
+
+    def _unrecognised(self, source: Source, exc: Exception) -> Iterator[Item]:
+        for finding in unrecognised(source, exc, self.summary, count=False):
+            yield from self._emit(finding)
+
+    def _read(self, source: Source, stream: Iterator[Any], assembler: Assembler) -> Iterator[Item]:
+        is_valid = schema.validator().is_valid
+        summary = self.summary
+        name = source.name
+        add = assembler.add
+        for item in stream:
+            if type(item) is Malformed:
+                if item.unreadable:
+                    summary.unreadable.append(f"{item.file}: {item.message}")
+                yield from self._emit(input_finding(item))
+                continue
+            line, data = item
+            summary.lines += 1
+            if type(data) is dict and is_valid(data):
+                assembler._seq += 1
+                done = add(Event(name, line, data, assembler._seq))
+                if done is not None:
+                    yield from self._finish((done,), assembler)
+                continue
+            yield from self._schema_problem(name, line, data, assembler)
+
+    def _schema_problem(self, name: str, line: int | None, data: Any, assembler: Assembler) -> Iterator[Item]:
+        for finding in schema_findings(name, line, data):
+            if finding.trajectory is not None:
+                assembler.note(finding.trajectory, finding)
+            else:
+                yield from self._emit(finding)
+
+    def _emit(self, finding: Finding) -> Iterator[Finding]:
+        """Loose findings (no trajectory to attach them to), after configuration."""
+        stamped = self._configured(finding)
+        if stamped is not None:
+            self.summary.count(stamped)
+            yield stamped
+
+    def _configured(self, finding: Finding) -> Finding | None:
+        active = self._enabled.get(finding.code)
+        if active is None:
+            return None
+        if active.severity != finding.severity:
+            return Finding(**{**_fields(finding), "severity": active.severity})
+        return finding
+
+    def _finish(self, trajectories: Iterable[Trajectory], assembler: Assembler) -> Iterator[Item]:
+        for trajectory in trajectories:
+            early = [f for f in map(self._configured, assembler.early_findings(trajectory.id)) if f is not None]
+            findings = early + self.run_rules(trajectory)
+            findings.sort(key=lambda f: (f.step if f.step is not None else -1, f.code))
+            result = TrajectoryResult(trajectory, tuple(findings))
+            self._tally(result)
+            yield result
+
+    def run_rules(self, trajectory: Trajectory) -> list[Finding]:
+        findings: list[Finding] = []
+        if not trajectory.events:
+            return findings
+        first = trajectory.events[0]
+        for active in self._checks:
+            rule = active.rule
+            try:
+                for violation in rule.check(trajectory, active.options):  # type: ignore[misc]
+                    event = violation.event or first
+                    findings.append(
+                        Finding(
+                            rule.code,
+                            rule.name,
+                            active.severity,
+                            event.file,
+                            event.line,
+                            trajectory.id,
+                            violation.event.step if violation.event is not None else None,
+                            violation.message,
+                            violation.evidence,
+                            event.path,
+                        )
+                    )
+            except Exception as exc:  # a rule bug must not stop the audit of everything else
+                where = f"{rule.code} on trajectory {trajectory.id!r} ({first.file})"
+                detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                self.summary.internal_errors.append(f"internal error in {where}: {detail}")
+        return findings
+
+    def _tally(self, result: TrajectoryResult) -> None:
+        summary = self.summary
+        summary.trajectories += 1
+        summary.steps += len(result.trajectory.events)
+        summary.verdicts[result.verdict] += 1
+        outcome = result.outcome
+        summary.outcomes["none" if outcome is None else "success" if outcome else "failure"] += 1
+        for finding in result.findings:
+            summary.count(finding)
+
+
+def _fields(finding: Finding) -> dict[str, Any]:
+    return {name: getattr(finding, name) for name in Finding.__slots__}  # type: ignore[attr-defined]
+
+
+def worst_severity(summary: Summary) -> Severity | None:
+    present = [Severity.parse(label) for label, n in summary.findings_by_severity.items() if n]
+    return max(present, default=None)
+
+
+def exit_code(summary: Summary, fail_on: Severity | None) -> int:
+    """0 clean, 1 findings at or above fail_on, 2 when something could not be read or a rule broke."""
+    if summary.internal_errors or summary.unreadable:
+        return 2
+    worst = worst_severity(summary)
+    if fail_on is not None and worst is not None and worst >= fail_on:
+        return 1
+    return 0
+
+
+class Validation:
+    """Schema validation only: no assembly, no rules. Iterate for findings; `summary` is complete afterwards."""
+
+    def __init__(self, sources: Iterable[Source], options: Options | None = None) -> None:
+        self.sources = sources
+        self.options = options or Options()
+        self.summary = Summary()
+
+    def __iter__(self) -> Iterator[Finding]:
+        summary = self.summary
+        is_valid = schema.validator().is_valid
+        trajectories: set[str] = set()
+        for source in self.sources:
+            summary.files += 1
+            summary.bytes += file_size(source)
+            try:
+                fmt, stream = importers.open_events(source, self.options.input_format)
+            except importers.FormatError as exc:
+                yield from unrecognised(source, exc, summary)
+                continue
+            if self.options.on_format is not None:
+                self.options.on_format(source, fmt)
+            summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
+            name = source.name
+            for item in stream:
+                if type(item) is Malformed:
+                    if item.unreadable:
+                        summary.unreadable.append(f"{item.file}: {item.message}")
+                    finding = input_finding(item)
+                    summary.count(finding)
+                    yield finding
+                    continue
+                line, data = item
+                summary.lines += 1
+                if type(data) is dict and is_valid(data):
+                    summary.steps += 1
+                    trajectories.add(data["trajectory"])
+                    continue
+                for finding in schema_findings(name, line, data):
+                    summary.count(finding)
+                    yield finding
+        summary.trajectories = len(trajectories)
+
+
+__all__ = ["Audit", "Assembler", "Options", "Validation", "exit_code", "input_finding", "schema_findings", "KINDS"]

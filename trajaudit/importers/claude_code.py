@@ -1,0 +1,122 @@
+"""Claude Code session logs (https://docs.anthropic.com/en/docs/claude-code), as written to
+`~/.claude/projects/<dir>/<session>.jsonl`: one JSON object per line,
+`{type: user|assistant|system|summary|queue-operation, sessionId, uuid, parentUuid, isSidechain, isMeta?, timestamp,
+message{role, content: str | [blocks], usage?}}`.
+
+Trajectory id = `sessionId`. Blocks: `text` → message, `thinking` → reasoning, `tool_use` → tool_call (arguments =
+`input`), `tool_result` → tool_result (ok = not `is_error`; "Exit code N" gives exit_code). Sidechain (sub-agent) lines
+stay in the session with meta.sidechain; `isMeta` lines (hook feedback, injected context) are user messages with
+meta.injected; `system` lines with text are system messages. `usage.output_tokens` → tokens.output, once per API
+message (Claude Code writes one line per content block, each repeating the message's usage).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from trajaudit.importers._common import Emitter, first_json_value, first_line, flatten_text, tokens
+from trajaudit.reader import Malformed, Source, iter_json
+
+NAME = "claude-code"
+DESCRIPTION = "Claude Code session JSONL: lines {type: user|assistant, sessionId, uuid, message{content[]}}"
+
+LINE_TYPES = ("user", "assistant", "system", "summary", "queue-operation", "file-history-snapshot")
+SKIPPED = ("summary", "queue-operation", "file-history-snapshot")
+EXIT_CODE = re.compile(r"^\s*(?:Error: )?Exit code (-?\d+)")
+
+
+def sniff(source: Source, head: bytes) -> bool:
+    """The first JSON line is a Claude Code entry: a known `type` with `sessionId`, `uuid` or `leafUuid`."""
+    first = first_json_value(head)
+    return (
+        isinstance(first, dict)
+        and first.get("type") in LINE_TYPES
+        and any(key in first for key in ("sessionId", "uuid", "leafUuid"))
+        and "payload" not in first
+    )
+
+
+def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
+    emit = Emitter(source, NAME)
+    tools: dict[str, str] = {}  # tool_use id -> tool name
+    counted: set[tuple[str, str]] = set()  # (session, message id) whose usage was already attached
+    session = None
+    for item in iter_json(source):
+        if isinstance(item, Malformed):
+            yield item
+            continue
+        line, entry = item
+        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
+            yield emit.malformed("not a Claude Code session line: expected an object with a `type`", line)
+            continue
+        session = entry.get("sessionId") or session
+        kind = entry["type"]
+        if kind in SKIPPED:
+            continue
+        trajectory = str(session or source.name)
+        meta: dict[str, Any] = {}
+        if entry.get("isSidechain"):
+            meta["sidechain"] = True
+        if entry.get("isMeta"):
+            meta["injected"] = True
+        stamp = entry.get("timestamp")
+        if kind == "system":
+            text = flatten_text(entry.get("content"))
+            if text:
+                if entry.get("subtype"):
+                    meta["subtype"] = entry["subtype"]
+                yield emit.event(trajectory, "message", line=line, timestamp=stamp, role="system", text=text, meta=meta)
+            continue
+        message = entry.get("message")
+        if kind not in ("user", "assistant") or not isinstance(message, dict):
+            yield emit.malformed(f"not a Claude Code message line: type {kind!r} without a `message` object", line)
+            continue
+        counts = None
+        if kind == "assistant":
+            key = (trajectory, str(message.get("id")))
+            usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
+            if key not in counted:
+                counted.add(key)
+                counts = tokens(output=usage.get("output_tokens"), input=usage.get("input_tokens"))
+        content = message.get("content")
+        if isinstance(content, str):
+            yield emit.event(trajectory, "message", line=line, timestamp=stamp, role=kind, text=content, meta=meta)
+            continue
+        for block in content if isinstance(content, list) else []:
+            if not isinstance(block, dict):
+                continue
+            event = _block(emit, trajectory, line, kind, block, tools, stamp, meta, counts)
+            if event is not None:
+                counts = None
+                yield event
+
+
+def _block(
+    emit: Emitter, trajectory: str, line: int, role: str, block: dict, tools: dict, stamp: Any, meta: dict, counts: Any
+) -> tuple | None:
+    kind = block.get("type")
+    common: dict[str, Any] = {"line": line, "timestamp": stamp, "meta": dict(meta), "tokens": counts}
+    if kind == "text":
+        return emit.event(trajectory, "message", role=role, text=block.get("text") or "", **common)
+    if kind in ("thinking", "redacted_thinking"):
+        text = block.get("thinking") if isinstance(block.get("thinking"), str) else ""
+        if kind == "redacted_thinking":
+            common["meta"]["redacted"] = True
+        return emit.event(trajectory, "reasoning", text=text, **common)
+    if kind in ("tool_use", "server_tool_use"):
+        call_id = str(block.get("id") or f"tool_use_{line}")
+        tool = block.get("name") or "unknown"
+        tools[call_id] = tool
+        arguments = block.get("input") if isinstance(block.get("input"), (dict, str)) else {}
+        return emit.event(trajectory, "tool_call", call_id=call_id, tool=tool, arguments=arguments, **common)
+    if kind == "tool_result":
+        call_id = str(block.get("tool_use_id") or f"tool_result_{line}")
+        output = flatten_text(block.get("content"))
+        failed = bool(block.get("is_error"))
+        found = EXIT_CODE.match(output)
+        return emit.event(
+            trajectory, "tool_result", call_id=call_id, tool=tools.get(call_id), ok=not failed, output=output,
+            exit_code=int(found.group(1)) if found else None, error=first_line(output) if failed else None, **common,
+        )
+    return None

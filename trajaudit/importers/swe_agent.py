@@ -1,0 +1,174 @@
+"""SWE-agent trajectories (https://github.com/SWE-agent/SWE-agent): one JSON document per run (`<instance>.traj`),
+`{environment, trajectory[{action, observation, thought, response, state?, execution_time?}], history[...],
+info{exit_status, submission, model_stats}}`.
+
+The trajectory id is the file name without `.traj`. Events: a task (goal = the issue text of the first user message
+in `history`), then per trajectory step: `thought` → reasoning, `action` → tool_call (tool = the SWE-agent command,
+e.g. `edit`, `open`, `submit`, or `bash` for shell commands; arguments {"command": action}), `observation` →
+tool_result, failing on a Python traceback, a non-zero exit/return code, `command not found` or a rejected edit.
+`info.exit_status` "submitted" (or a submission) is the agent declaring it is done: a claim {type: task_complete}
+whose text is the submission. Files holding only `history` (OpenAI function-calling messages with `tool_calls`, or
+assistant messages with an `action` followed by observations) are converted message by message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from trajaudit.importers._common import (
+    Chat,
+    Emitter,
+    first_line,
+    flatten_text,
+    has_key,
+    starts_with,
+    stem,
+)
+from trajaudit.reader import Malformed, Source, read_document
+
+NAME = "swe-agent"
+DESCRIPTION = "SWE-agent .traj: a JSON object {trajectory[{action, observation, thought}], history, info}"
+
+# SWE-agent's own interface commands (tools bundles); anything else an agent types is a shell command.
+COMMANDS = frozenset(
+    "open goto scroll_up scroll_down create edit insert append search_dir search_file find_file submit filemap "
+    "str_replace_editor view_image exit_forfeit exit_cost exit_context exit_error exit_format skip "
+    "disassemble decompile debug_start debug_add_breakpoint debug_continue debug_step debug_exec debug_stop "
+    "connect_start connect_sendline connect_exec connect_stop check_flag".split()
+)
+TRACEBACK = "Traceback (most recent call last)"
+EXIT_CODE = re.compile(r"(?:exit(?:ed with)? code|return ?code|exit status)[:= ]+(-?\d+)", re.I)
+FAILURE_MARKERS = ("command not found", "Your proposed edit has introduced new syntax error")
+ISSUE = re.compile(r"ISSUE:\s*\n(.*?)(?:\n\s*INSTRUCTIONS:|\Z)", re.S)
+
+
+def sniff(source: Source, head: bytes) -> bool:
+    """A JSON object with a `trajectory` list of action/observation steps, or a `history` of agent messages."""
+    if not starts_with(head, b"{") or has_key(head, "mini_version"):
+        return False
+    if re.search(rb'"trajectory"\s*:\s*\[', head) and (has_key(head, "observation") or has_key(head, "action")):
+        return True
+    return re.search(rb'"history"\s*:\s*\[', head) is not None and (
+        has_key(head, "message_type") or has_key(head, "agent")
+    )
+
+
+def tool_of(action: str) -> str:
+    """The tool an action invokes: its SWE-agent command name, or bash for anything else."""
+    word = action.strip().split(None, 1)[0] if action.strip() else ""
+    return word if word in COMMANDS else "bash"
+
+
+def observation_failure(text: str) -> tuple[bool, int | None, str | None]:
+    """(failed, exit_code, error) read from an observation."""
+    found = EXIT_CODE.search(text)
+    code = int(found.group(1)) if found else None
+    if code not in (None, 0):
+        return True, code, f"exit code {code}"
+    if TRACEBACK in text:
+        lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+        last = next((ln for ln in reversed(lines) if re.match(r"^\w[\w.]*(Error|Exception)\b", ln.strip())), None)
+        return True, code, (last or "Python traceback").strip()[:500]
+    for marker in FAILURE_MARKERS:
+        if marker in text:
+            return True, code, first_line(text[text.index(marker) :])
+    return False, code, None
+
+
+def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
+    emit = Emitter(source, NAME)
+    doc = read_document(source)
+    if isinstance(doc, Malformed):
+        yield doc
+        return
+    steps = doc.get("trajectory") if isinstance(doc, dict) else None
+    history = doc.get("history") if isinstance(doc, dict) else None
+    if not isinstance(steps, list) and not isinstance(history, list):
+        found = f"an object with keys {sorted(doc)[:6]}" if isinstance(doc, dict) else type(doc).__name__
+        yield emit.malformed(f"not a SWE-agent trajectory: expected {DESCRIPTION.split(': ', 1)[1]}, found {found}")
+        return
+    trajectory = stem(source.name, (".traj.json", ".traj", ".json"))
+    history = history if isinstance(history, list) else []
+    yield emit.event(trajectory, "task", path="$", task_id=trajectory, goal=_goal(history))
+    if steps:
+        yield from _steps(emit, trajectory, steps)
+    else:
+        yield from _history(emit, trajectory, history)
+    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+    status = str(info.get("exit_status") or "")
+    submission = info.get("submission")
+    if status.lower().startswith("submitted") or (isinstance(submission, str) and submission.strip()):
+        yield emit.event(
+            trajectory, "claim", path="$.info", claim={"type": "task_complete", "action": "submit"},
+            text=submission if isinstance(submission, str) else "", meta={"exit_status": status} if status else None,
+        )
+
+
+def _goal(history: list) -> str | None:
+    for message in history:
+        if isinstance(message, dict) and message.get("role") == "user" and not message.get("is_demo"):
+            text = flatten_text(message.get("content"))
+            found = ISSUE.search(text)
+            return found.group(1).strip() if found else text
+    return None
+
+
+def _steps(emit: Emitter, trajectory: str, steps: list) -> Iterator:
+    for index, step in enumerate(steps):
+        path = f"$.trajectory[{index}]"
+        if not isinstance(step, dict):
+            yield emit.malformed(f"{path}: expected a step object, found {type(step).__name__}")
+            continue
+        thought = step.get("thought")
+        if isinstance(thought, str) and thought.strip():
+            yield emit.event(trajectory, "reasoning", path=path, text=thought)
+        action = step.get("action") if isinstance(step.get("action"), str) else ""
+        call_id = f"step_{index}"
+        tool = tool_of(action)
+        yield emit.event(
+            trajectory, "tool_call", path=path, call_id=call_id, tool=tool, arguments={"command": action.strip()}
+        )
+        yield _result(emit, trajectory, path, call_id, tool, step.get("observation"))
+
+
+def _result(emit: Emitter, trajectory: str, path: str, call_id: str, tool: str | None, raw: Any) -> tuple:
+    observation = flatten_text(raw)
+    failed, code, error = observation_failure(observation)
+    return emit.event(
+        trajectory, "tool_result", path=path, call_id=call_id, tool=tool, ok=not failed, output=observation,
+        exit_code=code, error=error,
+    )
+
+
+def _history(emit: Emitter, trajectory: str, history: list) -> Iterator:
+    chat = Chat(emit, trajectory, is_error=lambda message, text: observation_failure(text)[0])
+    waiting: tuple[str, str] | None = None  # an action (no tool_calls) whose observation comes as the next message
+    for index, message in enumerate(history):
+        path = f"$.history[{index}]"
+        if not isinstance(message, dict):
+            yield emit.malformed(f"{path}: expected a message object, found {type(message).__name__}")
+            continue
+        role = message.get("role")
+        if role == "assistant" and not message.get("tool_calls") and isinstance(message.get("action"), str):
+            thought = message.get("thought")
+            if isinstance(thought, str) and thought.strip():
+                yield emit.event(trajectory, "reasoning", path=path, text=thought)
+            waiting = (f"step_{index}", tool_of(message["action"]))
+            yield emit.event(
+                trajectory, "tool_call", path=path, call_id=waiting[0], tool=waiting[1],
+                arguments={"command": message["action"].strip()},
+            )
+            continue
+        if waiting is not None and role in ("user", "tool"):
+            call_id, tool = waiting
+            waiting = None
+            yield _result(emit, trajectory, path, call_id, tool, message.get("content"))
+            continue
+        if message.get("is_demo"):
+            yield emit.event(
+                trajectory, "message", path=path, role="user", text=flatten_text(message.get("content")),
+                meta={"demonstration": True},
+            )
+            continue
+        yield from chat.message(message, index, path=path)

@@ -1,0 +1,72 @@
+"""τ-bench (v1) results (https://github.com/sierra-research/tau-bench): one JSON document, a list of
+`{task_id, trial, reward, info{task{instruction, actions, ...}, reward_info}, traj[OpenAI chat messages]}`.
+
+Each item is a trajectory `<task_id>:<trial>`: a task event (the user instruction `info.task.instruction` as goal,
+declared tools if the item carries any), the chat messages (tool results starting with `Error:` fail), and an outcome
+{success: reward reaches 1, reward, source "tau-bench reward"}. Origins are JSON paths like `$[3].traj[5]`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from trajaudit.importers._common import (
+    Emitter,
+    chat_events,
+    error_text,
+    has_key,
+    normalize_tools,
+    reward_outcome,
+    starts_with,
+)
+from trajaudit.reader import Malformed, Source, read_document
+
+NAME = "tau-bench"
+DESCRIPTION = "tau-bench results: a JSON list of {task_id, trial, reward, info, traj}"
+SOURCE = "tau-bench reward"
+
+
+def sniff(source: Source, head: bytes) -> bool:
+    """A JSON list whose first item has `task_id` and `traj` (tau2 results are an object, so they never match)."""
+    return starts_with(head, b"[") and has_key(head, "task_id") and has_key(head, "traj")
+
+
+def _tool_failed(message: dict, text: str) -> bool:
+    return error_text(text)
+
+
+def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
+    emit = Emitter(source, NAME)
+    doc = read_document(source)
+    if isinstance(doc, Malformed):
+        yield doc
+        return
+    if not isinstance(doc, list):
+        found = f"an object with keys {sorted(doc)[:6]}" if isinstance(doc, dict) else type(doc).__name__
+        yield emit.malformed(f"not a tau-bench results file: expected {DESCRIPTION.split(': ', 1)[1]}, found {found}")
+        return
+    for index, item in enumerate(doc):
+        where = f"$[{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("traj"), list):
+            yield emit.malformed(f"{where}: not a tau-bench result: expected an object with a `traj` message list")
+            continue
+        task_id = item.get("task_id")
+        trajectory = f"{task_id}:{item.get('trial', 0)}"
+        info = item.get("info") if isinstance(item.get("info"), dict) else {}
+        task = info.get("task") if isinstance(info.get("task"), dict) else {}
+        goal = task.get("instruction")
+        tools = normalize_tools(item.get("tools") or info.get("tools"))
+        meta = {"user_id": task["user_id"]} if isinstance(task.get("user_id"), str) else None
+        yield emit.event(
+            trajectory, "task", path=where, task_id=str(task_id), goal=goal if isinstance(goal, str) else None,
+            tools=tools, meta=meta,
+        )
+        yield from chat_events(emit, trajectory, item["traj"], path=f"{where}.traj", is_error=_tool_failed)
+        scored = reward_outcome(item.get("reward"))
+        if scored is not None:
+            reward_info = info.get("reward_info") if isinstance(info.get("reward_info"), dict) else {}
+            detail = reward_info.get("info") if isinstance(reward_info.get("info"), dict) else None
+            yield emit.event(
+                trajectory, "outcome", path=f"{where}.reward", success=scored[0], reward=scored[1], source=SOURCE,
+                meta=detail,
+            )

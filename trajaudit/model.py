@@ -1,0 +1,174 @@
+"""The data every stage passes on: events, trajectories, findings. Plain frozen dataclasses, no behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, Iterator, Mapping
+
+KINDS = ("task", "message", "reasoning", "tool_call", "tool_result", "outcome", "claim")
+
+
+class Severity(IntEnum):
+    """How bad a finding is; ordered so that comparisons mean 'at least as bad'."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected info, warning or error)") from None
+
+
+VERDICT_BY_SEVERITY = {None: "ok", Severity.INFO: "info", Severity.WARNING: "warn", Severity.ERROR: "fail"}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One validated event: where it was read (file, 1-based line) and its JSON object."""
+
+    file: str
+    line: int | None
+    data: Mapping[str, Any]
+    seq: int = 0  # arrival order across all input, so step-order checks can see what came when
+
+    @property
+    def path(self) -> str | None:
+        """JSON path inside a whole-document source (imported events), from `origin.path`."""
+        origin = self.data.get("origin")
+        return origin.get("path") if type(origin) is dict else None
+
+    @property
+    def step(self) -> int:
+        return self.data["step"]
+
+    @property
+    def kind(self) -> str:
+        return self.data["kind"]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    @property
+    def is_assistant_message(self) -> bool:
+        return self.data["kind"] == "message" and self.data.get("role") == "assistant"
+
+
+@dataclass(frozen=True, slots=True)
+class Trajectory:
+    """One agent run: its events ordered by step (arrival order breaks ties)."""
+
+    id: str
+    events: tuple[Event, ...]
+
+    @property
+    def file(self) -> str:
+        return self.events[0].file if self.events else ""
+
+    @property
+    def task(self) -> Event | None:
+        return next((e for e in self.events if e.kind == "task"), None)
+
+    @property
+    def outcome(self) -> Event | None:
+        """The last verifier outcome, if any."""
+        return next((e for e in reversed(self.events) if e.kind == "outcome"), None)
+
+    def of_kind(self, kind: str) -> Iterator[Event]:
+        return (e for e in self.events if e.kind == kind)
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a rule yields: the offending event (None for the whole trajectory), a message and evidence."""
+
+    event: Event | None
+    message: str
+    evidence: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A violation stamped by the engine with its rule and location."""
+
+    code: str
+    name: str
+    severity: Severity
+    file: str
+    line: int | None
+    trajectory: str | None
+    step: int | None
+    message: str
+    evidence: Mapping[str, Any] | None = None
+    path: str | None = None  # JSON path: of the offending value (schema errors) or of the event in its document
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {
+            "type": "finding",
+            "file": self.file,
+            "line": self.line,
+            "trajectory": self.trajectory,
+            "step": self.step,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.label,
+            "message": self.message,
+        }
+        if self.path:
+            out["path"] = self.path
+        if self.evidence:
+            out["evidence"] = dict(self.evidence)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TrajectoryResult:
+    """The verdict on one trajectory: its events and the findings about them."""
+
+    trajectory: Trajectory
+    findings: tuple[Finding, ...]
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
+
+    @property
+    def verdict(self) -> str:
+        return VERDICT_BY_SEVERITY[self.worst]
+
+    @property
+    def outcome(self) -> bool | None:
+        outcome = self.trajectory.outcome
+        return None if outcome is None else bool(outcome.get("success"))
+
+
+@dataclass
+class Summary:
+    """Counts over a whole run; filled in by the engine while it streams."""
+
+    files: int = 0
+    lines: int = 0
+    bytes: int = 0
+    trajectories: int = 0
+    steps: int = 0
+    verdicts: dict[str, int] = field(default_factory=lambda: {"ok": 0, "info": 0, "warn": 0, "fail": 0})
+    findings_by_rule: dict[str, int] = field(default_factory=dict)
+    findings_by_severity: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=lambda: {"success": 0, "failure": 0, "none": 0})
+    formats: dict[str, int] = field(default_factory=dict)
+    internal_errors: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # sources that could not be read or recognised at all
+    skipped: list[str] = field(default_factory=list)  # files in directories that no importer recognised
+
+    def count(self, finding: Finding) -> None:
+        self.findings_by_rule[finding.code] = self.findings_by_rule.get(finding.code, 0) + 1
+        label = finding.severity.label
+        self.findings_by_severity[label] = self.findings_by_severity.get(label, 0) + 1

@@ -1,0 +1,67 @@
+"""Output formats: one module each, chosen through the `Format` enum (an exhaustiveness test keeps them in step)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import IO, Callable, Iterable
+
+from trajaudit.model import Finding, Summary, TrajectoryResult
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
+    markdown = "markdown"
+
+
+FORMATS = tuple(Format)
+
+
+def render(
+    fmt: Format,
+    items: Iterable[TrajectoryResult | Finding],
+    summary: Summary,
+    out: IO[str],
+    *,
+    console_for: Callable[[IO[str]], object],
+    quiet: bool = False,
+    only_failures: bool = False,
+    validate: bool = False,
+) -> None:
+    """Write the report in the chosen format to `out` (a text stream; byte formats use its buffer)."""
+    if fmt is Format.text:
+        from trajaudit.report import text
+
+        text.render(
+            items, summary, console_for(out), only_failures=only_failures, show_summary=not quiet, validate=validate
+        )
+        return
+    module = _module(fmt)
+    out.flush()
+    binary = getattr(out, "buffer", None)
+    if binary is None:  # e.g. a StringIO in tests
+        import io
+
+        binary = io.BytesIO()
+        module.render(items, summary, binary)
+        out.write(binary.getvalue().decode("utf-8"))
+        return
+    module.render(items, summary, binary)
+    binary.flush()
+
+
+def _module(fmt: Format):
+    from trajaudit.report import github, json, jsonl, junit, markdown, sarif
+
+    return {
+        Format.json: json,
+        Format.jsonl: jsonl,
+        Format.sarif: sarif,
+        Format.junit: junit,
+        Format.github: github,
+        Format.markdown: markdown,
+    }[fmt]

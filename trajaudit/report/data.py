@@ -1,0 +1,34 @@
+"""Results as plain JSON-ready dicts: the shared vocabulary of the machine formats."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from trajaudit.model import Summary, TrajectoryResult
+
+
+def trajectory_record(result: TrajectoryResult) -> dict[str, Any]:
+    """The `{"type": "trajectory", ...}` verdict record of one trajectory."""
+    trajectory = result.trajectory
+    first = trajectory.events[0] if trajectory.events else None
+    task = trajectory.task
+    return {
+        "type": "trajectory",
+        "trajectory": trajectory.id,
+        "file": first.file if first else None,
+        "line": first.line if first else None,
+        "task": task.get("task_id") if task is not None else None,
+        "verdict": result.verdict,
+        "outcome": {True: "success", False: "failure", None: None}[result.outcome],
+        "steps": len(trajectory.events),
+        "findings": len(result.findings),
+        "codes": sorted({f.code for f in result.findings}),
+    }
+
+
+def summary_record(summary: Summary, exit_code: int | None = None) -> dict[str, Any]:
+    record = {"type": "summary", **asdict(summary)}
+    if exit_code is not None:
+        record["exit_code"] = exit_code
+    return record

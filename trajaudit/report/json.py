@@ -1,0 +1,29 @@
+"""One JSON document: `{"version": 1, "trajectories": [...], "findings": [...], "summary": {...}}`.
+
+`trajectories` holds the verdict records (as in the jsonl format) each with its `findings` list inlined under
+`finding_list`; `findings` holds findings that belong to no trajectory (unreadable lines). Holds results in memory:
+for very large inputs prefer `--format jsonl`, which streams.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Iterable
+
+import orjson
+
+from trajaudit.model import Finding, Summary, TrajectoryResult
+from trajaudit.report.data import summary_record, trajectory_record
+
+
+def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: IO[bytes]) -> None:
+    trajectories = []
+    loose = []
+    for item in items:
+        if isinstance(item, TrajectoryResult):
+            record = trajectory_record(item)
+            record["finding_list"] = [f.as_dict() for f in item.findings]
+            trajectories.append(record)
+        else:
+            loose.append(item.as_dict())
+    document = {"version": 1, "trajectories": trajectories, "findings": loose, "summary": summary_record(summary)}
+    out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")

@@ -1,0 +1,30 @@
+"""JSON Lines: one finding per line as it is found, a verdict line per trajectory, a summary line at the end.
+
+Contract (each line is one object with a `type`):
+- `{"type": "finding", "file", "line", "trajectory", "step", "code", "name", "severity", "message", ["path"],
+  ["evidence"]}` — findings of a trajectory come right before its verdict line;
+- `{"type": "trajectory", "trajectory", "file", "line", "task", "verdict", "outcome", "steps", "findings", "codes"}`;
+- `{"type": "summary", ...counts...}` — last line.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Iterable
+
+import orjson
+
+from trajaudit.model import Finding, Summary, TrajectoryResult
+from trajaudit.report.data import summary_record, trajectory_record
+
+
+def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: IO[bytes]) -> None:
+    dumps = orjson.dumps
+    write = out.write
+    for item in items:
+        if isinstance(item, TrajectoryResult):
+            for finding in item.findings:
+                write(dumps(finding.as_dict()) + b"\n")
+            write(dumps(trajectory_record(item)) + b"\n")
+        else:
+            write(dumps(item.as_dict()) + b"\n")
+    write(dumps(summary_record(summary)) + b"\n")

@@ -1,0 +1,153 @@
+"""The human view: per trajectory a header and one line per step with its verdict, then a summary table.
+
+The only formatter that imports rich. Log text goes into `rich.text.Text` objects (never parsed as markup) after
+`safe.one_line` has removed control sequences, so a log cannot style or drive the terminal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable
+
+from rich.cells import set_cell_size
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
+from trajaudit.report.gist import gist
+from trajaudit.report.safe import one_line
+from trajaudit.rules import BY_CODE
+
+VERDICT_STYLE = {"ok": "green", "info": "cyan", "warn": "yellow", "fail": "bold red"}
+SEVERITY_VERDICT = {Severity.INFO: "info", Severity.WARNING: "warn", Severity.ERROR: "fail"}
+OUTCOME_TEXT = {True: ("success", "green"), False: ("failure", "red"), None: ("no outcome", "dim")}
+HIDDEN_WITH_ONLY_FAILURES = ("ok", "info")
+
+
+def render(
+    items: Iterable[TrajectoryResult | Finding],
+    summary: Summary,
+    console: Console,
+    *,
+    only_failures: bool = False,
+    show_summary: bool = True,
+    validate: bool = False,
+) -> None:
+    """Print results as they stream in, then the summary."""
+    for item in items:
+        if isinstance(item, TrajectoryResult):
+            if only_failures and item.verdict in HIDDEN_WITH_ONLY_FAILURES:
+                continue
+            _trajectory(item, console)
+        else:
+            console.print(_loose(item), soft_wrap=False, overflow="ellipsis", no_wrap=True)
+    if show_summary:
+        render_summary(summary, console, validate=validate)
+
+
+def _trajectory(result: TrajectoryResult, console: Console) -> None:
+    trajectory = result.trajectory
+    header = Text()
+    header.append("● ", style=VERDICT_STYLE[result.verdict])
+    header.append(one_line(trajectory.id, 60), style="bold")
+    task = trajectory.task
+    if task is not None and task.get("task_id"):
+        header.append("  task ", style="dim")
+        header.append(one_line(str(task.get("task_id")), 40))
+    header.append("  ")
+    header.append(result.verdict.upper(), style=VERDICT_STYLE[result.verdict])
+    label, style = OUTCOME_TEXT[result.outcome]
+    header.append("  outcome ", style="dim")
+    header.append(label, style=style)
+    first = trajectory.events[0] if trajectory.events else None
+    if first is not None:
+        header.append(f"  {one_line(first.file)}" + (f":{first.line}" if first.line else ""), style="dim")
+    console.print(header, no_wrap=True, overflow="ellipsis")
+
+    by_step: dict[int | None, list[Finding]] = defaultdict(list)
+    for finding in result.findings:
+        by_step[finding.step].append(finding)
+    for finding in by_step.pop(None, []):
+        console.print(
+            _finding_line(finding, indent=7, located=finding.code == "TA002"), no_wrap=True, overflow="ellipsis"
+        )
+    width = max(40, console.width - 26)
+    for event in trajectory.events:
+        findings = by_step.get(event.step, [])
+        verdict = SEVERITY_VERDICT[max(f.severity for f in findings)] if findings else "ok"
+        line = Text()
+        line.append(f"{event.step:>5} ", style="dim")
+        line.append(f"{event.kind:<12}", style="bold" if event.kind in ("tool_call", "outcome") else "")
+        line.append(set_cell_size(gist(event, width), width) + " ")
+        line.append(f"{verdict:>4}", style=VERDICT_STYLE[verdict])
+        console.print(line, no_wrap=True, overflow="ellipsis")
+        for finding in findings:
+            console.print(_finding_line(finding, indent=18), no_wrap=True, overflow="ellipsis")
+        by_step.pop(event.step, None)
+    for findings in by_step.values():  # findings on lines that are not among the events (schema errors)
+        for finding in findings:
+            console.print(_finding_line(finding, indent=7, located=True), no_wrap=True, overflow="ellipsis")
+    console.print()
+
+
+def _finding_line(finding: Finding, indent: int, located: bool = False) -> Text:
+    verdict = SEVERITY_VERDICT[finding.severity]
+    text = Text(" " * indent + "└ ")
+    if located:
+        text.append(one_line(finding.file + (f":{finding.line}" if finding.line else "")) + " ", style="bold")
+    text.append(finding.code, style=VERDICT_STYLE[verdict])
+    text.append(f" {finding.name}: ", style="dim")
+    text.append(one_line(finding.message))
+    return text
+
+
+def _loose(finding: Finding) -> Text:
+    verdict = SEVERITY_VERDICT[finding.severity]
+    where = finding.file + (f":{finding.line}" if finding.line else "")
+    text = Text()
+    text.append(one_line(where), style="bold")
+    text.append("  ")
+    text.append(finding.code, style=VERDICT_STYLE[verdict])
+    text.append(f" {finding.name}: ", style="dim")
+    text.append(one_line(finding.message))
+    return text
+
+
+def render_summary(summary: Summary, console: Console, *, validate: bool = False) -> None:
+    overview = Table(title="Summary", show_header=False, title_justify="left", box=None, padding=(0, 2))
+    overview.add_column(style="bold")
+    overview.add_column(justify="right")
+    overview.add_row("files", str(summary.files))
+    overview.add_row("lines", str(summary.lines))
+    overview.add_row("trajectories", str(summary.trajectories))
+    overview.add_row("events" if validate else "steps", str(summary.steps))
+    if validate:
+        console.print(overview)
+        invalid = sum(summary.findings_by_rule.values())
+        console.print(
+            Text(f"{invalid} problems" if invalid else "All events valid.", style="red" if invalid else "green")
+        )
+        return
+    verdicts = Text()
+    for verdict, count in summary.verdicts.items():
+        verdicts.append(f"{verdict} {count}  ", style=VERDICT_STYLE[verdict] if count else "dim")
+    overview.add_row("verdicts", verdicts)
+    outcomes = summary.outcomes
+    overview.add_row(
+        "outcomes", f"success {outcomes['success']}  failure {outcomes['failure']}  none {outcomes['none']}"
+    )
+    if summary.formats:
+        overview.add_row("formats", "  ".join(f"{name} {n}" for name, n in sorted(summary.formats.items())))
+    console.print(overview)
+    if summary.findings_by_rule:
+        table = Table(title="Findings by rule", title_justify="left")
+        table.add_column("code")
+        table.add_column("name")
+        table.add_column("count", justify="right")
+        for code, count in sorted(summary.findings_by_rule.items()):
+            rule = BY_CODE.get(code)
+            table.add_row(code, rule.name if rule else "", str(count))
+        console.print(table)
+    else:
+        console.print(Text("No findings.", style="green"))

@@ -1,0 +1,81 @@
+"""A failed tool call that the agent neither retried, worked around, nor told the user about.
+
+## What it does
+For each tool result with `ok: false`, looks at what the agent did afterwards. The error counts as handled when the
+agent later
+- calls the same tool again (a retry),
+- makes any other tool call that succeeds (it tried another way), or
+- says something about the failure in a later assistant message or its reasoning ("error", "failed", "unable",
+  "couldn't", "unfortunately", "not found", …).
+Otherwise the error is reported as ignored.
+
+## Why it matters
+An error that disappears from the agent's account is how a failed action turns into a success report: the cancel
+call errors, the agent moves on, and the user hears "your order has been cancelled".
+
+## Example
+```
+step 5 tool_call   cancel_pending_order({"order_id": "#W2"})
+step 6 tool_result error: order is not pending
+step 7 message     assistant: Your order #W2 has been cancelled!
+```
+
+## How to fix
+Make the agent react to tool errors: retry with corrected arguments, try another route, or tell the user plainly
+what failed. Recovered errors (a retry that succeeds) are not reported.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Mapping
+
+from trajaudit.model import Event, Severity, Trajectory, Violation
+
+CODE = "TA201"
+NAME = "ignored-tool-error"
+SEVERITY = Severity.WARNING
+
+ACKNOWLEDGES_FAILURE = re.compile(
+    r"\b(error|errors|errored|fail(?:s|ed|ure|ing)?|unable|could(?:n't| not)|can(?:'t|not)|wasn't able|"
+    r"were not able|was not able|not able to|unfortunately|sorry|apologi[sz]e|problem|issue|didn't work|"
+    r"did not work|not (?:found|possible|allowed|permitted|available)|denied|invalid|doesn't exist|does not exist|"
+    r"exception|traceback|non-zero|nonzero)\b",
+    re.IGNORECASE,
+)
+
+
+def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
+    events = trajectory.events
+    tool_of_call = {e.get("call_id"): e.get("tool") for e in events if e.kind == "tool_call"}
+    ok_of_call = {e.get("call_id"): e.get("ok") for e in events if e.kind == "tool_result"}
+    for index, event in enumerate(events):
+        if event.kind != "tool_result" or event.get("ok") is not False:
+            continue
+        tool = event.get("tool") or tool_of_call.get(event.get("call_id"))
+        if not _handled(events[index + 1 :], tool, ok_of_call):
+            error = _gist(event)
+            yield Violation(
+                event,
+                f"{tool or 'tool'} failed ({error}) and the agent did not retry, try another way or mention it",
+                {"tool": tool, "error": error},
+            )
+
+
+def _handled(later: tuple[Event, ...], tool: str | None, ok_of_call: Mapping[Any, Any]) -> bool:
+    for event in later:
+        kind = event.kind
+        if kind == "tool_call":
+            if event.get("tool") == tool or ok_of_call.get(event.get("call_id")) is True:
+                return True
+        elif (kind == "reasoning" or event.is_assistant_message) and ACKNOWLEDGES_FAILURE.search(
+            event.get("text") or ""
+        ):
+            return True
+    return False
+
+
+def _gist(event: Event, limit: int = 80) -> str:
+    text = str(event.get("error") or event.get("output") or "no error text").strip()
+    line = text.splitlines()[0] if text else "no error text"
+    return line if len(line) <= limit else line[: limit - 1] + "…"

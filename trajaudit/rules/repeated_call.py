@@ -1,0 +1,80 @@
+"""The same tool call, with the same arguments, over and over, or a short cycle of calls repeating.
+
+## What it does
+Looks at the sequence of tool calls (ignoring messages and results in between) and reports a call that repeats
+identically `min-repeats` times in a row, and cycles of up to `max-cycle` calls (A B A B A B) repeating
+`min-repeats` times. Each loop is reported once, at the call where it reaches the threshold.
+
+Options: `min-repeats` (default 3), `max-cycle` (default 3).
+
+## Why it matters
+Loops burn tokens and time without progress and are the typical shape of a stuck agent: it re-reads the same file,
+re-runs the same failing command, or alternates between two actions, hoping for a different result.
+
+## Example
+```
+step 4  tool_call  bash({"command": "pytest tests/test_api.py"})
+step 6  tool_call  bash({"command": "pytest tests/test_api.py"})
+step 8  tool_call  bash({"command": "pytest tests/test_api.py"})
+```
+
+## How to fix
+Give the agent a way to notice repetition (feed back "you already ran this"), cap retries per identical call, and
+change something (arguments, approach) before trying again.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+import orjson
+
+from trajaudit.model import Event, Severity, Trajectory, Violation
+
+CODE = "TA205"
+NAME = "repeated-call"
+SEVERITY = Severity.WARNING
+OPTIONS = {"min-repeats": 3, "max-cycle": 3}
+
+
+def _key(event: Event) -> tuple[str, bytes | str]:
+    arguments = event.get("arguments", {})
+    if isinstance(arguments, dict):
+        try:
+            return event.get("tool"), orjson.dumps(arguments, option=orjson.OPT_SORT_KEYS)
+        except (TypeError, orjson.JSONEncodeError):
+            pass
+    return event.get("tool"), str(arguments)
+
+
+def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
+    calls = list(trajectory.of_kind("tool_call"))
+    keys = [_key(e) for e in calls]
+    repeats = max(2, int(options["min-repeats"]))
+    reported: set[int] = set()
+    for period in range(1, max(1, int(options["max-cycle"])) + 1):
+        run = 0
+        for i in range(period, len(keys)):
+            run = run + 1 if keys[i] == keys[i - period] else 0
+            if run != period * (repeats - 1):
+                continue
+            block = keys[i - period + 1 : i + 1]
+            if period > 1 and len(set(block)) < period:
+                continue  # a shorter period already explains this run
+            span = set(range(i - period * repeats + 1, i + 1))
+            if span & reported:
+                continue
+            reported |= span
+            yield Violation(calls[i], _describe(calls[i - period + 1 : i + 1], repeats), {"period": period})
+
+
+def _describe(block: list[Event], repeats: int) -> str:
+    if len(block) == 1:
+        event = block[0]
+        args = _key(event)[1]
+        args_text = args.decode() if isinstance(args, bytes) else args
+        if len(args_text) > 60:
+            args_text = args_text[:59] + "…"
+        return f"{event.get('tool')}({args_text}) called {repeats} times in a row with the same arguments"
+    cycle = " → ".join(str(e.get("tool")) for e in block)
+    return f"cycle {cycle} repeated {repeats} times with the same arguments"

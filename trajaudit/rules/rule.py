@@ -1,0 +1,39 @@
+"""What a rule is: a code, a name, a default severity, its manual (the module docstring) and a check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable, Iterator, Mapping
+
+from trajaudit.model import Severity, Trajectory, Violation
+
+Check = Callable[[Trajectory, Mapping[str, Any]], Iterator[Violation]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as the registry knows it. `check` is None for rules the input stages report (TA001, TA002)."""
+
+    code: str
+    name: str
+    severity: Severity
+    doc: str
+    check: Check | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0].strip() if self.doc.strip() else ""
+
+    @classmethod
+    def from_module(cls, module: ModuleType) -> Rule:
+        """Build a rule from a module defining CODE, NAME, SEVERITY, optional OPTIONS and check(); doc = docstring."""
+        return cls(
+            code=module.CODE,
+            name=module.NAME,
+            severity=module.SEVERITY,
+            doc=module.__doc__ or "",
+            check=getattr(module, "check", None),
+            options=dict(getattr(module, "OPTIONS", {})),
+        )

@@ -1,0 +1,82 @@
+"""Steps of a trajectory that skip, repeat or go backwards, or timestamps that run backwards.
+
+## What it does
+Checks, per trajectory, that steps start at 0 (or 1) and increase by one in the order the events arrived, and that
+timestamps never decrease along the steps. Reports gaps (a step number missing), duplicates (two events with the
+same step), regressions (an event arriving after a later step) and events arriving after the trajectory's outcome.
+
+## Why it matters
+A gap means lost events: perhaps exactly the failing tool result. Duplicates and regressions mean the log was
+merged or replayed wrongly, and the order the agent acted in is no longer certain. Rules see the events sorted by
+step, so an out-of-order log is still judged, but this finding says the order was repaired.
+
+## Example
+Steps arriving as 0, 1, 2, 4 (step 3 is missing), or 0, 1, 1, 2 (step 1 twice), or 0, 2, 1 (step 1 came late).
+
+## How to fix
+Number steps with one counter per trajectory as events are written; write events in order; keep clocks monotonic
+(or drop timestamps you cannot trust).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Iterator, Mapping
+
+from trajaudit.model import Severity, Trajectory, Violation
+
+CODE = "TA003"
+NAME = "step-order"
+SEVERITY = Severity.WARNING
+
+
+def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
+    arrived = sorted(trajectory.events, key=lambda e: e.seq)
+    expected: int | None = None
+    seen: set[int] = set()
+    for event in arrived:
+        step = event.step
+        if expected is None:
+            if step > 1:
+                yield Violation(event, f"first step is {step}; expected 0 or 1 (earlier steps are missing)")
+        elif step in seen:
+            yield Violation(event, f"step {step} appears more than once; expected each step once")
+        elif step < expected:
+            yield Violation(event, f"step {step} arrived after step {expected - 1}; expected steps in order")
+        elif step > expected:
+            missing = f"step {expected}" if step == expected + 1 else f"steps {expected}–{step - 1}"
+            yield Violation(event, f"step {step} follows step {expected - 1}; {missing} missing")
+        seen.add(step)
+        expected = max(expected or 0, step + 1)
+    yield from _timestamps(trajectory)
+
+
+def _timestamps(trajectory: Trajectory) -> Iterator[Violation]:
+    latest: float | None = None
+    latest_step = 0
+    for event in trajectory.events:
+        when = _seconds(event.get("timestamp"))
+        if when is None:
+            continue
+        if latest is not None and when < latest:
+            yield Violation(
+                event,
+                f"timestamp {event.get('timestamp')} is earlier than step {latest_step}'s; "
+                "expected time to move forward",
+            )
+        else:
+            latest, latest_step = when, event.step
+
+
+def _seconds(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:  # naive times read as UTC: the verdict must not depend on the machine's zone
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
+    return None

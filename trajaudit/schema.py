@@ -1,0 +1,71 @@
+"""The published event schema: where it lives, and validating events against it.
+
+Every line goes through jsonschema-rs's `is_valid` (about a microsecond); only lines that fail are walked again with
+`iter_errors` for messages and JSON paths, so the common case pays for one call.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema_rs
+
+SCHEMA_FILE = "trajaudit-event-v1.schema.json"
+
+
+def schema_path() -> Path:
+    """The schema file: bundled in the installed package, or schemas/ beside the package in a source checkout."""
+    bundled = resources.files("trajaudit") / "schemas" / SCHEMA_FILE
+    if bundled.is_file():
+        return Path(str(bundled))
+    return Path(__file__).resolve().parent.parent / "schemas" / SCHEMA_FILE
+
+
+def schema_text() -> str:
+    return schema_path().read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    return json.loads(schema_text())
+
+
+@lru_cache(maxsize=1)
+def validator() -> Any:
+    return jsonschema_rs.validator_for(schema())
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaError:
+    """One violation: the JSON path of the offending value and what was expected."""
+
+    path: str
+    message: str
+
+
+def json_path(parts: Iterable[str | int]) -> str:
+    """['tools', 0, 'name'] → '$.tools[0].name'."""
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def errors(instance: Any) -> list[SchemaError]:
+    """All violations of an instance, deduplicated, in a stable order; empty when valid."""
+    seen: dict[tuple[str, str], SchemaError] = {}
+    for error in validator().iter_errors(instance):
+        path = json_path(error.instance_path)
+        message = _shorten(error.message)
+        seen.setdefault((path, message), SchemaError(path, message))
+    return sorted(seen.values(), key=lambda e: (e.path, e.message))
+
+
+def _shorten(message: str, limit: int = 200) -> str:
+    # jsonschema-rs quotes the whole offending value; a 50 KB value must not become a 50 KB message.
+    return message if len(message) <= limit else message[: limit - 1] + "…"
