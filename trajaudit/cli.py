@@ -12,6 +12,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, Iterator, List
 
+import orjson
 import typer
 from rich.console import Console
 
@@ -19,7 +20,7 @@ from trajaudit import __version__, engine, importers, schema
 from trajaudit import config as config_module
 from trajaudit.config import Config, ConfigError
 from trajaudit.model import Severity
-from trajaudit.reader import InputError, Source, discover
+from trajaudit.reader import InputError, Malformed, Source, discover
 from trajaudit.report import FORMATS, Format, render
 from trajaudit.rules import RULES, lookup
 
@@ -153,6 +154,52 @@ def audit(
     _finish(run.summary, cfg.fail_on, quiet, output_format)
 
 
+@app.command()
+def convert(
+    paths: List[str] = PATHS,
+    input_format: str | None = FROM,
+    output: Path | None = OUTPUT,
+    quiet: bool = QUIET,
+) -> None:
+    """Convert logs of other tools into the native trajaudit event stream (JSONL on stdout).
+
+    Every event keeps `origin` (file, line or JSON path) pointing back at its source. Lines that cannot be read are
+    reported on stderr with file and line, and the rest is still converted. Exit codes: 0 converted; 1 some input
+    could not be converted; 2 usage or unreadable input.
+
+    Example: trajaudit convert results.json --from tau-bench > run.jsonl
+    """
+    _check_format(input_format)
+    fmt = input_format or "auto"
+    sources = _sources(paths)
+    problems = unreadable = events = 0
+    with _output(output) as out:
+        write = out.buffer.write if hasattr(out, "buffer") else (lambda b: out.write(b.decode("utf-8")))
+        out.flush()
+        for source in sources:
+            try:
+                chosen, stream = importers.open_events(source, fmt)
+            except importers.FormatError as exc:
+                stderr.print(f"trajaudit: {exc}", markup=False, highlight=False)
+                unreadable += 1
+                continue
+            note = _format_note(quiet, input_format)
+            if note is not None:
+                note(source, chosen)
+            for item in stream:
+                if isinstance(item, Malformed):
+                    where = item.file + (f":{item.line}" if item.line else "")
+                    stderr.print(f"trajaudit: {where}: {item.code} {item.message}", markup=False, highlight=False)
+                    problems += 1
+                    unreadable += item.unreadable
+                    continue
+                write(orjson.dumps(item[1]) + b"\n")
+                events += 1
+    if not quiet:
+        stderr.print(f"trajaudit: converted {events} events from {len(sources)} files", markup=False, highlight=False)
+    raise typer.Exit(2 if unreadable else 1 if problems else 0)
+
+
 @app.command("schema")
 def schema_command() -> None:
     """Print the trajaudit event schema (JSON Schema 2020-12).
@@ -171,8 +218,6 @@ def rules_command(
     Example: trajaudit rules
     """
     if output_format is Format.json:
-        import orjson
-
         data = [
             {
                 "code": r.code,

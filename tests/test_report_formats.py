@@ -1,0 +1,100 @@
+"""Output formats: every Format has a writer; SARIF and JUnit match golden files and stay valid for any text."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from trajaudit.cli import app
+from trajaudit.model import Event, Finding, Severity, Summary, Trajectory, TrajectoryResult
+from trajaudit.report import Format, _module
+from trajaudit.report import github, junit, markdown, sarif
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "report" / "mixed.jsonl"
+CORE = "TA0,TA2"  # golden files pin the core rules; later rules must not churn them
+
+
+def test_every_format_has_a_writer():
+    for fmt in Format:
+        if fmt is not Format.text:
+            assert callable(_module(fmt).render), fmt
+
+
+def run(fmt: str) -> str:
+    result = CliRunner().invoke(app, ["audit", str(FIXTURE), "--select", CORE, "--format", fmt, "-q", "--isolated"])
+    assert result.exit_code == 1, result.output
+    return result.stdout.replace(str(FIXTURE), "FIXTURE")
+
+
+@pytest.mark.parametrize(("fmt", "golden"), [("sarif", "mixed.sarif"), ("junit", "mixed.junit.xml")])
+def test_golden(fmt: str, golden: str):
+    actual = run(fmt).replace(_version_string(), "VERSION")
+    path = GOLDEN / golden
+    if os.environ.get("TRAJAUDIT_UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8"), "set TRAJAUDIT_UPDATE_GOLDEN=1 to accept the new output"
+
+
+def _version_string() -> str:
+    from trajaudit import __version__
+
+    return f'"version": "{__version__}"'
+
+
+def test_sarif_structure():
+    document = json.loads(run("sarif"))
+    assert document["version"] == "2.1.0"
+    driver = document["runs"][0]["tool"]["driver"]
+    results = document["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} <= {rule["id"] for rule in driver["rules"]}
+    for result in results:
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "FIXTURE"
+        assert location.get("region", {"startLine": 1})["startLine"] >= 1
+
+
+EVIL = "<script>&\x00\x1b[31m\ud7ff\ufffe]]>\"'\n::error::x%0A,:"
+
+
+def evil_result() -> tuple[TrajectoryResult, Finding]:
+    event = Event(EVIL, 3, {"trajectory": EVIL, "step": 0, "kind": "message", "role": "user", "text": EVIL})
+    finding = Finding("TA201", "ignored-tool-error", Severity.ERROR, EVIL, 3, EVIL, 0, EVIL, path="$")
+    return TrajectoryResult(Trajectory(EVIL, (event,)), (finding,)), finding
+
+
+def render(module) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    result, finding = evil_result()
+    module.render([result, finding], Summary(), out)
+    return out.getvalue()
+
+
+def test_junit_is_well_formed_for_any_text():
+    root = ET.fromstring(render(junit))
+    failure = root.find("./testsuite/testcase/failure")
+    assert failure is not None and "<script>" in failure.text
+
+
+def test_sarif_is_valid_json_for_any_text():
+    document = json.loads(render(sarif))
+    assert document["runs"][0]["results"][0]["message"]["text"] == EVIL
+
+
+def test_github_annotations_cannot_break_out_of_their_line():
+    lines = render(github).decode().splitlines()
+    assert len(lines) == 2 and all(line.startswith("::error file=") for line in lines)
+    assert "%0A" in lines[0] and "\n" not in lines[0]
+
+
+def test_markdown_escapes_log_text():
+    text = render(markdown).decode()
+    assert "<script>" not in text and "\x1b" not in text
