@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 
 from trajaudit.cli import app
 from trajaudit.model import Event, Finding, Severity, Summary, Trajectory, TrajectoryResult
-from trajaudit.report import Format, _module
-from trajaudit.report import github, junit, markdown, sarif
+from trajaudit.report import Format, _module, github, junit, markdown, sarif
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "report" / "mixed.jsonl"
