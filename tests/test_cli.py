@@ -91,7 +91,7 @@ def test_json_document(runner, tmp_path):
     path = str(write(tmp_path, "b.jsonl", FAILING))
     result = runner.invoke(app, ["audit", path, "--format", "json", "--quiet"])
     document = json.loads(result.stdout)
-    assert document["summary"]["findings_by_rule"] == {"TA201": 1}
+    assert document["summary"]["findings_by_rule"]["TA201"] == 1
     assert document["trajectories"][0]["finding_list"][0]["code"] == "TA201"
     assert result.stderr == ""
 

@@ -149,8 +149,10 @@ def audit(
         on_format=_format_note(quiet, input_format or (None if cfg.input_format == "auto" else cfg.input_format)),
     )
     run = engine.Audit(_sources(paths), cfg, options)
+    show_progress = _wants_progress(quiet, output_format, output)
     with _output(output) as out:
-        render(output_format, run, run.summary, out, console_for=_console, quiet=quiet, only_failures=only_failures)
+        items = _with_progress(run, run.summary) if show_progress else run
+        render(output_format, items, run.summary, out, console_for=_console, quiet=quiet, only_failures=only_failures)
     _finish(run.summary, cfg.fail_on, quiet, output_format)
 
 
@@ -321,6 +323,29 @@ def _console(out: IO[str]) -> Console:
         force_terminal=None if is_stdout else False,
         no_color=None if is_stdout else True,
     )
+
+
+def _wants_progress(quiet: bool, output_format: Format, output: Path | None) -> bool:
+    """A progress line only for a person watching stderr while the text report goes elsewhere (a file, a pager)."""
+    if quiet or output_format is not Format.text or not stderr.is_terminal:
+        return False
+    return output is not None or not sys.stdout.isatty()
+
+
+def _with_progress(items, summary):
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=stderr, transient=True) as progress:
+        task = progress.add_task("reading")
+        for count, item in enumerate(items):
+            if count % 32 == 0:
+                progress.update(
+                    task,
+                    description=f"{summary.files} files, {summary.bytes / 1e6:.1f} MB, "
+                    f"{summary.trajectories} trajectories, {summary.lines} lines",
+                )
+            yield item
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from typing import Iterable
 
 from rich.cells import set_cell_size
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -69,9 +70,7 @@ def _trajectory(result: TrajectoryResult, console: Console) -> None:
     for finding in result.findings:
         by_step[finding.step].append(finding)
     for finding in by_step.pop(None, []):
-        console.print(
-            _finding_line(finding, indent=7, located=finding.code == "TA002"), no_wrap=True, overflow="ellipsis"
-        )
+        _print_finding(console, finding, indent=7, located=finding.code == "TA002")
     width = max(40, console.width - 26)
     for event in trajectory.events:
         findings = by_step.get(event.step, [])
@@ -83,17 +82,22 @@ def _trajectory(result: TrajectoryResult, console: Console) -> None:
         line.append(f"{verdict:>4}", style=VERDICT_STYLE[verdict])
         console.print(line, no_wrap=True, overflow="ellipsis")
         for finding in findings:
-            console.print(_finding_line(finding, indent=18), no_wrap=True, overflow="ellipsis")
+            _print_finding(console, finding, indent=18)
         by_step.pop(event.step, None)
     for findings in by_step.values():  # findings on lines that are not among the events (schema errors)
         for finding in findings:
-            console.print(_finding_line(finding, indent=7, located=True), no_wrap=True, overflow="ellipsis")
+            _print_finding(console, finding, indent=7, located=True)
     console.print()
 
 
-def _finding_line(finding: Finding, indent: int, located: bool = False) -> Text:
+def _print_finding(console: Console, finding: Finding, indent: int, located: bool = False) -> None:
+    """Findings are the point of the report: wrapped under their step with a hanging indent, never cut off."""
+    console.print(Padding(_finding_line(finding, located), (0, 0, 0, indent), expand=False))
+
+
+def _finding_line(finding: Finding, located: bool = False) -> Text:
     verdict = SEVERITY_VERDICT[finding.severity]
-    text = Text(" " * indent + "└ ")
+    text = Text("└ ")
     if located:
         text.append(one_line(finding.file + (f":{finding.line}" if finding.line else "")) + " ", style="bold")
     text.append(finding.code, style=VERDICT_STYLE[verdict])
