@@ -21,6 +21,7 @@ from trajaudit.reader import Malformed, Source, iter_json
 NAME = "claude-code"
 DESCRIPTION = "Claude Code session JSONL: lines {type: user|assistant, sessionId, uuid, message{content[]}}"
 
+EXPECTED = DESCRIPTION.split(": ", 1)[1]
 LINE_TYPES = ("user", "assistant", "system", "summary", "queue-operation", "file-history-snapshot")
 SKIPPED = ("summary", "queue-operation", "file-history-snapshot")
 EXIT_CODE = re.compile(r"^\s*(?:Error: )?Exit code (-?\d+)")
@@ -47,8 +48,9 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
             yield item
             continue
         line, entry = item
-        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
-            yield emit.malformed("not a Claude Code session line: expected an object with a `type`", line)
+        if not isinstance(entry, dict) or entry.get("type") not in LINE_TYPES:
+            found = repr(entry.get("type")) if isinstance(entry, dict) else type(entry).__name__
+            yield emit.malformed(f"not a Claude Code session line: expected {EXPECTED}, found type {found}", line)
             continue
         session = entry.get("sessionId") or session
         kind = entry["type"]
@@ -70,7 +72,7 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
             continue
         message = entry.get("message")
         if kind not in ("user", "assistant") or not isinstance(message, dict):
-            yield emit.malformed(f"not a Claude Code message line: type {kind!r} without a `message` object", line)
+            yield emit.malformed(f"not a Claude Code message line: expected a `message` object in {kind!r}", line)
             continue
         counts = None
         if kind == "assistant":

@@ -20,7 +20,15 @@ from typing import Any, Iterator
 
 import orjson
 
-from trajaudit.importers._common import Emitter, as_text, has_key, parse_arguments, starts_with, tokens
+from trajaudit.importers._common import (
+    Emitter,
+    as_text,
+    first_json_value,
+    has_key,
+    parse_arguments,
+    starts_with,
+    tokens,
+)
 from trajaudit.reader import Malformed, Source, iter_json, read_document
 
 NAME = "otel"
@@ -103,7 +111,7 @@ def _json_value(raw: Any) -> Any:
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
     doc = read_document(source)
-    if isinstance(doc, Malformed) and "trailing" in doc.message:
+    if isinstance(doc, Malformed) and isinstance(first_json_value(source.head()), dict):
         # Several export requests, one per line (the collector's file exporter).
         spans: list[tuple[dict, str, int | None]] = []
         for item in iter_json(source):

@@ -3,7 +3,8 @@
 
 Each item is a trajectory `<task_id>:<trial>`: a task event (the user instruction `info.task.instruction` as goal,
 declared tools if the item carries any), the chat messages (tool results starting with `Error:` fail), and an outcome
-{success: reward reaches 1, reward, source "tau-bench reward"}. Origins are JSON paths like `$[3].traj[5]`.
+{success: reward reaches 1, reward, source "tau-bench reward"; a crashed run's `info.error` in meta}. Origins are JSON
+paths like `$[3].traj[5]`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from trajaudit.importers._common import (
     Emitter,
     chat_events,
     error_text,
+    first_line,
     has_key,
     normalize_tools,
     reward_outcome,
@@ -65,7 +67,9 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
         scored = reward_outcome(item.get("reward"))
         if scored is not None:
             reward_info = info.get("reward_info") if isinstance(info.get("reward_info"), dict) else {}
-            detail = reward_info.get("info") if isinstance(reward_info.get("info"), dict) else None
+            detail = dict(reward_info["info"]) if isinstance(reward_info.get("info"), dict) else {}
+            if isinstance(info.get("error"), str):  # the run crashed; tau-bench scores it 0 and keeps the error
+                detail["error"] = first_line(info["error"])
             yield emit.event(
                 trajectory, "outcome", path=f"{where}.reward", success=scored[0], reward=scored[1], source=SOURCE,
                 meta=detail,

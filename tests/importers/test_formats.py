@@ -1,0 +1,203 @@
+"""Each importer on our own small fixtures: ok and failed calls, ids, goals, outcomes, claims and origins."""
+
+from __future__ import annotations
+
+import json
+
+from tests.importers.conftest import FIXTURES, assert_well_formed, by_trajectory, run
+
+
+def kinds(events: list[dict]) -> list[str]:
+    return [e["kind"] for e in events]
+
+
+def results(events: list[dict]) -> list[tuple[str, bool]]:
+    return [(e["call_id"], e["ok"]) for e in events if e["kind"] == "tool_result"]
+
+
+def test_native_passes_events_through(validator):
+    name, events, bad = run(FIXTURES / "native.jsonl")
+    assert name == "native" and not bad
+    assert kinds(events) == ["task", "message", "outcome"]
+    assert "origin" not in events[0]
+
+
+def test_openai_messages_lines_and_bare_lists(validator):
+    _, events, bad = run(FIXTURES / "openai.jsonl")
+    assert not bad
+    assert_well_formed(events, validator, "openai")
+    trajectories = by_trajectory(events)
+    first = trajectories["conv-a"]
+    assert kinds(first) == ["task", "message", "message", "tool_call", "tool_result", "message", "outcome"]
+    assert first[0]["tools"][0]["name"] == "lookup_order" and first[0]["goal"] == "Where is order 17?"
+    assert first[3]["arguments"] == {"order_id": "17"}
+    answer = first[5]
+    assert answer["logprobs"] == [-0.01, -0.2]
+    assert answer["top_logprobs"] == [[-0.01, -4.7], [-0.2, -1.8]]
+    assert first[6]["success"] is True and first[6]["reward"] == 1.0
+    second = trajectories[f"{FIXTURES / 'openai.jsonl'}:2"]
+    assert results(second) == [("c9", False)]
+    assert second[-1]["origin"]["line"] == 2
+
+
+def test_tau_bench_ids_goal_errors_and_outcomes(validator):
+    _, events, bad = run(FIXTURES / "tau_bench.json")
+    assert not bad
+    assert_well_formed(events, validator, "tau-bench")
+    trajectories = by_trajectory(events)
+    assert sorted(trajectories) == ["7:0", "7:1"]
+    ok, failed = trajectories["7:0"], trajectories["7:1"]
+    assert ok[0]["kind"] == "task" and ok[0]["task_id"] == "7" and ok[0]["goal"].startswith("You are Ada")
+    assert results(ok) == [("call_a", True)]
+    assert ok[-1] == {**ok[-1], "kind": "outcome", "success": True, "reward": 1.0, "source": "tau-bench reward"}
+    # A result without tool_call_id pairs with the waiting call; Python-literal arguments still parse.
+    call = next(e for e in failed if e["kind"] == "tool_call")
+    assert call["arguments"] == {"order_id": "#A9"}
+    assert results(failed) == [(call["call_id"], False)]
+    assert failed[-1]["success"] is False
+    assert failed[3]["origin"]["path"] == "$[1].traj[2]"
+
+
+def test_tau2_tools_goal_errors_requestors_and_outcomes(validator):
+    _, events, bad = run(FIXTURES / "tau2.json")
+    assert not bad
+    assert_well_formed(events, validator, "tau2")
+    trajectories = by_trajectory(events)
+    assert sorted(trajectories) == ["sim-bad", "sim-ok"]
+    good, failed = trajectories["sim-ok"], trajectories["sim-bad"]
+    task = good[0]
+    assert task["task_id"] == "t1" and task["tools"][0]["name"] == "cancel_reservation"
+    assert "cancel reservation R1" in task["goal"] and "Insist on a refund." in task["goal"]
+    assert results(good) == [("sim-ok-c1", True), ("sim-ok-u1", True)]
+    assert results(failed) == [("sim-bad-c1", False), ("sim-bad-u1", True)]
+    user_call = next(e for e in good if e.get("call_id") == "sim-ok-u1" and e["kind"] == "tool_call")
+    assert user_call["meta"] == {"requestor": "user"}
+    assert next(e for e in good if e["kind"] == "tool_call")["tokens"] == {"output": 12, "input": 300}
+    assert (good[-1]["success"], failed[-1]["success"]) == (True, False)
+    assert failed[-1]["meta"]["termination_reason"] == "user_stop"
+
+
+def test_mini_swe_agent_return_codes_timeouts_format_errors_and_submission(validator):
+    _, events, bad = run(FIXTURES / "mini.traj.json")
+    assert not bad
+    assert_well_formed(events, validator, "mini-swe-agent")
+    assert {e["trajectory"] for e in events} == {"demo__count-1"}
+    assert events[0]["goal"] == "Fix the off-by-one in count()."
+    tool_results = [e for e in events if e["kind"] == "tool_result"]
+    assert [(e["ok"], e.get("exit_code")) for e in tool_results] == [(True, 0), (False, 1), (False, None), (True, None)]
+    assert tool_results[1]["output"].strip() == "1 failed"
+    assert "timed out" in tool_results[2]["error"]
+    calls = [e for e in events if e["kind"] == "tool_call"]
+    assert [c["arguments"]["command"] for c in calls][:2] == ["cat count.py", "pytest -q"]
+    assert len(calls) == 4  # the two-block answer is not executed
+    feedback = [e for e in events if e.get("meta") == {"feedback": "format_error"}]
+    assert len(feedback) == 1 and feedback[0]["role"] == "user"
+    assert events[-1]["kind"] == "claim" and events[-1]["claim"]["type"] == "task_complete"
+    assert events[-1]["text"] == "Fixed it, submitting."
+    reasoning = next(e for e in events if e["kind"] == "reasoning")
+    assert reasoning["text"] == "I should read the file first."
+    assert next(e for e in events if e["kind"] == "message" and e["role"] == "assistant")["tokens"] == {
+        "input": 50, "output": 20, "reasoning": 5,
+    }
+
+
+def test_swe_agent_trajectory_steps_failures_and_submission(validator):
+    _, events, bad = run(FIXTURES / "demo__widget-3.traj")
+    assert not bad
+    assert_well_formed(events, validator, "swe-agent")
+    assert {e["trajectory"] for e in events} == {"demo__widget-3"}
+    assert events[0]["goal"] == "widget size is always zero"
+    calls = [e for e in events if e["kind"] == "tool_call"]
+    assert [c["tool"] for c in calls] == ["open", "bash", "bash", "submit"]
+    tool_results = [e for e in events if e["kind"] == "tool_result"]
+    assert [e["ok"] for e in tool_results] == [True, False, False, True]
+    assert tool_results[1]["error"].startswith("ZeroDivisionError")
+    assert tool_results[2]["exit_code"] == 2
+    assert events[-1]["kind"] == "claim" and events[-1]["claim"]["type"] == "task_complete"
+    assert kinds(events).count("reasoning") == 3  # the empty thought is not a step
+
+
+def test_swe_agent_history_only_function_calling(validator):
+    _, events, bad = run(FIXTURES / "history_only.traj")
+    assert not bad
+    assert_well_formed(events, validator, "swe-agent")
+    assert events[0]["goal"] == "parser crashes on empty input"
+    calls = [(e["tool"], e["call_id"]) for e in events if e["kind"] == "tool_call"]
+    assert calls == [("find_file", "fc1"), ("bash", "fc2")]
+    assert results(events) == [("fc1", True), ("fc2", False)]
+    assert "claim" not in kinds(events)
+
+
+def test_claude_code_blocks_errors_meta_sidechain_and_tokens(validator):
+    _, events, bad = run(FIXTURES / "claude_code.jsonl")
+    assert not bad
+    assert_well_formed(events, validator, "claude-code")
+    assert {e["trajectory"] for e in events} == {"5e551011-0000-4000-8000-00000000c1de"}
+    assert kinds(events) == [
+        "message", "reasoning", "tool_call", "tool_result", "tool_call", "tool_result", "message", "message", "message",
+    ]
+    assert results(events) == [("tu_1", True), ("tu_2", False)]
+    failed = events[5]
+    assert failed["exit_code"] == 2 and failed["tool"] == "Bash"
+    assert events[6]["meta"] == {"injected": True} and events[6]["role"] == "user"
+    assert events[7]["meta"] == {"sidechain": True}
+    # One API message split over two lines: its usage is counted once.
+    assert events[1]["tokens"] == {"input": 10, "output": 30} and "tokens" not in events[2]
+    assert events[2]["origin"]["line"] == 4
+
+
+def test_codex_rollout_calls_exit_codes_and_final_answer(validator):
+    _, events, bad = run(FIXTURES / "codex.jsonl")
+    assert not bad
+    assert_well_formed(events, validator, "codex")
+    assert {e["trajectory"] for e in events} == {"0190aaaa-bbbb-7ccc-8ddd-eeeeffff0001"}
+    assert kinds(events) == ["task", "message", "message", "reasoning", "tool_call", "tool_result", "tool_call",
+                             "tool_result", "message"]
+    assert events[1]["meta"] == {"injected": True}
+    assert events[3]["text"] == "List the directory."
+    assert [(e["ok"], e["exit_code"]) for e in events if e["kind"] == "tool_result"] == [(True, 0), (False, 1)]
+    assert events[5]["output"] == "a\nb\n"
+    final = events[-1]
+    assert final["role"] == "assistant" and final["meta"] == {"phase": "final_answer"}
+    assert final["tokens"] == {"output": 15, "reasoning": 4}
+
+
+def test_otel_orders_spans_by_parent_and_start_and_marks_errors(validator):
+    _, events, bad = run(FIXTURES / "otel.json")
+    assert not bad
+    assert_well_formed(events, validator, "otel")
+    assert {e["trajectory"] for e in events} == {"5b8efff798038103d269b633813fc60c"}
+    assert kinds(events) == ["task", "message", "tool_call", "tool_result", "tool_call", "tool_result"]
+    assert events[0]["goal"] == "Refund order 17" and events[0]["task_id"] == "shop"
+    assert events[1]["text"] == "Looking up the order." and events[1]["tokens"] == {"input": 120, "output": 33}
+    assert [(e["tool"], e["ok"]) for e in events if e["kind"] == "tool_result"] == [("lookup", True), ("refund", False)]
+    assert events[3]["output"] == '{"paid": true}'
+    assert events[5]["error"] == "PaymentDeclined"
+    assert events[2]["arguments"] == {"order": "17"}
+
+
+def test_inspect_log_messages_tool_errors_and_score(validator):
+    _, events, bad = run(FIXTURES / "inspect.json")
+    assert not bad
+    assert_well_formed(events, validator, "inspect")
+    assert {e["trajectory"] for e in events} == {"EVAL1:1:1"}
+    assert kinds(events) == ["task", "message", "reasoning", "message", "tool_call", "tool_result", "tool_call",
+                             "tool_result", "message", "outcome"]
+    assert events[0]["tools"][0]["name"] == "add" and events[0]["task_id"] == "arith/1"
+    assert results(events) == [("tc1", True), ("tc2", False)]
+    assert events[7]["error"] == "checker offline"
+    assert events[-1]["success"] is True and events[-1]["answer"] == "4"
+
+
+def test_otel_jsonl_with_one_export_request_per_line(tmp_path, validator):
+    doc = json.loads((FIXTURES / "otel.json").read_text())
+    spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    first = {"resourceSpans": [{"scopeSpans": [{"spans": spans[:2]}]}]}
+    second = {"resourceSpans": [{"scopeSpans": [{"spans": spans[2:]}]}]}
+    path = tmp_path / "spans.jsonl"
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    fmt, events, bad = run(path)
+    assert fmt == "otel" and not bad
+    assert_well_formed(events, validator, "otel")
+    assert [e["kind"] for e in events] == ["task", "message", "tool_call", "tool_result", "tool_call", "tool_result"]
+    assert {e["origin"]["line"] for e in events} == {1, 2}

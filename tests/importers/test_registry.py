@@ -1,0 +1,111 @@
+"""The registry: names, lookup, auto-detection and clear errors for inputs that are not what they claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.importers.conftest import FIXTURES, run
+from trajaudit import importers
+from trajaudit.importers import FORMATS, FormatError, by_name, detect, names, open_events
+from trajaudit.reader import Source
+
+FIXTURE_FORMATS = {
+    "native.jsonl": "native",
+    "openai.jsonl": "openai",
+    "claude_code.jsonl": "claude-code",
+    "codex.jsonl": "codex",
+    "tau_bench.json": "tau-bench",
+    "tau2.json": "tau2",
+    "mini.traj.json": "mini-swe-agent",
+    "demo__widget-3.traj": "swe-agent",
+    "history_only.traj": "swe-agent",
+    "otel.json": "otel",
+    "inspect.json": "inspect",
+}
+
+
+def source(name: str) -> Source:
+    return Source(str(FIXTURES / name), FIXTURES / name)
+
+
+def test_registry_is_native_first_with_unique_names_and_the_contract():
+    assert FORMATS[0] is importers.native
+    assert len(set(names())) == len(FORMATS)
+    for module in FORMATS:
+        assert isinstance(module.NAME, str) and module.DESCRIPTION
+        assert callable(module.sniff) and callable(module.convert)
+        assert module.__doc__ and len(module.__doc__) > 80
+
+
+def test_every_format_has_a_fixture():
+    assert set(FIXTURE_FORMATS.values()) == set(names())
+
+
+@pytest.mark.parametrize(("name", "fmt"), sorted(FIXTURE_FORMATS.items()))
+def test_detect_recognises_each_fixture(name: str, fmt: str):
+    assert detect(source(name)).NAME == fmt
+    chosen, _ = open_events(source(name))
+    assert chosen == fmt
+
+
+@pytest.mark.parametrize(("name", "fmt"), sorted(FIXTURE_FORMATS.items()))
+def test_only_one_format_claims_each_fixture(name: str, fmt: str):
+    src = source(name)
+    head = src.head()
+    assert [m.NAME for m in FORMATS if m.sniff(src, head)] == [fmt]
+
+
+def test_unrecognised_file_names_every_format_tried():
+    with pytest.raises(FormatError) as caught:
+        detect(source("unknown.json"))
+    message = str(caught.value)
+    assert "unknown.json" in message
+    for name in names():
+        assert name in message
+
+
+def test_empty_file_goes_to_native_so_the_reader_reports_it(tmp_path: Path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert detect(Source(str(empty), empty)) is importers.native
+
+
+def test_unknown_format_name_is_a_format_error_listing_the_names():
+    with pytest.raises(FormatError, match="tau-bench"):
+        by_name("tau3")
+    with pytest.raises(FormatError):
+        open_events(source("native.jsonl"), "nonsense")
+
+
+# A file of another format given with --from: a Malformed naming the file, never an exception or a silent success.
+WRONG = {
+    "openai": "codex.jsonl",
+    "claude-code": "codex.jsonl",
+    "codex": "claude_code.jsonl",
+    "tau-bench": "tau2.json",
+    "tau2": "tau_bench.json",
+    "mini-swe-agent": "tau_bench.json",
+    "swe-agent": "tau_bench.json",
+    "otel": "inspect.json",
+    "inspect": "otel.json",
+}
+
+
+@pytest.mark.parametrize(("fmt", "name"), sorted(WRONG.items()))
+def test_a_file_that_is_not_the_named_format_is_a_clear_malformed(fmt: str, name: str):
+    _, events, bad = run(FIXTURES / name, fmt)
+    assert not events
+    assert bad
+    assert all(m.file.endswith(name) for m in bad)
+    assert all(m.message.startswith("not ") and "expected" in m.message for m in bad)
+
+
+@pytest.mark.parametrize("fmt", [n for n in sorted(WRONG) if n not in ("openai", "claude-code", "codex")])
+def test_invalid_json_document_is_malformed_with_a_line(tmp_path: Path, fmt: str):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  "a": [1,\n')
+    _, events, bad = run(broken, fmt)
+    assert not events and len(bad) == 1
+    assert bad[0].line is not None and "JSON" in bad[0].message
