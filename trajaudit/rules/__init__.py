@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from trajaudit.rules import (
+    claim_without_action,
+    contradicted_claim,
+    false_success_claim,
     ignored_tool_error,
     invalid_json,
     invalid_tool_arguments,
@@ -12,6 +15,8 @@ from trajaudit.rules import (
     truncated_trajectory,
     unknown_tool,
     unmatched_tool_call_or_result,
+    unverified_completion,
+    unverified_tests_claim,
 )
 from trajaudit.rules.rule import Rule
 
@@ -22,6 +27,11 @@ RULES: tuple[Rule, ...] = tuple(
         schema_violation,
         step_order,
         truncated_trajectory,
+        false_success_claim,
+        contradicted_claim,
+        claim_without_action,
+        unverified_tests_claim,
+        unverified_completion,
         ignored_tool_error,
         unknown_tool,
         invalid_tool_arguments,

@@ -1,0 +1,388 @@
+"""What a trajectory's tool calls show: attempts and their results, which claimed action a call performs, test runs
+and their outcomes, code changes, destructive actions and later checks. The claim rules (TA102–TA105) set claims
+against this evidence. Pure functions over events; regular expressions compiled once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from trajaudit.model import Event, Trajectory
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One tool call with its result (None when the log has none)."""
+
+    call: Event
+    result: Event | None
+    tool: str
+    command: str  # the shell command for shell-like tools, else ""
+    arguments: str  # the arguments flattened to text (for target matching)
+
+    @property
+    def ok(self) -> bool | None:
+        """True/False from the result (`ok`, a non-zero exit code, an error text); None without a result."""
+        if self.result is None:
+            return None
+        if self.result.get("ok") is False:
+            return False
+        code = self.result.get("exit_code")
+        if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+            return False
+        return True
+
+    @property
+    def output(self) -> str:
+        if self.result is None:
+            return ""
+        parts = [self.result.get("output"), self.result.get("error")]
+        return "\n".join(p for p in parts if isinstance(p, str))
+
+    @property
+    def step(self) -> int:
+        return self.call.step
+
+    def describe(self) -> str:
+        if self.command:
+            command = " ".join(self.command.split())
+            return f"{self.tool}: {command[:100]}{'…' if len(command) > 100 else ''}"
+        return self.tool
+
+
+_SHELL_TOOLS = re.compile(
+    r"^(?:bash|sh|zsh|shell|terminal|cmd|powershell|run|exec|execute|execute_bash|execute_command|run_command|"
+    r"run_shell_command|shell_command|local_shell|container\.exec|run_terminal_cmd|command|bash_tool|computer)$",
+    re.I,
+)
+_COMMAND_KEYS = ("command", "cmd", "script", "commands", "code", "input")
+
+
+def _flatten(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return " ".join(_flatten(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return " ".join(_flatten(v) for v in value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _command(tool: str, arguments: Any) -> str:
+    if isinstance(arguments, str):
+        return arguments if _SHELL_TOOLS.match(tool) else ""
+    if not isinstance(arguments, dict):
+        return ""
+    for key in _COMMAND_KEYS:
+        value = arguments.get(key)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = " ".join(value)
+        if isinstance(value, str) and (_SHELL_TOOLS.match(tool) or (key != "command" or " " in value.strip())):
+            if _SHELL_TOOLS.match(tool) or key in ("cmd", "script", "commands"):
+                return value
+            if key == "command" and not _EDIT_TOOL_COMMAND.match(value.strip()):
+                return value
+    return ""
+
+
+_EDIT_TOOL_COMMAND = re.compile(r"^(?:view|create|str_replace|insert|undo_edit|write|append)$")
+
+
+def attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
+    """Every tool call, in order, paired with its result by call id."""
+    results: dict[Any, Event] = {}
+    for event in trajectory.events:
+        if event.kind == "tool_result" and event.get("call_id") is not None:
+            results.setdefault(event.get("call_id"), event)
+    found = []
+    for event in trajectory.events:
+        if event.kind != "tool_call":
+            continue
+        tool = str(event.get("tool") or "")
+        arguments = event.get("arguments")
+        found.append(
+            Attempt(event, results.get(event.get("call_id")), tool, _command(tool, arguments), _flatten(arguments))
+        )
+    return tuple(found)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Which calls perform a claimed action: tool-name stems and, for shell tools, command patterns.
+
+_EDIT_COMMANDS = (
+    r"\bsed\s+(?:-\w+\s+)*-i|\bperl\s+-\w*i|\bpatch\b|\bgit\s+apply\b|\bgit\s+am\b|\bcat\s*>|"
+    r"\bcat\s+<<-?\s*['\"]?\w+['\"]?\s*>|"
+    r"\btee\b|>\s*[\w./-]+\.\w+|\bpython[\d.]*\s+-\s*<<|\bed\s+-s\b|\bapply_patch\b|\bmv\b|\bcp\b"
+)
+_TOOL_STEMS: dict[str, tuple[str, ...]] = {
+    "cancel": ("cancel", "void", "revoke"),
+    "refund": ("refund", "return", "cancel", "exchange", "modify", "update", "reimburs", "credit"),
+    "return": ("return", "refund"),
+    "exchange": ("exchange", "swap", "modify", "update", "replace"),
+    "book": ("book", "reserv", "schedul", "create", "order", "purchase", "buy"),
+    "update": (
+        "update", "modify", "change", "edit", "set", "patch", "put", "upgrade", "downgrade", "replace", "write",
+        "rename", "move", "str_replace", "apply", "switch", "adjust", "insert", "multiedit", "save",
+    ),
+    "delete": ("delete", "remove", "rm", "drop", "del", "unlink", "purge", "destroy", "erase", "uninstall", "cancel"),
+    "create": ("create", "add", "new", "make", "write", "insert", "post", "book", "generate", "save", "upload", "edit",
+               "str_replace", "apply", "touch", "mkdir", "put", "update", "modify"),
+    "send": ("send", "email", "mail", "notify", "message", "post", "reply", "comment", "certificate"),
+    "issue": ("issue", "send", "certificate", "compensat", "credit", "grant", "voucher"),
+    "fix": ("edit", "write", "str_replace", "apply", "patch", "replace", "insert", "update", "create", "multiedit",
+            "save", "modify"),
+    "merge": ("merge",),
+    "deploy": ("deploy", "release", "publish", "rollout", "ship"),
+    "install": ("install", "add_package", "add_dependency"),
+    "commit": ("commit",),
+    "push": ("push",),
+    "pay": ("pay", "charge", "bill", "book", "modify", "update", "exchange", "purchase", "checkout", "order"),
+}
+_COMMAND_PATTERNS: dict[str, str] = {
+    "delete": r"\b(?:rm|rmdir|unlink|shred)\s|\bgit\s+rm\b|\bdrop\s+(?:table|database|schema|index)\b|"
+    r"\bdelete\s+from\b|\bkubectl\s+delete\b|\bdocker\s+(?:rm|rmi)\b|"
+    r"\b(?:pip|npm|apt|apt-get)\s+(?:uninstall|remove)\b",
+    "create": r"\btouch\s|\bmkdir\s|\bgit\s+(?:init|checkout\s+-b|branch)\b|\bgh\s+(?:pr|issue)\s+create\b|"
+    + _EDIT_COMMANDS,
+    "update": _EDIT_COMMANDS + r"|\bgit\s+(?:mv|checkout|restore|revert)\b",
+    "fix": _EDIT_COMMANDS,
+    "install": r"\b(?:pip[\d.]*|uv\s+pip|uv|npm|yarn|pnpm|apt|apt-get|brew|cargo|go|gem|conda|poetry)\s+"
+    r"(?:install|add|i|get)\b|"
+    r"\bsetup\.py\s+(?:install|develop)\b",
+    "commit": r"\bgit\s+commit\b",
+    "push": r"\bgit\s+push\b",
+    "merge": r"\bgit\s+merge\b|\bgh\s+pr\s+merge\b",
+    "deploy": r"\bdeploy\b|\bkubectl\s+(?:apply|rollout)\b|\bhelm\s+(?:install|upgrade)\b|\bterraform\s+apply\b|"
+    r"\bdocker\s+push\b|\btwine\s+upload\b|\bnpm\s+publish\b|\bcargo\s+publish\b|\bgh\s+release\s+create\b",
+    "send": r"\b(?:mail|sendmail|mutt)\b|\bcurl\b.*\s-X\s*POST\b|\bgh\s+(?:pr|issue)\s+comment\b",
+}
+_COMPILED_COMMANDS = {action: re.compile(pattern, re.I) for action, pattern in _COMMAND_PATTERNS.items()}
+
+
+def _tokens(tool: str) -> list[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", tool)
+    return [t for t in re.split(r"[^a-zA-Z]+", spaced.lower()) if t]
+
+
+def performs(attempt: Attempt, action: str) -> bool:
+    """Whether this call performs the (normalised) action: its tool name has a matching stem, or its shell command
+    matches the action's command pattern."""
+    if attempt.command:
+        pattern = _COMPILED_COMMANDS.get(action)
+        return bool(pattern and pattern.search(attempt.command))
+    stems = _TOOL_STEMS.get(action, (action,))
+    name = attempt.tool.lower()
+    if any(stem in ("str_replace", "multiedit") and stem in name for stem in stems):
+        return True
+    return any(token.startswith(stem) for token in _tokens(attempt.tool) for stem in stems)
+
+
+def knows_action(action: str | None) -> bool:
+    return action in _TOOL_STEMS
+
+
+def mentions(attempt: Attempt, target: str | None) -> bool:
+    """Whether the call's arguments name the target (ids compared without '#' and case)."""
+    if not target:
+        return False
+    key = re.sub(r"[^a-z0-9./_-]", "", target.lower())
+    haystack = re.sub(r"[^a-z0-9./_ -]", "", attempt.arguments.lower() + " " + attempt.command.lower())
+    return bool(key) and key in haystack
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Test runs and code changes.
+
+_TEST_COMMAND = re.compile(
+    r"\b(?:py\.?test|python[\d.]*\s+-m\s+(?:pytest|unittest|nose2?|tox)|tox|nox|go\s+test|cargo\s+(?:test|nextest)|"
+    r"(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?test|npx\s+(?:jest|vitest|mocha)|jest|vitest|mocha|rspec|phpunit|"
+    r"(?:mvn|gradle|gradlew)\s+\S*test|ctest|make\s+(?:test|check)|dotnet\s+test|mix\s+test|"
+    r"runtests\.py|run_tests?\b|manage\.py\s+test|bin/test\b|unittest\b|deno\s+test|swift\s+test)",
+    re.I,
+)
+_TEST_TOOL = re.compile(r"^(?:run_?tests?|test|pytest|execute_tests?)$", re.I)
+_PYTEST_COUNTS = re.compile(r"(\d+)\s+(passed|failed|errors?|error)\b", re.I)
+_FAIL_MARKERS = re.compile(
+    r"^FAILED\b|^FAIL\b|^--- FAIL|\bFAILED \((?:failures|errors)=|^ERROR:|test result: FAILED|"
+    r"\bTests:\s+.*\b\d+ failed|\b\d+ failing\b|^Traceback \(most recent call last\)|"
+    r"^E\s{3}|\bcommands failed\b|\bno tests ran\b|\bcollected 0 items\b",
+    re.M,
+)
+_PASS_MARKERS = re.compile(
+    r"^OK\b|^ok\s+\S+|test result: ok\.|\bTests:\s+\d+ passed|\b\d+ passing\b|\ball tests passed\b|"
+    r"congratulations :\)|^PASS\b",
+    re.M | re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TestRun:
+    attempt: Attempt
+    passed: bool | None  # None: outcome unknown
+    summary: str
+
+
+def is_test_run(attempt: Attempt) -> bool:
+    if attempt.command:
+        return bool(_TEST_COMMAND.search(attempt.command))
+    return bool(_TEST_TOOL.match(attempt.tool))
+
+
+def test_outcome(attempt: Attempt) -> tuple[bool | None, str]:
+    """Passed / failed / unknown from the output (counts, runner markers), else the exit code or `ok`."""
+    output = attempt.output
+    counts: dict[str, int] = {}
+    for number, word in _PYTEST_COUNTS.findall(output):
+        key = "failed" if word.lower().startswith(("fail", "error")) else "passed"
+        counts[key] = max(counts.get(key, 0), int(number))
+    if counts.get("failed"):
+        return False, f"{counts['failed']} failed" + (f", {counts['passed']} passed" if counts.get("passed") else "")
+    fail = _FAIL_MARKERS.search(output)
+    if fail:
+        return False, fail.group().strip()[:80]
+    if counts.get("passed"):
+        return True, f"{counts['passed']} passed"
+    if _PASS_MARKERS.search(output):
+        return True, _PASS_MARKERS.search(output).group().strip()[:80]  # type: ignore[union-attr]
+    if attempt.ok is False:
+        code = attempt.result.get("exit_code") if attempt.result else None
+        return False, f"exit code {code}" if code is not None else "the tool reported an error"
+    code = attempt.result.get("exit_code") if attempt.result else None
+    if code == 0:
+        return True, "exit code 0"
+    return None, "outcome not recognised"
+
+
+def test_runs(items: Iterable[Attempt]) -> tuple[TestRun, ...]:
+    runs = []
+    for attempt in items:
+        if is_test_run(attempt):
+            passed, summary = test_outcome(attempt)
+            runs.append(TestRun(attempt, passed, summary))
+    return tuple(runs)
+
+
+_EDIT_TOOLS = re.compile(
+    r"(?:^|_|\b)(?:edit|write|str_replace|apply_patch|patch|create_file|insert|replace|multiedit|notebookedit|"
+    r"save_file|update_file|modify_file|append_file|write_file|edit_file|str_replace_editor|str_replace_based_edit_tool)"
+    r"(?:$|_|\b)",
+    re.I,
+)
+_COMMIT_MESSAGE = re.compile(r"\bgit\s+(?:commit|tag)\b.*", re.S)  # a commit message heredoc writes no file
+_SHELL_EDIT = re.compile(_EDIT_COMMANDS.replace(r"|\bmv\b|\bcp\b", ""), re.I)
+_SCRATCH = re.compile(r"(?:^|/)(?:reproduce\w*|repro\w*|debug\w*|scratch\w*|tmp\w*|check_\w*|verify\w*)\.\w+|/tmp/")
+
+
+def is_code_change(attempt: Attempt) -> bool:
+    """Whether the call edits files: an edit tool (not a view), or a shell command that writes files (sed -i, cat >,
+    tee, patch, git apply, a heredoc into python...)."""
+    if attempt.command:
+        command = _COMMIT_MESSAGE.sub("", attempt.command)
+        return bool(_SHELL_EDIT.search(command))
+    if not _EDIT_TOOLS.search(attempt.tool):
+        return False
+    arguments = attempt.call.get("arguments")
+    if isinstance(arguments, dict) and str(arguments.get("command", "")).strip() == "view":
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Destructive actions and later checks.
+
+_DESTRUCTIVE_COMMAND = re.compile(
+    r"\brm\s+(?:-\w*[rR]\w*|-\w*f\w*\s+-\w*[rR]\w*|--recursive)\b|\bgit\s+push\b[^\n;&|]*(?:--force|\s-f\b)|"
+    r"\bgit\s+reset\s+--hard\b|\bgit\s+clean\s+-\w*f|\bdrop\s+(?:table|database|schema)\b|\btruncate\s+table\b|"
+    r"\bdelete\s+from\b|\bkubectl\s+delete\b|\bterraform\s+destroy\b|\bmkfs\b|\bdd\s+if=|\bgit\s+branch\s+-D\b",
+    re.I,
+)
+_DESTRUCTIVE_TOOL = ("delete", "remove", "drop", "destroy", "purge", "cancel", "wipe", "truncate", "revoke",
+                     "terminate", "erase")
+_CONFIRMED_STATE = re.compile(r"\b(?:cancel+ed|deleted|removed|dropped|destroyed|purged|revoked|terminated|erased)\b",
+                              re.I)
+_INSPECT_TOOL = ("get", "list", "find", "read", "view", "search", "show", "describe", "check", "status", "verify",
+                 "fetch", "lookup", "query", "inspect", "ls", "glob", "grep", "cat", "stat")
+_INSPECT_COMMAND = re.compile(
+    r"(?:^|[;&|]\s*)\s*(?:ls|find|stat|test|\[|cat|head|tail|grep|rg|tree|wc|du|file|git\s+(?:status|log|diff|show|"
+    r"branch)|kubectl\s+get|docker\s+ps|psql|sqlite3|mysql|curl)\b",
+    re.I,
+)
+
+
+def is_destructive(attempt: Attempt) -> bool:
+    if attempt.command:
+        return bool(_DESTRUCTIVE_COMMAND.search(attempt.command))
+    return any(token in _DESTRUCTIVE_TOOL for token in _tokens(attempt.tool))
+
+
+def confirms_itself(attempt: Attempt) -> bool:
+    """A destructive call whose own successful result reports the new state ("status": "cancelled")."""
+    return attempt.ok is True and bool(_CONFIRMED_STATE.search(attempt.output))
+
+
+def is_inspection(attempt: Attempt) -> bool:
+    if attempt.command:
+        return bool(_INSPECT_COMMAND.search(attempt.command)) or is_test_run(attempt)
+    return any(token in _INSPECT_TOOL for token in _tokens(attempt.tool)[:1]) or is_test_run(attempt)
+
+
+def primary(attempt: Attempt, action: str) -> bool:
+    """Whether the call performs the action by its own verb (cancel_order for cancel), not only a synonym."""
+    if attempt.command:
+        return performs(attempt, action)
+    stems = _TOOL_STEMS.get(action, (action,))[:1]
+    return any(token.startswith(stem) for token in _tokens(attempt.tool) for stem in stems)
+
+
+_SUBMIT = re.compile(r"COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT|MINI_SWE_AGENT_FINAL_OUTPUT")
+_SUBMIT_TOOLS = re.compile(r"^(?:submit|finish|final_answer|complete_task|task_complete|attempt_completion)$", re.I)
+
+
+def is_submission(attempt: Attempt) -> bool:
+    return bool(_SUBMIT.search(attempt.command or attempt.arguments)) or bool(_SUBMIT_TOOLS.match(attempt.tool))
+
+
+def is_scratch_edit(attempt: Attempt) -> bool:
+    """An edit to a throwaway file (reproduce.py, debug_x.py, /tmp/...), not to the code under test."""
+    paths = re.findall(r"[\w./-]+\.\w+|/tmp/\S*", attempt.command or attempt.arguments)
+    return bool(paths) and all(_SCRATCH.search(p) for p in paths)
+
+
+_WRITTEN_PATH = re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?|\btouch\s+|\bmkdir\s+(?:-p\s+)?)\s*['\"]?([\w./-]+)")
+_RM_TARGETS = re.compile(r"\brm\s+((?:-\w+\s+)*)([^;&|\n]+)")
+
+
+def created_paths(items: Iterable[Attempt]) -> set[str]:
+    """Paths the agent itself wrote or created (redirections, tee, touch, mkdir, editor `create`), by base name."""
+    found: set[str] = set()
+    for attempt in items:
+        if attempt.command:
+            for path in _WRITTEN_PATH.findall(attempt.command):
+                found.update(part for part in path.split("/") if part not in ("", ".", ".."))
+        arguments = attempt.call.get("arguments")
+        if isinstance(arguments, dict) and str(arguments.get("command", "")) == "create":
+            path = arguments.get("path") or arguments.get("file_path")
+            if isinstance(path, str):
+                found.add(path.rstrip("/").rsplit("/", 1)[-1])
+        if not attempt.command and _EDIT_TOOLS.search(attempt.tool) and re.search(r"write|create", attempt.tool, re.I):
+            path = arguments.get("path") or arguments.get("file_path") if isinstance(arguments, dict) else None
+            if isinstance(path, str):
+                found.add(path.rstrip("/").rsplit("/", 1)[-1])
+    return found
+
+
+def is_cleanup(attempt: Attempt, earlier: Iterable[Attempt]) -> bool:
+    """An `rm` that only removes files and folders the agent created itself earlier (its scratch work)."""
+    if not attempt.command or not re.search(r"\brm\s", attempt.command):
+        return False
+    if re.search(r"git\s+(?:push|reset|clean|branch)|drop\s|delete\s+from|kubectl|terraform", attempt.command, re.I):
+        return False
+    targets = [t for _, args in _RM_TARGETS.findall(attempt.command) for t in args.split()]
+    if not targets:
+        return False
+    created = created_paths(earlier)
+    return all(t.rstrip("/").rsplit("/", 1)[-1] in created or _SCRATCH.search(t) for t in targets)

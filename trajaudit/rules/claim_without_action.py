@@ -1,0 +1,71 @@
+"""The agent claims an action that no tool call in the trajectory performed.
+
+## What it does
+For every action the final report claims ("I've refunded you", "the file has been deleted", "I pushed the fix"),
+looks for a tool call before the claim that performs that action: a tool whose name carries the verb or a synonym
+(refund ↔ refund/return/cancel, book ↔ book/reserve, update ↔ update/modify/change, delete ↔ delete/remove), or, for
+shell tools, a command that does it (`rm`, `git commit`, `git push`, `pip install`, `sed -i`, `cat > file`). Only
+trajectories in which the agent acts through tools are checked, and claims of a state that predates the run
+("your order has already been cancelled") are left alone.
+
+## Why it matters
+An action claimed but never taken is invented: the user is told a refund is on its way, or that a fix was pushed,
+and nothing happened. Unlike a failed call, nothing in the log even hints at the problem unless it is looked for.
+
+## Example
+```
+step 3 tool_call   get_order_details({"order_id": "#W7"})
+step 4 tool_result {"status": "delivered", ...}
+step 5 message     assistant: I've processed your refund for order #W7.
+```
+
+## How to fix
+Make the agent report only what its tool results confirm. If the action is done by a tool the log does not record
+(a side channel), record it; if the agent lacks a tool for it, give it one or have it say it cannot do it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Mapping
+
+from trajaudit.claims import ACTION_SUCCEEDED, report_claims
+from trajaudit.evidence import attempts, knows_action, performs
+from trajaudit.model import Severity, Trajectory, Violation
+
+CODE = "TA103"
+NAME = "claim-without-action"
+SEVERITY = Severity.ERROR
+
+_PRIOR_STATE = re.compile(r"\b(?:already|previously|earlier|before)\b", re.I)
+# A status that changed is a consequence of some other action, not an action of its own.
+_STATUS = re.compile(r"\bstatus\b", re.I)
+
+
+def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
+    calls = attempts(trajectory)
+    if not calls:
+        return  # the agent does not act through tools here: nothing to hold the claim against
+    reported: set[str | None] = set()
+    for claim in report_claims(trajectory):
+        if claim.type != ACTION_SUCCEEDED or not knows_action(claim.action) or claim.event is None:
+            continue
+        if claim.action in reported or _PRIOR_STATE.search(claim.text) or _STATUS.search(claim.text):
+            continue
+        before = [a for a in calls if a.step < claim.event.step]
+        if any(performs(a, claim.action or "") for a in before):
+            continue
+        reported.add(claim.action)
+        tools = sorted({a.tool for a in before})
+        yield Violation(
+            claim.event,
+            f'the agent claims "{claim.quote()}" but no tool call before it performs {claim.action!r} '
+            f"(tools called: {', '.join(tools[:8]) or 'none'}{', …' if len(tools) > 8 else ''})",
+            {
+                "claim": claim.quote(400),
+                "action": claim.action,
+                "target": claim.target,
+                "span": [claim.start, claim.end],
+                "tools_called": tools,
+            },
+        )
