@@ -19,7 +19,7 @@ from rich.console import Console
 from trajaudit import __version__, engine, importers, schema
 from trajaudit import config as config_module
 from trajaudit.config import Config, ConfigError
-from trajaudit.model import Severity
+from trajaudit.model import Severity, TrajectoryResult
 from trajaudit.reader import InputError, Malformed, Source, discover
 from trajaudit.report import FORMATS, Format, render
 from trajaudit.rules import RULES, lookup
@@ -202,6 +202,143 @@ def convert(
     raise typer.Exit(2 if unreadable else 1 if problems else 0)
 
 
+class TableFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def simulate(
+    paths: List[str] = PATHS,
+    input_format: str | None = FROM,
+    output_format: TableFormat = typer.Option(TableFormat.text, "--format", help="text tables or one JSON document."),
+    output: Path | None = OUTPUT,
+    window: int = typer.Option(2048, "--window", help="Tokens per confidence group (sliding window)."),
+    step_window: int = typer.Option(5, "--step-window", help="Steps per group when only per-step confidence exists."),
+    bottom: float = typer.Option(0.1, "--bottom", help="Fraction of lowest groups averaged by the bottom score."),
+    keep: List[float] = typer.Option([10.0, 90.0], "--keep", help="Offline: keep the top η% of traces by score."),
+    warmup: int = typer.Option(16, "--warmup", help="Online: warm-up traces per task that set the threshold."),
+    online_keep: List[float] = typer.Option(
+        [10.0, 90.0], "--online-keep", help="Online: 10 = DeepConf-low (strict), 90 = DeepConf-high."
+    ),
+    online_score: str = typer.Option("lowest_group", "--online-score", help="Warm-up score the threshold is set on."),
+    consensus: float | None = typer.Option(None, "--consensus", help="Online: stop once one answer holds this share."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the replay order."),
+    bins: int = typer.Option(10, "--bins", help="Bins of the score histograms."),
+    per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
+    quiet: bool = QUIET,
+) -> None:
+    """Replay confidence-based voting and early stopping (DeepConf) over several traces per task.
+
+    Offline: majority vote vs confidence-weighted vote vs keeping the top η% by each trace score. Online: per
+    task, warm-up traces set a threshold; the rest are replayed in a seeded order and stopped at the first window
+    below it. Reports accuracy, traces kept, tokens saved, and how well each score separates failed from
+    successful traces (AUROC). Exit codes: 0 done; 2 usage or unreadable input.
+
+    Example: trajaudit simulate runs/ --warmup 16 --online-keep 10 --consensus 0.95
+    """
+    from trajaudit import simulate as simulation
+    from trajaudit.report import simulate as simulate_report
+
+    try:
+        config = simulation.SimulateConfig(
+            window=window,
+            step_window=step_window,
+            bottom=bottom,
+            keep_percents=tuple(keep),
+            warmup=warmup,
+            online_keep=tuple(online_keep),
+            online_score=online_score,
+            consensus=consensus,
+            seed=seed,
+            histogram_bins=bins,
+        )
+    except ValueError as exc:
+        _usage_error(str(exc))
+    run, trajectories = _trajectories(paths, input_format, quiet)
+    result = simulation.run(trajectories, config)
+    _write_table(output, output_format, simulate_report, result, per_task)
+    _finish_collection(run.summary, quiet)
+
+
+@app.command()
+def stats(
+    paths: List[str] = PATHS,
+    input_format: str | None = FROM,
+    output_format: TableFormat = typer.Option(TableFormat.text, "--format", help="text tables or one JSON document."),
+    output: Path | None = OUTPUT,
+    k: List[int] = typer.Option([], "--k", help="k values for pass@k and pass^k [default: 1 .. trials per task]."),
+    max_k: int = typer.Option(8, "--max-k", help="Largest k shown when --k is not given."),
+    bins: int = typer.Option(10, "--bins", help="Calibration bins over [0, 1]."),
+    confidence: str = typer.Option("auto", "--confidence", help="auto (stated, else derived), stated or derived."),
+    outcomes: Path | None = typer.Option(None, "--outcomes", help="Attach verifier results kept apart from the log."),
+    per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
+    quiet: bool = QUIET,
+) -> None:
+    """Reliability statistics: pass@k and pass^k, calibration, per-tool errors, steps and tokens.
+
+    pass^k follows tau-bench: the mean over tasks of C(c,k)/C(n,k) for n trials with c successes (all k trials
+    succeed); pass@k = mean of 1 - C(n-c,k)/C(n,k) (at least one succeeds). Calibration compares stated (or
+    logprob-derived) confidence with outcomes: Brier score, ECE and a reliability diagram. Exit codes: 0 done;
+    2 usage or unreadable input.
+
+    Example: trajaudit stats results.json --from tau-bench --k 1 --k 2
+    """
+    from trajaudit import stats as statistics
+    from trajaudit.report import stats as stats_report
+
+    try:
+        config = statistics.StatsConfig(ks=tuple(k) or None, max_k=max_k, bins=bins, confidence=confidence)
+    except ValueError as exc:
+        _usage_error(str(exc))
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes)
+    result = statistics.compute(trajectories, config)
+    _write_table(output, output_format, stats_report, result, per_task)
+    _finish_collection(run.summary, quiet)
+
+
+def _trajectories(paths: List[str], input_format: str | None, quiet: bool, outcomes: Path | None = None):
+    """Assembled trajectories for the analysis commands; unreadable lines are noted on stderr, not fatal."""
+    _check_format(input_format)
+    options = engine.Options(
+        input_format=input_format or "auto",
+        outcomes=_outcomes(outcomes),
+        outcomes_file=str(outcomes) if outcomes else "--outcomes",
+        on_format=_format_note(quiet, input_format),
+    )
+    run = engine.Audit(_sources(paths), Config(select=("TA001", "TA002")), options)
+
+    def trajectories():
+        for item in run:
+            if isinstance(item, TrajectoryResult):
+                yield item.trajectory
+            elif not quiet:
+                where = item.file + (f":{item.line}" if item.line else "")
+                stderr.print(f"trajaudit: {where}: {item.code} {item.message}", markup=False, highlight=False)
+
+    return run, trajectories()
+
+
+def _write_table(output: Path | None, output_format: TableFormat, module, result, per_task: bool) -> None:
+    with _output(output) as out:
+        if output_format is TableFormat.json:
+            out.write(orjson.dumps(module.to_json(result), option=orjson.OPT_INDENT_2).decode() + "\n")
+        else:
+            module.render_text(result, _console(out), per_task=per_task)
+
+
+def _finish_collection(summary, quiet: bool) -> None:
+    for problem in summary.unreadable:
+        stderr.print(f"trajaudit: unreadable input: {problem}", markup=False, highlight=False, style="red")
+    if not quiet:
+        stderr.print(
+            f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps",
+            markup=False,
+            highlight=False,
+        )
+    raise typer.Exit(2 if summary.unreadable else 0)
+
+
 @app.command("schema")
 def schema_command() -> None:
     """Print the trajaudit event schema (JSON Schema 2020-12).
@@ -306,9 +443,15 @@ def _format_note(quiet: bool, explicit: str | None):
     if quiet or (explicit and explicit != "auto"):
         return None
 
+    announced: set[str] = set()
+
     def note(source: Source, fmt: str) -> None:
-        if fmt != "native":
-            stderr.print(f"trajaudit: {source.name}: reading as {fmt}", markup=False, highlight=False, style="dim")
+        # Once per format, not per file: a folder of 500 trajectories must not print 500 lines.
+        if fmt != "native" and fmt not in announced:
+            announced.add(fmt)
+            stderr.print(
+                f"trajaudit: reading {fmt} logs (first: {source.name})", markup=False, highlight=False, style="dim"
+            )
 
     return note
 

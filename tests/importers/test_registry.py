@@ -23,6 +23,7 @@ FIXTURE_FORMATS = {
     "history_only.traj": "swe-agent",
     "otel.json": "otel",
     "inspect.json": "inspect",
+    "deepconf_qid7_rid0_answer_token_conf.json": "deepconf",
 }
 
 

@@ -13,6 +13,7 @@ from typing import Iterator
 from trajaudit.importers import (
     claude_code,
     codex,
+    deepconf,
     inspect,
     mini_swe_agent,
     native,
@@ -38,7 +39,7 @@ FORMATS: tuple[ModuleType, ...] = (
     swe_agent,
     otel,
     inspect,
-    # deepconf: importers/deepconf.py is registered here by the lead.
+    deepconf,
 )
 
 AUTO = "auto"

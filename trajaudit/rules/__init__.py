@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from trajaudit.rules import (
     claim_without_action,
+    confident_failure,
     contradicted_claim,
+    early_stop_point,
     false_success_claim,
     ignored_tool_error,
     invalid_json,
     invalid_tool_arguments,
+    low_confidence_step,
+    reasoning_budget_exceeded,
     repeated_call,
     schema_violation,
     step_order,
@@ -37,7 +41,11 @@ RULES: tuple[Rule, ...] = tuple(
         invalid_tool_arguments,
         unmatched_tool_call_or_result,
         repeated_call,
-                    )
+        low_confidence_step,
+        early_stop_point,
+        reasoning_budget_exceeded,
+        confident_failure,
+    )
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

@@ -23,9 +23,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Iterator, Mapping
 
-import jsonschema
+import jsonschema_rs
 import orjson
-from jsonschema.exceptions import best_match
 
 from trajaudit.model import Severity, Trajectory, Violation
 from trajaudit.rules.unknown_tool import declared_tools
@@ -36,18 +35,29 @@ SEVERITY = Severity.ERROR
 
 
 @lru_cache(maxsize=512)
-def _validator(schema_json: bytes) -> Any:
-    # Keyed by the schema's canonical JSON: benchmarks reuse one tool set over thousands of runs.
-    schema = orjson.loads(schema_json)
+def _fast(schema_json: bytes) -> Any:
+    # Keyed by the schema's canonical JSON: logs reuse one tool set over thousands of runs.
+    return jsonschema_rs.validator_for(orjson.loads(schema_json))
+
+
+def _best_error(schema: Mapping[str, Any], arguments: Any) -> tuple[str, str] | None:
+    """Path and message of the most relevant error, from python-jsonschema (only for arguments already invalid)."""
+    import jsonschema
+    from jsonschema.exceptions import best_match
+
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    cls.check_schema(schema)
-    return cls(schema)
+    error = best_match(cls(schema).iter_errors(arguments))
+    if error is None:
+        return None
+    path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    return path, error.message
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     tools = declared_tools(trajectory)
     if not tools:
         return
+    validators: dict[str, Any] = {}
     for event in trajectory.of_kind("tool_call"):
         name = event.get("tool")
         declared = tools.get(name)
@@ -60,16 +70,24 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
         parameters = declared.get("parameters")
         if not isinstance(parameters, dict):
             continue
-        try:
-            validator = _validator(orjson.dumps(parameters, option=orjson.OPT_SORT_KEYS))
-        except (jsonschema.SchemaError, orjson.JSONEncodeError, TypeError):
-            continue  # an invalid declaration is the schema author's problem, not this call's
-        error = best_match(validator.iter_errors(arguments))
+        if name not in validators:
+            validators[name] = _validator_or_none(parameters)
+        validator = validators[name]
+        if validator is None or validator.is_valid(arguments):
+            continue
+        error = _best_error(parameters, arguments)
         if error is not None:
-            path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-            message = error.message if len(error.message) <= 160 else error.message[:159] + "…"
+            path, message = error
+            message = message if len(message) <= 160 else message[:159] + "…"
             yield Violation(
                 event,
                 f"{name}: arguments do not match the declared parameters: {path}: {message}",
                 {"tool": name, "path": path},
             )
+
+
+def _validator_or_none(parameters: Mapping[str, Any]) -> Any:
+    try:
+        return _fast(orjson.dumps(parameters, option=orjson.OPT_SORT_KEYS))
+    except Exception:  # an invalid declared schema is its author's problem, not this call's: skip the tool
+        return None

@@ -1,0 +1,359 @@
+"""Confidence of a trace, token by token or step by step, with DeepConf's definitions (arXiv 2508.15260).
+
+Where the numbers come from, in order of preference (one basis per trajectory, never mixed):
+
+1. `token_confidence` — per-token confidences a producer already computed (DeepConf's C, e.g. the deepconf importer);
+2. `top_logprobs` — token confidence C = −mean of the top-k logprobs at that position (higher = more confident);
+3. `logprobs` — fallback: the chosen token's logprob itself (≤ 0, higher = more confident; a different scale);
+4. `confidence` — a stated confidence in [0, 1] per step; windows then count steps, not tokens.
+
+Tokens are those of generated events (assistant messages, reasoning, tool calls) concatenated in step order;
+stated confidences may sit on any event. `TraceConfidence.steps` maps every position back to its step.
+
+Group confidence is the mean over a sliding window of `window` positions (2048 tokens, or `step_window` steps), via
+cumulative sums. Trace scores, as in the reference code (facebookresearch/deepconf):
+- `mean` — mean of all positions;
+- `lowest_group` — the lowest window;
+- `bottom10` — mean of the lowest 10% of windows (at least one);
+- `tail` — mean of the last `window` positions.
+Edge cases follow the reference: a trace shorter than the window has one group, the mean of all positions; an empty
+trace has the single group 0.0 and all scores 0.0. Unlike the reference, values are not rounded to 3 decimals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+from trajaudit.model import Event, Trajectory
+
+DEFAULT_WINDOW = 2048
+DEFAULT_STEP_WINDOW = 5
+DEFAULT_BOTTOM = 0.1
+SCORES = ("mean", "lowest_group", "bottom10", "tail")
+GENERATED_KINDS = ("reasoning", "tool_call")
+
+BASIS_PRECOMPUTED = "precomputed token confidence"
+BASIS_TOPK = "top-k"
+BASIS_LOGPROB = "chosen-token logprob"
+BASIS_STATED = "stated confidence"
+
+
+@dataclass(frozen=True, eq=False)
+class TraceConfidence:
+    """Confidence of one trace: per-position values, sliding-window groups and the four trace scores.
+
+    `values[i]` is the confidence at position i (a token, or a step for stated confidence); `steps[i]` the step of the
+    event it came from. `groups[j]` is the mean of `values[j : j + window]` (one group when the trace is shorter than
+    the window). `basis` says where the numbers came from, e.g. "top-k (k=20)"; `k` is None unless top-k logprobs
+    (or precomputed confidences with a stated k) were used.
+    """
+
+    values: np.ndarray
+    steps: np.ndarray
+    groups: np.ndarray
+    window: int
+    unit: str  # "token" or "step"
+    basis: str
+    k: int | None
+    mean: float
+    lowest_group: float
+    bottom10: float
+    tail: float
+    events_used: int = 0
+    events_without: int = 0  # generated events that carried none of the chosen basis' data
+
+    @property
+    def n(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def full_windows(self) -> bool:
+        """True when the groups are real sliding windows (the trace is at least one window long)."""
+        return self.n >= self.window
+
+    @property
+    def scores(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in SCORES}
+
+    def group_end(self, j: int) -> int:
+        """Index of the last position of group j (for a short trace, its last position)."""
+        return min(j + self.window, self.n) - 1 if self.n else 0
+
+    def group_step(self, j: int) -> int | None:
+        """The step at which group j is complete: the step of its last position."""
+        return int(self.steps[self.group_end(j)]) if self.n else None
+
+    def first_below(self, threshold: float) -> int | None:
+        """Index of the first full window whose group confidence is below `threshold`; None if none.
+
+        This is where DeepConf's online rule stops generation. A trace shorter than the window is never stopped
+        during generation (its single group is judged only when it ends); see `below_at_end`.
+        """
+        if not self.full_windows:
+            return None
+        hits = np.flatnonzero(self.groups < threshold)
+        return int(hits[0]) if hits.size else None
+
+    def below_at_end(self, threshold: float) -> bool:
+        """Whether the finished trace's lowest group is below `threshold` (DeepConf drops it from voting)."""
+        return bool(self.lowest_group < threshold)
+
+
+# ---------------------------------------------------------------- pure array functions (the reference definitions)
+
+
+def token_confidence(top_logprobs: np.ndarray) -> np.ndarray:
+    """DeepConf token confidence: −mean of the top-k logprobs per row of an (n, k) array."""
+    arr = np.asarray(top_logprobs, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"expected an (n, k) array of logprobs, got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:  # no positions, or positions without alternatives: skipped
+        return np.zeros(0, dtype=np.float64)
+    # a matrix-vector product sums the k values per row (BLAS), several times faster than mean(axis=1) for small k
+    return -(arr @ np.ones(arr.shape[1])) / arr.shape[1]
+
+
+def ragged_token_confidence(rows: Sequence[Sequence[float]]) -> tuple[np.ndarray, int | None]:
+    """Token confidences for per-position top-k lists that may differ in length; returns (values, k or None if mixed).
+
+    Empty rows (no alternatives recorded) are skipped, as the reference skips positions without logprobs.
+    """
+    if not rows:
+        return np.zeros(0, dtype=np.float64), None
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    keep = lengths > 0
+    if not keep.any():
+        return np.zeros(0, dtype=np.float64), None
+    if lengths.min() == lengths.max():
+        return token_confidence(np.asarray(rows, dtype=np.float64)), int(lengths[0])
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=int(lengths.sum()))
+    kept = lengths[keep]
+    starts = np.concatenate(([0], np.cumsum(kept)[:-1]))
+    sums = np.add.reduceat(flat, starts)
+    ks = np.unique(kept)
+    return -sums / kept, (int(ks[0]) if ks.size == 1 else None)
+
+
+def sliding_means(values: np.ndarray, window: int) -> np.ndarray:
+    """Group confidences: the mean of every window of `window` consecutive values (reference compute_least_grouped).
+
+    Shorter than the window → one group, the mean of all; empty → [0.0].
+    """
+    if window < 1:
+        raise ValueError("window must be at least 1")
+    x = np.asarray(values, dtype=np.float64)
+    n = x.shape[0]
+    if n == 0:
+        return np.zeros(1, dtype=np.float64)
+    if n < window:
+        return np.array([x.mean()])
+    csum = np.empty(n + 1, dtype=np.float64)
+    csum[0] = 0.0
+    np.cumsum(x, out=csum[1:])
+    return (csum[window:] - csum[:-window]) / window
+
+
+def bottom_mean(groups: np.ndarray, fraction: float = DEFAULT_BOTTOM) -> float:
+    """Mean of the lowest `fraction` of groups, at least one (reference calculate_bottom_window_confidence)."""
+    g = np.asarray(groups, dtype=np.float64)
+    if g.size == 0:
+        return 0.0
+    count = max(1, int(g.size * fraction))
+    if count == 1:
+        return float(g.min())
+    return float(np.partition(g, count - 1)[:count].mean())
+
+
+def trace_scores(
+    values: np.ndarray, window: int, bottom: float = DEFAULT_BOTTOM
+) -> tuple[np.ndarray, dict[str, float]]:
+    """(groups, scores) for one trace's per-position confidences, with the reference's edge cases."""
+    x = np.asarray(values, dtype=np.float64)
+    groups = sliding_means(x, window)
+    if x.size == 0:
+        return groups, dict.fromkeys(SCORES, 0.0)
+    return groups, {
+        "mean": float(x.mean()),
+        "lowest_group": float(groups.min()),
+        "bottom10": float(x.mean()) if x.size < window else bottom_mean(groups, bottom),
+        "tail": float(x[-window:].mean()),
+    }
+
+
+def build(
+    values: np.ndarray,
+    steps: np.ndarray | None = None,
+    *,
+    window: int = DEFAULT_WINDOW,
+    unit: str = "token",
+    basis: str = BASIS_TOPK,
+    k: int | None = None,
+    bottom: float = DEFAULT_BOTTOM,
+    events_used: int = 0,
+    events_without: int = 0,
+) -> TraceConfidence:
+    """A TraceConfidence from per-position values (steps default to 0..n-1)."""
+    x = np.ascontiguousarray(values, dtype=np.float64)
+    st = np.arange(x.size, dtype=np.int64) if steps is None else np.asarray(steps, dtype=np.int64)
+    groups, scores = trace_scores(x, window, bottom)
+    return TraceConfidence(
+        values=x, steps=st, groups=groups, window=window, unit=unit, basis=basis, k=k,
+        events_used=events_used, events_without=events_without, **scores,
+    )
+
+
+# ---------------------------------------------------------------- from a trajectory
+
+
+@dataclass(frozen=True)
+class ConfidenceConfig:
+    """How to read confidence from a trajectory."""
+
+    window: int = DEFAULT_WINDOW  # tokens per group
+    step_window: int = DEFAULT_STEP_WINDOW  # steps per group when only stated confidence exists
+    bottom: float = DEFAULT_BOTTOM  # fraction of lowest groups averaged by `bottom10`
+    prefer: tuple[str, ...] = ("token_confidence", "top_logprobs", "logprobs", "confidence")
+
+
+def is_generated(event: Event) -> bool:
+    """Events whose tokens the model generated: assistant messages, reasoning, tool calls."""
+    return event.kind in GENERATED_KINDS or event.is_assistant_message
+
+
+def _nonempty_list(value: Any) -> bool:
+    return isinstance(value, list) and len(value) > 0
+
+
+def _available(trajectory: Trajectory, source: str) -> bool:
+    if source == "confidence":
+        return any(_is_number(e.get("confidence")) for e in trajectory.events)
+    return any(is_generated(e) and _nonempty_list(e.get(source)) for e in trajectory.events)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def from_trajectory(trajectory: Trajectory, config: ConfidenceConfig = ConfidenceConfig()) -> TraceConfidence | None:
+    """The trajectory's confidence from the best source it carries; None when it carries no confidence data."""
+    for source in config.prefer:
+        if _available(trajectory, source):
+            return _from_source(trajectory, source, config)
+    return None
+
+
+def _from_source(trajectory: Trajectory, source: str, config: ConfidenceConfig) -> TraceConfidence:
+    if source == "confidence":
+        events = [e for e in trajectory.events if _is_number(e.get("confidence"))]
+        values = np.fromiter((e.get("confidence") for e in events), dtype=np.float64, count=len(events))
+        steps = np.fromiter((e.step for e in events), dtype=np.int64, count=len(events))
+        return build(values, steps, window=config.step_window, unit="step", basis=BASIS_STATED,
+                     bottom=config.bottom, events_used=len(events))
+
+    generated = [e for e in trajectory.events if is_generated(e)]
+    carrying = [e for e in generated if _nonempty_list(e.get(source))]
+    parts: list[np.ndarray] = []
+    ks: set[int | None] = set()
+    for event in carrying:  # one iteration per event, not per token
+        raw = event.get(source)
+        if source == "top_logprobs":
+            values, k = ragged_token_confidence(raw)
+            ks.add(k)
+        elif source == "token_confidence":
+            values = np.asarray(raw, dtype=np.float64)
+            k = event.get("confidence_k")
+            ks.add(k if isinstance(k, int) else None)
+        else:  # logprobs: the chosen token's logprob, as is
+            values = np.asarray(raw, dtype=np.float64)
+        parts.append(values)
+    lengths = np.fromiter((p.size for p in parts), dtype=np.int64, count=len(parts))
+    values = np.concatenate(parts) if parts else np.zeros(0)
+    steps = np.repeat(np.fromiter((e.step for e in carrying), dtype=np.int64, count=len(carrying)), lengths)
+    k = next(iter(ks)) if len(ks) == 1 else None
+    if source == "top_logprobs":
+        basis = f"{BASIS_TOPK} (k={k})" if k is not None else f"{BASIS_TOPK} (k varies)"
+    elif source == "token_confidence":
+        basis = f"{BASIS_PRECOMPUTED} (k={k})" if k is not None else BASIS_PRECOMPUTED
+    else:
+        basis, k = BASIS_LOGPROB, None
+    return build(values, steps, window=config.window, unit="token", basis=basis, k=k, bottom=config.bottom,
+                 events_used=len(carrying), events_without=len(generated) - len(carrying))
+
+
+# ---------------------------------------------------------------- a probability-like confidence per trajectory
+
+
+@dataclass(frozen=True)
+class Probability:
+    """A confidence in [0, 1] for a whole trajectory, for calibration and TA304, and where it came from."""
+
+    value: float
+    basis: str  # "stated confidence (last)", "geometric-mean chosen-token probability", ...
+
+
+def probability(trajectory: Trajectory, source: str = "auto") -> Probability | None:
+    """A [0, 1] confidence for the whole trajectory, or None.
+
+    "stated": the last stated `confidence`. "derived": exp(mean chosen-token logprob) over generated tokens, else
+    exp(mean of the top logprob per position) when only top-k lists exist (DeepConf's C is not a probability, so
+    precomputed token confidences give None). "auto": stated if any, else derived.
+    """
+    if source not in ("auto", "stated", "derived"):
+        raise ValueError(f"unknown confidence source {source!r}")
+    if source != "derived":
+        stated = [e.get("confidence") for e in trajectory.events if _is_number(e.get("confidence"))]
+        if stated:
+            return Probability(float(stated[-1]), "stated confidence (last)")
+        if source == "stated":
+            return None
+    generated = [e for e in trajectory.events if is_generated(e)]
+    chosen = [e.get("logprobs") for e in generated if _nonempty_list(e.get("logprobs"))]
+    if chosen:
+        flat = np.concatenate([np.asarray(c, dtype=np.float64) for c in chosen])
+        return Probability(float(np.exp(flat.mean())), "geometric-mean chosen-token probability")
+    tops = [e.get("top_logprobs") for e in generated if _nonempty_list(e.get("top_logprobs"))]
+    best: list[np.ndarray] = []
+    for rows in tops:
+        rows = [r for r in rows if r]
+        if rows:
+            lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+            flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=int(lengths.sum()))
+            best.append(np.maximum.reduceat(flat, np.concatenate(([0], np.cumsum(lengths)[:-1]))))
+    if best:
+        return Probability(float(np.exp(np.concatenate(best).mean())), "geometric-mean top-token probability")
+    return None
+
+
+def batch_scores(values: np.ndarray, window: int, bottom: float = DEFAULT_BOTTOM) -> dict[str, np.ndarray]:
+    """Scores of many equal-length traces at once: `values` is (traces, positions); same definitions as
+    `trace_scores`, vectorised across traces (the benchmark's path, and for callers holding a matrix)."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError("expected a (traces, positions) array")
+    b, n = x.shape
+    if n == 0:
+        zero = np.zeros(b)
+        return {name: zero.copy() for name in SCORES}
+    mean = x.mean(axis=1)
+    if n < window:
+        return {"mean": mean, "lowest_group": mean.copy(), "bottom10": mean.copy(), "tail": mean.copy()}
+    csum = np.zeros((b, n + 1))
+    np.cumsum(x, axis=1, out=csum[:, 1:])
+    groups = (csum[:, window:] - csum[:, :-window]) / window
+    count = max(1, int(groups.shape[1] * bottom))
+    lowest = groups.min(axis=1)
+    bottom_part = lowest if count == 1 else np.partition(groups, count - 1, axis=1)[:, :count].mean(axis=1)
+    tail = (csum[:, n] - csum[:, n - window]) / window
+    return {"mean": mean, "lowest_group": lowest, "bottom10": bottom_part, "tail": tail}
+
+
+def scores_dict(conf: TraceConfidence) -> Mapping[str, Any]:
+    """Plain-data view of a trace's scores (for evidence and JSON)."""
+    return {"basis": conf.basis, "k": conf.k, "unit": conf.unit, "window": conf.window, "positions": conf.n,
+            **{name: round(value, 6) for name, value in conf.scores.items()}}
