@@ -7,6 +7,7 @@ a trajectory over several files). Memory is therefore bounded by the trajectorie
 
 from __future__ import annotations
 
+import itertools
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -44,24 +45,25 @@ class Assembler:
         self._early: dict[str, list[Finding]] = {}
         self._outcomes = outcomes
         self._outcomes_file = outcomes_file
-        self._seq = 0
+        self.next_seq = itertools.count(1).__next__
 
     def add(self, event: Event) -> Trajectory | None:
         """Take one valid event; return its trajectory if this event completes it."""
         tid = event.data["trajectory"]
         events = self._open.get(tid)
         if events is None:
-            events = self._open[tid] = []
-            if tid in self._closed:
-                self.note(tid, _late_event(event))
+            events = self.start(tid, event)
         events.append(event)
-        if event.data["kind"] == "outcome":
+        if event.kind == "outcome":
             return self.close(tid)
         return None
 
-    def next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
+    def start(self, tid: str, event: Event) -> list[Event]:
+        """Open a trajectory for its first event (noting it if the id was already closed by an outcome)."""
+        events = self._open[tid] = []
+        if tid in self._closed:
+            self.note(tid, _late_event(event))
+        return events
 
     def note(self, tid: str, finding: Finding) -> None:
         """A finding about a trajectory that is reported with its result (e.g. a schema error in one of its lines)."""
@@ -200,10 +202,13 @@ class Audit:
             yield from self._emit(finding)
 
     def _read(self, source: Source, stream: Iterator[Any], assembler: Assembler) -> Iterator[Item]:
+        # The per-line loop of every audit: the common case (a valid event of an open trajectory) stays inline.
         is_valid = schema.validator().is_valid
         summary = self.summary
         name = source.name
-        add = assembler.add
+        open_trajectories = assembler._open
+        start = assembler.start
+        next_seq = assembler.next_seq
         for item in stream:
             if type(item) is Malformed:
                 if item.unreadable:
@@ -213,10 +218,14 @@ class Audit:
             line, data = item
             summary.lines += 1
             if type(data) is dict and is_valid(data):
-                assembler._seq += 1
-                done = add(Event(name, line, data, assembler._seq))
-                if done is not None:
-                    yield from self._finish((done,), assembler)
+                event = Event(name, line, data, next_seq())
+                tid = data["trajectory"]
+                events = open_trajectories.get(tid)
+                if events is None:
+                    events = start(tid, event)
+                events.append(event)
+                if event[4] == "outcome":
+                    yield from self._finish((assembler.close(tid),), assembler)
                 continue
             yield from self._schema_problem(name, line, data, assembler)
 
