@@ -230,22 +230,41 @@ def _nonempty_list(value: Any) -> bool:
     return isinstance(value, list) and len(value) > 0
 
 
-def _available(trajectory: Trajectory, source: str) -> bool:
-    if source == "confidence":
-        return any(_is_number(e.get("confidence")) for e in trajectory.events)
-    return any(is_generated(e) and _nonempty_list(e.get(source)) for e in trajectory.events)
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+_last: tuple[Trajectory, ConfidenceConfig, TraceConfidence | None] | None = None
+
+
 def from_trajectory(trajectory: Trajectory, config: ConfidenceConfig = ConfidenceConfig()) -> TraceConfidence | None:
-    """The trajectory's confidence from the best source it carries; None when it carries no confidence data."""
-    for source in config.prefer:
-        if _available(trajectory, source):
-            return _from_source(trajectory, source, config)
-    return None
+    """The trajectory's confidence from the best source it carries; None when it carries no confidence data.
+
+    Several rules ask this of the same trajectory in a row, so the last answer is kept (by identity)."""
+    global _last
+    if _last is not None and _last[0] is trajectory and _last[1] == config:
+        return _last[2]
+    present = _sources_present(trajectory)
+    result = next((_from_source(trajectory, s, config) for s in config.prefer if s in present), None)
+    _last = (trajectory, config, result)
+    return result
+
+
+LIST_SOURCES = ("token_confidence", "top_logprobs", "logprobs")
+
+
+def _sources_present(trajectory: Trajectory) -> set[str]:
+    """Which confidence inputs the trajectory carries, in one pass over its events."""
+    present: set[str] = set()
+    for event in trajectory.events:
+        data = event.data
+        if "confidence" in data and _is_number(data["confidence"]):
+            present.add("confidence")
+        if is_generated(event):
+            for source in LIST_SOURCES:
+                if source in data and _nonempty_list(data[source]):
+                    present.add(source)
+    return present
 
 
 def _from_source(trajectory: Trajectory, source: str, config: ConfidenceConfig) -> TraceConfidence:
