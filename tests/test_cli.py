@@ -241,3 +241,15 @@ def test_help_shows_examples_and_exit_codes(runner):
     for command in ("audit", "validate"):
         result = runner.invoke(app, [command, "--help"])
         assert "Example:" in result.stdout and "Exit codes" in result.stdout
+
+
+def test_text_view_draws_a_confidence_sparkline(runner, tmp_path):
+    confidences = [0.9, 0.9, 0.9, 0.1, 0.9]
+    lines = [
+        {"trajectory": "s", "step": i, "kind": "message", "role": "assistant", "text": "x", "confidence": c}
+        for i, c in enumerate(confidences)
+    ]
+    result = runner.invoke(app, ["audit", str(write(tmp_path, "s.jsonl", events(*lines)))])
+    assert "conf ███▁█" in result.stdout and "min 0.1 at step 3" in result.stdout
+    plain = runner.invoke(app, ["audit", str(write(tmp_path, "p.jsonl", CLEAN))])
+    assert "conf " not in plain.stdout

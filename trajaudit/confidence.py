@@ -105,6 +105,16 @@ class TraceConfidence:
         return bool(self.lowest_group < threshold)
 
 
+def per_step(trace: TraceConfidence) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, mean confidence of each step's positions), in step order: what a per-step sparkline draws."""
+    if trace.n == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    steps, inverse = np.unique(trace.steps, return_inverse=True)
+    sums = np.bincount(inverse, weights=trace.values)
+    counts = np.bincount(inverse)
+    return steps, sums / counts
+
+
 # ---------------------------------------------------------------- pure array functions (the reference definitions)
 
 

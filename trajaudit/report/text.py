@@ -9,17 +9,21 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
+import numpy as np
 from rich.cells import set_cell_size
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from trajaudit import confidence
 from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
 from trajaudit.report.gist import gist
 from trajaudit.report.safe import one_line
 from trajaudit.rules import BY_CODE
 
+SPARK = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 32
 VERDICT_STYLE = {"ok": "green", "info": "cyan", "warn": "yellow", "fail": "bold red"}
 SEVERITY_VERDICT = {Severity.INFO: "info", Severity.WARNING: "warn", Severity.ERROR: "fail"}
 OUTCOME_TEXT = {True: ("success", "green"), False: ("failure", "red"), None: ("no outcome", "dim")}
@@ -65,6 +69,9 @@ def _trajectory(result: TrajectoryResult, console: Console) -> None:
     if first is not None:
         header.append(f"  {one_line(first.file)}" + (f":{first.line}" if first.line else ""), style="dim")
     console.print(header, no_wrap=True, overflow="ellipsis")
+    line = _sparkline(result)
+    if line is not None:
+        console.print(line, no_wrap=True, overflow="ellipsis")
 
     by_step: dict[int | None, list[Finding]] = defaultdict(list)
     for finding in result.findings:
@@ -88,6 +95,38 @@ def _trajectory(result: TrajectoryResult, console: Console) -> None:
         for finding in findings:
             _print_finding(console, finding, indent=7, located=True)
     console.print()
+
+
+def sparkline(values: list[float], width: int = SPARK_WIDTH, bounds: tuple[float, float] | None = None) -> str:
+    """Unicode blocks for a series, averaged down to at most `width` cells; scaled to `bounds` or its own range."""
+    if not values:
+        return ""
+    if len(values) > width:
+        size = len(values) / width
+        values = [
+            sum(chunk) / len(chunk)
+            for chunk in (values[int(i * size) : max(int((i + 1) * size), int(i * size) + 1)] for i in range(width))
+        ]
+    low, high = bounds or (min(values), max(values))
+    span = (high - low) or 1.0
+    return "".join(SPARK[min(len(SPARK) - 1, int(max(0.0, v - low) / span * len(SPARK)))] for v in values)
+
+
+def _sparkline(result: TrajectoryResult) -> Text | None:
+    """Confidence per step, drawn under the header, so a collapse in the middle is seen at a glance."""
+    trace = confidence.from_trajectory(result.trajectory)
+    if trace is None or trace.n == 0:
+        return None
+    steps, values = confidence.per_step(trace)
+    text = Text("      conf ", style="dim")
+    # Stated confidences are probabilities: drawn on [0, 1] so 0.93 vs 0.95 does not look like a collapse.
+    bounds = (0.0, 1.0) if trace.basis == confidence.BASIS_STATED else None
+    text.append(sparkline([float(v) for v in values], bounds=bounds), style="cyan")
+    low = int(np.argmin(values))
+    text.append(
+        f"  min {values[low]:.3g} at step {int(steps[low])}, mean {trace.mean:.3g} ({trace.basis})", style="dim"
+    )
+    return text
 
 
 def _print_finding(console: Console, finding: Finding, indent: int, located: bool = False) -> None:
