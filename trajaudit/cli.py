@@ -65,6 +65,13 @@ OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to FILE ins
 QUIET = typer.Option(False, "--quiet", "-q", help="No summary or notes on stderr; findings only.")
 CONFIG = typer.Option(None, "--config", help="Read settings from this TOML file instead of searching for one.")
 ISOLATED = typer.Option(False, "--isolated", help="Ignore configuration files.")
+JOBS = typer.Option(
+    0,
+    "--jobs",
+    "-j",
+    min=0,
+    help="Processes for one large native log (0: all cores when it is over 32 MB). Output does not depend on it.",
+)
 
 
 @app.command()
@@ -73,6 +80,7 @@ def validate(
     input_format: str | None = FROM,
     output_format: Format = FORMAT,
     output: Path | None = OUTPUT,
+    jobs: int = JOBS,
     quiet: bool = QUIET,
 ) -> None:
     """Check every event against the trajaudit event schema.
@@ -83,7 +91,9 @@ def validate(
     Example: trajaudit validate logs/ --format jsonl
     """
     _check_format(input_format)
-    options = engine.Options(input_format=input_format or "auto", on_format=_format_note(quiet, input_format))
+    options = engine.Options(
+        input_format=input_format or "auto", on_format=_format_note(quiet, input_format), jobs=jobs
+    )
     sources = _sources(paths)
     run = engine.Validation(sources, options)
     with _output(output) as out:
@@ -120,6 +130,7 @@ def audit(
     ),
     config_file: Path | None = CONFIG,
     isolated: bool = ISOLATED,
+    jobs: int = JOBS,
     quiet: bool = QUIET,
 ) -> None:
     """Judge every step of every trajectory and report findings.
@@ -147,6 +158,8 @@ def audit(
         outcomes=_outcomes(outcomes),
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format or (None if cfg.input_format == "auto" else cfg.input_format)),
+        # The step-by-step text view needs every event of a trajectory, which workers do not send back.
+        jobs=1 if output_format is Format.text else jobs,
     )
     run = engine.Audit(_sources(paths), cfg, options)
     show_progress = _wants_progress(quiet, output_format, output)

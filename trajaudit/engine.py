@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import itertools
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from trajaudit import importers, schema
+from trajaudit import importers, parallel, schema
 from trajaudit.config import ActiveRule, Config
 from trajaudit.model import KINDS, Event, Finding, Severity, Summary, Trajectory, TrajectoryResult
-from trajaudit.reader import Malformed, Source, file_size
+from trajaudit.reader import Malformed, Source, file_size, iter_json_share
 from trajaudit.rules import BY_CODE
 
 Item = TrajectoryResult | Finding
@@ -29,6 +29,7 @@ class Options:
     outcomes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     outcomes_file: str = "--outcomes"
     on_format: Callable[[Source, str], None] | None = None  # told which format `auto` chose per source
+    jobs: int = 1  # processes for one large native file (0: as many as cores); results do not depend on it
 
 
 def input_finding(problem: Malformed, trajectory: str | None = None, step: int | None = None) -> Finding:
@@ -171,15 +172,32 @@ class Audit:
         config: Config,
         options: Options | None = None,
     ) -> None:
-        self.sources = sources
+        self.sources = list(sources)
         self.config = config
         self.options = options or Options(input_format=config.input_format)
         self.summary = Summary()
+        self.partition: tuple[int, int] | None = None  # (index, count) inside a parallel worker
+        self.position: tuple[int, int] = (0, 0)  # where the last item was produced, for merging workers in order
         active = config.active_rules()
         self._enabled = {a.rule.code: a for a in active}
         self._checks: tuple[ActiveRule, ...] = tuple(a for a in active if a.rule.check is not None)
 
     def __iter__(self) -> Iterator[Item]:
+        jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
+        if self.partition is None and parallel.usable(self.sources, self.options.input_format, jobs):
+            source = self.sources[0]
+            if self.options.on_format is not None:
+                self.options.on_format(source, "native")
+            yield from parallel.run(self._worker, jobs, self.summary)
+            return
+        yield from self._serial()
+
+    def _worker(self, index: int, count: int) -> Audit:
+        worker = Audit(self.sources, self.config, replace(self.options, on_format=None, jobs=1))
+        worker.partition = (index, count)
+        return worker
+
+    def _serial(self) -> Iterator[Item]:
         assembler = Assembler(self.options.outcomes, self.options.outcomes_file)
         for source in self.sources:
             self.summary.files += 1
@@ -192,10 +210,12 @@ class Audit:
             if self.options.on_format is not None:
                 self.options.on_format(source, fmt)
             self.summary.formats[fmt] = self.summary.formats.get(fmt, 0) + 1
+            if self.partition is not None:
+                stream = parallel.owned_lines(stream, *self.partition)
             yield from self._read(source, stream, assembler)
             if fmt != "native":
-                yield from self._finish(assembler.close_all(), assembler)
-        yield from self._finish(assembler.close_all(), assembler)
+                yield from self._finish(assembler.close_all(), assembler, at_end=True)
+        yield from self._finish(assembler.close_all(), assembler, at_end=True)
 
     def _unrecognised(self, source: Source, exc: Exception) -> Iterator[Item]:
         for finding in unrecognised(source, exc, self.summary, count=False):
@@ -213,6 +233,7 @@ class Audit:
             if type(item) is Malformed:
                 if item.unreadable:
                     summary.unreadable.append(f"{item.file}: {item.message}")
+                self.position = (0, item.line or 0)
                 yield from self._emit(input_finding(item))
                 continue
             line, data = item
@@ -225,8 +246,10 @@ class Audit:
                     events = start(tid, event)
                 events.append(event)
                 if event[4] == "outcome":
+                    self.position = (0, line or 0)
                     yield from self._finish((assembler.close(tid),), assembler)
                 continue
+            self.position = (0, line or 0)
             yield from self._schema_problem(name, line, data, assembler)
 
     def _schema_problem(self, name: str, line: int | None, data: Any, assembler: Assembler) -> Iterator[Item]:
@@ -251,9 +274,12 @@ class Audit:
             return Finding(**{**_fields(finding), "severity": active.severity})
         return finding
 
-    def _finish(self, trajectories: Iterable[Trajectory], assembler: Assembler) -> Iterator[Item]:
+    def _finish(self, trajectories: Iterable[Trajectory], assembler: Assembler, at_end: bool = False) -> Iterator[Item]:
         for trajectory in trajectories:
             early = [f for f in map(self._configured, assembler.early_findings(trajectory.id)) if f is not None]
+            if at_end:  # closed by the end of input: ordered by where it began, as the serial engine closes them
+                lines = [e.line for e in trajectory.events if e.line is not None] + [f.line for f in early if f.line]
+                self.position = (1, min(lines, default=0))
             findings = early + self.run_rules(trajectory)
             findings.sort(key=lambda f: (f.step if f.step is not None else -1, f.code))
             result = TrajectoryResult(trajectory, tuple(findings))
@@ -324,14 +350,34 @@ class Validation:
     """Schema validation only: no assembly, no rules. Iterate for findings; `summary` is complete afterwards."""
 
     def __init__(self, sources: Iterable[Source], options: Options | None = None) -> None:
-        self.sources = sources
+        self.sources = list(sources)
         self.options = options or Options()
         self.summary = Summary()
+        self.partition: tuple[int, int] | None = None  # (index, count) inside a parallel worker
+        self.position: tuple[int, int] = (0, 0)
+        self.extra: set[str] = set()  # trajectory ids seen (a worker's share, merged by the parent)
 
     def __iter__(self) -> Iterator[Finding]:
+        jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
+        if self.partition is None and parallel.usable(self.sources, self.options.input_format, jobs):
+            if self.options.on_format is not None:
+                self.options.on_format(self.sources[0], "native")
+            yield from parallel.run(self._worker, jobs, self.summary, self._merge_ids)
+            return
+        yield from self._serial()
+
+    def _worker(self, index: int, count: int) -> Validation:
+        worker = Validation(self.sources, replace(self.options, on_format=None, jobs=1))
+        worker.partition = (index, count)
+        return worker
+
+    def _merge_ids(self, parts: list[set[str]]) -> None:
+        self.summary.trajectories = len(set().union(*parts))
+
+    def _serial(self) -> Iterator[Finding]:
         summary = self.summary
         is_valid = schema.validator().is_valid
-        trajectories: set[str] = set()
+        trajectories = self.extra
         for source in self.sources:
             summary.files += 1
             summary.bytes += file_size(source)
@@ -344,12 +390,15 @@ class Validation:
                 self.options.on_format(source, fmt)
             summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
             name = source.name
+            if self.partition is not None:
+                stream = iter_json_share(source, *self.partition)
             for item in stream:
                 if type(item) is Malformed:
                     if item.unreadable:
                         summary.unreadable.append(f"{item.file}: {item.message}")
                     finding = input_finding(item)
                     summary.count(finding)
+                    self.position = (0, item.line or 0)
                     yield finding
                     continue
                 line, data = item
@@ -358,6 +407,7 @@ class Validation:
                     summary.steps += 1
                     trajectories.add(data["trajectory"])
                     continue
+                self.position = (0, line or 0)
                 for finding in schema_findings(name, line, data):
                     summary.count(finding)
                     yield finding

@@ -145,6 +145,19 @@ class TrajectoryResult:
 
     trajectory: Trajectory
     findings: tuple[Finding, ...]
+    steps: int | None = None  # set when `trajectory` was slimmed for transport (see `detached`)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.trajectory.events) if self.steps is None else self.steps
+
+    def detached(self) -> TrajectoryResult:
+        """A copy carrying only the events the machine formats read (first, task, outcome): cheap to send
+        between processes. The step-by-step text view needs the full result."""
+        events = self.trajectory.events
+        kept = {id(e): e for e in (events[:1] + tuple(e for e in (self.trajectory.task, self.trajectory.outcome) if e))}
+        slim = Trajectory(self.trajectory.id, tuple(sorted(kept.values(), key=lambda e: e.step)))
+        return TrajectoryResult(slim, self.findings, len(events))
 
     @property
     def worst(self) -> Severity | None:

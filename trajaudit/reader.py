@@ -165,6 +165,30 @@ def iter_json(source: Source) -> Iterator[tuple[int, object] | Malformed]:
         yield Malformed(name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)
 
 
+def iter_json_share(source: Source, index: int, count: int) -> Iterator[tuple[int, object] | Malformed]:
+    """Like iter_json, but parses only every `count`-th line starting at line `index + 1`: one worker's share."""
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    name = source.name
+    number = 0
+    try:
+        with source.open() as stream:
+            for number, raw in enumerate(stream, 1):
+                if number % count != index:
+                    continue
+                try:
+                    yield number, loads(raw)
+                except decode_error:
+                    if raw.strip():
+                        yield Malformed(name, number, _error_of(raw.rstrip(b"\r\n")))
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        if index == 0:  # every worker meets the same broken stream; one reports it
+            yield Malformed(name, number + 1, f"compressed stream ends early or is corrupt: {exc}")
+    except OSError as exc:
+        if index == 0:
+            yield Malformed(name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)
+
+
 def _error_of(raw: bytes) -> str:
     """The parse error of a line without its newline, so positions read as the user counts them."""
     try:

@@ -21,7 +21,7 @@ def trajectory_record(result: TrajectoryResult) -> dict[str, Any]:
         "task": task.get("task_id") if task is not None else None,
         "verdict": result.verdict,
         "outcome": {True: "success", False: "failure", None: None}[result.outcome],
-        "steps": len(trajectory.events),
+        "steps": result.n_steps,
         "findings": len(result.findings),
         "codes": sorted({f.code for f in result.findings}),
     }
@@ -29,6 +29,8 @@ def trajectory_record(result: TrajectoryResult) -> dict[str, Any]:
 
 def summary_record(summary: Summary, exit_code: int | None = None) -> dict[str, Any]:
     record = {"type": "summary", **asdict(summary)}
+    for key in ("findings_by_rule", "findings_by_severity", "formats"):  # stable order, however the run was split
+        record[key] = dict(sorted(record[key].items()))
     if exit_code is not None:
         record["exit_code"] = exit_code
     return record

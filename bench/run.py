@@ -1,0 +1,268 @@
+"""Benchmark trajaudit against "orjson parse only" on a large synthetic corpus; a report, never a test.
+
+    python bench/run.py                      # 200 MB corpus, median of 3 runs each
+    python bench/run.py --mb 50 --repeat 1   # quick iteration
+    python bench/run.py --sizes 50,200       # does peak RSS stay flat as the file grows?
+
+For each command it runs a fresh subprocess, times it (wall clock, median of --repeat runs; runs of the
+different commands are interleaved so background noise hits them alike) and reads the child's peak RSS from
+os.wait4 (ru_maxrss, KiB on Linux). Commands:
+
+  baseline  python -c '<read the file in binary line by line, orjson.loads each line>'
+  validate  python -m trajaudit validate FILE
+  audit     python -m trajaudit audit FILE --format jsonl   (stdout to /dev/null)
+
+Targets (issue 2, item 13): validate >= 0.5x baseline throughput, audit >= 0.3x, peak RSS < 100 MiB whatever
+the file size. The script always exits 0 (unless it cannot run at all) and prints PASS/MISS per target.
+MB = 10^6 bytes; MiB = 2^20 bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+OUT = BENCH / "out"
+
+BASELINE_CODE = """\
+import sys, orjson
+loads = orjson.loads
+with open(sys.argv[1], "rb") as fh:
+    for line in fh:
+        loads(line)
+"""
+
+TARGETS = {"validate": 0.5, "audit": 0.3}
+RSS_LIMIT_MIB = 100.0
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    rss_kib: int
+    code: int
+
+
+@dataclass
+class Result:
+    name: str
+    argv: list[str]
+    samples: list[Sample] = field(default_factory=list)
+    stderr_tail: str = ""
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(s.wall for s in self.samples)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
+
+    @property
+    def rss_mib(self) -> float:
+        return max(s.rss_kib for s in self.samples) / 1024
+
+    @property
+    def spread(self) -> str:
+        walls = [s.wall for s in self.samples]
+        return f"{min(walls):.2f}–{max(walls):.2f}" if len(walls) > 1 else "–"
+
+    @property
+    def codes(self) -> str:
+        return ",".join(sorted({str(s.code) for s in self.samples}))
+
+    @property
+    def crashed(self) -> bool:
+        return any(s.code not in (0, 1) for s in self.samples)
+
+
+def run_child(argv: list[str], stdout=subprocess.DEVNULL) -> tuple[Sample, str]:
+    """Run argv, wait with os.wait4 to get the child's own rusage; stderr goes to a temp file (no pipe deadlock)."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        tail = err.read()[-2000:].decode("utf-8", "replace")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code), tail
+
+
+def commands(python: str, corpus: Path) -> list[tuple[str, list[str]]]:
+    path = str(corpus)
+    return [
+        ("baseline", [python, "-c", BASELINE_CODE, path]),
+        ("validate", [python, "-m", "trajaudit", "validate", path]),
+        ("audit", [python, "-m", "trajaudit", "audit", path, "--format", "jsonl"]),
+    ]
+
+
+def corpus_path(mb: float, seed: int) -> Path:
+    return OUT / f"corpus-{mb:g}mb-seed{seed}.jsonl"
+
+
+def ensure_corpus(python: str, mb: float, seed: int) -> tuple[Path, bool]:
+    """The corpus file, generated (in a subprocess, so this process stays small) if missing; True if made now."""
+    path = corpus_path(mb, seed)
+    if path.exists():
+        return path, False
+    print(f"generating {path.relative_to(ROOT)} ({mb:g} MB, seed {seed}) ...", flush=True)
+    started = time.perf_counter()
+    subprocess.run([python, str(BENCH / "generate.py"), str(path), "--mb", str(mb), "--seed", str(seed)],
+                   check=True, cwd=ROOT)
+    print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
+    return path, True
+
+
+def scan(path: Path) -> tuple[int, int]:
+    """Size and line count, reading in 1 MiB chunks; also warms the page cache so no run pays for the disk."""
+    size = lines = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    return size, lines
+
+
+def measure(python: str, corpus: Path, repeat: int) -> dict[str, Result]:
+    results = {name: Result(name, argv) for name, argv in commands(python, corpus)}
+    for round_ in range(repeat):
+        for res in results.values():
+            if res.samples and res.crashed:
+                continue  # no point re-running a command that does not work
+            sample, tail = run_child(res.argv)
+            res.samples.append(sample)
+            if sample.code not in (0, 1):
+                res.stderr_tail = tail
+            print(f"  round {round_ + 1}/{repeat} {res.name:<8} {sample.wall:6.2f} s  cpu {sample.cpu:6.2f} s  "
+                  f"rss {sample.rss_kib / 1024:6.1f} MiB  exit {sample.code}", flush=True)
+    return results
+
+
+def startup(python: str, repeat: int) -> dict[str, Sample]:
+    """Interpreter + import cost (and the RSS floor) of the two kinds of child, to read small-file numbers right."""
+    probes = {"python -c 'import orjson'": [python, "-c", "import orjson"],
+              "python -m trajaudit --help": [python, "-m", "trajaudit", "--help"]}
+    out = {}
+    for name, argv in probes.items():
+        samples = [run_child(argv)[0] for _ in range(max(3, repeat))]
+        out[name] = Sample(statistics.median(s.wall for s in samples), statistics.median(s.cpu for s in samples),
+                           max(s.rss_kib for s in samples), samples[0].code)
+    return out
+
+
+def table(rows: list[tuple[float, int, int, dict[str, Result]]]) -> str:
+    """Markdown table; one block of three rows per corpus size."""
+    head = ("| corpus | command | wall s (median) | range | CPU s | MB/s | lines/s | ratio to baseline "
+            "| peak RSS MiB | exit |")
+    lines = [head, "|---|---|---:|---|---:|---:|---:|---:|---:|---|"]
+    for mb, size, nlines, results in rows:
+        base = results["baseline"]
+        for res in results.values():
+            if not res.samples:
+                continue
+            wall = res.wall
+            ratio = base.wall / wall if res.name != "baseline" else 1.0
+            failed = " (failed)" if res.crashed else ""
+            lines.append(
+                f"| {mb:g} MB | {res.name}{failed} | {wall:.2f} | {res.spread} | {res.cpu:.2f} "
+                f"| {size / 1e6 / wall:.1f} | {nlines / wall:,.0f} | {ratio:.2f}× | {res.rss_mib:.1f} | {res.codes} |"
+            )
+    return "\n".join(lines)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--mb", type=float, default=200, help="corpus size in MB (default 200)")
+    ap.add_argument("--sizes", help="comma-separated sizes in MB, e.g. 50,200: compare peak RSS across sizes "
+                    "(overrides --mb)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per command; the median is reported (default 3)")
+    ap.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    ap.add_argument("--keep", action="store_true", help="keep corpora generated by this run in bench/out/ "
+                    "(existing ones are always reused and kept)")
+    ap.add_argument("--python", default=sys.executable, help="interpreter for all children (default: this one)")
+    args = ap.parse_args(argv)
+
+    sizes = [float(s) for s in args.sizes.split(",")] if args.sizes else [args.mb]
+    python = args.python
+    probe = subprocess.run([python, "-m", "trajaudit", "--help"], check=False, capture_output=True, cwd=ROOT)
+    if probe.returncode != 0:
+        print("`python -m trajaudit --help` fails; the CLI is not ready:\n" + probe.stderr.decode()[-1500:])
+        return 2
+
+    print(f"# trajaudit benchmark — {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    print(f"host: {platform.node()}, {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}; load average at start {os.getloadavg()[0]:.2f}")
+    made: list[Path] = []
+    rows = []
+    try:
+        for mb in sizes:
+            corpus, new = ensure_corpus(python, mb, args.seed)
+            if new:
+                made.append(corpus)
+            size, nlines = scan(corpus)
+            print(f"\n## {corpus.relative_to(ROOT)}: {size / 1e6:.1f} MB, {nlines:,} lines, "
+                  f"{size / max(nlines, 1):.0f} B/line; {args.repeat} run(s) per command", flush=True)
+            rows.append((mb, size, nlines, measure(python, corpus, args.repeat)))
+        probes = startup(python, args.repeat)
+    finally:
+        if not args.keep:
+            for path in made:
+                path.unlink(missing_ok=True)
+
+    print(f"\nload average at end {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs, maybe shared with other jobs: "
+          "wall well above CPU means a run waited for a core)\n")
+    print(table(rows))
+    print("\nstartup (median, included in every wall time above):")
+    for name, s in probes.items():
+        print(f"- {name}: {s.wall:.2f} s wall, {s.cpu:.2f} s CPU, {s.rss_kib / 1024:.1f} MiB RSS")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"- this runner's own peak RSS: {own:.1f} MiB (a child's ru_maxrss can never read below it: Linux "
+          "carries the parent's high-water mark across fork+exec)")
+
+    for _, _, _, results in rows:
+        for res in results.values():
+            if res.crashed:
+                print(f"\n{res.name} failed (exit {res.codes}); stderr tail:\n{res.stderr_tail}")
+
+    mb, size, nlines, results = rows[-1]
+    base = results["baseline"].wall
+    print(f"\n## targets ({mb:g} MB corpus)")
+    for name, want in TARGETS.items():
+        res = results[name]
+        ratio = base / res.wall
+        ok = ratio >= want and not res.crashed
+        print(f"- {verdict(ok)} {name} throughput {ratio:.3f}× baseline (target ≥ {want}×)")
+    for name in TARGETS:
+        res = results[name]
+        ok = res.rss_mib < RSS_LIMIT_MIB and not res.crashed
+        print(f"- {verdict(ok)} {name} peak RSS {res.rss_mib:.1f} MiB (target < {RSS_LIMIT_MIB:g} MiB)")
+    if len(rows) > 1:
+        small, large = rows[0], rows[-1]
+        print(f"- size scaling {small[0]:g} MB → {large[0]:g} MB (flat = grows by < 10 % + 5 MiB):")
+        for name in TARGETS:
+            a, b = small[3][name].rss_mib, large[3][name].rss_mib
+            ok = b <= a * 1.10 + 5
+            print(f"  - {verdict(ok)} {name} peak RSS {a:.1f} → {b:.1f} MiB ({b - a:+.1f} MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
