@@ -287,23 +287,22 @@ def _from_source(trajectory: Trajectory, source: str, config: ConfidenceConfig) 
 
     generated = [e for e in trajectory.events if is_generated(e)]
     carrying = [e for e in generated if _nonempty_list(e.get(source))]
-    parts: list[np.ndarray] = []
+    event_steps = np.fromiter((e.step for e in carrying), dtype=np.int64, count=len(carrying))
+    per_event = np.fromiter((len(e.data[source]) for e in carrying), dtype=np.int64, count=len(carrying))
     ks: set[int | None] = set()
-    for event in carrying:  # one iteration per event, not per token
-        raw = event.get(source)
-        if source == "top_logprobs":
-            values, k = ragged_token_confidence(raw)
-            ks.add(k)
-        elif source == "token_confidence":
-            values = np.asarray(raw, dtype=np.float64)
-            k = event.get("confidence_k")
-            ks.add(k if isinstance(k, int) else None)
-        else:  # logprobs: the chosen token's logprob, as is
-            values = np.asarray(raw, dtype=np.float64)
-        parts.append(values)
-    lengths = np.fromiter((p.size for p in parts), dtype=np.int64, count=len(parts))
-    values = np.concatenate(parts) if parts else np.zeros(0)
-    steps = np.repeat(np.fromiter((e.step for e in carrying), dtype=np.int64, count=len(carrying)), lengths)
+    if source == "top_logprobs":
+        # all events' rows at once: numpy's per-call cost would otherwise be paid per event
+        rows = list(chain.from_iterable(e.data[source] for e in carrying))
+        row_lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        values, k = ragged_token_confidence(rows)
+        ks.add(k)
+        steps = np.repeat(event_steps, per_event)[row_lengths > 0]
+    else:
+        values = np.fromiter(chain.from_iterable(e.data[source] for e in carrying), dtype=np.float64,
+                             count=int(per_event.sum()))
+        steps = np.repeat(event_steps, per_event)
+        if source == "token_confidence":
+            ks.update(e.get("confidence_k") if isinstance(e.get("confidence_k"), int) else None for e in carrying)
     k = next(iter(ks)) if len(ks) == 1 else None
     if source == "top_logprobs":
         basis = f"{BASIS_TOPK} (k={k})" if k is not None else f"{BASIS_TOPK} (k varies)"
