@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from trajaudit import __version__
 from trajaudit.cli import app
 from trajaudit.report import Format
+from trajaudit.rules import RULES
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_traces"
 
@@ -219,7 +220,8 @@ def test_only_failures_hides_clean_trajectories(runner, tmp_path):
 
 def test_rules_and_rule_commands(runner):
     listing = runner.invoke(app, ["rules"])
-    assert listing.exit_code == 0 and "TA201  ignored-tool-error" in listing.stdout
+    assert listing.exit_code == 0 and "TA201  ignored-tool-error " in listing.stdout
+    assert len(listing.stdout.splitlines()) == len(RULES)
     doc = runner.invoke(app, ["rule", "TA201"])
     assert doc.exit_code == 0 and "Why it matters" in doc.stdout
     assert runner.invoke(app, ["rule", "TA999"]).exit_code == 2

@@ -390,11 +390,8 @@ def rules_command(
         ]
         sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
-    console = _console(sys.stdout)
-    for rule in RULES:
-        console.print(
-            f"{rule.code}  {rule.name:<32} {rule.severity.label:<8} {rule.summary}", markup=False, highlight=False
-        )
+    for rule in RULES:  # one line per rule, never wrapped, so grep and cut work on it
+        typer.echo(f"{rule.code}  {rule.name:<30} {rule.severity.label:<8} {rule.summary}")
 
 
 @app.command("rule")
