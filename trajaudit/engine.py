@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from trajaudit import importers, parallel, schema
 from trajaudit.config import ActiveRule, Config
 from trajaudit.model import KINDS, Event, Finding, Severity, Summary, Trajectory, TrajectoryResult
-from trajaudit.reader import Malformed, Source, file_size, iter_json_share
+from trajaudit.reader import Malformed, Source, file_size, iter_json
 from trajaudit.rules import BY_CODE
 
 Item = TrajectoryResult | Finding
@@ -391,7 +391,7 @@ class Validation:
             summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
             name = source.name
             if self.partition is not None:
-                stream = iter_json_share(source, *self.partition)
+                stream = iter_json(source, *self.partition)
             for item in stream:
                 if type(item) is Malformed:
                     if item.unreadable:

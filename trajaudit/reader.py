@@ -143,10 +143,12 @@ def iter_lines(source: Source) -> Iterator[tuple[int, bytes] | Malformed]:
         yield Malformed(source.name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)
 
 
-def iter_json(source: Source) -> Iterator[tuple[int, object] | Malformed]:
+def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[int, object] | Malformed]:
     """Parsed JSON values per line; a line that is not valid JSON (or UTF-8) becomes Malformed.
 
-    The hot loop of every native audit, so line splitting and parsing share one generator."""
+    With `count` > 1, only every `count`-th line (from line `index + 1`) is parsed: one parallel worker's share; the
+    other lines are skipped unread, and a broken stream is reported by worker 0 only. The hot loop of every native
+    audit, so line splitting and parsing share one generator."""
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     name = source.name
@@ -154,35 +156,15 @@ def iter_json(source: Source) -> Iterator[tuple[int, object] | Malformed]:
     try:
         with source.open() as stream:
             for number, raw in enumerate(stream, 1):
+                if count > 1 and number % count != index:
+                    continue
                 try:
                     yield number, loads(raw)
                 except decode_error:
                     if raw.strip():  # orjson rejects blank lines too; those are simply skipped
                         yield Malformed(name, number, _error_of(raw.rstrip(b"\r\n")))
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        yield Malformed(name, number + 1, f"compressed stream ends early or is corrupt: {exc}")
-    except OSError as exc:
-        yield Malformed(name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)
-
-
-def iter_json_share(source: Source, index: int, count: int) -> Iterator[tuple[int, object] | Malformed]:
-    """Like iter_json, but parses only every `count`-th line starting at line `index + 1`: one worker's share."""
-    loads = orjson.loads
-    decode_error = orjson.JSONDecodeError
-    name = source.name
-    number = 0
-    try:
-        with source.open() as stream:
-            for number, raw in enumerate(stream, 1):
-                if number % count != index:
-                    continue
-                try:
-                    yield number, loads(raw)
-                except decode_error:
-                    if raw.strip():
-                        yield Malformed(name, number, _error_of(raw.rstrip(b"\r\n")))
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        if index == 0:  # every worker meets the same broken stream; one reports it
+        if index == 0:
             yield Malformed(name, number + 1, f"compressed stream ends early or is corrupt: {exc}")
     except OSError as exc:
         if index == 0:
