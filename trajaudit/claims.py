@@ -16,8 +16,10 @@ Everything here is a pure function over strings and events; the regular expressi
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from functools import lru_cache
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from trajaudit.model import Event, Trajectory
 
@@ -209,14 +211,22 @@ _AMOUNT = re.compile(
     r"(?P<verb>refunded|credited|credited back|charged|paid)\b",
     re.I,
 )
-_STATE = re.compile(
-    r"\b(?P<subject>[\w#'’-]+(?:\s+[\w#'’-]+){0,5}?)\s+(?:is|are|was|were|has been|have been|'s|’s)\s+"
+_STATE_PREDICATE = (
+    r"(?:is|are|was|were|has been|have been|'s|’s)\s+"
     r"(?:now\s+|all\s+|fully\s+|also\s+)*(?P<state>complete|successful|through|confirmed|in place|finalized|"
     r"finalised|done|finished)\b"
-    r"|\b(?P<subject2>[\w#'’-]+(?:\s+[\w#'’-]+){0,5}?)\s+(?:went through|succeeded|was a success|were a success|"
-    r"has gone through|have gone through|is now active|are now active)\b",
+)
+_STATE_PHRASE = (
+    r"(?:went through|succeeded|was a success|were a success|has gone through|have gone through|is now active|"
+    r"are now active)\b"
+)
+_STATE = re.compile(
+    rf"\b(?P<subject>[\w#'’-]+(?:\s+[\w#'’-]+){{0,5}}?)\s+{_STATE_PREDICATE}"
+    rf"|\b(?P<subject2>[\w#'’-]+(?:\s+[\w#'’-]+){{0,5}}?)\s+{_STATE_PHRASE}",
     re.I,
 )
+# _STATE tries a subject of up to six words at every word: slow, so first look for its predicate alone.
+_STATE_END = re.compile(f"{_STATE_PREDICATE}|{_STATE_PHRASE}", re.I)
 _TASK_DONE = re.compile(
     r"\b(?:(?:you|we)(?:'re|’re|\s+are)\s+(?:now\s+)?all\s+set|(?:everything|it|all|that)(?:'s|’s|\s+is)\s+"
     r"(?:now\s+)?(?:all\s+)?set|i(?:'m|’m|\s+am)\s+(?:now\s+|all\s+)?(?:done|finished|ready\s+to\s+submit)|"
@@ -263,8 +273,8 @@ _FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[^\n]*$|\Z)", re.M 
 _BLOCKQUOTE = re.compile(r"^[ \t]*>[^\n]*$", re.M)
 _QUOTED = re.compile(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|^[ \t]*#{1,6}[ \t]", re.M)
+_MARKUP_CHAR = re.compile(r"[*_`#]")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+•▪◦‣]|\d{1,3}[.)]|[a-zA-Z][.)](?=\s))[ \t]+", re.M)
-_TABLE = re.compile(r"\|")
 _TAGS = re.compile(r"</?[a-zA-Z][\w-]*>")
 _PREFIX = re.compile(r"^[ \t]*(?:THOUGHT|DISCUSSION|Thought|Reasoning|Answer|Final answer)\s*:", re.M)
 
@@ -299,62 +309,84 @@ _SUBMIT_TOOL = re.compile(
 )
 
 
-def _blank(chars: list[str], start: int, end: int) -> None:
-    for i in range(start, end):
-        if chars[i] != "\n":
-            chars[i] = " "
+_NOT_NEWLINE = re.compile(r"[^\n]")
 
 
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with every character in the spans but line breaks turned into a space."""
+    pieces = []
+    done = 0
+    for start, end in sorted(spans):
+        start = max(start, done)
+        if end <= start:
+            continue
+        pieces.append(text[done:start])
+        pieces.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+@lru_cache(maxsize=16)
 def mask(text: str) -> str:
     """A same-length copy of `text` with code blocks, quotes, blockquotes and Markdown markup blanked out."""
-    chars = list(text)
-    for pattern in (_FENCE, _BLOCKQUOTE, _TAGS, _PREFIX):
-        for m in pattern.finditer(text):
-            _blank(chars, m.start(), m.end())
+    # cached: a final report is masked once to see whether it is only politeness and again for its claims
+    spans = [m.span() for pattern in (_FENCE, _BLOCKQUOTE, _TAGS, _PREFIX) for m in pattern.finditer(text)]
     for m in _QUOTED.finditer(text):
         inner_end = m.end() - 1
         while inner_end > m.start() + 1 and text[inner_end - 1] in ".!?,;:":
             inner_end -= 1  # keep a sentence end written inside the quotes: with the reason "no longer needed."
-        _blank(chars, m.start(), inner_end)
-        _blank(chars, m.end() - 1, m.end())
-    masked = "".join(chars)
-    chars = list(masked)
-    for pattern in (_MARKUP, _BULLET):
-        for m in pattern.finditer(masked):
-            _blank(chars, m.start(), m.end())
-    masked = "".join(chars)
-    return _TABLE.sub("\n", masked)
+        spans.append((m.start(), inner_end))
+        spans.append((m.end() - 1, m.end()))
+    masked = _blanked(text, spans) if spans else text
+    spans = [m.span() for m in _BULLET.finditer(masked)]
+    if _MARKUP_CHAR.search(masked):  # _MARKUP is slow to scan: its lookbehinds are tried at every character
+        spans += [m.span() for m in _MARKUP.finditer(masked)]
+    if spans:
+        masked = _blanked(masked, spans)
+    return masked.replace("|", "\n")
+
+
+_WORD_BEFORE_DOT = re.compile(r"[\w.]+$")
+_LONGEST_ABBREVIATION = max(map(len, _ABBREVIATIONS))
+_SPACES = re.compile(r"[ \t]*")
+_NON_BLANK = re.compile(r"\S")
 
 
 def _sentences(masked: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence: ends at . ! ? (not abbreviations or decimals) and at line breaks."""
     start = 0
     for m in _SENTENCE_END.finditer(masked):
-        if m.group() == "\n":
-            rest = masked[m.end() :].lstrip(" \t")
-            before = masked[start : m.start()].rstrip()
-            if rest[:1].islower() and before and before[-1] not in ".!?:;":
-                continue  # a hard-wrapped line continues the sentence
-        elif m.group() == ".":
-            word = re.search(r"([\w.]+)$", masked[start : m.start()])
-            if word and word.group(1).lower() in _ABBREVIATIONS:
-                continue
         end = m.end()
-        if masked[start:end].strip():
+        if masked[m.start()] == "\n":
+            after = _SPACES.match(masked, end).end()
+            if masked[after : after + 1].islower():
+                before = masked[start : m.start()].rstrip()
+                if before and before[-1] not in ".!?:;":
+                    continue  # a hard-wrapped line continues the sentence
+        elif end - m.start() == 1 and masked[m.start()] == ".":
+            # look at the last few characters only: a longer word is cut to a length no abbreviation has
+            word = _WORD_BEFORE_DOT.search(masked, max(start, m.start() - _LONGEST_ABBREVIATION - 1), m.start())
+            if word and word.group().lower() in _ABBREVIATIONS:
+                continue
+        if _NON_BLANK.search(masked, start, end):
             yield start, end
         start = end
-    if masked[start:].strip():
+    if _NON_BLANK.search(masked, start):
         yield start, len(masked)
 
 
 def _clauses(masked: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     cut = start
     for m in _CLAUSE_SPLIT.finditer(masked, start, end):
-        if masked[cut : m.start()].strip():
+        if _NON_BLANK.search(masked, cut, m.start()):
             yield cut, m.start()
-        cut = m.end() if m.group().strip() else m.start()
-    if masked[cut:end].strip():
+        cut = m.end() if _NON_BLANK.search(m.group()) else m.start()
+    if _NON_BLANK.search(masked, cut, end):
         yield cut, end
+
+
+_NON_LETTERS = re.compile(r"[^a-z]+")
 
 
 def normalise_action(word: str | None) -> str | None:
@@ -370,7 +402,7 @@ def normalise_action(word: str | None) -> str | None:
     for pattern, action in _ACTION_NOUNS:
         if pattern.fullmatch(key):
             return action
-    for token in re.split(r"[^a-z]+", key):
+    for token in _NON_LETTERS.split(key):
         if token in _BASE_WORDS:
             return _BASE_WORDS[token]
     return key or None
@@ -387,18 +419,100 @@ def _action_noun(text: str, prefer_last: bool) -> str | None:
     return found[-1][1] if prefer_last else found[0][1]
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def _target(text: str) -> str | None:
     m = _TARGET.search(text)
-    return re.sub(r"\s+", "", m.group()) if m else None
+    return _WHITESPACE.sub("", m.group()) if m else None
 
 
-@dataclass(frozen=True, slots=True)
-class _Clause:
+class _Clause(NamedTuple):
     start: int
     end: int
     sentence_start: int
     sentence_end: int
     question: bool
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Cues: every match of a success pattern above contains, as a whole word, one of the cue words of its kind (the
+# passive an auxiliary and a participle's first word, the active "i" or "we" and one, ...), so a clause without them
+# need not be matched against that kind's patterns, and most clauses need no pattern at all. The words are found in
+# one pass over the lower-cased message. A word added to a pattern must be added here too.
+
+_CUE_PARTICIPLE, _CUE_AUXILIARY, _CUE_FIRST_PERSON, _CUE_SUCCESSFULLY = 1, 2, 4, 8
+_CUE_TESTS, _CUE_LONE_DONE, _CUE_TASK_DONE, _CUE_AMOUNT, _CUE_STATE = 16, 32, 64, 128, 256
+_CUE_WORDS: dict[str, int] = {}
+for _bit, _words in (
+    (_CUE_PARTICIPLE, {form.split()[0] for form in _VERB_BASE}),
+    (_CUE_AUXILIARY, ("has", "have", "had", "is", "are", "was", "were", "got", "gets", "s", "re")),  # 's: "s"
+    (_CUE_FIRST_PERSON, ("i", "we")),
+    (_CUE_SUCCESSFULLY, ("successfully",)),
+    (_CUE_TESTS, ("pass", "passes", "passed", "passing", "succeed", "succeeds", "succeeded", "green", "successful",
+                  "successfully", "ok")),
+    (_CUE_LONE_DONE, ("done", "complete", "completed", "finished", "fixed", "resolved", "success", "successful")),
+    (_CUE_TASK_DONE, ("set", "done", "finished", "submit", "completes", "complete", "completed", "accomplished")),
+    (_CUE_AMOUNT, ("refunded", "credited", "charged", "paid")),
+    (_CUE_STATE, ("complete", "successful", "through", "confirmed", "place", "finalized", "finalised", "done",
+                  "finished", "succeeded", "success", "active")),
+):
+    for _word in _words:
+        _CUE_WORDS[_word] = _CUE_WORDS.get(_word, 0) | _bit
+_VERB_CUES = _CUE_AUXILIARY | _CUE_FIRST_PERSON | _CUE_SUCCESSFULLY  # a participle needs one of these
+_OWN_CUES = _CUE_TESTS | _CUE_LONE_DONE | _CUE_TASK_DONE | _CUE_AMOUNT | _CUE_STATE
+_ALL_CUES = _CUE_PARTICIPLE | _VERB_CUES | _OWN_CUES
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """An alternation of the words as a prefix tree: the regex engine tries each letter once, not each word."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def alternation(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + alternation(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return alternation(tree)
+
+
+_CUE = re.compile(rf"\b{_trie_pattern(_CUE_WORDS)}\b")
+# The patterns ignore case. Lower-casing keeps offsets and word boundaries and makes an ASCII letter match exactly
+# when it matched before, except for four characters that re.IGNORECASE also takes for i, k or s: with one of them
+# in the text every clause is a candidate.
+_CASE_FOLDING_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _cues(masked: str) -> tuple[list[int], list[int]] | None:
+    """Where cue words start and which kinds they cue, in order; None when any clause may hold any claim."""
+    if _CASE_FOLDING_TO_ASCII.search(masked):
+        return None
+    starts: list[int] = []
+    kinds: list[int] = []
+    for m in _CUE.finditer(masked.lower()):
+        starts.append(m.start())
+        kinds.append(_CUE_WORDS[m.group()])
+    return starts, kinds
+
+
+def _cued(cues: tuple[list[int], list[int]] | None, start: int, end: int) -> int:
+    """The kinds of claim the text between start and end may hold, as cue bits."""
+    if cues is None:
+        return _ALL_CUES
+    starts, kinds = cues
+    found = 0
+    for i in range(bisect_left(starts, start), bisect_left(starts, end)):
+        found |= kinds[i]
+    if found & _CUE_PARTICIPLE and found & _VERB_CUES or found & _OWN_CUES:
+        return found
+    return 0
 
 
 def _asserted(before: str, clause: _Clause, masked: str) -> bool:
@@ -412,16 +526,22 @@ def _asserted(before: str, clause: _Clause, masked: str) -> bool:
     return True
 
 
-def _iter_clauses(masked: str) -> Iterator[_Clause]:
+def _iter_clauses(masked: str, cues: tuple[list[int], list[int]] | None) -> Iterator[tuple[_Clause, int]]:
+    """The clauses that may hold a claim, with their cue bits."""
     for s_start, s_end in _sentences(masked):
+        if not _cued(cues, s_start, s_end):
+            continue
         sentence = masked[s_start:s_end].strip()
         whole_question = sentence.endswith("?") and bool(_QUESTION_START.search(sentence))
         for c_start, c_end in _clauses(masked, s_start, s_end):
+            cued = _cued(cues, c_start, c_end)
+            if not cued:
+                continue
             text = masked[c_start:c_end].strip()
             question = whole_question or text.endswith("?") or (
                 sentence.endswith("?") and bool(_QUESTION_START.search(text))
             )
-            yield _Clause(c_start, c_end, s_start, s_end, question)
+            yield _Clause(c_start, c_end, s_start, s_end, question), cued
 
 
 def _span(text: str, clause: _Clause) -> tuple[int, int]:
@@ -440,67 +560,76 @@ def extract_claims(text: str, event: Event | None = None) -> tuple[Claim, ...]:
     if not text or not text.strip():
         return ()
     masked = mask(text)
+    cues = _cues(masked)
+    if cues is not None and not cues[0]:
+        return ()
     claims: list[Claim] = []
-    for clause in _iter_clauses(masked):
-        claims.extend(_clause_claims(text, masked, clause, event))
+    for clause, cued in _iter_clauses(masked, cues):
+        claims.extend(_clause_claims(text, masked, clause, event, cued))
     return tuple(claims)
 
 
-def _clause_claims(text: str, masked: str, clause: _Clause, event: Event | None) -> Iterator[Claim]:
+def _clause_claims(text: str, masked: str, clause: _Clause, event: Event | None, cued: int) -> Iterator[Claim]:
     body = masked[clause.start : clause.end]
+    if _NOT_SUCCESS_NOUN.search(body):
+        return
     context = masked[clause.sentence_start : clause.start]  # the sentence before this clause: its subject
     start, end = _span(text, clause)
     quoted = text[start:end]
-    if _NOT_SUCCESS_NOUN.search(body):
-        return
-    target = _target(text[start:end]) or _target(text[clause.sentence_start : clause.sentence_end])
     seen: set[tuple[str, str | None]] = set()
+    targets: list[str | None] = []  # looked for once, by the first action claim
 
     def make(kind: str, action: str | None) -> Claim | None:
         key = (kind, action)
         if key in seen:
             return None
         seen.add(key)
-        return Claim(kind, action, target if kind == ACTION_SUCCEEDED else None, quoted, start, end, event)
+        target = None
+        if kind == ACTION_SUCCEEDED:
+            if not targets:
+                targets.append(_target(quoted) or _target(text[clause.sentence_start : clause.sentence_end]))
+            target = targets[0]
+        return Claim(kind, action, target, quoted, start, end, event)
 
     # tests pass
-    if _TEST_NOUN.search(body) or _TEST_COUNT_PASS.search(body):
-        claim = _tests_claim(body, clause, masked)
-        if claim:
-            made = make(TESTS_PASS, None)
-            if made:
-                yield made
-    elif _TEST_PRONOUN.search(body):
-        sentence = masked[clause.sentence_start : clause.sentence_end]
-        m = _TEST_PRONOUN.search(body)
-        if m and _TEST_NOUN.search(sentence) and _asserted(body[: m.start()], clause, masked):
-            made = make(TESTS_PASS, None)
-            if made:
-                yield made
+    if cued & _CUE_TESTS:
+        if _TEST_NOUN.search(body) or _TEST_COUNT_PASS.search(body):
+            if _tests_claim(body, clause, masked):
+                made = make(TESTS_PASS, None)
+                if made:
+                    yield made
+        else:
+            m = _TEST_PRONOUN.search(body)
+            sentence = masked[clause.sentence_start : clause.sentence_end]
+            if m and _TEST_NOUN.search(sentence) and _asserted(body[: m.start()], clause, masked):
+                made = make(TESTS_PASS, None)
+                if made:
+                    yield made
 
     # whole-task completion
-    if _LONE_DONE.match(body) and not clause.question:
+    if cued & _CUE_LONE_DONE and _LONE_DONE.match(body) and not clause.question:
         made = make(TASK_COMPLETE, None)
         if made:
             yield made
-    for m in _TASK_DONE.finditer(body):
+    for m in _TASK_DONE.finditer(body) if cued & _CUE_TASK_DONE else ():
         if _asserted(body[: m.start()], clause, masked):
             made = make(TASK_COMPLETE, None)
             if made:
                 yield made
 
     # actions: passive, first-person active, adverbial, amounts, state predicates
-    for m in _PASSIVE.finditer(body):
+    participle = cued & _CUE_PARTICIPLE
+    for m in _PASSIVE.finditer(body) if participle and cued & _CUE_AUXILIARY else ():
         verb = m.group("verb").lower()
         aux = m.group("aux").lower()
         if not m.group("been") and aux in {"has", "have", "had"}:
             continue  # active present perfect of a third party: "the status has changed"
         if not m.group("been") and aux in {"is", "are", "'s", "'re", "’s", "’re"}:
             adverbs = (m.group("adv1") or "").lower()
-            if " ".join(verb.split()) not in _STATE_VERBS and not re.search(r"now|successfully|already", adverbs):
+            if " ".join(verb.split()) not in _STATE_VERBS and not _NOW_SUCCESSFULLY_ALREADY.search(adverbs):
                 continue
         if not m.group("been") and aux in {"was", "were"} and verb in _HISTORY_VERBS:
-            if not re.search(r"now|successfully|just", (m.group("adv1") or "").lower()):
+            if not _NOW_SUCCESSFULLY_JUST.search((m.group("adv1") or "").lower()):
                 continue
         if _MODAL_BEFORE.search(body[: m.start()]):
             continue
@@ -514,7 +643,7 @@ def _clause_claims(text: str, masked: str, clause: _Clause, event: Event | None)
                 made = make(*claim)
                 if made:
                     yield made
-    for m in _ACTIVE.finditer(body):
+    for m in _ACTIVE.finditer(body) if participle and cued & _CUE_FIRST_PERSON else ():
         verb = " ".join(m.group("verb").lower().split())
         if verb in _ACTIVE_EXCLUDED:
             continue
@@ -526,23 +655,23 @@ def _clause_claims(text: str, masked: str, clause: _Clause, event: Event | None)
                 made = make(*claim)
                 if made:
                     yield made
-    for m in _ADVERBIAL.finditer(body):
+    for m in _ADVERBIAL.finditer(body) if participle and cued & _CUE_SUCCESSFULLY else ():
         verb = m.group("verb1") or m.group("verb2")
         if not _asserted(body[: m.start()], clause, masked) or _MODAL_BEFORE.search(body[: m.start()]):
             continue
-        if re.search(r"\b(?:be|to)\s+$", body[: m.start()], re.I):
+        if _BE_TO_BEFORE.search(body[: m.start()]):
             continue  # "can be processed successfully", "to be cancelled successfully"
         claim = _action_claim(verb, body[: m.start()], body[m.end() :], passive=True, context=context)
         if claim:
             made = make(*claim)
             if made:
                 yield made
-    for m in _AMOUNT.finditer(body):
+    for m in _AMOUNT.finditer(body) if cued & _CUE_AMOUNT else ():
         if _asserted(body[: m.start()], clause, masked) and not _MODAL_BEFORE.search(body[: m.start()]):
             made = make(ACTION_SUCCEEDED, normalise_action(m.group("verb")))
             if made:
                 yield made
-    for m in _STATE.finditer(body):
+    for m in _STATE.finditer(body) if cued & _CUE_STATE and _STATE_END.search(body) else ():
         subject = m.group("subject") or m.group("subject2") or ""
         before = body[: m.start()] + subject
         if not _asserted(before, clause, masked) or _MODAL_BEFORE.search(body[: m.start()]):
@@ -558,6 +687,12 @@ def _clause_claims(text: str, masked: str, clause: _Clause, event: Event | None)
             yield made
 
 
+_NOW_SUCCESSFULLY_ALREADY = re.compile(r"now|successfully|already")
+_NOW_SUCCESSFULLY_JUST = re.compile(r"now|successfully|just")
+_BE_TO_BEFORE = re.compile(r"\b(?:be|to)\s+$", re.I)
+_TO_HUMAN = re.compile(r"\s+to\s+(?:a\s+)?human\b", re.I)
+
+
 def _action_claim(
     word: str, before: str, after: str, passive: bool, context: str = ""
 ) -> tuple[str, str | None] | None:
@@ -570,7 +705,7 @@ def _action_claim(
         if noun:
             base = noun
     if base:
-        if base == "update" and re.match(r"\s+to\s+(?:a\s+)?human\b", after, re.I):
+        if base == "update" and _TO_HUMAN.match(after):
             return None
         return ACTION_SUCCEEDED, base
     # generic verb: the action is named by a noun (subject for passive, object for active), or it is the whole task
@@ -665,6 +800,12 @@ def _arguments_text(event: Event) -> str:
     return ""
 
 
+def _submit_sentinel(text: str) -> re.Match[str] | None:
+    if "_FINAL_OUTPUT" not in text and "submit" not in text:
+        return None  # what every alternative of _SUBMIT_TEXT contains: most texts are skipped without a scan
+    return _SUBMIT_TEXT.search(text)
+
+
 def submission(trajectory: Trajectory) -> Claim | None:
     """A task_complete claim when the agent submitted its work (a submit tool, or a submission sentinel such as
     mini-swe-agent's `echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`) as its last act."""
@@ -672,19 +813,34 @@ def submission(trajectory: Trajectory) -> Claim | None:
         if event.kind == "tool_call":
             tool = str(event.get("tool", ""))
             args = _arguments_text(event)
-            if _SUBMIT_TOOL.match(tool) or _SUBMIT_TEXT.search(args):
+            if _SUBMIT_TOOL.match(tool) or _submit_sentinel(args):
                 text = f"{tool}: {args}".strip() if args else tool
                 return Claim(TASK_COMPLETE, "submit", None, text, 0, 0, event)
             return None  # the last call was something else: no submission at the end
         if event.is_assistant_message:
-            m = _SUBMIT_TEXT.search(_message_text(event))
+            m = _submit_sentinel(_message_text(event))
             if m:
                 return Claim(TASK_COMPLETE, "submit", None, m.group().strip(), m.start(), m.end(), event)
     return None
 
 
+_last_report: tuple[Trajectory, tuple[Claim, ...]] | None = None
+
+
 def report_claims(trajectory: Trajectory) -> tuple[Claim, ...]:
-    """Every success claim of the trajectory's final report, structured `claim` events and a final submission."""
+    """Every success claim of the trajectory's final report, structured `claim` events and a final submission.
+
+    Five rules ask this of the same trajectory in a row, so the last answer is kept (by identity: the engine runs
+    the rules of one trajectory one after another)."""
+    global _last_report
+    if _last_report is not None and _last_report[0] is trajectory:
+        return _last_report[1]
+    claims = _report_claims(trajectory)
+    _last_report = (trajectory, claims)
+    return claims
+
+
+def _report_claims(trajectory: Trajectory) -> tuple[Claim, ...]:
     claims: list[Claim] = []
     for event in trajectory.events:
         if event.kind == "claim":

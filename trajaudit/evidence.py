@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable
 
 from trajaudit.model import Event, Trajectory
@@ -64,9 +65,9 @@ def _flatten(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        return " ".join(_flatten(v) for v in value.values())
+        return " ".join([_flatten(v) for v in value.values()])
     if isinstance(value, (list, tuple)):
-        return " ".join(_flatten(v) for v in value)
+        return " ".join([_flatten(v) for v in value])
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return ""
@@ -74,39 +75,66 @@ def _flatten(value: Any) -> str:
 
 def _command(tool: str, arguments: Any) -> str:
     if isinstance(arguments, str):
-        return arguments if _SHELL_TOOLS.match(tool) else ""
+        return arguments if _is_shell(tool) else ""
     if not isinstance(arguments, dict):
         return ""
+    shell = _is_shell(tool)
     for key in _COMMAND_KEYS:
         value = arguments.get(key)
+        if value is None:
+            continue
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             value = " ".join(value)
-        if isinstance(value, str) and (_SHELL_TOOLS.match(tool) or (key != "command" or " " in value.strip())):
-            if _SHELL_TOOLS.match(tool) or key in ("cmd", "script", "commands"):
+        if isinstance(value, str) and (shell or (key != "command" or " " in value.strip())):
+            if shell or key in ("cmd", "script", "commands"):
                 return value
             if key == "command" and not _EDIT_TOOL_COMMAND.match(value.strip()):
                 return value
     return ""
 
 
+@lru_cache(maxsize=1024)
+def _is_shell(tool: str) -> bool:
+    return bool(_SHELL_TOOLS.match(tool))
+
+
 _EDIT_TOOL_COMMAND = re.compile(r"^(?:view|create|str_replace|insert|undo_edit|write|append)$")
 
 
+_last_attempts: tuple[Trajectory, tuple[Attempt, ...]] | None = None
+
+
 def attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
-    """Every tool call, in order, paired with its result by call id."""
+    """Every tool call, in order, paired with its result by call id.
+
+    Four rules ask this of the same trajectory in a row, so the last answer is kept (by identity: the engine runs
+    the rules of one trajectory one after another)."""
+    global _last_attempts
+    if _last_attempts is not None and _last_attempts[0] is trajectory:
+        return _last_attempts[1]
+    found = _attempts(trajectory)
+    _last_attempts = (trajectory, found)
+    return found
+
+
+def _attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
     results: dict[Any, Event] = {}
+    calls = []
     for event in trajectory.events:
-        if event.kind == "tool_result" and event.get("call_id") is not None:
-            results.setdefault(event.get("call_id"), event)
+        kind = event.kind
+        if kind == "tool_call":
+            calls.append(event)
+        elif kind == "tool_result":
+            call_id = event.data.get("call_id")
+            if call_id is not None and call_id not in results:
+                results[call_id] = event
     found = []
-    for event in trajectory.events:
-        if event.kind != "tool_call":
-            continue
-        tool = str(event.get("tool") or "")
-        arguments = event.get("arguments")
-        found.append(
-            Attempt(event, results.get(event.get("call_id")), tool, _command(tool, arguments), _flatten(arguments))
-        )
+    for event in calls:
+        data = event.data
+        tool = str(data.get("tool") or "")
+        arguments = data.get("arguments")
+        result = results.get(data.get("call_id"))
+        found.append(Attempt(event, result, tool, _command(tool, arguments), _flatten(arguments)))
     return tuple(found)
 
 
@@ -163,9 +191,14 @@ _COMMAND_PATTERNS: dict[str, str] = {
 _COMPILED_COMMANDS = {action: re.compile(pattern, re.I) for action, pattern in _COMMAND_PATTERNS.items()}
 
 
-def _tokens(tool: str) -> list[str]:
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", tool)
-    return [t for t in re.split(r"[^a-zA-Z]+", spaced.lower()) if t]
+_CAMEL_CASE = re.compile(r"([a-z])([A-Z])")
+_NON_LETTERS = re.compile(r"[^a-zA-Z]+")
+
+
+@lru_cache(maxsize=1024)
+def _tokens(tool: str) -> tuple[str, ...]:
+    spaced = _CAMEL_CASE.sub(r"\1 \2", tool)
+    return tuple(t for t in _NON_LETTERS.split(spaced.lower()) if t)
 
 
 def performs(attempt: Attempt, action: str) -> bool:
@@ -185,12 +218,16 @@ def knows_action(action: str | None) -> bool:
     return action in _TOOL_STEMS
 
 
+_NOT_IN_TARGET = re.compile(r"[^a-z0-9./_-]")
+_NOT_IN_HAYSTACK = re.compile(r"[^a-z0-9./_ -]")
+
+
 def mentions(attempt: Attempt, target: str | None) -> bool:
     """Whether the call's arguments name the target (ids compared without '#' and case)."""
     if not target:
         return False
-    key = re.sub(r"[^a-z0-9./_-]", "", target.lower())
-    haystack = re.sub(r"[^a-z0-9./_ -]", "", attempt.arguments.lower() + " " + attempt.command.lower())
+    key = _NOT_IN_TARGET.sub("", target.lower())
+    haystack = _NOT_IN_HAYSTACK.sub("", attempt.arguments.lower() + " " + attempt.command.lower())
     return bool(key) and key in haystack
 
 
@@ -346,14 +383,20 @@ def is_submission(attempt: Attempt) -> bool:
     return bool(_SUBMIT.search(attempt.command or attempt.arguments)) or bool(_SUBMIT_TOOLS.match(attempt.tool))
 
 
+_PATHS = re.compile(r"[\w./-]+\.\w+|/tmp/\S*")
+
+
 def is_scratch_edit(attempt: Attempt) -> bool:
     """An edit to a throwaway file (reproduce.py, debug_x.py, /tmp/...), not to the code under test."""
-    paths = re.findall(r"[\w./-]+\.\w+|/tmp/\S*", attempt.command or attempt.arguments)
+    paths = _PATHS.findall(attempt.command or attempt.arguments)
     return bool(paths) and all(_SCRATCH.search(p) for p in paths)
 
 
 _WRITTEN_PATH = re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?|\btouch\s+|\bmkdir\s+(?:-p\s+)?)\s*['\"]?([\w./-]+)")
 _RM_TARGETS = re.compile(r"\brm\s+((?:-\w+\s+)*)([^;&|\n]+)")
+
+
+_WRITE_OR_CREATE = re.compile(r"write|create", re.I)
 
 
 def created_paths(items: Iterable[Attempt]) -> set[str]:
@@ -368,18 +411,22 @@ def created_paths(items: Iterable[Attempt]) -> set[str]:
             path = arguments.get("path") or arguments.get("file_path")
             if isinstance(path, str):
                 found.add(path.rstrip("/").rsplit("/", 1)[-1])
-        if not attempt.command and _EDIT_TOOLS.search(attempt.tool) and re.search(r"write|create", attempt.tool, re.I):
+        if not attempt.command and _EDIT_TOOLS.search(attempt.tool) and _WRITE_OR_CREATE.search(attempt.tool):
             path = arguments.get("path") or arguments.get("file_path") if isinstance(arguments, dict) else None
             if isinstance(path, str):
                 found.add(path.rstrip("/").rsplit("/", 1)[-1])
     return found
 
 
+_RM = re.compile(r"\brm\s")
+_NOT_CLEANUP = re.compile(r"git\s+(?:push|reset|clean|branch)|drop\s|delete\s+from|kubectl|terraform", re.I)
+
+
 def is_cleanup(attempt: Attempt, earlier: Iterable[Attempt]) -> bool:
     """An `rm` that only removes files and folders the agent created itself earlier (its scratch work)."""
-    if not attempt.command or not re.search(r"\brm\s", attempt.command):
+    if not attempt.command or not _RM.search(attempt.command):
         return False
-    if re.search(r"git\s+(?:push|reset|clean|branch)|drop\s|delete\s+from|kubectl|terraform", attempt.command, re.I):
+    if _NOT_CLEANUP.search(attempt.command):
         return False
     targets = [t for _, args in _RM_TARGETS.findall(attempt.command) for t in args.split()]
     if not targets:

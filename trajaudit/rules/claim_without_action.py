@@ -43,11 +43,14 @@ _STATUS = re.compile(r"\bstatus\b", re.I)
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
+    claims = report_claims(trajectory)
+    if not claims:
+        return  # nothing claimed: no need to pair the calls with their results
     calls = attempts(trajectory)
     if not calls:
         return  # the agent does not act through tools here: nothing to hold the claim against
     reported: set[str | None] = set()
-    for claim in report_claims(trajectory):
+    for claim in claims:
         if claim.type != ACTION_SUCCEEDED or not knows_action(claim.action) or claim.event is None:
             continue
         if claim.action in reported or _PRIOR_STATE.search(claim.text) or _STATUS.search(claim.text):

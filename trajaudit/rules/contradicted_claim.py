@@ -38,11 +38,14 @@ SEVERITY = Severity.ERROR
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
+    claims = report_claims(trajectory)
+    if not claims:
+        return  # nothing claimed: no need to pair the calls with their results
     calls = attempts(trajectory)
     if not calls:
         return
     reported: set[tuple[str | None, str | None]] = set()
-    for claim in report_claims(trajectory):
+    for claim in claims:
         if claim.type != ACTION_SUCCEEDED or not knows_action(claim.action) or claim.event is None:
             continue
         if (claim.action, claim.target) in reported:

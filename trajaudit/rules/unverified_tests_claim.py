@@ -42,11 +42,11 @@ SEVERITY = Severity.ERROR
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    calls = attempts(trajectory)
-    if not calls:
-        return
     claim = next((c for c in report_claims(trajectory) if c.type == TESTS_PASS and c.event is not None), None)
     if claim is None or claim.event is None:
+        return
+    calls = attempts(trajectory)
+    if not calls:
         return
     before = [a for a in calls if a.step < claim.event.step]
     runs = test_runs(before)
