@@ -100,3 +100,11 @@ def test_only_one_large_native_file_is_split(tmp_path):
     assert not parallel.usable(one, "auto", 1)
     assert not parallel.usable(one * 2, "auto", 2)  # trajectories may span files
     assert parallel.default_jobs(one, "auto") == 1  # small files are not worth the processes
+
+
+def test_raw_routing_is_certain_only_when_the_id_cannot_differ_from_the_parsed_one():
+    assert parallel.raw_route(b'{"trajectory": "abc", "step": 0}', 2) == parallel.route((1, {"trajectory": "abc"}), 2)
+    assert parallel.raw_route(b'{"step": 0, "trajectory": "abc"}', 2) is None  # not the first key
+    assert parallel.raw_route(b'{"trajectory": "a\\u0062c"}', 2) is None  # escapes: bytes differ from the value
+    assert parallel.raw_route(b'{"trajectory": "a", "trajectory": "b"}', 2) is None  # the later duplicate wins
+    assert parallel.raw_route(b'{"trajectory": "a", "text": "trajectory"}', 2) is None

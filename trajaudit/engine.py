@@ -210,8 +210,8 @@ class Audit:
             if self.options.on_format is not None:
                 self.options.on_format(source, fmt)
             self.summary.formats[fmt] = self.summary.formats.get(fmt, 0) + 1
-            if self.partition is not None:
-                stream = parallel.owned_lines(stream, *self.partition)
+            if self.partition is not None:  # only native single files are split (parallel.usable)
+                stream = parallel.owned_lines(source, *self.partition)
             yield from self._read(source, stream, assembler)
             if fmt != "native":
                 yield from self._finish(assembler.close_all(), assembler, at_end=True)

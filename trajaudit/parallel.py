@@ -12,16 +12,20 @@ may span them, foreign formats) runs serially.
 
 from __future__ import annotations
 
+import gzip
 import heapq
 import multiprocessing
 import os
+import re
 import traceback
 import zlib
 from dataclasses import fields
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
+
+import orjson
 
 from trajaudit.model import Summary, TrajectoryResult
-from trajaudit.reader import Source
+from trajaudit.reader import Malformed, Source, line_error
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting processes costs more than it saves
 BATCH = 256
@@ -58,6 +62,20 @@ def _size(source: Source) -> int:
         return 0
 
 
+_CERTAIN_ID = re.compile(rb'\{\s*"trajectory"\s*:\s*"([^"\\]*)"')
+
+
+def raw_route(raw: bytes, count: int) -> int | None:
+    """The owner of a raw line when it can be told without parsing, else None (then every worker parses it).
+
+    Certain only when `trajectory` is the object's first key, its id has no escapes, and the key occurs once (a
+    duplicate key would let a later value win): then the parsed id is exactly these bytes."""
+    match = _CERTAIN_ID.match(raw)
+    if match is None or raw.count(b'"trajectory"') != 1:
+        return None
+    return zlib.crc32(match.group(1)) % count
+
+
 def route(item: Any, count: int) -> int:
     """The worker that owns a parsed line: by trajectory id, so a trajectory never spans workers."""
     if type(item) is tuple:
@@ -75,8 +93,11 @@ def run(
     summary: Summary,
     merge_extra: Callable[[list[Any]], None] | None = None,
 ) -> Iterator[Any]:
-    """Start `jobs` workers (`make_worker(index, count)` gives an iterable with a `summary` and a `position`),
-    yield their items in serial order, and fold their summaries into `summary`."""
+    """Run `jobs` worker processes (`make_worker(index, count)` gives an iterable with a `summary` and a
+    `position`), yield their items in serial order, and fold their summaries into `summary`.
+
+    This process only merges and formats: measured on 2 cores, that beats also being worker 0 (3.0 s against 3.3 s
+    for 200 MB), because the merging would otherwise delay one half of the work."""
     context = multiprocessing.get_context("fork")
     queues = [context.Queue() for _ in range(jobs)]
     processes = [
@@ -98,9 +119,9 @@ def run(
             process.join()
     for part in summaries:
         _add(summary, part)
-    summary.files = max(s.files for s in summaries) if summaries else 0
-    summary.bytes = max(s.bytes for s in summaries) if summaries else 0
-    summary.formats = dict(summaries[0].formats) if summaries else {}
+    summary.files = max(s.files for s in summaries)
+    summary.bytes = max(s.bytes for s in summaries)
+    summary.formats = dict(summaries[0].formats)
     summary.unreadable = sorted(set(summary.unreadable))
     if merge_extra is not None:
         merge_extra(extras)
@@ -149,8 +170,29 @@ def _add(total: Summary, part: Summary) -> None:
             mine.extend(theirs)
 
 
-def owned_lines(items: Iterable[Any], index: int, count: int) -> Iterator[Any]:
-    """The parsed lines (and unreadable ones) that belong to worker `index` of `count`, by trajectory id."""
-    for item in items:
-        if route(item, count) == index:
-            yield item
+def owned_lines(source: Source, index: int, count: int) -> Iterator[Any]:
+    """The lines of worker `index` of `count`, parsed: those routed to it by their raw bytes, and, of the lines that
+    cannot be routed unparsed, those whose parsed trajectory id hashes to it. Unreadable lines go to worker 0."""
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    number = 0
+    try:
+        with source.open() as stream:
+            for number, raw in enumerate(stream, 1):
+                owner = raw_route(raw, count)
+                if owner is not None and owner != index:
+                    continue
+                try:
+                    parsed = (number, loads(raw))
+                except decode_error:
+                    if index == 0 and raw.strip():
+                        yield Malformed(source.name, number, line_error(raw.rstrip(b"\r\n")))
+                    continue
+                if owner is not None or route(parsed, count) == index:
+                    yield parsed
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        if index == 0:
+            yield Malformed(source.name, number + 1, f"compressed stream ends early or is corrupt: {exc}")
+    except OSError as exc:
+        if index == 0:
+            yield Malformed(source.name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)

@@ -162,7 +162,7 @@ def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[
                     yield number, loads(raw)
                 except decode_error:
                     if raw.strip():  # orjson rejects blank lines too; those are simply skipped
-                        yield Malformed(name, number, _error_of(raw.rstrip(b"\r\n")))
+                        yield Malformed(name, number, line_error(raw.rstrip(b"\r\n")))
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         if index == 0:
             yield Malformed(name, number + 1, f"compressed stream ends early or is corrupt: {exc}")
@@ -171,7 +171,7 @@ def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[
             yield Malformed(name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)
 
 
-def _error_of(raw: bytes) -> str:
+def line_error(raw: bytes) -> str:
     """The parse error of a line without its newline, so positions read as the user counts them."""
     try:
         orjson.loads(raw)
