@@ -255,3 +255,13 @@ def test_text_view_draws_a_confidence_sparkline(runner, tmp_path):
     assert "conf ███▁█" in result.stdout and "min 0.1 at step 3" in result.stdout
     plain = runner.invoke(app, ["audit", str(write(tmp_path, "p.jsonl", CLEAN))])
     assert "conf " not in plain.stdout
+
+
+def test_same_ids_in_two_imported_result_files_are_two_runs_not_late_events(runner, tmp_path):
+    fixture = Path(__file__).resolve().parent / "fixtures" / "importers" / "tau_bench.json"
+    for name in ("agent-a.json", "agent-b.json"):
+        (tmp_path / name).write_bytes(fixture.read_bytes())
+    result = runner.invoke(app, ["audit", str(tmp_path), "--format", "jsonl", "-q", "--select", "TA003"])
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sum(r["type"] == "trajectory" for r in records) >= 2
+    assert not [r for r in records if r["type"] == "finding"]

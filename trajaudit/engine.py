@@ -85,8 +85,11 @@ class Assembler:
         for tid in list(self._open):
             yield self.close(tid)
 
-    def pending(self) -> list[str]:
-        return list(self._open)
+    def end_of_document(self) -> Iterator[Trajectory]:
+        """Close what an imported source left open, and forget its ids: such a source holds whole runs, so the
+        same id in the next file (two agents' result files for the same tasks) is another run, not a late event."""
+        yield from self.close_all()
+        self._closed.clear()
 
     def early_findings(self, tid: str) -> list[Finding]:
         return self._early.pop(tid, [])
@@ -214,7 +217,7 @@ class Audit:
                 stream = parallel.owned_lines(source, *self.partition)
             yield from self._read(source, stream, assembler)
             if fmt != "native":
-                yield from self._finish(assembler.close_all(), assembler, at_end=True)
+                yield from self._finish(assembler.end_of_document(), assembler, at_end=True)
         yield from self._finish(assembler.close_all(), assembler, at_end=True)
 
     def _unrecognised(self, source: Source, exc: Exception) -> Iterator[Item]:
