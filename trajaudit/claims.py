@@ -824,6 +824,30 @@ def submission(trajectory: Trajectory) -> Claim | None:
     return None
 
 
+_ACKNOWLEDGES_FAILURE = re.compile(
+    r"\b(error|errors|errored|fail(?:s|ed|ure|ing)?|unable|could(?:n't| not)|can(?:'t|not)|wasn't able|"
+    r"were not able|was not able|not able to|unfortunately|sorry|apologi[sz]e|problem|issue|didn't work|"
+    r"did not work|not (?:found|possible|allowed|permitted|available)|denied|invalid|doesn't exist|does not exist|"
+    r"exception|traceback|non-zero|nonzero|already)\b",
+    re.IGNORECASE,
+)
+
+
+
+
+def acknowledges_failure(text: str) -> bool:
+    """Whether a message speaks of something having gone wrong ("error", "unable", "already", "not found", …)."""
+    return bool(_ACKNOWLEDGES_FAILURE.search(text))
+
+
+_PRIOR_STATE = re.compile(r"\b(?:already|previously|earlier|before)\b", re.I)
+
+
+def is_prior_state(claim: Claim) -> bool:
+    """'The order was already cancelled': a state found, not an action the agent reports having done."""
+    return bool(_PRIOR_STATE.search(claim.text))
+
+
 _last_report: tuple[Trajectory, tuple[Claim, ...]] | None = None
 
 

@@ -184,6 +184,17 @@ def test_ta105_flags_completion_right_after_a_failure() -> None:
     assert steps_flagged("TA105", events) == [2]
 
 
+def test_ta105_leaves_a_report_that_explains_the_failure() -> None:
+    events = [
+        call("bash", "c1", command="git commit -m 'ignore build files'"),
+        result("c1", ok=False, exit_code=1, output="nothing to commit, working tree clean"),
+        say(
+            "assistant", "The .gitignore was already committed earlier, so there was nothing new. The task is complete."
+        ),
+    ]
+    assert steps_flagged("TA105", events) == []
+
+
 def test_ta105_flags_an_unchecked_destructive_action() -> None:
     events = [
         call("bash", "c1", command="rm -rf data/"),

@@ -79,7 +79,8 @@ def test_ignored_tool_error_accepts_retry_workaround_or_mention():
     retried = failed + [call("cancel_order", "c2", order_id="1"), result("c2", ok=True)]
     worked_around = failed + [call("get_order", "c2", order_id="1"), result("c2", ok=True)]
     told = failed + [say("assistant", "I was unable to cancel the order: it has already shipped.")]
-    for events in (retried, worked_around, told):
+    explained = failed + [say("assistant", "The order was already cancelled before, so nothing more to do.")]
+    for events in (retried, worked_around, told, explained):
         assert steps_flagged("TA201", events) == []
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Mapping
 
-from trajaudit.claims import ACTION_SUCCEEDED, report_claims
+from trajaudit.claims import ACTION_SUCCEEDED, is_prior_state, report_claims
 from trajaudit.evidence import attempts, knows_action, performs
 from trajaudit.model import Severity, Trajectory, Violation
 
@@ -37,7 +37,6 @@ CODE = "TA103"
 NAME = "claim-without-action"
 SEVERITY = Severity.ERROR
 
-_PRIOR_STATE = re.compile(r"\b(?:already|previously|earlier|before)\b", re.I)
 # A status that changed is a consequence of some other action, not an action of its own.
 _STATUS = re.compile(r"\bstatus\b", re.I)
 
@@ -53,7 +52,7 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     for claim in claims:
         if claim.type != ACTION_SUCCEEDED or not knows_action(claim.action) or claim.event is None:
             continue
-        if claim.action in reported or _PRIOR_STATE.search(claim.text) or _STATUS.search(claim.text):
+        if claim.action in reported or is_prior_state(claim) or _STATUS.search(claim.text):
             continue
         before = [a for a in calls if a.step < claim.event.step]
         if any(performs(a, claim.action or "") for a in before):

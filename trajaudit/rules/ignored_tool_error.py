@@ -6,7 +6,7 @@ agent later
 - calls the same tool again (a retry),
 - makes any other tool call that succeeds (it tried another way), or
 - says something about the failure in a later assistant message or its reasoning ("error", "failed", "unable",
-  "couldn't", "unfortunately", "not found", …).
+  "couldn't", "unfortunately", "not found", "already …", …).
 Otherwise the error is reported as ignored.
 
 ## Why it matters
@@ -27,23 +27,14 @@ what failed. Recovered errors (a retry that succeeds) are not reported.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator, Mapping
 
+from trajaudit.claims import acknowledges_failure
 from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA201"
 NAME = "ignored-tool-error"
 SEVERITY = Severity.WARNING
-
-ACKNOWLEDGES_FAILURE = re.compile(
-    r"\b(error|errors|errored|fail(?:s|ed|ure|ing)?|unable|could(?:n't| not)|can(?:'t|not)|wasn't able|"
-    r"were not able|was not able|not able to|unfortunately|sorry|apologi[sz]e|problem|issue|didn't work|"
-    r"did not work|not (?:found|possible|allowed|permitted|available)|denied|invalid|doesn't exist|does not exist|"
-    r"exception|traceback|non-zero|nonzero)\b",
-    re.IGNORECASE,
-)
-
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     events = trajectory.events
@@ -68,7 +59,7 @@ def _handled(later: tuple[Event, ...], tool: str | None, ok_of_call: Mapping[Any
         if kind == "tool_call":
             if event.get("tool") == tool or ok_of_call.get(event.get("call_id")) is True:
                 return True
-        elif (kind == "reasoning" or event.is_assistant_message) and ACKNOWLEDGES_FAILURE.search(
+        elif (kind == "reasoning" or event.is_assistant_message) and acknowledges_failure(
             event.get("text") or ""
         ):
             return True
