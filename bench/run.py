@@ -9,8 +9,11 @@ different commands are interleaved so background noise hits them alike) and read
 os.wait4 (ru_maxrss, KiB on Linux). Commands:
 
   baseline  python -c '<read the file in binary line by line, orjson.loads each line>'
-  validate  python -m trajaudit validate FILE
-  audit     python -m trajaudit audit FILE --format jsonl   (stdout to /dev/null)
+  validate  python -m trajaudit validate FILE                        (default --jobs: all cores for a big file)
+  audit     python -m trajaudit audit FILE --format jsonl          (stdout to /dev/null)
+  validate -j1, audit -j1: the same on one core
+
+ru_maxrss of a child that forked workers is the largest of it and its workers, so the figure is per process.
 
 Targets (issue 2, item 13): validate >= 0.5x baseline throughput, audit >= 0.3x, peak RSS < 100 MiB whatever
 the file size. The script always exits 0 (unless it cannot run at all) and prints PASS/MISS per target.
@@ -107,6 +110,9 @@ def commands(python: str, corpus: Path) -> list[tuple[str, list[str]]]:
         ("baseline", [python, "-c", BASELINE_CODE, path]),
         ("validate", [python, "-m", "trajaudit", "validate", path]),
         ("audit", [python, "-m", "trajaudit", "audit", path, "--format", "jsonl"]),
+        # the same on one core: the default splits a large file over all cores (--jobs 0)
+        ("validate -j1", [python, "-m", "trajaudit", "validate", path, "--jobs", "1"]),
+        ("audit -j1", [python, "-m", "trajaudit", "audit", path, "--format", "jsonl", "--jobs", "1"]),
     ]
 
 
