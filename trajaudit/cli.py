@@ -66,18 +66,25 @@ def main(
     gc.set_threshold(100_000, 50, 100)
 
 
-PATHS = typer.Argument(..., help="Log files or directories (*.jsonl, *.jsonl.gz, *.ndjson, recursively); - for stdin.")
-FROM = typer.Option(None, "--from", help=f"Input format: auto (default), {', '.join(importers.names())}.")
+PATHS = typer.Argument(
+    ..., metavar="PATH", help="Log files or directories (*.jsonl, *.jsonl.gz, *.ndjson, recursively); - for stdin."
+)
+FROM = typer.Option(
+    None, "--from", metavar="FORMAT", help=f"Input format: auto (default), {', '.join(importers.names())}."
+)
 FORMAT = typer.Option(Format.text, "--format", help="Output format; text on a terminal, machine formats on stdout.")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write the report to FILE instead of stdout.")
+OUTPUT = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No summary or notes on stderr; findings only.")
-CONFIG = typer.Option(None, "--config", help="Read settings from this TOML file instead of searching for one.")
+CONFIG = typer.Option(
+    None, "--config", metavar="FILE", help="Read settings from this TOML file instead of searching for one."
+)
 ISOLATED = typer.Option(False, "--isolated", help="Ignore configuration files.")
 JOBS = typer.Option(
     0,
     "--jobs",
     "-j",
     min=0,
+    metavar="N",
     help="Processes for one large native log (0: all cores when it is over 32 MB). Output does not depend on it.",
 )
 
@@ -116,21 +123,27 @@ def audit(
     output_format: Format = FORMAT,
     output: Path | None = OUTPUT,
     select: List[str] | None = typer.Option(
-        None, "--select", help="Only these rules (codes, prefixes like TA2, or names; comma-separated)."
+        None,
+        "--select",
+        metavar="RULES",
+        help="Only these rules (codes, prefixes like TA2, or names; comma-separated).",
     ),
-    ignore: List[str] | None = typer.Option(None, "--ignore", help="Skip these rules (codes, prefixes or names)."),
+    ignore: List[str] | None = typer.Option(
+        None, "--ignore", metavar="RULES", help="Skip these rules (codes, prefixes or names)."
+    ),
     fail_on: FailOn | None = typer.Option(
         None, "--fail-on", help="Lowest severity that makes the exit code 1 [default: error]."
     ),
     severity: List[str] | None = typer.Option(
-        None, "--severity", help="Override a rule's severity: CODE=info|warning|error."
+        None, "--severity", metavar="CODE=LEVEL", help="Override a rule's severity: CODE=info|warning|error."
     ),
     option: List[str] | None = typer.Option(
-        None, "--option", help="Set a rule option: RULE.OPTION=VALUE, e.g. repeated-call.min-repeats=4."
+        None, "--option", metavar="RULE.OPTION=VALUE", help="Set a rule option, e.g. repeated-call.min-repeats=4."
     ),
     outcomes: Path | None = typer.Option(
         None,
         "--outcomes",
+        metavar="FILE",
         help="Attach verifier results kept apart from the log (JSON/JSONL id → success, SWE-bench report.json).",
     ),
     only_failures: bool = typer.Option(
@@ -292,7 +305,9 @@ def stats(
     max_k: int = typer.Option(8, "--max-k", help="Largest k shown when --k is not given."),
     bins: int = typer.Option(10, "--bins", help="Calibration bins over [0, 1]."),
     confidence: str = typer.Option("auto", "--confidence", help="auto (stated, else derived), stated or derived."),
-    outcomes: Path | None = typer.Option(None, "--outcomes", help="Attach verifier results kept apart from the log."),
+    outcomes: Path | None = typer.Option(
+        None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log."
+    ),
     per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
     quiet: bool = QUIET,
 ) -> None:
