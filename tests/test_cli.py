@@ -265,3 +265,26 @@ def test_same_ids_in_two_imported_result_files_are_two_runs_not_late_events(runn
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert sum(r["type"] == "trajectory" for r in records) >= 2
     assert not [r for r in records if r["type"] == "finding"]
+
+
+def test_outcomes_file_attaches_ground_truth_kept_apart(runner, realdata):
+    """mini-swe-agent logs carry no verdict; the SWE-bench summary does. All 38 runs submit as done."""
+    folder = realdata / "swebench-minisweagent-gemini3pro"
+    args = ["audit", str(folder / "trajs"), "--format", "jsonl", "-q", "--select", "TA101"]
+    without = runner.invoke(app, args)
+    assert without.exit_code == 0 and '"code":"TA101"' not in without.stdout
+    attached = runner.invoke(app, [*args, "--outcomes", str(folder / "results_summary.json")])
+    assert attached.exit_code == 1
+    summary = json.loads(attached.stdout.splitlines()[-1])
+    resolved = json.loads((folder / "results_summary.json").read_text())["instances"]
+    present = {p.name.removesuffix(".traj.json") for p in (folder / "trajs").glob("*.traj.json")}
+    failed = sum(1 for i in resolved if i["instance_id"] in present and not i["resolved"])
+    assert summary["outcomes"]["failure"] == failed
+    assert summary["findings_by_rule"]["TA101"] == failed  # every unresolved run was declared complete
+
+
+def test_bad_outcomes_file_is_a_usage_error(runner, tmp_path):
+    path = str(write(tmp_path, "b.jsonl", FAILING))
+    bad = write(tmp_path, "outcomes.json", "{not json")
+    result = runner.invoke(app, ["audit", path, "--outcomes", str(bad)])
+    assert result.exit_code == 2 and "outcomes.json" in result.stderr
