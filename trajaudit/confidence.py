@@ -137,12 +137,15 @@ def ragged_token_confidence(rows: Sequence[Sequence[float]]) -> tuple[np.ndarray
     if not rows:
         return np.zeros(0, dtype=np.float64), None
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-    keep = lengths > 0
-    if not keep.any():
+    shortest, longest = int(lengths.min()), int(lengths.max())
+    if longest == 0:
         return np.zeros(0, dtype=np.float64), None
-    if lengths.min() == lengths.max():
-        return token_confidence(np.asarray(rows, dtype=np.float64)), int(lengths[0])
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=int(lengths.sum()))
+    total = int(lengths.sum())
+    # fromiter on the flattened rows builds the array faster than asarray on a list of lists
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=total)
+    if shortest == longest:
+        return token_confidence(flat.reshape(len(rows), longest)), longest
+    keep = lengths > 0
     kept = lengths[keep]
     starts = np.concatenate(([0], np.cumsum(kept)[:-1]))
     sums = np.add.reduceat(flat, starts)
@@ -185,6 +188,9 @@ def trace_scores(
 ) -> tuple[np.ndarray, dict[str, float]]:
     """(groups, scores) for one trace's per-position confidences, with the reference's edge cases."""
     x = np.asarray(values, dtype=np.float64)
+    if 0 < x.size < window:  # one group, the mean of all: every score is that same mean
+        mean = x.mean()
+        return np.array([mean]), dict.fromkeys(SCORES, float(mean))
     groups = sliding_means(x, window)
     if x.size == 0:
         return groups, dict.fromkeys(SCORES, 0.0)
@@ -254,8 +260,8 @@ def from_trajectory(trajectory: Trajectory, config: ConfidenceConfig = Confidenc
     global _last
     if _last is not None and _last[0] is trajectory and _last[1] == config:
         return _last[2]
-    present = _sources_present(trajectory)
-    result = next((_from_source(trajectory, s, config) for s in config.prefer if s in present), None)
+    inputs = _inputs(trajectory)
+    result = next((_from_source(inputs, s, config) for s in config.prefer if s in inputs.present), None)
     _last = (trajectory, config, result)
     return result
 
@@ -263,42 +269,83 @@ def from_trajectory(trajectory: Trajectory, config: ConfidenceConfig = Confidenc
 LIST_SOURCES = ("token_confidence", "top_logprobs", "logprobs")
 
 
-def _sources_present(trajectory: Trajectory) -> set[str]:
-    """Which confidence inputs the trajectory carries, in one pass over its events."""
-    present: set[str] = set()
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    stated: list[Event]  # events with a finite numeric `confidence`, in trajectory order
+    generated: list[Event]  # generated events (`is_generated`), in trajectory order
+    carrying: dict[str, list[Event]]  # per LIST_SOURCES name: the generated events with a non-empty list of it
+    present: set[str]  # which confidence inputs the trajectory carries
+
+
+_last_inputs: tuple[Trajectory, _Inputs] | None = None
+
+
+def _inputs(trajectory: Trajectory) -> _Inputs:
+    """The trajectory's confidence inputs, in one pass over its events.
+
+    TA301 and TA304 both read them from the same trajectory in a row, so the last answer is kept (by identity)."""
+    global _last_inputs
+    if _last_inputs is not None and _last_inputs[0] is trajectory:
+        return _last_inputs[1]
+    stated: list[Event] = []
+    generated: list[Event] = []
+    carrying: dict[str, list[Event]] = {source: [] for source in LIST_SOURCES}
     for event in trajectory.events:
-        data = event.data
+        data = event[2]
         if "confidence" in data and _is_number(data["confidence"]):
-            present.add("confidence")
-        if is_generated(event):
+            stated.append(event)
+        kind = event[4]
+        if kind in GENERATED_KINDS or (kind == "message" and data.get("role") == "assistant"):  # is_generated
+            generated.append(event)
             for source in LIST_SOURCES:
                 if source in data and _nonempty_list(data[source]):
-                    present.add(source)
-    return present
+                    carrying[source].append(event)
+    present = {source for source, events in carrying.items() if events}
+    if stated:
+        present.add("confidence")
+    inputs = _Inputs(stated, generated, carrying, present)
+    _last_inputs = (trajectory, inputs)
+    return inputs
 
 
-def _from_source(trajectory: Trajectory, source: str, config: ConfidenceConfig) -> TraceConfidence:
+def extent(trajectory: Trajectory, config: ConfidenceConfig = ConfidenceConfig()) -> tuple[int, int] | None:
+    """(positions, window) of the trace `from_trajectory` would build, counted without building it; None when the
+    trajectory carries no confidence data. A caller that judges only full windows can skip short traces with it."""
+    inputs = _inputs(trajectory)
+    source = next((s for s in config.prefer if s in inputs.present), None)
+    if source is None:
+        return None
     if source == "confidence":
-        events = [e for e in trajectory.events if _is_number(e.get("confidence"))]
-        values = np.fromiter((e.get("confidence") for e in events), dtype=np.float64, count=len(events))
-        steps = np.fromiter((e.step for e in events), dtype=np.int64, count=len(events))
+        return len(inputs.stated), config.step_window
+    lists = [e[2][source] for e in inputs.carrying[source]]
+    if source == "top_logprobs":  # positions without alternatives are skipped (ragged_token_confidence)
+        lengths = list(map(len, chain.from_iterable(lists)))
+        return len(lengths) - lengths.count(0), config.window
+    return sum(map(len, lists)), config.window
+
+
+def _from_source(inputs: _Inputs, source: str, config: ConfidenceConfig) -> TraceConfidence:
+    if source == "confidence":
+        events = inputs.stated
+        values = np.fromiter((e[2]["confidence"] for e in events), dtype=np.float64, count=len(events))
+        steps = np.fromiter((e[5] for e in events), dtype=np.int64, count=len(events))
         return build(values, steps, window=config.step_window, unit="step", basis=BASIS_STATED,
                      bottom=config.bottom, events_used=len(events))
 
-    generated = [e for e in trajectory.events if is_generated(e)]
-    carrying = [e for e in generated if _nonempty_list(e.get(source))]
-    event_steps = np.fromiter((e.step for e in carrying), dtype=np.int64, count=len(carrying))
-    per_event = np.fromiter((len(e.data[source]) for e in carrying), dtype=np.int64, count=len(carrying))
+    generated, carrying = inputs.generated, inputs.carrying[source]
+    event_steps = np.fromiter((e[5] for e in carrying), dtype=np.int64, count=len(carrying))
+    per_event = np.fromiter((len(e[2][source]) for e in carrying), dtype=np.int64, count=len(carrying))
     ks: set[int | None] = set()
     if source == "top_logprobs":
         # all events' rows at once: numpy's per-call cost would otherwise be paid per event
-        rows = list(chain.from_iterable(e.data[source] for e in carrying))
-        row_lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        rows = list(chain.from_iterable(e[2][source] for e in carrying))
         values, k = ragged_token_confidence(rows)
         ks.add(k)
-        steps = np.repeat(event_steps, per_event)[row_lengths > 0]
+        steps = np.repeat(event_steps, per_event)
+        if values.shape[0] != len(rows):  # empty rows were skipped: drop their steps too
+            steps = steps[np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)) > 0]
     else:
-        values = np.fromiter(chain.from_iterable(e.data[source] for e in carrying), dtype=np.float64,
+        values = np.fromiter(chain.from_iterable(e[2][source] for e in carrying), dtype=np.float64,
                              count=int(per_event.sum()))
         steps = np.repeat(event_steps, per_event)
         if source == "token_confidence":
@@ -334,27 +381,23 @@ def probability(trajectory: Trajectory, source: str = "auto") -> Probability | N
     """
     if source not in ("auto", "stated", "derived"):
         raise ValueError(f"unknown confidence source {source!r}")
+    inputs = _inputs(trajectory)
     if source != "derived":
-        stated = [e.get("confidence") for e in trajectory.events if _is_number(e.get("confidence"))]
-        if stated:
-            return Probability(float(stated[-1]), "stated confidence (last)")
+        if inputs.stated:
+            return Probability(float(inputs.stated[-1][2]["confidence"]), "stated confidence (last)")
         if source == "stated":
             return None
-    generated = [e for e in trajectory.events if is_generated(e)]
-    chosen = [e.get("logprobs") for e in generated if _nonempty_list(e.get("logprobs"))]
-    if chosen:
-        flat = np.concatenate([np.asarray(c, dtype=np.float64) for c in chosen])
+    if "logprobs" in inputs.present:
+        chosen = [e[2]["logprobs"] for e in inputs.carrying["logprobs"]]
+        flat = np.fromiter(chain.from_iterable(chosen), dtype=np.float64, count=sum(map(len, chosen)))
         return Probability(float(np.exp(flat.mean())), "geometric-mean chosen-token probability")
-    tops = [e.get("top_logprobs") for e in generated if _nonempty_list(e.get("top_logprobs"))]
-    best: list[np.ndarray] = []
-    for rows in tops:
-        rows = [r for r in rows if r]
-        if rows:
-            lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-            flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=int(lengths.sum()))
-            best.append(np.maximum.reduceat(flat, np.concatenate(([0], np.cumsum(lengths)[:-1]))))
-    if best:
-        return Probability(float(np.exp(np.concatenate(best).mean())), "geometric-mean top-token probability")
+    # the top logprob of every position of every event, with one set of numpy calls for all events
+    rows = [r for e in inputs.carrying["top_logprobs"] for r in e[2]["top_logprobs"] if r]
+    if rows:
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=int(lengths.sum()))
+        best = np.maximum.reduceat(flat, np.concatenate(([0], np.cumsum(lengths)[:-1])))
+        return Probability(float(np.exp(best.mean())), "geometric-mean top-token probability")
     return None
 
 

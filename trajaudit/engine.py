@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import traceback
 from dataclasses import dataclass, field, replace
+from operator import gt, itemgetter
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from trajaudit import importers, parallel, schema
@@ -74,8 +75,9 @@ class Assembler:
     def close(self, tid: str) -> Trajectory:
         events = self._open.pop(tid)
         self._closed.add(tid)
-        if any(events[i].step > events[i + 1].step for i in range(len(events) - 1)):
-            events.sort(key=lambda e: e.step)
+        steps = [e[5] for e in events]
+        if any(map(gt, steps, steps[1:])):
+            events.sort(key=itemgetter(5))  # by step; arrival order breaks ties
         external = self._outcomes.get(tid)
         if external is not None and not any(e.kind == "outcome" for e in events):
             events.append(self._outcome_event(tid, external, events))

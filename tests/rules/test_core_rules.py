@@ -156,3 +156,28 @@ def test_repeated_call_accepts_changed_arguments_and_respects_threshold():
 def test_repeated_call_reports_one_loop_once():
     long_loop = [call("bash", f"c{i}", command="ls") for i in range(9)]
     assert steps_flagged("TA205", long_loop) == [2]
+
+
+def test_step_order_timestamp_fast_path_agrees_with_real_time():
+    # same-format UTC text going backwards is reported
+    assert step_order_codes(arrived([0, 1], ["2026-01-01T10:00:05.5Z", "2026-01-01T10:00:05.1Z"])) == [1]
+    # text order and time order disagree across offsets: 10:00+02:00 is 08:00Z, earlier than 09:00Z
+    assert step_order_codes(arrived([0, 1], ["2026-01-01T09:00:00Z", "2026-01-01T10:00:00+02:00"])) == [1]
+    assert step_order_codes(arrived([0, 1], ["2026-01-01T10:00:00+02:00", "2026-01-01T09:00:00Z"])) == []
+    # numbers against text, and unreadable dates, which are skipped
+    assert step_order_codes(arrived([0, 1, 2], [1767261600.0, "2026-01-01T09:00:00Z", "2025-13-40T00:00:00Z"])) == [1]
+
+
+def test_ignored_tool_error_accepts_admission_in_reasoning_before_retry():
+    events = [
+        call("cancel_order", "c1"),
+        result("c1", ok=False, output="Error: locked"),
+        {"kind": "reasoning", "text": "That failed because the order is locked; retry after unlocking."},
+        call("cancel_order", "c2"),
+        result("c2", ok=True),
+    ]
+    assert steps_flagged("TA201", events) == []
+
+
+def test_repeated_call_needs_at_least_min_repeats_calls():
+    assert steps_flagged("TA205", [call("ls", "c1"), call("ls", "c2")], **{"min-repeats": 3}) == []

@@ -38,11 +38,13 @@ SEVERITY = Severity.WARNING
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     events = trajectory.events
-    tool_of_call = {e.get("call_id"): e.get("tool") for e in events if e.kind == "tool_call"}
-    ok_of_call = {e.get("call_id"): e.get("ok") for e in events if e.kind == "tool_result"}
-    for index, event in enumerate(events):
-        if event.kind != "tool_result" or event.get("ok") is not False:
-            continue
+    failed = [i for i, e in enumerate(events) if e[4] == "tool_result" and e[2].get("ok") is False]
+    if not failed:
+        return
+    tool_of_call = {e[2].get("call_id"): e[2].get("tool") for e in events if e[4] == "tool_call"}
+    ok_of_call = {e[2].get("call_id"): e[2].get("ok") for e in events if e[4] == "tool_result"}
+    for index in failed:
+        event = events[index]
         tool = event.get("tool") or tool_of_call.get(event.get("call_id"))
         if not _handled(events[index + 1 :], tool, ok_of_call):
             error = _gist(event)
@@ -54,13 +56,16 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
 
 
 def _handled(later: tuple[Event, ...], tool: str | None, ok_of_call: Mapping[Any, Any]) -> bool:
+    # Any one later sign will do, so the tool calls are looked at before the (slower) reading of the agent's text.
     for event in later:
-        kind = event.kind
-        if kind == "tool_call":
-            if event.get("tool") == tool or ok_of_call.get(event.get("call_id")) is True:
+        if event[4] == "tool_call":
+            data = event[2]
+            if data.get("tool") == tool or ok_of_call.get(data.get("call_id")) is True:
                 return True
-        elif (kind == "reasoning" or event.is_assistant_message) and acknowledges_failure(
-            event.get("text") or ""
+    for event in later:
+        kind = event[4]
+        if (kind == "reasoning" or (kind == "message" and event[2].get("role") == "assistant")) and (
+            acknowledges_failure(event[2].get("text") or "")
         ):
             return True
     return False

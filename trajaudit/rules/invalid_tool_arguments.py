@@ -58,12 +58,15 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     if not tools:
         return
     validators: dict[str, Any] = {}
-    for event in trajectory.of_kind("tool_call"):
-        name = event.get("tool")
+    for event in trajectory.events:
+        if event[4] != "tool_call":
+            continue
+        data = event[2]
+        name = data.get("tool")
         declared = tools.get(name)
         if declared is None:
             continue
-        arguments = event.get("arguments", {})
+        arguments = data.get("arguments", {})
         if not isinstance(arguments, dict):
             yield Violation(event, f"{name}: arguments are not a JSON object: {str(arguments)[:80]!r}")
             continue

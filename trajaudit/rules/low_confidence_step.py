@@ -47,12 +47,16 @@ OPTIONS: dict[str, Any] = {"threshold": None, "drop": 0.3, "window": conf.DEFAUL
                            "step-window": conf.DEFAULT_STEP_WINDOW}
 
 
-def read(trajectory: Trajectory, options: Mapping[str, Any]) -> conf.TraceConfidence | None:
-    """The trajectory's confidence with the windows these options ask for (shared by TA301 and TA302)."""
+def confidence_config(options: Mapping[str, Any]) -> conf.ConfidenceConfig:
+    """How to read confidence with the windows these options ask for (shared by TA301 and TA302)."""
     window = int(options.get("window", conf.DEFAULT_WINDOW))
     step_window = int(options.get("step-window", conf.DEFAULT_STEP_WINDOW))
-    config = conf.ConfidenceConfig(window=max(1, window), step_window=max(1, step_window))
-    return conf.from_trajectory(trajectory, config)
+    return conf.ConfidenceConfig(window=max(1, window), step_window=max(1, step_window))
+
+
+def read(trajectory: Trajectory, options: Mapping[str, Any]) -> conf.TraceConfidence | None:
+    """The trajectory's confidence with the windows these options ask for (shared by TA301 and TA302)."""
+    return conf.from_trajectory(trajectory, confidence_config(options))
 
 
 def event_at(trajectory: Trajectory, step: int | None):
@@ -60,6 +64,11 @@ def event_at(trajectory: Trajectory, step: int | None):
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
+    if options.get("threshold") is None:
+        # then only full windows are judged: count the positions before computing any (most traces are shorter)
+        size = conf.extent(trajectory, confidence_config(options))
+        if size is None or size[0] < size[1]:
+            return
     tc = read(trajectory, options)
     if tc is None or tc.n == 0:
         return

@@ -40,16 +40,17 @@ OPTIONS: dict[str, Any] = {"budget": 8192}
 
 def reasoning_tokens(event: Event) -> int | None:
     """Reasoning tokens of one event, or None when it reports none."""
-    tokens = event.get("tokens")
+    data, is_reasoning = event[2], event[4] == "reasoning"
+    tokens = data.get("tokens")
     if isinstance(tokens, dict):
         value = tokens.get("reasoning")
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if event.kind == "reasoning" and isinstance(tokens.get("output"), int):
+        if is_reasoning and isinstance(tokens.get("output"), int):
             return tokens["output"]
-    if event.kind == "reasoning":
+    if is_reasoning:
         for key in ("token_confidence", "top_logprobs", "logprobs"):
-            value = event.get(key)
+            value = data.get(key)
             if isinstance(value, list) and value:
                 return len(value)
     return None
@@ -60,9 +61,12 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     turn = total = 0
     reported = False
     for event in trajectory.events:
-        if event.kind == "message" and event.get("role") == "user":
+        kind, data = event[4], event[2]
+        if kind == "message" and data.get("role") == "user":
             turn, total, reported = turn + 1, 0, False
             continue
+        if kind != "reasoning" and "tokens" not in data:
+            continue  # reasoning_tokens would say None
         count = reasoning_tokens(event)
         if count is None:
             continue

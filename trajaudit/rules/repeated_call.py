@@ -38,21 +38,27 @@ OPTIONS = {"min-repeats": 3, "max-cycle": 3}
 
 
 def _key(event: Event) -> tuple[str, bytes | str]:
-    arguments = event.get("arguments", {})
+    data = event[2]
+    arguments = data.get("arguments", {})
     if isinstance(arguments, dict):
         try:
-            return event.get("tool"), orjson.dumps(arguments, option=orjson.OPT_SORT_KEYS)
+            return data.get("tool"), orjson.dumps(arguments, option=orjson.OPT_SORT_KEYS)
         except (TypeError, orjson.JSONEncodeError):
             pass
-    return event.get("tool"), str(arguments)
+    return data.get("tool"), str(arguments)
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    calls = list(trajectory.of_kind("tool_call"))
-    keys = [_key(e) for e in calls]
+    calls = [e for e in trajectory.events if e[4] == "tool_call"]
     repeats = max(2, int(options["min-repeats"]))
+    max_cycle = max(1, int(options["max-cycle"]))
+    if len(calls) < repeats:
+        return  # too few calls for any run of repeats
+    keys = [_key(e) for e in calls]
+    if len(set(keys)) == len(keys):
+        return  # no call repeats an earlier one
     reported: set[int] = set()
-    for period in range(1, max(1, int(options["max-cycle"])) + 1):
+    for period in range(1, max_cycle + 1):
         run = 0
         for i in range(period, len(keys)):
             run = run + 1 if keys[i] == keys[i - period] else 0

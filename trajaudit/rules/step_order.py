@@ -20,18 +20,33 @@ Number steps with one counter per trajectory as events are written; write events
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from operator import itemgetter, le
 from typing import Any, Iterator, Mapping
 
-from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA003"
 NAME = "step-order"
 SEVERITY = Severity.WARNING
 
+# One UTC format with fixed-width fields, once every digit is read as 0: times written like this sort as text.
+_UTC_SHAPE = re.compile(r"0000-00-00T00:00:00(?:\.0+)?Z")
+_ZERO_DIGITS = str.maketrans("123456789", "000000000")
+
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    arrived = sorted(trajectory.events, key=lambda e: e.seq)
+    arrived = sorted(trajectory.events, key=itemgetter(3))  # by seq
+    steps = [e[5] for e in arrived]
+    if not (steps and steps[0] in (0, 1) and steps == list(range(int(steps[0]), int(steps[0]) + len(steps)))):
+        yield from _steps(arrived)
+    stamps = [t for e in trajectory.events if (t := e[2].get("timestamp")) is not None]
+    if not _ordered(stamps):
+        yield from _timestamps(trajectory)
+
+
+def _steps(arrived: list[Event]) -> Iterator[Violation]:
     expected: int | None = None
     seen: set[int] = set()
     for event in arrived:
@@ -48,7 +63,23 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
             yield Violation(event, f"step {step} follows step {expected - 1}; {missing} missing")
         seen.add(step)
         expected = max(expected or 0, step + 1)
-    yield from _timestamps(trajectory)
+
+
+def _ordered(stamps: list[Any]) -> bool:
+    """True when the timestamps cannot run backwards, decided without parsing them: all JSON floats in order, or
+    all text in one fixed-width UTC format in text order. False means "parse and look"."""
+    if not stamps:
+        return True
+    kinds = set(map(type, stamps))
+    if kinds == {str}:
+        shape = stamps[0].translate(_ZERO_DIGITS)
+        if _UTC_SHAPE.fullmatch(shape) is None or len(set(map(len, stamps))) != 1:
+            return False
+        if "".join(stamps).translate(_ZERO_DIGITS) != shape * len(stamps):  # equal lengths: each has that shape
+            return False
+    elif kinds != {float}:  # ints may lose precision as floats, mixed kinds need parsing
+        return False
+    return all(map(le, stamps, stamps[1:]))
 
 
 def _timestamps(trajectory: Trajectory) -> Iterator[Violation]:

@@ -36,10 +36,10 @@ FINAL_KINDS = ("outcome", "claim")
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     events = trajectory.events
-    if not events or any(e.kind == "outcome" for e in events):
+    if not events:
         return
     last = events[-1]
-    if last.is_assistant_message or last.kind in FINAL_KINDS:
+    if last.is_assistant_message or last.kind in FINAL_KINDS or any(e[4] == "outcome" for e in events):
         return
     what = f"{last.kind} ({last.get('role')})" if last.kind == "message" else last.kind
     yield Violation(

@@ -28,12 +28,22 @@ NAME = "unknown-tool"
 SEVERITY = Severity.ERROR
 
 
+_last: tuple[Trajectory, dict[str, Mapping[str, Any]]] | None = None
+
+
 def declared_tools(trajectory: Trajectory) -> dict[str, Mapping[str, Any]]:
-    """Name → declaration of every tool declared by the trajectory's task events."""
+    """Name → declaration of every tool declared by the trajectory's task events (do not modify it).
+
+    TA202 and TA203 ask this of the same trajectory in a row, so the last answer is kept (by identity)."""
+    global _last
+    if _last is not None and _last[0] is trajectory:
+        return _last[1]
     tools: dict[str, Mapping[str, Any]] = {}
-    for event in trajectory.of_kind("task"):
-        for tool in event.get("tools") or ():
-            tools[tool["name"]] = tool
+    for event in trajectory.events:
+        if event[4] == "task":
+            for tool in event[2].get("tools") or ():
+                tools[tool["name"]] = tool
+    _last = (trajectory, tools)
     return tools
 
 
@@ -41,8 +51,10 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     tools = declared_tools(trajectory)
     if not tools:
         return
-    for event in trajectory.of_kind("tool_call"):
-        name = event.get("tool")
+    for event in trajectory.events:
+        if event[4] != "tool_call":
+            continue
+        name = event[2].get("tool")
         if name not in tools:
             close = difflib.get_close_matches(name, list(tools), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -36,10 +36,11 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     calls: dict[Any, Event] = {}
     answered: set[Any] = set()
     for event in trajectory.events:
-        call_id = event.get("call_id")
-        if event.kind == "tool_call":
-            calls.setdefault(call_id, event)
-        elif event.kind == "tool_result":
+        kind = event[4]
+        if kind == "tool_call":
+            calls.setdefault(event[2].get("call_id"), event)
+        elif kind == "tool_result":
+            call_id = event[2].get("call_id")
             if call_id not in calls:
                 yield Violation(event, f"result for call {call_id!r}, but no earlier tool call has that id")
             elif call_id in answered:
