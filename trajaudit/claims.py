@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from trajaudit.model import Event, Trajectory
+from trajaudit.model import Event, Trajectory, per_trajectory
 
 TASK_COMPLETE = "task_complete"
 ACTION_SUCCEEDED = "action_succeeded"
@@ -848,23 +848,9 @@ def is_prior_state(claim: Claim) -> bool:
     return bool(_PRIOR_STATE.search(claim.text))
 
 
-_last_report: tuple[Trajectory, tuple[Claim, ...]] | None = None
-
-
+@per_trajectory
 def report_claims(trajectory: Trajectory) -> tuple[Claim, ...]:
-    """Every success claim of the trajectory's final report, structured `claim` events and a final submission.
-
-    Five rules ask this of the same trajectory in a row, so the last answer is kept (by identity: the engine runs
-    the rules of one trajectory one after another)."""
-    global _last_report
-    if _last_report is not None and _last_report[0] is trajectory:
-        return _last_report[1]
-    claims = _report_claims(trajectory)
-    _last_report = (trajectory, claims)
-    return claims
-
-
-def _report_claims(trajectory: Trajectory) -> tuple[Claim, ...]:
+    """Every success claim of the trajectory's final report, structured `claim` events and a final submission."""
     claims: list[Claim] = []
     for event in trajectory.events:
         if event.kind == "claim":

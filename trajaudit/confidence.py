@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from trajaudit.model import Event, Trajectory
+from trajaudit.model import Event, Trajectory, per_trajectory
 
 DEFAULT_WINDOW = 2048
 DEFAULT_STEP_WINDOW = 5
@@ -237,6 +237,9 @@ class ConfidenceConfig:
     prefer: tuple[str, ...] = ("token_confidence", "top_logprobs", "logprobs", "confidence")
 
 
+DEFAULT_CONFIG = ConfidenceConfig()
+
+
 def is_generated(event: Event) -> bool:
     """Events whose tokens the model generated: assistant messages, reasoning, tool calls."""
     return event.kind in GENERATED_KINDS or event.is_assistant_message
@@ -250,20 +253,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-_last: tuple[Trajectory, ConfidenceConfig, TraceConfidence | None] | None = None
+def from_trajectory(trajectory: Trajectory, config: ConfidenceConfig = DEFAULT_CONFIG) -> TraceConfidence | None:
+    """The trajectory's confidence from the best source it carries; None when it carries no confidence data."""
+    return _from_trajectory(trajectory, config)
 
 
-def from_trajectory(trajectory: Trajectory, config: ConfidenceConfig = ConfidenceConfig()) -> TraceConfidence | None:
-    """The trajectory's confidence from the best source it carries; None when it carries no confidence data.
-
-    Several rules ask this of the same trajectory in a row, so the last answer is kept (by identity)."""
-    global _last
-    if _last is not None and _last[0] is trajectory and _last[1] == config:
-        return _last[2]
+@per_trajectory
+def _from_trajectory(trajectory: Trajectory, config: ConfidenceConfig) -> TraceConfidence | None:
     inputs = _inputs(trajectory)
-    result = next((_from_source(inputs, s, config) for s in config.prefer if s in inputs.present), None)
-    _last = (trajectory, config, result)
-    return result
+    return next((_from_source(inputs, s, config) for s in config.prefer if s in inputs.present), None)
 
 
 LIST_SOURCES = ("token_confidence", "top_logprobs", "logprobs")
@@ -277,16 +275,9 @@ class _Inputs:
     present: set[str]  # which confidence inputs the trajectory carries
 
 
-_last_inputs: tuple[Trajectory, _Inputs] | None = None
-
-
+@per_trajectory
 def _inputs(trajectory: Trajectory) -> _Inputs:
-    """The trajectory's confidence inputs, in one pass over its events.
-
-    TA301 and TA304 both read them from the same trajectory in a row, so the last answer is kept (by identity)."""
-    global _last_inputs
-    if _last_inputs is not None and _last_inputs[0] is trajectory:
-        return _last_inputs[1]
+    """The trajectory's confidence inputs, in one pass over its events (read by TA301 and TA304)."""
     stated: list[Event] = []
     generated: list[Event] = []
     carrying: dict[str, list[Event]] = {source: [] for source in LIST_SOURCES}
@@ -303,9 +294,7 @@ def _inputs(trajectory: Trajectory) -> _Inputs:
     present = {source for source, events in carrying.items() if events}
     if stated:
         present.add("confidence")
-    inputs = _Inputs(stated, generated, carrying, present)
-    _last_inputs = (trajectory, inputs)
-    return inputs
+    return _Inputs(stated, generated, carrying, present)
 
 
 def extent(trajectory: Trajectory, config: ConfidenceConfig = ConfidenceConfig()) -> tuple[int, int] | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
 
-from trajaudit.model import Event, Trajectory
+from trajaudit.model import Event, Trajectory, per_trajectory
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,23 +101,9 @@ def _is_shell(tool: str) -> bool:
 _EDIT_TOOL_COMMAND = re.compile(r"^(?:view|create|str_replace|insert|undo_edit|write|append)$")
 
 
-_last_attempts: tuple[Trajectory, tuple[Attempt, ...]] | None = None
-
-
+@per_trajectory
 def attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
-    """Every tool call, in order, paired with its result by call id.
-
-    Four rules ask this of the same trajectory in a row, so the last answer is kept (by identity: the engine runs
-    the rules of one trajectory one after another)."""
-    global _last_attempts
-    if _last_attempts is not None and _last_attempts[0] is trajectory:
-        return _last_attempts[1]
-    found = _attempts(trajectory)
-    _last_attempts = (trajectory, found)
-    return found
-
-
-def _attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
+    """Every tool call, in order, paired with its result by call id."""
     results: dict[Any, Event] = {}
     calls = []
     for event in trajectory.events:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import wraps
 from operator import itemgetter
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 KINDS = ("task", "message", "reasoning", "tool_call", "tool_result", "outcome", "claim")
 
@@ -94,6 +95,28 @@ class Trajectory:
 
     def of_kind(self, kind: str) -> Iterator[Event]:
         return (e for e in self.events if e.kind == kind)
+
+
+Answer = TypeVar("Answer")
+
+
+def per_trajectory(function: Callable[..., Answer]) -> Callable[..., Answer]:
+    """Keep a function's last answer for a trajectory (by identity, and equal further arguments).
+
+    The engine runs the rules of one trajectory one after another, and several rules ask the same question of it
+    (its claims, its tool attempts, its confidence); the answer is computed once and the previous trajectory's is
+    dropped, so memory stays bounded."""
+    last: list[Any] = [None, None, None]  # trajectory, further arguments, answer
+
+    @wraps(function)
+    def cached(trajectory: Trajectory, *args: Any) -> Answer:
+        if last[0] is trajectory and last[1] == args:
+            return last[2]
+        answer = function(trajectory, *args)
+        last[:] = (trajectory, args, answer)
+        return answer
+
+    return cached
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,29 +21,22 @@ from __future__ import annotations
 import difflib
 from typing import Any, Iterator, Mapping
 
-from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.model import Severity, Trajectory, Violation, per_trajectory
 
 CODE = "TA202"
 NAME = "unknown-tool"
 SEVERITY = Severity.ERROR
 
 
-_last: tuple[Trajectory, dict[str, Mapping[str, Any]]] | None = None
-
-
+@per_trajectory
 def declared_tools(trajectory: Trajectory) -> dict[str, Mapping[str, Any]]:
-    """Name → declaration of every tool declared by the trajectory's task events (do not modify it).
-
-    TA202 and TA203 ask this of the same trajectory in a row, so the last answer is kept (by identity)."""
-    global _last
-    if _last is not None and _last[0] is trajectory:
-        return _last[1]
+    """Name → declaration of every tool declared by the trajectory's task events (shared by TA202 and TA203: do
+    not modify it)."""
     tools: dict[str, Mapping[str, Any]] = {}
     for event in trajectory.events:
         if event[4] == "task":
             for tool in event[2].get("tools") or ():
                 tools[tool["name"]] = tool
-    _last = (trajectory, tools)
     return tools
 
 
