@@ -61,3 +61,11 @@ def test_convert_rejects_a_file_that_is_not_the_named_format(tmp_path: Path):
     result = CliRunner().invoke(app, ["convert", str(path), "--from", "tau-bench"])
     assert result.exit_code in (1, 2)
     assert "Traceback" not in result.stderr and str(path) in result.stderr
+
+
+def test_convert_skips_other_json_found_in_a_folder(realdata: Path):
+    folder = realdata / "swebench-minisweagent-gemini3pro"  # trajs/ plus reports/*.json and a results summary
+    result = CliRunner().invoke(app, ["convert", str(folder)])
+    assert result.exit_code == 0, result.stderr
+    assert "skipped" in result.stderr and "unrecognised" not in result.stderr
+    assert result.stderr.count("reading mini-swe-agent logs") == 1

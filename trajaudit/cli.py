@@ -208,7 +208,8 @@ def convert(
     _check_format(input_format)
     fmt = input_format or "auto"
     sources = _sources(paths)
-    problems = unreadable = events = 0
+    problems = unreadable = events = skipped = 0
+    note = _format_note(quiet, input_format)
     with _output(output) as out:
         write = out.buffer.write if hasattr(out, "buffer") else (lambda b: out.write(b.decode("utf-8")))
         out.flush()
@@ -216,10 +217,12 @@ def convert(
             try:
                 chosen, stream = importers.open_events(source, fmt)
             except importers.FormatError as exc:
+                if source.optional:  # other JSON found in a folder (reports, ground truth): not a log
+                    skipped += 1
+                    continue
                 stderr.print(f"trajaudit: {exc}", markup=False, highlight=False)
                 unreadable += 1
                 continue
-            note = _format_note(quiet, input_format)
             if note is not None:
                 note(source, chosen)
             for item in stream:
@@ -232,7 +235,12 @@ def convert(
                 write(orjson.dumps(item[1]) + b"\n")
                 events += 1
     if not quiet:
-        stderr.print(f"trajaudit: converted {events} events from {len(sources)} files", markup=False, highlight=False)
+        note = f" ({skipped} files no importer recognises skipped)" if skipped else ""
+        stderr.print(
+            f"trajaudit: converted {events} events from {len(sources) - skipped} files{note}",
+            markup=False,
+            highlight=False,
+        )
     raise typer.Exit(2 if unreadable else 1 if problems else 0)
 
 

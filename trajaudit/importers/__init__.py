@@ -73,8 +73,9 @@ def detect(source: Source) -> ModuleType:
     for module in FORMATS:
         if module.sniff(source, head):
             return module
-    tried = "; ".join(f"{module.NAME} ({module.DESCRIPTION})" for module in FORMATS)
-    raise FormatError(f"{source.name}: unrecognised input format; tried {tried}. Use --from to name the format.")
+    # Names only: this message repeats per file; `--from X` on the file explains what X expects.
+    tried = ", ".join(module.NAME for module in FORMATS)
+    raise FormatError(f"{source.name}: unrecognised input format (tried {tried}); name it with --from FORMAT")
 
 
 def open_events(

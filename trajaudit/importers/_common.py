@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from trajaudit.reader import HEAD_BYTES, Malformed, Source
+from trajaudit.reader import HEAD_BYTES, Malformed, Source, read_document
 
 Item = tuple[int | None, dict] | Malformed
 
@@ -53,6 +53,16 @@ class Emitter:
 
     def malformed(self, message: str, line: int | None = None) -> Malformed:
         return Malformed(self.file, line, message)
+
+
+def load_document(source: Source, emit: Emitter, what: str, description: str, fits: Callable[[Any], bool]) -> Any:
+    """A whole-document source parsed, or a Malformed: unreadable, not JSON, or not `what` (judged by `fits`),
+    naming what was expected (the part of the importer's DESCRIPTION after its colon) and what was found."""
+    doc = read_document(source)
+    if isinstance(doc, Malformed) or fits(doc):
+        return doc
+    found = f"an object with keys {sorted(doc)[:6]}" if isinstance(doc, dict) else type(doc).__name__
+    return emit.malformed(f"not {what}: expected {description.split(': ', 1)[1]}, found {found}")
 
 
 # --- values -------------------------------------------------------------------------------------------------------

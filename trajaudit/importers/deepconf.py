@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from trajaudit.importers._common import Emitter, has_key, starts_with, stem
-from trajaudit.reader import Malformed, Source, read_document
+from trajaudit.importers._common import Emitter, has_key, load_document, starts_with, stem
+from trajaudit.reader import Malformed, Source
 
 NAME = "deepconf"
 DESCRIPTION = "DeepConf answer-token confidence files: {completed: [trace], truncated: [trace], ground_truth}"
@@ -64,14 +64,10 @@ def _confidences(raw: Any) -> list[float] | None:
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
-    doc = read_document(source)
+    doc = load_document(source, emit, "a deepconf answer_token_conf file", DESCRIPTION,
+                        lambda d: isinstance(d, dict) and any(isinstance(d.get(k), list) for k in KINDS))
     if isinstance(doc, Malformed):
         yield doc
-        return
-    if not isinstance(doc, dict) or not any(isinstance(doc.get(k), list) for k in KINDS):
-        found = f"an object with keys {sorted(doc)[:6]}" if isinstance(doc, dict) else type(doc).__name__
-        yield emit.malformed(f"not a deepconf answer_token_conf file: expected {DESCRIPTION.split(': ', 1)[1]}, "
-                             f"found {found}")
         return
     qid = question_id(source.name)
     truth = doc.get("ground_truth")

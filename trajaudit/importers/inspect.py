@@ -21,12 +21,13 @@ from trajaudit.importers._common import (
     first_line,
     flatten_text,
     has_key,
+    load_document,
     normalize_tools,
     parse_arguments,
     reward_outcome,
     starts_with,
 )
-from trajaudit.reader import Malformed, Source, read_document
+from trajaudit.reader import Malformed, Source
 
 NAME = "inspect"
 DESCRIPTION = "Inspect AI eval log: JSON {version, eval, samples[...]} or a zipped .eval log"
@@ -47,13 +48,10 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     if source.path is not None and zipfile.is_zipfile(source.path):
         yield from _zipped(emit, source)
         return
-    doc = read_document(source)
+    doc = load_document(source, emit, "an Inspect eval log", DESCRIPTION,
+                        lambda d: isinstance(d, dict) and isinstance(d.get("eval"), dict))
     if isinstance(doc, Malformed):
         yield doc
-        return
-    if not isinstance(doc, dict) or not isinstance(doc.get("eval"), dict):
-        found = f"an object with keys {sorted(doc)[:6]}" if isinstance(doc, dict) else type(doc).__name__
-        yield emit.malformed(f"not an Inspect eval log: expected {DESCRIPTION.split(': ', 1)[1]}, found {found}")
         return
     for index, sample in enumerate(doc.get("samples") or []):
         yield from _sample(emit, doc["eval"], sample, f"$.samples[{index}]")

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from trajaudit.importers._common import Emitter, has_key, starts_with, stem, tokens
-from trajaudit.reader import Malformed, Source, read_document
+from trajaudit.importers._common import Emitter, has_key, load_document, starts_with, stem, tokens
+from trajaudit.reader import Malformed, Source
 
 NAME = "mini-swe-agent"
 DESCRIPTION = "mini-swe-agent .traj.json: a JSON object {info, messages, trajectory_format, instance_id}"
@@ -44,14 +44,10 @@ def sniff(source: Source, head: bytes) -> bool:
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
-    doc = read_document(source)
+    doc = load_document(source, emit, "a mini-swe-agent trajectory", DESCRIPTION,
+                        lambda d: isinstance(d, dict) and isinstance(d.get("messages"), list))
     if isinstance(doc, Malformed):
         yield doc
-        return
-    if not isinstance(doc, dict) or not isinstance(doc.get("messages"), list):
-        found = f"an object with keys {sorted(doc)[:6]}" if isinstance(doc, dict) else type(doc).__name__
-        expected = DESCRIPTION.split(": ", 1)[1]
-        yield emit.malformed(f"not a mini-swe-agent trajectory: expected {expected}, found {found}")
         return
     yield from _trajectory(emit, source, doc)
 

@@ -22,10 +22,11 @@ from trajaudit.importers._common import (
     first_line,
     flatten_text,
     has_key,
+    load_document,
     starts_with,
     stem,
 )
-from trajaudit.reader import Malformed, Source, read_document
+from trajaudit.reader import Malformed, Source
 
 NAME = "swe-agent"
 DESCRIPTION = "SWE-agent .traj: a JSON object {trajectory[{action, observation, thought}], history, info}"
@@ -78,16 +79,14 @@ def observation_failure(text: str) -> tuple[bool, int | None, str | None]:
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
-    doc = read_document(source)
+    doc = load_document(source, emit, "a SWE-agent trajectory", DESCRIPTION,
+                        lambda d: isinstance(d, dict) and (isinstance(d.get("trajectory"), list)
+                                                           or isinstance(d.get("history"), list)))
     if isinstance(doc, Malformed):
         yield doc
         return
-    steps = doc.get("trajectory") if isinstance(doc, dict) else None
-    history = doc.get("history") if isinstance(doc, dict) else None
-    if not isinstance(steps, list) and not isinstance(history, list):
-        found = f"an object with keys {sorted(doc)[:6]}" if isinstance(doc, dict) else type(doc).__name__
-        yield emit.malformed(f"not a SWE-agent trajectory: expected {DESCRIPTION.split(': ', 1)[1]}, found {found}")
-        return
+    steps = doc.get("trajectory")
+    history = doc.get("history")
     trajectory = stem(source.name, (".traj.json", ".traj", ".json"))
     history = history if isinstance(history, list) else []
     yield emit.event(trajectory, "task", path="$", task_id=trajectory, goal=_goal(history))

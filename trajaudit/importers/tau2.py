@@ -18,13 +18,14 @@ from trajaudit.importers._common import (
     first_line,
     flatten_text,
     has_key,
+    load_document,
     normalize_tools,
     parse_arguments,
     reward_outcome,
     starts_with,
     tokens,
 )
-from trajaudit.reader import Malformed, Source, read_document
+from trajaudit.reader import Malformed, Source
 
 NAME = "tau2"
 DESCRIPTION = "tau2-bench results: a JSON object with tasks and simulations[{id, task_id, messages, reward_info}]"
@@ -57,13 +58,10 @@ def goal_of(task: Any) -> str | None:
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
-    doc = read_document(source)
+    doc = load_document(source, emit, "a tau2 results file", DESCRIPTION,
+                        lambda d: isinstance(d, dict) and isinstance(d.get("simulations"), list))
     if isinstance(doc, Malformed):
         yield doc
-        return
-    if not isinstance(doc, dict) or not isinstance(doc.get("simulations"), list):
-        found = f"an object with keys {sorted(doc)[:6]}" if isinstance(doc, dict) else type(doc).__name__
-        yield emit.malformed(f"not a tau2 results file: expected {DESCRIPTION.split(': ', 1)[1]}, found {found}")
         return
     tasks = {str(t.get("id")): t for t in doc.get("tasks") or () if isinstance(t, dict)}
     info = doc.get("info") if isinstance(doc.get("info"), dict) else {}

@@ -17,11 +17,12 @@ from trajaudit.importers._common import (
     error_text,
     first_line,
     has_key,
+    load_document,
     normalize_tools,
     reward_outcome,
     starts_with,
 )
-from trajaudit.reader import Malformed, Source, read_document
+from trajaudit.reader import Malformed, Source
 
 NAME = "tau-bench"
 DESCRIPTION = "tau-bench results: a JSON list of {task_id, trial, reward, info, traj}"
@@ -39,13 +40,9 @@ def _tool_failed(message: dict, text: str) -> bool:
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
-    doc = read_document(source)
+    doc = load_document(source, emit, "a tau-bench results file", DESCRIPTION, lambda d: isinstance(d, list))
     if isinstance(doc, Malformed):
         yield doc
-        return
-    if not isinstance(doc, list):
-        found = f"an object with keys {sorted(doc)[:6]}" if isinstance(doc, dict) else type(doc).__name__
-        yield emit.malformed(f"not a tau-bench results file: expected {DESCRIPTION.split(': ', 1)[1]}, found {found}")
         return
     for index, item in enumerate(doc):
         where = f"$[{index}]"
