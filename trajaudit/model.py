@@ -162,6 +162,10 @@ class Finding:
         return out
 
 
+# What a detached result keeps of its events' data: identity, place and verdict, not text, tools or logprobs.
+DETACHED_KEYS = ("trajectory", "step", "kind", "task_id", "success", "reward", "source", "answer", "origin")
+
+
 @dataclass(frozen=True, slots=True)
 class TrajectoryResult:
     """The verdict on one trajectory: its events and the findings about them."""
@@ -175,12 +179,15 @@ class TrajectoryResult:
         return len(self.trajectory.events) if self.steps is None else self.steps
 
     def detached(self) -> TrajectoryResult:
-        """A copy carrying only the events the machine formats read (first, task, outcome): cheap to send
-        between processes. The step-by-step text view needs the full result."""
+        """A copy carrying only what the machine formats read (the first event's place, the task id, the outcome),
+        cheap to send between processes. The step-by-step text view needs the full result."""
         events = self.trajectory.events
         kept = {id(e): e for e in (events[:1] + tuple(e for e in (self.trajectory.task, self.trajectory.outcome) if e))}
-        slim = Trajectory(self.trajectory.id, tuple(sorted(kept.values(), key=lambda e: e.step)))
-        return TrajectoryResult(slim, self.findings, len(events))
+        slim = tuple(
+            Event(e[0], e[1], {key: e[2][key] for key in DETACHED_KEYS if key in e[2]}, e[3])
+            for e in sorted(kept.values(), key=lambda e: e.step)
+        )
+        return TrajectoryResult(Trajectory(self.trajectory.id, slim), self.findings, len(events))
 
     @property
     def worst(self) -> Severity | None:
