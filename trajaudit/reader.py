@@ -23,6 +23,7 @@ SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 DOCUMENT_SUFFIXES = (".json", ".json.gz", ".traj", ".eval")
 STDIN = "-"
 HEAD_BYTES = 64 * 1024
+READ_BUFFER = 1 << 20  # line iteration over a 8 KiB buffer costs ~2x the system calls and copies of 1 MiB
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class Source:
     def open(self) -> BinaryIO:
         if self.path is None:
             return _stdin()
-        raw = open(self.path, "rb")
+        raw = open(self.path, "rb", buffering=READ_BUFFER)
         if self.name.endswith(".gz"):
             return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
         return raw
