@@ -288,3 +288,20 @@ def test_bad_outcomes_file_is_a_usage_error(runner, tmp_path):
     bad = write(tmp_path, "outcomes.json", "{not json")
     result = runner.invoke(app, ["audit", path, "--outcomes", str(bad)])
     assert result.exit_code == 2 and "outcomes.json" in result.stderr
+
+
+def test_a_crash_is_exit_2_with_a_reason_not_a_traceback(monkeypatch, capsys):
+    import sys
+
+    from trajaudit import cli
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(cli.engine, "Audit", boom)
+    monkeypatch.setattr(sys, "argv", ["trajaudit", "audit", str(SAMPLES)])
+    monkeypatch.delenv("TRAJAUDIT_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 2
+    assert "internal error: RuntimeError: worker died" in capsys.readouterr().err

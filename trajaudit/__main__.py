@@ -1,3 +1,3 @@
-from trajaudit.cli import app
+from trajaudit.cli import run
 
-app(prog_name="trajaudit")
+run()

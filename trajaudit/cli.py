@@ -571,4 +571,22 @@ def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
     raise typer.Exit(code)
 
 
-__all__ = ["app", "FORMATS"]
+def run() -> None:
+    """The console entry point: a crash is exit code 2 with a one-line reason, never 1 (which means findings)."""
+    try:
+        app(prog_name="trajaudit")
+    except KeyboardInterrupt:
+        stderr.print("trajaudit: interrupted", markup=False, highlight=False)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence; details with TRAJAUDIT_DEBUG=1
+        if os.environ.get("TRAJAUDIT_DEBUG"):
+            raise
+        stderr.print(
+            f"trajaudit: internal error: {type(exc).__name__}: {exc} (set TRAJAUDIT_DEBUG=1 for the traceback)",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(2)
+
+
+__all__ = ["app", "run", "FORMATS"]
