@@ -249,11 +249,14 @@ class TableFormat(str, Enum):
     json = "json"
 
 
+TABLE_FORMAT = typer.Option(TableFormat.text, "--format", help="text tables or one JSON document.")
+
+
 @app.command()
 def simulate(
     paths: List[str] = PATHS,
     input_format: str | None = FROM,
-    output_format: TableFormat = typer.Option(TableFormat.text, "--format", help="text tables or one JSON document."),
+    output_format: TableFormat = TABLE_FORMAT,
     output: Path | None = OUTPUT,
     window: int = typer.Option(2048, "--window", help="Tokens per confidence group (sliding window)."),
     step_window: int = typer.Option(5, "--step-window", help="Steps per group when only per-step confidence exists."),
@@ -307,7 +310,7 @@ def simulate(
 def stats(
     paths: List[str] = PATHS,
     input_format: str | None = FROM,
-    output_format: TableFormat = typer.Option(TableFormat.text, "--format", help="text tables or one JSON document."),
+    output_format: TableFormat = TABLE_FORMAT,
     output: Path | None = OUTPUT,
     k: List[int] = typer.Option([], "--k", help="k values for pass@k and pass^k [default: 1 .. trials per task]."),
     max_k: int = typer.Option(8, "--max-k", help="Largest k shown when --k is not given."),
