@@ -12,7 +12,6 @@ from typing import Iterable
 import numpy as np
 from rich.cells import set_cell_size
 from rich.console import Console
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -131,7 +130,10 @@ def _sparkline(result: TrajectoryResult) -> Text | None:
 
 def _print_finding(console: Console, finding: Finding, indent: int, located: bool = False) -> None:
     """Findings are the point of the report: wrapped under their step with a hanging indent, never cut off."""
-    console.print(Padding(_finding_line(finding, located), (0, 0, 0, indent), expand=False))
+    margin = Text(" " * indent)
+    for line in _finding_line(finding, located).wrap(console, max(20, console.width - indent)):
+        line.rstrip()
+        console.print(margin + line, no_wrap=True, overflow="ignore")
 
 
 def _finding_line(finding: Finding, located: bool = False) -> Text:
