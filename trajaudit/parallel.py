@@ -12,7 +12,6 @@ may span them, foreign formats) runs serially.
 
 from __future__ import annotations
 
-import gzip
 import heapq
 import multiprocessing
 import os
@@ -25,7 +24,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from trajaudit.model import Summary, TrajectoryResult
-from trajaudit.reader import Malformed, Source, line_error
+from trajaudit.reader import STREAM_ERRORS, Malformed, Source, line_error, stream_failure
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting processes costs more than it saves
 BATCH = 256
@@ -190,9 +189,6 @@ def owned_lines(source: Source, index: int, count: int) -> Iterator[Any]:
                     continue
                 if owner is not None or route(parsed, count) == index:
                     yield parsed
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+    except STREAM_ERRORS as exc:
         if index == 0:
-            yield Malformed(source.name, number + 1, f"compressed stream ends early or is corrupt: {exc}")
-    except OSError as exc:
-        if index == 0:
-            yield Malformed(source.name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)
+            yield stream_failure(source.name, number + 1, exc)

@@ -109,6 +109,17 @@ class _NonClosing(io.BufferedReader):
         pass
 
 
+# What breaks a whole stream rather than one line: a gzip that ends early or is corrupt, or a read error.
+STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, OSError)
+
+
+def stream_failure(name: str, next_line: int | None, exc: BaseException) -> Malformed:
+    """The finding for a stream that broke off: where it stopped and why (an unreadable file is exit code 2)."""
+    if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile):
+        return Malformed(name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)
+    return Malformed(name, next_line, f"compressed stream ends early or is corrupt: {exc}")
+
+
 def discover(paths: Iterable[str]) -> Iterator[Source]:
     """Expand paths into sources: files as given, directories recursively (sorted, log suffixes only), '-' = stdin."""
     for raw in paths:
@@ -138,10 +149,8 @@ def iter_lines(source: Source) -> Iterator[tuple[int, bytes] | Malformed]:
                     raw = raw[:-1]
                 if raw.strip():
                     yield number, raw
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        yield Malformed(source.name, number + 1, f"compressed stream ends early or is corrupt: {exc}")
-    except OSError as exc:
-        yield Malformed(source.name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)
+    except STREAM_ERRORS as exc:
+        yield stream_failure(source.name, number + 1, exc)
 
 
 def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[int, object] | Malformed]:
@@ -164,12 +173,9 @@ def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[
                 except decode_error:
                     if raw.strip():  # orjson rejects blank lines too; those are simply skipped
                         yield Malformed(name, number, line_error(raw.rstrip(b"\r\n")))
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        if index == 0:
-            yield Malformed(name, number + 1, f"compressed stream ends early or is corrupt: {exc}")
-    except OSError as exc:
-        if index == 0:
-            yield Malformed(name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)
+    except STREAM_ERRORS as exc:
+        if index == 0:  # every worker meets the same broken stream; one reports it
+            yield stream_failure(name, number + 1, exc)
 
 
 def line_error(raw: bytes) -> str:
@@ -195,10 +201,8 @@ def read_document(source: Source) -> object | Malformed:
     try:
         with source.open() as stream:
             data = stream.read()
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        return Malformed(source.name, None, f"compressed stream ends early or is corrupt: {exc}")
-    except OSError as exc:
-        return Malformed(source.name, None, f"cannot read: {exc.strerror or exc}", unreadable=True)
+    except STREAM_ERRORS as exc:
+        return stream_failure(source.name, None, exc)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
