@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from trajaudit import importers, parallel, schema
 from trajaudit.config import ActiveRule, Config
-from trajaudit.model import KINDS, Event, Finding, Severity, Summary, Trajectory, TrajectoryResult
+from trajaudit.model import Event, Finding, Severity, Summary, Trajectory, TrajectoryResult
 from trajaudit.reader import Malformed, Source, file_size, iter_json
 from trajaudit.rules import BY_CODE
 
@@ -42,27 +42,16 @@ class Assembler:
     """Groups a stream of events into trajectories, closing each as soon as it is complete."""
 
     def __init__(self, outcomes: Mapping[str, Mapping[str, Any]], outcomes_file: str) -> None:
-        self._open: dict[str, list[Event]] = {}
+        self.open: dict[str, list[Event]] = {}  # id -> events so far; read directly by the per-line loop
         self._closed: set[str] = set()
         self._early: dict[str, list[Finding]] = {}
         self._outcomes = outcomes
         self._outcomes_file = outcomes_file
         self.next_seq = itertools.count(1).__next__
 
-    def add(self, event: Event) -> Trajectory | None:
-        """Take one valid event; return its trajectory if this event completes it."""
-        tid = event.data["trajectory"]
-        events = self._open.get(tid)
-        if events is None:
-            events = self.start(tid, event)
-        events.append(event)
-        if event.kind == "outcome":
-            return self.close(tid)
-        return None
-
     def start(self, tid: str, event: Event) -> list[Event]:
         """Open a trajectory for its first event (noting it if the id was already closed by an outcome)."""
-        events = self._open[tid] = []
+        events = self.open[tid] = []
         if tid in self._closed:
             self.note(tid, _late_event(event))
         return events
@@ -70,10 +59,10 @@ class Assembler:
     def note(self, tid: str, finding: Finding) -> None:
         """A finding about a trajectory that is reported with its result (e.g. a schema error in one of its lines)."""
         self._early.setdefault(tid, []).append(finding)
-        self._open.setdefault(tid, [])
+        self.open.setdefault(tid, [])
 
     def close(self, tid: str) -> Trajectory:
-        events = self._open.pop(tid)
+        events = self.open.pop(tid)
         self._closed.add(tid)
         steps = [e[5] for e in events]
         if any(map(gt, steps, steps[1:])):
@@ -84,7 +73,7 @@ class Assembler:
         return Trajectory(tid, tuple(events))
 
     def close_all(self) -> Iterator[Trajectory]:
-        for tid in list(self._open):
+        for tid in list(self.open):
             yield self.close(tid)
 
     def end_of_document(self) -> Iterator[Trajectory]:
@@ -231,7 +220,7 @@ class Audit:
         is_valid = schema.validator().is_valid
         summary = self.summary
         name = source.name
-        open_trajectories = assembler._open
+        open_trajectories = assembler.open
         start = assembler.start
         next_seq = assembler.next_seq
         for item in stream:
@@ -419,4 +408,4 @@ class Validation:
         summary.trajectories = len(trajectories)
 
 
-__all__ = ["Audit", "Assembler", "Options", "Validation", "exit_code", "input_finding", "schema_findings", "KINDS"]
+__all__ = ["Audit", "Assembler", "Options", "Validation", "exit_code", "input_finding", "schema_findings"]

@@ -139,20 +139,6 @@ def discover(paths: Iterable[str]) -> Iterator[Source]:
             raise InputError(f"{raw}: not a regular file or directory")
 
 
-def iter_lines(source: Source) -> Iterator[tuple[int, bytes] | Malformed]:
-    """Raw lines (without the newline) numbered from 1; blank lines skipped; read errors become Malformed."""
-    number = 0
-    try:
-        with source.open() as stream:
-            for number, raw in enumerate(stream, 1):
-                if raw.endswith(b"\n"):
-                    raw = raw[:-1]
-                if raw.strip():
-                    yield number, raw
-    except STREAM_ERRORS as exc:
-        yield stream_failure(source.name, number + 1, exc)
-
-
 def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[int, object] | Malformed]:
     """Parsed JSON values per line; a line that is not valid JSON (or UTF-8) becomes Malformed.
 
