@@ -265,12 +265,13 @@ def _from_trajectory(trajectory: Trajectory, config: ConfidenceConfig) -> TraceC
 
 
 LIST_SOURCES = ("token_confidence", "top_logprobs", "logprobs")
+_LIST_SOURCE_KEYS = frozenset(LIST_SOURCES)
 
 
 @dataclass(frozen=True, slots=True)
 class _Inputs:
     stated: list[Event]  # events with a finite numeric `confidence`, in trajectory order
-    generated: list[Event]  # generated events (`is_generated`), in trajectory order
+    generated: int  # how many generated events (`is_generated`) the trajectory has
     carrying: dict[str, list[Event]]  # per LIST_SOURCES name: the generated events with a non-empty list of it
     present: set[str]  # which confidence inputs the trajectory carries
 
@@ -279,7 +280,7 @@ class _Inputs:
 def _inputs(trajectory: Trajectory) -> _Inputs:
     """The trajectory's confidence inputs, in one pass over its events (read by TA301 and TA304)."""
     stated: list[Event] = []
-    generated: list[Event] = []
+    generated = 0
     carrying: dict[str, list[Event]] = {source: [] for source in LIST_SOURCES}
     for event in trajectory.events:
         data = event[2]
@@ -287,9 +288,11 @@ def _inputs(trajectory: Trajectory) -> _Inputs:
             stated.append(event)
         kind = event[4]
         if kind in GENERATED_KINDS or (kind == "message" and data.get("role") == "assistant"):  # is_generated
-            generated.append(event)
+            generated += 1
+            if _LIST_SOURCE_KEYS.isdisjoint(data):
+                continue  # most generated events (tool calls, plain messages) carry no list: one check for all three
             for source in LIST_SOURCES:
-                if source in data and _nonempty_list(data[source]):
+                if _nonempty_list(data.get(source)):
                     carrying[source].append(event)
     present = {source for source, events in carrying.items() if events}
     if stated:
@@ -313,6 +316,19 @@ def extent(trajectory: Trajectory, config: ConfidenceConfig = ConfidenceConfig()
     return sum(map(len, lists)), config.window
 
 
+def fills_window(trajectory: Trajectory, config: ConfidenceConfig = DEFAULT_CONFIG) -> bool:
+    """Whether the trace `from_trajectory` would build is at least one window long (False without confidence data):
+    `extent`'s question, answered without counting top-k positions when the events' lists are already too short."""
+    inputs = _inputs(trajectory)
+    source = next((s for s in config.prefer if s in inputs.present), None)
+    if source in LIST_SOURCES:
+        # one position per list item at most (top-k positions without alternatives are skipped)
+        if sum([len(e[2][source]) for e in inputs.carrying[source]]) < config.window:
+            return False
+    size = extent(trajectory, config)
+    return size is not None and size[0] >= size[1]
+
+
 def _from_source(inputs: _Inputs, source: str, config: ConfidenceConfig) -> TraceConfidence:
     if source == "confidence":
         events = inputs.stated
@@ -321,7 +337,7 @@ def _from_source(inputs: _Inputs, source: str, config: ConfidenceConfig) -> Trac
         return build(values, steps, window=config.step_window, unit="step", basis=BASIS_STATED,
                      bottom=config.bottom, events_used=len(events))
 
-    generated, carrying = inputs.generated, inputs.carrying[source]
+    carrying = inputs.carrying[source]
     event_steps = np.fromiter((e[5] for e in carrying), dtype=np.int64, count=len(carrying))
     per_event = np.fromiter((len(e[2][source]) for e in carrying), dtype=np.int64, count=len(carrying))
     ks: set[int | None] = set()
@@ -347,7 +363,7 @@ def _from_source(inputs: _Inputs, source: str, config: ConfidenceConfig) -> Trac
     else:
         basis, k = BASIS_LOGPROB, None
     return build(values, steps, window=config.window, unit="token", basis=basis, k=k, bottom=config.bottom,
-                 events_used=len(carrying), events_without=len(generated) - len(carrying))
+                 events_used=len(carrying), events_without=inputs.generated - len(carrying))
 
 
 # ---------------------------------------------------------------- a probability-like confidence per trajectory

@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-from trajaudit.model import Event, Trajectory, per_trajectory
+from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ class Attempt:
 
     @property
     def step(self) -> int:
-        return self.call.step
+        return self.call[5]  # Event.step, read directly: rules ask for it in loops over all calls
 
     def describe(self) -> str:
         if self.command:
@@ -59,15 +59,16 @@ _SHELL_TOOLS = re.compile(
     re.I,
 )
 _COMMAND_KEYS = ("command", "cmd", "script", "commands", "code", "input")
+_COMMAND_KEY_SET = frozenset(_COMMAND_KEYS)
 
 
 def _flatten(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, dict):
-        return " ".join([_flatten(v) for v in value.values()])
-    if isinstance(value, (list, tuple)):
-        return " ".join([_flatten(v) for v in value])
+    if isinstance(value, (dict, list, tuple)):
+        items = value.values() if isinstance(value, dict) else value
+        # text items (most arguments) are taken as they are, without a call each
+        return " ".join([v if type(v) is str else _flatten(v) for v in items])
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return ""
@@ -76,7 +77,7 @@ def _flatten(value: Any) -> str:
 def _command(tool: str, arguments: Any) -> str:
     if isinstance(arguments, str):
         return arguments if _is_shell(tool) else ""
-    if not isinstance(arguments, dict):
+    if not isinstance(arguments, dict) or _COMMAND_KEY_SET.isdisjoint(arguments):
         return ""
     shell = _is_shell(tool)
     for key in _COMMAND_KEYS:
@@ -104,19 +105,15 @@ _EDIT_TOOL_COMMAND = re.compile(r"^(?:view|create|str_replace|insert|undo_edit|w
 @per_trajectory
 def attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
     """Every tool call, in order, paired with its result by call id."""
+    groups = events_by_kind(trajectory)
     results: dict[Any, Event] = {}
-    calls = []
-    for event in trajectory.events:
-        kind = event.kind
-        if kind == "tool_call":
-            calls.append(event)
-        elif kind == "tool_result":
-            call_id = event.data.get("call_id")
-            if call_id is not None and call_id not in results:
-                results[call_id] = event
+    for event in groups["tool_result"]:
+        call_id = event[2].get("call_id")
+        if call_id is not None and call_id not in results:
+            results[call_id] = event
     found = []
-    for event in calls:
-        data = event.data
+    for event in groups["tool_call"]:
+        data = event[2]
         tool = str(data.get("tool") or "")
         arguments = data.get("arguments")
         result = results.get(data.get("call_id"))
@@ -193,11 +190,17 @@ def performs(attempt: Attempt, action: str) -> bool:
     if attempt.command:
         pattern = _COMPILED_COMMANDS.get(action)
         return bool(pattern and pattern.search(attempt.command))
+    return _tool_performs(attempt.tool, action)
+
+
+# The answers about a tool name are cached: logs use a few tools thousands of times.
+@lru_cache(maxsize=4096)
+def _tool_performs(tool: str, action: str) -> bool:
     stems = _TOOL_STEMS.get(action, (action,))
-    name = attempt.tool.lower()
+    name = tool.lower()
     if any(stem in ("str_replace", "multiedit") and stem in name for stem in stems):
         return True
-    return any(token.startswith(stem) for token in _tokens(attempt.tool) for stem in stems)
+    return any(token.startswith(stem) for token in _tokens(tool) for stem in stems)
 
 
 def knows_action(action: str | None) -> bool:
@@ -289,6 +292,15 @@ def test_runs(items: Iterable[Attempt]) -> tuple[TestRun, ...]:
     return tuple(runs)
 
 
+def last_test_run(items: Sequence[Attempt]) -> TestRun | None:
+    """`test_runs(items)[-1]` (None without test runs), reading only that run's output."""
+    attempt = next((a for a in reversed(items) if is_test_run(a)), None)
+    if attempt is None:
+        return None
+    passed, summary = test_outcome(attempt)
+    return TestRun(attempt, passed, summary)
+
+
 _EDIT_TOOLS = re.compile(
     r"(?:^|_|\b)(?:edit|write|str_replace|apply_patch|patch|create_file|insert|replace|multiedit|notebookedit|"
     r"save_file|update_file|modify_file|append_file|write_file|edit_file|str_replace_editor|str_replace_based_edit_tool)"
@@ -339,7 +351,12 @@ _INSPECT_COMMAND = re.compile(
 def is_destructive(attempt: Attempt) -> bool:
     if attempt.command:
         return bool(_DESTRUCTIVE_COMMAND.search(attempt.command))
-    return any(token in _DESTRUCTIVE_TOOL for token in _tokens(attempt.tool))
+    return _destructive_tool(attempt.tool)
+
+
+@lru_cache(maxsize=1024)
+def _destructive_tool(tool: str) -> bool:
+    return any(token in _DESTRUCTIVE_TOOL for token in _tokens(tool))
 
 
 def confirms_itself(attempt: Attempt) -> bool:
@@ -350,15 +367,25 @@ def confirms_itself(attempt: Attempt) -> bool:
 def is_inspection(attempt: Attempt) -> bool:
     if attempt.command:
         return bool(_INSPECT_COMMAND.search(attempt.command)) or is_test_run(attempt)
-    return any(token in _INSPECT_TOOL for token in _tokens(attempt.tool)[:1]) or is_test_run(attempt)
+    return _inspection_tool(attempt.tool)
+
+
+@lru_cache(maxsize=1024)
+def _inspection_tool(tool: str) -> bool:
+    return any(token in _INSPECT_TOOL for token in _tokens(tool)[:1]) or bool(_TEST_TOOL.match(tool))  # is_test_run
 
 
 def primary(attempt: Attempt, action: str) -> bool:
     """Whether the call performs the action by its own verb (cancel_order for cancel), not only a synonym."""
     if attempt.command:
         return performs(attempt, action)
+    return _tool_primary(attempt.tool, action)
+
+
+@lru_cache(maxsize=4096)
+def _tool_primary(tool: str, action: str) -> bool:
     stems = _TOOL_STEMS.get(action, (action,))[:1]
-    return any(token.startswith(stem) for token in _tokens(attempt.tool) for stem in stems)
+    return any(token.startswith(stem) for token in _tokens(tool) for stem in stems)
 
 
 _SUBMIT = re.compile(r"COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT|MINI_SWE_AGENT_FINAL_OUTPUT")
@@ -366,7 +393,9 @@ _SUBMIT_TOOLS = re.compile(r"^(?:submit|finish|final_answer|complete_task|task_c
 
 
 def is_submission(attempt: Attempt) -> bool:
-    return bool(_SUBMIT.search(attempt.command or attempt.arguments)) or bool(_SUBMIT_TOOLS.match(attempt.tool))
+    text = attempt.command or attempt.arguments
+    # both sentinels end in _FINAL_OUTPUT: a plain substring test rules most texts out faster than the pattern
+    return ("_FINAL_OUTPUT" in text and bool(_SUBMIT.search(text))) or bool(_SUBMIT_TOOLS.match(attempt.tool))
 
 
 _PATHS = re.compile(r"[\w./-]+\.\w+|/tmp/\S*")

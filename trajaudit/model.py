@@ -225,3 +225,24 @@ class Summary:
         self.findings_by_rule[finding.code] = self.findings_by_rule.get(finding.code, 0) + 1
         label = finding.severity.label
         self.findings_by_severity[label] = self.findings_by_severity.get(label, 0) + 1
+
+
+@per_trajectory
+def events_by_kind(trajectory: Trajectory) -> Mapping[str, list[Event]]:
+    """The trajectory's events grouped by kind, each group in trajectory order; every kind of KINDS is a key.
+
+    Most rules look at one or two kinds (tool calls, tool results, the task); grouping once per trajectory spares each
+    of them a pass over all events. Shared by the rules of one trajectory: do not modify the lists."""
+    groups: dict[str, list[Event]] = {kind: [] for kind in KINDS}
+    for event in trajectory.events:
+        try:
+            groups[event[4]].append(event)
+        except KeyError:  # a kind outside the schema (a trajectory built without validation)
+            groups[event[4]] = [event]
+    return groups
+
+
+def last_outcome(trajectory: Trajectory) -> Event | None:
+    """`trajectory.outcome` (the last verifier outcome), found in the shared grouping by kind."""
+    outcomes = events_by_kind(trajectory)["outcome"]
+    return outcomes[-1] if outcomes else None

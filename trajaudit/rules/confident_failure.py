@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from trajaudit import confidence as conf
-from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.model import Severity, Trajectory, Violation, last_outcome
 
 CODE = "TA304"
 NAME = "confident-failure"
@@ -40,7 +40,7 @@ OPTIONS: dict[str, Any] = {"threshold": 0.9, "token-threshold": None}
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    outcome = trajectory.outcome
+    outcome = last_outcome(trajectory)
     if outcome is None or outcome.get("success") is not False:
         return
     prob = conf.probability(trajectory)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from trajaudit.claims import ACTION_SUCCEEDED, TESTS_PASS, Claim, report_claims
-from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.model import Severity, Trajectory, Violation, last_outcome
 
 CODE = "TA101"
 NAME = "false-success-claim"
@@ -46,7 +46,7 @@ def _most_telling(claims: tuple[Claim, ...]) -> Claim:
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    outcome = trajectory.outcome
+    outcome = last_outcome(trajectory)
     if outcome is None or outcome.get("success") is not False:
         return
     claims = report_claims(trajectory)

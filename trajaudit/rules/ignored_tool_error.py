@@ -30,22 +30,27 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from trajaudit.claims import acknowledges_failure
-from trajaudit.model import Event, Severity, Trajectory, Violation
+from trajaudit.model import Event, Severity, Trajectory, Violation, events_by_kind
 
 CODE = "TA201"
 NAME = "ignored-tool-error"
 SEVERITY = Severity.WARNING
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
+    groups = events_by_kind(trajectory)
+    if not any(e[2].get("ok") is False for e in groups["tool_result"]):
+        return
     events = trajectory.events
     failed = [i for i, e in enumerate(events) if e[4] == "tool_result" and e[2].get("ok") is False]
-    if not failed:
-        return
-    tool_of_call = {e[2].get("call_id"): e[2].get("tool") for e in events if e[4] == "tool_call"}
-    ok_of_call = {e[2].get("call_id"): e[2].get("ok") for e in events if e[4] == "tool_result"}
+    tool_of_call: dict[Any, Any] | None = None  # built only for results that do not name their tool
+    ok_of_call = {e[2].get("call_id"): e[2].get("ok") for e in groups["tool_result"]}
     for index in failed:
         event = events[index]
-        tool = event.get("tool") or tool_of_call.get(event.get("call_id"))
+        tool = event.get("tool")
+        if not tool:
+            if tool_of_call is None:
+                tool_of_call = {e[2].get("call_id"): e[2].get("tool") for e in groups["tool_call"]}
+            tool = tool_of_call.get(event.get("call_id"))
         if not _handled(events[index + 1 :], tool, ok_of_call):
             error = _gist(event)
             yield Violation(

@@ -26,12 +26,14 @@ from typing import Any, Iterator, Mapping
 import jsonschema_rs
 import orjson
 
-from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.model import Severity, Trajectory, Violation, events_by_kind
 from trajaudit.rules.unknown_tool import declared_tools
 
 CODE = "TA203"
 NAME = "invalid-tool-arguments"
 SEVERITY = Severity.ERROR
+
+_UNSEEN = object()
 
 
 @lru_cache(maxsize=512)
@@ -57,10 +59,8 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     tools = declared_tools(trajectory)
     if not tools:
         return
-    validators: dict[str, Any] = {}
-    for event in trajectory.events:
-        if event[4] != "tool_call":
-            continue
+    validators = _validators_of(tools)
+    for event in events_by_kind(trajectory)["tool_call"]:
         data = event[2]
         name = data.get("tool")
         declared = tools.get(name)
@@ -70,15 +70,12 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
         if not isinstance(arguments, dict):
             yield Violation(event, f"{name}: arguments are not a JSON object: {str(arguments)[:80]!r}")
             continue
-        parameters = declared.get("parameters")
-        if not isinstance(parameters, dict):
-            continue
-        if name not in validators:
-            validators[name] = _validator_or_none(parameters)
-        validator = validators[name]
+        validator = validators.get(name, _UNSEEN)
+        if validator is _UNSEEN:
+            validator = validators[name] = _tool_validator(declared)
         if validator is None or validator.is_valid(arguments):
             continue
-        error = _best_error(parameters, arguments)
+        error = _best_error(declared["parameters"], arguments)
         if error is not None:
             path, message = error
             message = message if len(message) <= 160 else message[:159] + "…"
@@ -87,6 +84,30 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
                 f"{name}: arguments do not match the declared parameters: {path}: {message}",
                 {"tool": name, "path": path},
             )
+
+
+# Tool name -> validator of its parameters (None: no usable schema), per tool set (by its JSON text), filled as calls
+# need them: runs of one benchmark declare the same tools, which are then looked up once per run, not once per tool.
+_BY_TOOL_SET: dict[bytes, dict[str, Any]] = {}
+
+
+def _validators_of(tools: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    try:
+        key = orjson.dumps(tools)
+    except Exception:  # not JSON: validators for this run only
+        return {}
+    validators = _BY_TOOL_SET.get(key)
+    if validators is None:
+        if len(_BY_TOOL_SET) >= 64:  # bounded: a tool set with long descriptions can take tens of kB
+            _BY_TOOL_SET.clear()
+        validators = _BY_TOOL_SET[key] = {}
+    return validators
+
+
+def _tool_validator(declared: Mapping[str, Any]) -> Any:
+    """The validator of a declared tool's parameters; None when it declares no (valid) parameter schema."""
+    parameters = declared.get("parameters")
+    return _validator_or_none(parameters) if isinstance(parameters, dict) else None
 
 
 def _validator_or_none(parameters: Mapping[str, Any]) -> Any:

@@ -33,6 +33,7 @@ TA302 and `trajaudit simulate`), or give the agent the missing information it wa
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,13 @@ def confidence_config(options: Mapping[str, Any]) -> conf.ConfidenceConfig:
     """How to read confidence with the windows these options ask for (shared by TA301 and TA302)."""
     window = int(options.get("window", conf.DEFAULT_WINDOW))
     step_window = int(options.get("step-window", conf.DEFAULT_STEP_WINDOW))
-    return conf.ConfidenceConfig(window=max(1, window), step_window=max(1, step_window))
+    return _config(max(1, window), max(1, step_window))
+
+
+@lru_cache(maxsize=64)
+def _config(window: int, step_window: int) -> conf.ConfidenceConfig:
+    # one (frozen) config per option set, not one per trajectory and rule
+    return conf.ConfidenceConfig(window=window, step_window=step_window)
 
 
 def read(trajectory: Trajectory, options: Mapping[str, Any]) -> conf.TraceConfidence | None:
@@ -66,8 +73,7 @@ def event_at(trajectory: Trajectory, step: int | None):
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     if options.get("threshold") is None:
         # then only full windows are judged: count the positions before computing any (most traces are shorter)
-        size = conf.extent(trajectory, confidence_config(options))
-        if size is None or size[0] < size[1]:
+        if not conf.fills_window(trajectory, confidence_config(options)):
             return
     tc = read(trajectory, options)
     if tc is None or tc.n == 0:

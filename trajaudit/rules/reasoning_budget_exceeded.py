@@ -65,8 +65,10 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
         if kind == "message" and data.get("role") == "user":
             turn, total, reported = turn + 1, 0, False
             continue
-        if kind != "reasoning" and "tokens" not in data:
-            continue  # reasoning_tokens would say None
+        if kind != "reasoning":
+            tokens = data.get("tokens")
+            if not isinstance(tokens, dict) or "reasoning" not in tokens:
+                continue  # reasoning_tokens would say None (most events: spared the call)
         count = reasoning_tokens(event)
         if count is None:
             continue

@@ -25,11 +25,12 @@ change something (arguments, approach) before trying again.
 
 from __future__ import annotations
 
+from operator import eq
 from typing import Any, Iterator, Mapping
 
 import orjson
 
-from trajaudit.model import Event, Severity, Trajectory, Violation
+from trajaudit.model import Event, Severity, Trajectory, Violation, events_by_kind
 
 CODE = "TA205"
 NAME = "repeated-call"
@@ -49,11 +50,17 @@ def _key(event: Event) -> tuple[str, bytes | str]:
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    calls = [e for e in trajectory.events if e[4] == "tool_call"]
+    calls = events_by_kind(trajectory)["tool_call"]
     repeats = max(2, int(options["min-repeats"]))
     max_cycle = max(1, int(options["max-cycle"]))
     if len(calls) < repeats:
         return  # too few calls for any run of repeats
+    # Calls with equal keys have equal tool names and arguments, so a loop shows first as a run of equal
+    # (tool, arguments) pairs, found without serialising any arguments; most trajectories have none.
+    pairs = [(e[2].get("tool"), e[2].get("arguments", {})) for e in calls]
+    longest = min(max_cycle, len(calls) // repeats)  # a run of a cycle of p calls spans p * repeats calls
+    if not any(_runs(pairs, period, period * (repeats - 1)) for period in range(1, longest + 1)):
+        return
     keys = [_key(e) for e in calls]
     if len(set(keys)) == len(keys):
         return  # no call repeats an earlier one
@@ -72,6 +79,12 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
                 continue
             reported |= span
             yield Violation(calls[i], _describe(calls[i - period + 1 : i + 1], repeats), {"period": period})
+
+
+def _runs(items: list[Any], period: int, length: int) -> bool:
+    """Whether `length` items in a row each equal the one `period` places before."""
+    same = bytes(map(eq, items[period:], items[:-period]))  # 1 where an item equals the one `period` before
+    return b"\x01" * length in same
 
 
 def _describe(block: list[Event], repeats: int) -> str:

@@ -70,14 +70,18 @@ def _ordered(stamps: list[Any]) -> bool:
     all text in one fixed-width UTC format in text order. False means "parse and look"."""
     if not stamps:
         return True
-    kinds = set(map(type, stamps))
-    if kinds == {str}:
+    if type(stamps[0]) is str:
+        try:
+            joined = "".join(stamps)
+        except TypeError:  # mixed kinds need parsing
+            return False
         shape = stamps[0].translate(_ZERO_DIGITS)
         if _UTC_SHAPE.fullmatch(shape) is None or len(set(map(len, stamps))) != 1:
             return False
-        if "".join(stamps).translate(_ZERO_DIGITS) != shape * len(stamps):  # equal lengths: each has that shape
+        if joined.translate(_ZERO_DIGITS) != shape * len(stamps):  # equal lengths: each has that shape
             return False
-    elif kinds != {float}:  # ints may lose precision as floats, mixed kinds need parsing
+        return stamps == sorted(stamps)  # text order is time order here; sorting sorted text is one pass
+    if set(map(type, stamps)) != {float}:  # ints may lose precision as floats, mixed kinds need parsing
         return False
     return all(map(le, stamps, stamps[1:]))
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Iterator, Mapping
 
-from trajaudit.model import Severity, Trajectory, Violation, per_trajectory
+from trajaudit.model import Severity, Trajectory, Violation, events_by_kind, per_trajectory
 
 CODE = "TA202"
 NAME = "unknown-tool"
@@ -33,10 +33,9 @@ def declared_tools(trajectory: Trajectory) -> dict[str, Mapping[str, Any]]:
     """Name → declaration of every tool declared by the trajectory's task events (shared by TA202 and TA203: do
     not modify it)."""
     tools: dict[str, Mapping[str, Any]] = {}
-    for event in trajectory.events:
-        if event[4] == "task":
-            for tool in event[2].get("tools") or ():
-                tools[tool["name"]] = tool
+    for event in events_by_kind(trajectory)["task"]:
+        for tool in event[2].get("tools") or ():
+            tools[tool["name"]] = tool
     return tools
 
 
@@ -44,9 +43,7 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     tools = declared_tools(trajectory)
     if not tools:
         return
-    for event in trajectory.events:
-        if event[4] != "tool_call":
-            continue
+    for event in events_by_kind(trajectory)["tool_call"]:
         name = event[2].get("tool")
         if name not in tools:
             close = difflib.get_close_matches(name, list(tools), n=1)

@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from trajaudit.claims import TESTS_PASS, report_claims
-from trajaudit.evidence import attempts, is_code_change, is_scratch_edit, test_runs
+from trajaudit.evidence import attempts, is_code_change, is_scratch_edit, last_test_run
 from trajaudit.model import Severity, Trajectory, Violation
 
 CODE = "TA104"
@@ -49,16 +49,15 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     if not calls:
         return
     before = [a for a in calls if a.step < claim.event.step]
-    runs = test_runs(before)
+    last = last_test_run(before)
     evidence: dict[str, Any] = {"claim": claim.quote(400), "span": [claim.start, claim.end]}
-    if not runs:
+    if last is None:
         yield Violation(
             claim.event,
             f'the agent claims "{claim.quote()}" but no test run appears before the claim',
             {**evidence, "test_runs": 0},
         )
         return
-    last = runs[-1]
     evidence.update({"last_test_step": last.attempt.step, "last_test": last.attempt.describe(), "result": last.summary})
     if last.passed is False:
         yield Violation(
