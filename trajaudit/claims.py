@@ -16,7 +16,6 @@ Everything here is a pure function over strings and events; the regular expressi
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, NamedTuple
@@ -27,6 +26,52 @@ TASK_COMPLETE = "task_complete"
 ACTION_SUCCEEDED = "action_succeeded"
 TESTS_PASS = "tests_pass"
 CLAIM_TYPES = (TASK_COMPLETE, ACTION_SUCCEEDED, TESTS_PASS)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Case folding. The patterns over message text ignore case, but re.IGNORECASE makes matching two to four times
+# slower, so they are written in lower case and matched against a folded copy of the text instead. Folding keeps
+# offsets and word boundaries, and a character of the copy equals a pattern's letter exactly when the original
+# matched it under re.IGNORECASE: besides upper case, that takes U+0130 (İ), U+0131 (ı) and U+017F (ſ) for i or s
+# and U+212A (Kelvin sign) for k. Words looked up in the vocabulary are read from the original: "ıssued" is not
+# "issued" there.
+
+# U+212A lower-cases to k; U+0130 would lower-case to two characters.
+_FOLD_TO_ASCII = {0x130: "i", 0x131: "i", 0x17F: "s"}
+
+
+def _folds_to_ascii(text: str) -> bool:
+    """Whether `text` holds one of the four characters that re.IGNORECASE takes for i, k or s."""
+    return "\u0130" in text or "\u0131" in text or "\u017f" in text or "\u212a" in text
+
+
+def _fold(text: str) -> str:
+    """A same-length lower-case copy of `text` for the patterns built by _folded_regex."""
+    if _folds_to_ascii(text):
+        text = text.translate(_FOLD_TO_ASCII)
+    return text.lower()
+
+
+def _folded_regex(pattern: str) -> re.Pattern[str]:
+    """A case-insensitive pattern, written in lower case, for folded text (see _fold)."""
+    return re.compile(pattern)
+
+
+class _Screened:
+    """A folded pattern that cannot match without one of a few substrings (needles): looking for them is far cheaper
+    than a scan, and most clauses have none."""
+
+    __slots__ = ("pattern", "needles")
+
+    def __init__(self, pattern: str, needles: tuple[str, ...]) -> None:
+        self.pattern = _folded_regex(pattern)
+        self.needles = needles
+
+    def search(self, text: str) -> re.Match[str] | None:
+        for needle in self.needles:
+            if needle in text:
+                return self.pattern.search(text)
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +133,7 @@ _STATE_VERBS = frozenset(
     "deployed installed set finished finalized finalised solved".split()
 )
 # Actions that hand the task to someone else are not success claims.
-_NOT_SUCCESS_NOUN = re.compile(r"\b(?:transfer(?:red)?|escalat\w*|human agent|representative|supervisor)\b", re.I)
+_NOT_SUCCESS_NOUN = _folded_regex(r"\b(?:transfer(?:red)?|escalat\w*|human agent|representative|supervisor)\b")
 
 _VERB_BASE: dict[str, str] = {form: base for base, forms in _SPECIFIC_VERBS.items() for form in forms}
 _VERB_BASE.update({form: "" for form in _GENERIC_VERBS})
@@ -120,7 +165,7 @@ _BASE_WORDS.update(
     }
 )
 _ACTION_NOUNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.I), action)
+    (_folded_regex(pattern), action)
     for pattern, action in (
         (r"\bcancel+ations?\b", "cancel"),
         (r"\brefunds?\b", "refund"),
@@ -141,121 +186,114 @@ _ACTION_NOUNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 # Nouns for the work as a whole: a generic verb over them is task_complete ("all tasks have been completed").
-_WORK_NOUN = re.compile(
+_WORK_NOUN = _folded_regex(
     r"\b(?:tasks?|requests?|everything|all|work|job|issue|problem|bug|steps?|items?|actions?|changes|"
     r"implementation|solution|ticket|assignment|goal|that|it all)\b",
-    re.I,
 )
 
 # --------------------------------------------------------------------------------------------------------------
 # Clause-level cues.
 
-_NEGATION = re.compile(
+_NEGATION = _folded_regex(
     r"\b(?:not|never|no longer|unable|cannot|can't|couldn't|wasn't|weren't|isn't|aren't|hasn't|haven't|hadn't|"
     r"didn't|doesn't|don't|won't|wouldn't|failed|fails|fail|failing|failure|without|neither|nor|nothing|none|"
     r"unsuccessful(?:ly)?|impossible|yet to|no way|nobody|error|errored|no)\b|n't\b",
-    re.I,
 )
-_CONDITIONAL = re.compile(
+_CONDITIONAL = _folded_regex(
     r"\b(?:if|unless|once|whether|until|in case|as soon as|provided that|assuming|whenever|after you|"
     r"when you|before)\b",
-    re.I,
 )
-_PLAN = re.compile(
+_PLAN = _folded_regex(
     r"\b(?:will|shall|'ll|going to|gonna|plan(?:ning)? to|about to|let me|let's|need to|needs to|want to|"
     r"wants to|try to|trying to|attempt to|in order to|to make sure|make sure|to ensure|ensure|to verify|to check|"
     r"to confirm|to see|would like|wish to|able to proceed|proceed(?:ing)? to|ready to (?!submit))\b",
-    re.I,
 )
-_MODAL_BEFORE = re.compile(
+_MODAL_BEFORE = _folded_regex(
     r"\b(?:will|would|should|could|might|may|must|can|shall|ought to|'ll|'d|to)\s+(?:not\s+|also\s+|then\s+)?$",
-    re.I,
 )
-_HEDGE = re.compile(
+_HEDGE = _folded_regex(
     r"\b(?:seems?|seemed|appears?|appeared|looks? like|looks? as if|apparently|probably|possibly|presumably|"
     r"likely|i think|i believe|i assume|i guess|hopefully|supposedly|i suspect|should have|might have|"
     r"may have|could have|would have)\b",
-    re.I,
 )
-_REASON_START = re.compile(r"^\W*(?:since|as|because|given that|due to|considering)\b", re.I)
-_QUESTION_START = re.compile(
+_REASON_START = _folded_regex(r"^\W*(?:since|as|because|given that|due to|considering)\b")
+_QUESTION_START = _folded_regex(
     r"^\W*(?:would you|shall i|should i|do you|did you|can i|could i|may i|could you|can you|will you|"
     r"would it|is there|are there|is it|is that|are you|have you|has|have|did|do|does|is|are|was|were|"
     r"want me to|how about|what|which|when|where|who|why|how)\b",
-    re.I,
 )
-_THIRD_PARTY_AGENT = re.compile(
-    r"^\s*by\s+(?!me\b|us\b|myself\b|ourselves\b)(?:the|your|an?|their|its|\w+)\b", re.I
+_THIRD_PARTY_AGENT = _folded_regex(
+    r"^\s*by\s+(?!me\b|us\b|myself\b|ourselves\b)(?:the|your|an?|their|its|\w+)\b"
 )
 
 # --------------------------------------------------------------------------------------------------------------
 # Success predicates.
 
-_PASSIVE = re.compile(
+_PASSIVE = _folded_regex(
     rf"\b(?P<aux>has|have|had|is|are|was|were|got|gets|'s|'re|’s|’re)\b(?P<adv1>(?:\s+{_ADV})*)"
     rf"(?:\s+(?P<been>been|being)(?:\s+{_ADV})*)?"
     rf"\s+(?:(?P<first>[a-z]+ed)\s+(?:and|&)\s+(?:{_ADV}\s+)*)?(?P<verb>{_PARTICIPLE})\b",
-    re.I,
 )
-_ACTIVE = re.compile(
+_ACTIVE = _folded_regex(
     rf"\b(?:i|we)\b(?:\s*(?:'ve|’ve|'d|’d)|\s+have|\s+had)?(?:\s+{_ADV})*\s+"
     rf"(?:(?P<first>[a-z]+ed)\s+(?:and|&)\s+(?:{_ADV}\s+)*)?(?P<verb>{_PARTICIPLE})\b",
-    re.I,
 )
-_ADVERBIAL = re.compile(
-    rf"(?:\bsuccessfully\s+(?P<verb1>{_PARTICIPLE})\b|\b(?P<verb2>{_PARTICIPLE})\s+successfully\b)", re.I
+_ADVERBIAL = _folded_regex(
+    rf"(?:\bsuccessfully\s+(?P<verb1>{_PARTICIPLE})\b|\b(?P<verb2>{_PARTICIPLE})\s+successfully\b)"
 )
-_AMOUNT = re.compile(
+_AMOUNT = _folded_regex(
     r"(?:^\W*\$\s?\d[\d,]*(?:\.\d+)?\s+|\$\s?\d[\d,]*(?:\.\d+)?\s+(?:has\s+been|was|were)\s+|"
     r"\b(?:amount|balance|sum|total)\s+(?:has\s+been|have\s+been|was|were)\s+(?:fully\s+|successfully\s+)?)"
     r"(?P<verb>refunded|credited|credited back|charged|paid)\b",
-    re.I,
 )
-_STATE_PREDICATE = (
-    r"(?:is|are|was|were|has been|have been|'s|’s)\s+"
-    r"(?:now\s+|all\s+|fully\s+|also\s+)*(?P<state>complete|successful|through|confirmed|in place|finalized|"
-    r"finalised|done|finished)\b"
+_STATE_VERB = ("is", "are", "was", "were", "has been", "have been", "'s", "’s")
+_STATE_WORD = (
+    r"(?:now\s+|all\s+|fully\s+|also\s+)*(?:complete|successful|through|confirmed|in place|finalized|finalised|done|"
+    r"finished)\b"
 )
-_STATE_PHRASE = (
-    r"(?:went through|succeeded|was a success|were a success|has gone through|have gone through|is now active|"
-    r"are now active)\b"
+_STATE_PREDICATE = rf"(?:{'|'.join(_STATE_VERB)})\s+{_STATE_WORD}"
+_STATE_PHRASES = (
+    "went through", "succeeded", "was a success", "were a success", "has gone through", "have gone through",
+    "is now active", "are now active",
 )
-_STATE = re.compile(
+_STATE_PHRASE = rf"(?:{'|'.join(_STATE_PHRASES)})\b"
+_STATE = _folded_regex(
     rf"\b(?P<subject>[\w#'’-]+(?:\s+[\w#'’-]+){{0,5}}?)\s+{_STATE_PREDICATE}"
     rf"|\b(?P<subject2>[\w#'’-]+(?:\s+[\w#'’-]+){{0,5}}?)\s+{_STATE_PHRASE}",
-    re.I,
 )
-# _STATE tries a subject of up to six words at every word: slow, so first look for its predicate alone.
-_STATE_END = re.compile(f"{_STATE_PREDICATE}|{_STATE_PHRASE}", re.I)
-_TASK_DONE = re.compile(
+# _STATE tries a subject of up to six words at every word: slow, so first look for its predicate alone. Spelt out as
+# one alternative per verb or phrase, it starts with a few letters that re skips to.
+_STATE_END = _folded_regex(
+    "|".join([rf"{verb}\s+{_STATE_WORD}" for verb in _STATE_VERB] + [rf"{phrase}\b" for phrase in _STATE_PHRASES])
+)
+_TASK_DONE = _folded_regex(
     r"\b(?:(?:you|we)(?:'re|’re|\s+are)\s+(?:now\s+)?all\s+set|(?:everything|it|all|that)(?:'s|’s|\s+is)\s+"
     r"(?:now\s+)?(?:all\s+)?set|i(?:'m|’m|\s+am)\s+(?:now\s+|all\s+)?(?:done|finished|ready\s+to\s+submit)|"
     r"we(?:'re|’re|\s+are)\s+(?:now\s+|all\s+)?(?:done|finished)|this\s+completes|that\s+completes|"
     r"(?:task|work|job)\s+(?:is\s+)?(?:now\s+)?(?:complete|completed|done|finished)|all\s+done|"
     r"mission\s+accomplished)\b",
-    re.I,
 )
-_LONE_DONE = re.compile(
-    r"^\W*(?:all\s+)?(?:done|completed?|finished|fixed|resolved|success(?:ful)?)(?:\s+successfully)?\W*$", re.I
+_LONE_DONE = _folded_regex(
+    r"^\W*(?:all\s+)?(?:done|completed?|finished|fixed|resolved|success(?:ful)?)(?:\s+successfully)?\W*$"
 )
 # Generic verbs that, in the simple past, usually narrate history ("the payment was made using your card").
 _HISTORY_VERBS = frozenset(
     {"made", "placed", "confirmed", "applied", "started", "marked", "requested", "paid", "created", "charged"}
 )
-_TEST_NOUN = re.compile(
-    r"\b(?:tests?|test suites?|test cases?|testsuite|specs?|unit tests?|checks|ci|pytest|unittest|test run)\b", re.I
+_TEST_NOUN = _Screened(
+    r"\b(?:tests?|test suites?|test cases?|testsuite|specs?|unit tests?|checks|ci|pytest|unittest|test run)\b",
+    ("test", "spec", "checks", "ci"),
 )
-_TEST_PASS = re.compile(
-    r"\b(?:pass(?:es|ed)?|passing|succeed(?:s|ed)?|green|successful(?:ly)?|ok)\b", re.I
+_TEST_PASS = _folded_regex(
+    r"\b(?:pass(?:es|ed)?|passing|succeed(?:s|ed)?|green|successful(?:ly)?|ok)\b"
 )
-_TEST_COUNT_PASS = re.compile(r"\b(?P<n>\d+)\s+(?:tests?\s+)?(?:passed|passing)\b", re.I)
-_TEST_FAIL_WORDS = re.compile(
+_TEST_COUNT_PASS = _Screened(r"\b(?P<n>\d+)\s+(?:tests?\s+)?(?:passed|passing)\b", ("pass",))
+_TEST_FAIL_WORDS = _folded_regex(
     r"\b(?:[1-9]\d*\s+(?:tests?\s+)?(?:failed|failing|failures?|errors?)|fail(?:s|ed|ing|ures?)?|broken|red|"
     r"except|apart from|other than|but\s+(?:one|two|some|a few|\d+))\b",
-    re.I,
 )
-_TEST_PRONOUN = re.compile(
-    r"\b(?:they|it|all of them|both|everything)\s+(?:all\s+|now\s+|still\s+)*pass(?:es|ed)?\b", re.I
+_TEST_PRONOUN = _Screened(
+    r"\b(?:they|it|all of them|both|everything)\s+(?:all\s+|now\s+|still\s+)*pass(?:es|ed)?\b", ("pass",)
 )
 
 # Targets: order or reservation ids, file paths, issue/PR numbers, quoted identifiers.
@@ -273,7 +311,6 @@ _FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[^\n]*$|\Z)", re.M 
 _BLOCKQUOTE = re.compile(r"^[ \t]*>[^\n]*$", re.M)
 _QUOTED = re.compile(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|^[ \t]*#{1,6}[ \t]", re.M)
-_MARKUP_CHAR = re.compile(r"[*_`#]")
 _BULLET = re.compile(r"^[ \t]*(?:[-*+•▪◦‣]|\d{1,3}[.)]|[a-zA-Z][.)](?=\s))[ \t]+", re.M)
 _TAGS = re.compile(r"</?[a-zA-Z][\w-]*>")
 _PREFIX = re.compile(r"^[ \t]*(?:THOUGHT|DISCUSSION|Thought|Reasoning|Answer|Final answer)\s*:", re.M)
@@ -281,21 +318,28 @@ _PREFIX = re.compile(r"^[ \t]*(?:THOUGHT|DISCUSSION|Thought|Reasoning|Answer|Fin
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc vs mr mrs ms dr st no approx fig inc ltd jr sr u.s a.m p.m".split()
 )
-_SENTENCE_END = re.compile(r"[.!?]+(?=[\s)\]\"'”’]|$)|\n")
-_CLAUSE_SPLIT = re.compile(
-    r";|:(?=\s)|\s[–—-]\s|,(?=\s)|\((?=\s*\w)|\)|\s(?=(?:but|however|although|though|whereas|yet|except|"
-    r"while|unfortunately|otherwise|instead|meanwhile|because|since|unless)\b)",
-    re.I,
+_END_PUNCTUATION = r"[.!?]*(?=[\s)\]\"'”’]|$)"  # the rest of a run of . ! ? that ends a sentence
+# One branch per first character, so that re skips straight to the candidates instead of trying every position.
+_SENTENCE_END = re.compile(rf"\n|\.{_END_PUNCTUATION}|!{_END_PUNCTUATION}|\?{_END_PUNCTUATION}")
+# The same for a text without line breaks, ! or ?: a literal first character is found faster still.
+_FULL_STOP_END = re.compile(rf"\.{_END_PUNCTUATION}")
+# Clauses end at punctuation, and at a space before a dash or a conjunction. Two patterns: each starts with
+# characters that re skips to (one pattern mixing both is tried at every position), and their matches never overlap.
+_CLAUSE_PUNCTUATION = re.compile(r";|:(?=\s)|,(?=\s)|\((?=\s*\w)|\)")
+_CLAUSE_WORDS = (
+    "but", "however", "although", "though", "whereas", "yet", "except", "while", "unfortunately", "otherwise",
+    "instead", "meanwhile", "because", "since", "unless",
 )
+_CLAUSE_SPACE = _folded_regex(rf"\s(?:[–—-]\s|(?=(?:{'|'.join(_CLAUSE_WORDS)})\b))")
+_CLAUSE_MARK = re.compile(r"[;:,()–—-]")  # a sentence without these and without _CLAUSE_WORDS is one clause
 
 # Politeness that follows a report: if a message has nothing else, the report is the message before it.
-_COURTESY = re.compile(
+_COURTESY = _folded_regex(
     r"^\W*(?:(?:you(?:'re|’re| are)\s+(?:very\s+|most\s+)?welcome|thank(?:s| you)|have\s+a\s+|take\s+care|goodbye|"
     r"bye|cheers|my\s+pleasure|glad|happy\s+to|i(?:'m|’m| am)\s+(?:glad|happy)|feel\s+free|don't\s+hesitate|"
     r"do\s+not\s+hesitate|let\s+me\s+know|if\s+(?:you|there)|is\s+there\s+anything|anything\s+else|wishing|i\s+wish|"
     r"i\s+hope|hope|enjoy|safe\s+travels|best\s+regards|regards|good\s+luck|always\s+here|i(?:'m|’m| am)\s+here|"
     r"it\s+was\s+(?:a\s+)?(?:my\s+)?pleasure|no\s+problem|of\s+course|sure|great|perfect|wonderful|okay|ok)\b|\W*$)",
-    re.I,
 )
 
 # Sentinels and tools by which agents submit their work (mini-swe-agent, SWE-agent, Claude Code-style tools).
@@ -327,63 +371,125 @@ def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-@lru_cache(maxsize=16)
+# What each pattern blanked by mask needs in the text to match: most messages have none, and a substring test is far
+# cheaper than a scan (the patterns anchored at line starts are tried at every character).
+_BLOCKS = ((_FENCE, ("```", "~~~")), (_BLOCKQUOTE, (">",)), (_TAGS, ("<",)), (_PREFIX, (":",)))
+_QUOTE_MARKS = ('"', "“", "«")
+_MARKUP_CHARS = "*_`#"
+_MASKABLE = re.compile(r"[`~><:\"“«*_#]")  # the characters above, all in one scan
+
+
+def _line_start_spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """The spans of pattern.finditer(text) for a pattern that matches only from a line start to within its line,
+    tried at line starts only."""
+    spans = []
+    start = 0
+    while True:
+        m = pattern.match(text, start)
+        if m:
+            spans.append(m.span())
+        start = text.find("\n", start) + 1
+        if not start:
+            return spans
+
+
 def mask(text: str) -> str:
     """A same-length copy of `text` with code blocks, quotes, blockquotes and Markdown markup blanked out."""
-    # cached: a final report is masked once to see whether it is only politeness and again for its claims
-    spans = [m.span() for pattern in (_FENCE, _BLOCKQUOTE, _TAGS, _PREFIX) for m in pattern.finditer(text)]
-    for m in _QUOTED.finditer(text):
+    if not _MASKABLE.search(text):  # most messages: nothing to blank but bullets
+        spans = _line_start_spans(_BULLET, text)
+        return (_blanked(text, spans) if spans else text).replace("|", "\n")
+    spans = [
+        m.span()
+        for pattern, needles in _BLOCKS
+        if any(needle in text for needle in needles)
+        for m in pattern.finditer(text)
+    ]
+    for m in _QUOTED.finditer(text) if any(mark in text for mark in _QUOTE_MARKS) else ():
         inner_end = m.end() - 1
         while inner_end > m.start() + 1 and text[inner_end - 1] in ".!?,;:":
             inner_end -= 1  # keep a sentence end written inside the quotes: with the reason "no longer needed."
         spans.append((m.start(), inner_end))
         spans.append((m.end() - 1, m.end()))
     masked = _blanked(text, spans) if spans else text
-    spans = [m.span() for m in _BULLET.finditer(masked)]
-    if _MARKUP_CHAR.search(masked):  # _MARKUP is slow to scan: its lookbehinds are tried at every character
+    spans = _line_start_spans(_BULLET, masked)
+    if any(char in masked for char in _MARKUP_CHARS):  # _MARKUP is slow: its lookbehinds are tried at every character
         spans += [m.span() for m in _MARKUP.finditer(masked)]
     if spans:
         masked = _blanked(masked, spans)
     return masked.replace("|", "\n")
 
 
+class _Analysis(NamedTuple):
+    """What is read from a message text before looking for claims."""
+
+    masked: str  # mask(text)
+    folded: str  # _fold(masked), for the patterns
+    sentences: list[tuple[int, int]]
+
+
+@lru_cache(maxsize=16)
+def _analyse(text: str) -> _Analysis:
+    """The masked and folded text and its sentences."""
+    # cached: a final report is read once to see whether it is only politeness and again for its claims
+    masked = mask(text)
+    return _Analysis(masked, _fold(masked), _sentences(masked))
+
+
 _WORD_BEFORE_DOT = re.compile(r"[\w.]+$")
 _LONGEST_ABBREVIATION = max(map(len, _ABBREVIATIONS))
+_ABBREVIATION_ENDS = frozenset(word[-2:] for word in _ABBREVIATIONS)  # a quick test before the search
 _SPACES = re.compile(r"[ \t]*")
 _NON_BLANK = re.compile(r"\S")
 
 
-def _sentences(masked: str) -> Iterator[tuple[int, int]]:
+def _sentences(masked: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence: ends at . ! ? (not abbreviations or decimals) and at line breaks."""
+    sentences = []
     start = 0
-    for m in _SENTENCE_END.finditer(masked):
-        end = m.end()
-        if masked[m.start()] == "\n":
+    ends = _SENTENCE_END if "\n" in masked or "!" in masked or "?" in masked else _FULL_STOP_END
+    for m in ends.finditer(masked):
+        stop, end = m.span()
+        if masked[stop] == "\n":
             after = _SPACES.match(masked, end).end()
             if masked[after : after + 1].islower():
-                before = masked[start : m.start()].rstrip()
+                before = masked[start:stop].rstrip()
                 if before and before[-1] not in ".!?:;":
                     continue  # a hard-wrapped line continues the sentence
-        elif end - m.start() == 1 and masked[m.start()] == ".":
+            if not _NON_BLANK.search(masked, start, end):
+                start = end
+                continue
+        elif end - stop == 1 and masked[stop] == "." and masked[stop - 2 : stop].lower() in _ABBREVIATION_ENDS:
             # look at the last few characters only: a longer word is cut to a length no abbreviation has
-            word = _WORD_BEFORE_DOT.search(masked, max(start, m.start() - _LONGEST_ABBREVIATION - 1), m.start())
+            word = _WORD_BEFORE_DOT.search(masked, max(start, stop - _LONGEST_ABBREVIATION - 1), stop)
             if word and word.group().lower() in _ABBREVIATIONS:
                 continue
-        if _NON_BLANK.search(masked, start, end):
-            yield start, end
+        sentences.append((start, end))  # not blank: it holds at least its end
         start = end
     if _NON_BLANK.search(masked, start):
-        yield start, len(masked)
+        sentences.append((start, len(masked)))
+    return sentences
 
 
-def _clauses(masked: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+def _clauses(folded: str, start: int, end: int, sentence: str, with_words: bool) -> list[tuple[int, int]]:
+    """(start, end) of each clause of the sentence between start and end. `sentence` is its text; with_words: it may
+    hold one of the _CLAUSE_WORDS (a quick test before the patterns, which are tried at every space or mark)."""
+    marked = _CLAUSE_MARK.search(sentence)
+    if not marked and not with_words:
+        return [(start, end)]
+    splits = [m.span() for m in _CLAUSE_PUNCTUATION.finditer(folded, start, end)] if marked else []
+    splits += [m.span() for m in _CLAUSE_SPACE.finditer(folded, start, end)]
+    if not splits:
+        return [(start, end)]
+    splits.sort()
+    clauses = []
     cut = start
-    for m in _CLAUSE_SPLIT.finditer(masked, start, end):
-        if _NON_BLANK.search(masked, cut, m.start()):
-            yield cut, m.start()
-        cut = m.end() if _NON_BLANK.search(m.group()) else m.start()
-    if _NON_BLANK.search(masked, cut, end):
-        yield cut, end
+    for split_start, split_end in splits:
+        if _NON_BLANK.search(folded, cut, split_start):
+            clauses.append((cut, split_start))
+        cut = split_start if folded[split_start:split_end].isspace() else split_end
+    if _NON_BLANK.search(folded, cut, end):
+        clauses.append((cut, end))
+    return clauses
 
 
 _NON_LETTERS = re.compile(r"[^a-z]+")
@@ -399,8 +505,9 @@ def normalise_action(word: str | None) -> str | None:
         return base
     if key in _BASE_WORDS:
         return _BASE_WORDS[key]
+    folded = _fold(key)  # the patterns are for folded text; `key` is returned as it is
     for pattern, action in _ACTION_NOUNS:
-        if pattern.fullmatch(key):
+        if pattern.fullmatch(folded):
             return action
     for token in _NON_LETTERS.split(key):
         if token in _BASE_WORDS:
@@ -438,11 +545,12 @@ class _Clause(NamedTuple):
 # --------------------------------------------------------------------------------------------------------------
 # Cues: every match of a success pattern above contains, as a whole word, one of the cue words of its kind (the
 # passive an auxiliary and a participle's first word, the active "i" or "we" and one, ...), so a clause without them
-# need not be matched against that kind's patterns, and most clauses need no pattern at all. The words are found in
-# one pass over the lower-cased message. A word added to a pattern must be added here too.
+# need not be matched against that kind's patterns, and most clauses need no pattern at all. The words are looked
+# for in each sentence of the folded message. A word added to a pattern must be added here too.
 
 _CUE_PARTICIPLE, _CUE_AUXILIARY, _CUE_FIRST_PERSON, _CUE_SUCCESSFULLY = 1, 2, 4, 8
 _CUE_TESTS, _CUE_LONE_DONE, _CUE_TASK_DONE, _CUE_AMOUNT, _CUE_STATE = 16, 32, 64, 128, 256
+_CUE_CLAUSE_WORD = 512  # not a claim: one of the _CLAUSE_WORDS, before which a clause may end
 _CUE_WORDS: dict[str, int] = {}
 for _bit, _words in (
     (_CUE_PARTICIPLE, {form.split()[0] for form in _VERB_BASE}),
@@ -456,12 +564,13 @@ for _bit, _words in (
     (_CUE_AMOUNT, ("refunded", "credited", "charged", "paid")),
     (_CUE_STATE, ("complete", "successful", "through", "confirmed", "place", "finalized", "finalised", "done",
                   "finished", "succeeded", "success", "active")),
+    (_CUE_CLAUSE_WORD, _CLAUSE_WORDS),
 ):
     for _word in _words:
         _CUE_WORDS[_word] = _CUE_WORDS.get(_word, 0) | _bit
 _VERB_CUES = _CUE_AUXILIARY | _CUE_FIRST_PERSON | _CUE_SUCCESSFULLY  # a participle needs one of these
 _OWN_CUES = _CUE_TESTS | _CUE_LONE_DONE | _CUE_TASK_DONE | _CUE_AMOUNT | _CUE_STATE
-_ALL_CUES = _CUE_PARTICIPLE | _VERB_CUES | _OWN_CUES
+_ALL_CUES = _CUE_PARTICIPLE | _VERB_CUES | _OWN_CUES | _CUE_CLAUSE_WORD
 
 
 def _trie_pattern(words: Iterable[str]) -> str:
@@ -483,64 +592,67 @@ def _trie_pattern(words: Iterable[str]) -> str:
     return alternation(tree)
 
 
-_CUE = re.compile(rf"\b{_trie_pattern(_CUE_WORDS)}\b")
-# The patterns ignore case. Lower-casing keeps offsets and word boundaries and makes an ASCII letter match exactly
-# when it matched before, except for four characters that re.IGNORECASE also takes for i, k or s: with one of them
-# in the text every clause is a candidate.
-_CASE_FOLDING_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+# A cue word after a non-word character, which re skips to (a leading \b is tried at every character). It is
+# looked for in the folded text after a space that stands for the text's start (see _cue_bits).
+_CUE = re.compile(rf"\W({_trie_pattern(_CUE_WORDS)})\b")
 
 
-def _cues(masked: str) -> tuple[list[int], list[int]] | None:
-    """Where cue words start and which kinds they cue, in order; None when any clause may hold any claim."""
-    if _CASE_FOLDING_TO_ASCII.search(masked):
-        return None
-    starts: list[int] = []
-    kinds: list[int] = []
-    for m in _CUE.finditer(masked.lower()):
-        starts.append(m.start())
-        kinds.append(_CUE_WORDS[m.group()])
-    return starts, kinds
+def _cues(message: _Analysis) -> list[int] | None:
+    """The cue bits of each sentence, in order; None when any clause may hold any claim."""
+    if _folds_to_ascii(message.masked):
+        return None  # with a character that only re.IGNORECASE takes for a letter, every clause is a candidate
+    padded = " " + message.folded
+    return [_cue_bits(padded, start, end) for start, end in message.sentences]
 
 
-def _cued(cues: tuple[list[int], list[int]] | None, start: int, end: int) -> int:
-    """The kinds of claim the text between start and end may hold, as cue bits."""
-    if cues is None:
-        return _ALL_CUES
-    starts, kinds = cues
+def _cue_bits(padded: str, start: int, end: int) -> int:
+    """The kinds of claim cued by the words between start and end of the folded text, which `padded` holds after a
+    space: a word at `start` follows that space or the character before `start` (never a word character)."""
     found = 0
-    for i in range(bisect_left(starts, start), bisect_left(starts, end)):
-        found |= kinds[i]
+    for word in _CUE.findall(padded, start, end + 1):
+        found |= _CUE_WORDS[word]
+    return found
+
+
+def _claimable(found: int) -> int:
+    """The cue bits found in a text if they let it hold a claim, else 0."""
     if found & _CUE_PARTICIPLE and found & _VERB_CUES or found & _OWN_CUES:
         return found
     return 0
 
 
-def _asserted(before: str, clause: _Clause, masked: str) -> bool:
+def _asserted(before: str, clause: _Clause, folded: str) -> bool:
     """Whether a predicate preceded (within its clause) by `before` is asserted, not negated, planned or hedged."""
     if clause.question:
         return False
     if _NEGATION.search(before) or _CONDITIONAL.search(before) or _PLAN.search(before) or _HEDGE.search(before):
         return False
-    if _REASON_START.search(masked[clause.start : clause.end]):
+    if _REASON_START.search(folded[clause.start : clause.end]):
         return False
     return True
 
 
-def _iter_clauses(masked: str, cues: tuple[list[int], list[int]] | None) -> Iterator[tuple[_Clause, int]]:
+def _iter_clauses(
+    folded: str, sentences: list[tuple[int, int]], cues: list[int] | None
+) -> Iterator[tuple[_Clause, int]]:
     """The clauses that may hold a claim, with their cue bits."""
-    for s_start, s_end in _sentences(masked):
-        if not _cued(cues, s_start, s_end):
+    padded = " " + folded
+    for (s_start, s_end), found in zip(sentences, cues or [_ALL_CUES] * len(sentences), strict=True):
+        sentence_cued = _claimable(found)
+        if not sentence_cued:
             continue
-        sentence = masked[s_start:s_end].strip()
-        whole_question = sentence.endswith("?") and bool(_QUESTION_START.search(sentence))
-        for c_start, c_end in _clauses(masked, s_start, s_end):
-            cued = _cued(cues, c_start, c_end)
+        sentence = folded[s_start:s_end].strip()
+        asks = sentence.endswith("?")
+        whole_question = asks and bool(_QUESTION_START.search(sentence))
+        for c_start, c_end in _clauses(folded, s_start, s_end, sentence, bool(found & _CUE_CLAUSE_WORD)):
+            if c_start == s_start and c_end == s_end:  # the clause is the whole sentence
+                yield _Clause(c_start, c_end, s_start, s_end, asks), sentence_cued
+                continue
+            cued = _claimable(_cue_bits(padded, c_start, c_end)) if cues is not None else _ALL_CUES
             if not cued:
                 continue
-            text = masked[c_start:c_end].strip()
-            question = whole_question or text.endswith("?") or (
-                sentence.endswith("?") and bool(_QUESTION_START.search(text))
-            )
+            text = folded[c_start:c_end].strip()
+            question = whole_question or text.endswith("?") or (asks and bool(_QUESTION_START.search(text)))
             yield _Clause(c_start, c_end, s_start, s_end, question), cued
 
 
@@ -557,140 +669,139 @@ def _span(text: str, clause: _Clause) -> tuple[int, int]:
 
 def extract_claims(text: str, event: Event | None = None) -> tuple[Claim, ...]:
     """The success claims asserted in one message text, in order of appearance."""
-    if not text or not text.strip():
+    if not text or text.isspace():
         return ()
-    masked = mask(text)
-    cues = _cues(masked)
-    if cues is not None and not cues[0]:
+    message = _analyse(text)
+    masked, folded, sentences = message
+    cues = _cues(message)
+    if cues is not None and not any(cues):
         return ()
     claims: list[Claim] = []
-    for clause, cued in _iter_clauses(masked, cues):
-        claims.extend(_clause_claims(text, masked, clause, event, cued))
+    for clause, cued in _iter_clauses(folded, sentences, cues):
+        _clause_claims(text, masked, folded, clause, event, cued, claims)
     return tuple(claims)
 
 
-def _clause_claims(text: str, masked: str, clause: _Clause, event: Event | None, cued: int) -> Iterator[Claim]:
-    body = masked[clause.start : clause.end]
-    if _NOT_SUCCESS_NOUN.search(body):
-        return
-    context = masked[clause.sentence_start : clause.start]  # the sentence before this clause: its subject
-    start, end = _span(text, clause)
-    quoted = text[start:end]
+def _as_written(m: re.Match[str], group: str, original: str) -> str | None:
+    """A group of a match over folded text, read from the original (masked) text at the same offsets."""
+    start = m.start(group)
+    return original[start : m.end(group)] if start >= 0 else None
+
+
+def _clause_claims(
+    text: str, masked: str, folded: str, clause: _Clause, event: Event | None, cued: int, claims: list[Claim]
+) -> None:
+    """Append the claims of one clause to `claims`."""
+    body = folded[clause.start : clause.end]  # patterns match here; words are read from `original`
+    original = masked[clause.start : clause.end]
+    context = folded[clause.sentence_start : clause.start]  # the sentence before this clause: its subject
     seen: set[tuple[str, str | None]] = set()
+    handed_over: bool | None = None  # a transfer or escalation makes no claim: looked for at the first claim
+    quote: tuple[int, int, str] | None = None  # worked out for the first claim
     targets: list[str | None] = []  # looked for once, by the first action claim
 
-    def make(kind: str, action: str | None) -> Claim | None:
+    def make(kind: str, action: str | None) -> None:
+        nonlocal handed_over, quote
+        if handed_over is None:
+            handed_over = bool(_NOT_SUCCESS_NOUN.search(body))
         key = (kind, action)
-        if key in seen:
-            return None
+        if handed_over or key in seen:
+            return
         seen.add(key)
+        if quote is None:
+            start, end = _span(text, clause)
+            quote = start, end, text[start:end]
+        start, end, quoted = quote
         target = None
         if kind == ACTION_SUCCEEDED:
             if not targets:
                 targets.append(_target(quoted) or _target(text[clause.sentence_start : clause.sentence_end]))
             target = targets[0]
-        return Claim(kind, action, target, quoted, start, end, event)
+        claims.append(Claim(kind, action, target, quoted, start, end, event))
 
     # tests pass
     if cued & _CUE_TESTS:
-        if _TEST_NOUN.search(body) or _TEST_COUNT_PASS.search(body):
-            if _tests_claim(body, clause, masked):
-                made = make(TESTS_PASS, None)
-                if made:
-                    yield made
+        noun = _TEST_NOUN.search(body)
+        count = _TEST_COUNT_PASS.search(body)
+        if noun or count:
+            if _tests_claim(body, noun, count, clause, folded):
+                make(TESTS_PASS, None)
         else:
             m = _TEST_PRONOUN.search(body)
-            sentence = masked[clause.sentence_start : clause.sentence_end]
-            if m and _TEST_NOUN.search(sentence) and _asserted(body[: m.start()], clause, masked):
-                made = make(TESTS_PASS, None)
-                if made:
-                    yield made
+            sentence = folded[clause.sentence_start : clause.sentence_end]
+            if m and _TEST_NOUN.search(sentence) and _asserted(body[: m.start()], clause, folded):
+                make(TESTS_PASS, None)
 
     # whole-task completion
     if cued & _CUE_LONE_DONE and _LONE_DONE.match(body) and not clause.question:
-        made = make(TASK_COMPLETE, None)
-        if made:
-            yield made
+        make(TASK_COMPLETE, None)
     for m in _TASK_DONE.finditer(body) if cued & _CUE_TASK_DONE else ():
-        if _asserted(body[: m.start()], clause, masked):
-            made = make(TASK_COMPLETE, None)
-            if made:
-                yield made
+        if _asserted(body[: m.start()], clause, folded):
+            make(TASK_COMPLETE, None)
 
     # actions: passive, first-person active, adverbial, amounts, state predicates
     participle = cued & _CUE_PARTICIPLE
     for m in _PASSIVE.finditer(body) if participle and cued & _CUE_AUXILIARY else ():
-        verb = m.group("verb").lower()
-        aux = m.group("aux").lower()
-        if not m.group("been") and aux in {"has", "have", "had"}:
+        verb = _as_written(m, "verb", original).lower()
+        aux = _as_written(m, "aux", original).lower()
+        been = m.group("been")
+        if not been and aux in {"has", "have", "had"}:
             continue  # active present perfect of a third party: "the status has changed"
-        if not m.group("been") and aux in {"is", "are", "'s", "'re", "’s", "’re"}:
-            adverbs = (m.group("adv1") or "").lower()
+        if not been and aux in {"is", "are", "'s", "'re", "’s", "’re"}:
+            adverbs = (_as_written(m, "adv1", original) or "").lower()
             if " ".join(verb.split()) not in _STATE_VERBS and not _NOW_SUCCESSFULLY_ALREADY.search(adverbs):
                 continue
-        if not m.group("been") and aux in {"was", "were"} and verb in _HISTORY_VERBS:
-            if not _NOW_SUCCESSFULLY_JUST.search((m.group("adv1") or "").lower()):
+        if not been and aux in {"was", "were"} and verb in _HISTORY_VERBS:
+            if not _NOW_SUCCESSFULLY_JUST.search((_as_written(m, "adv1", original) or "").lower()):
                 continue
         if _MODAL_BEFORE.search(body[: m.start()]):
             continue
         if _THIRD_PARTY_AGENT.match(body[m.end() :]):
             continue
-        if not _asserted(body[: m.start()], clause, masked):
+        if not _asserted(body[: m.start()], clause, folded):
             continue
-        for word in filter(None, (m.group("first"), verb)):
+        for word in filter(None, (_as_written(m, "first", original), verb)):
             claim = _action_claim(word, body[: m.start()], body[m.end() :], passive=True, context=context)
             if claim:
-                made = make(*claim)
-                if made:
-                    yield made
+                make(*claim)
     for m in _ACTIVE.finditer(body) if participle and cued & _CUE_FIRST_PERSON else ():
-        verb = " ".join(m.group("verb").lower().split())
+        verb = " ".join(_as_written(m, "verb", original).lower().split())
         if verb in _ACTIVE_EXCLUDED:
             continue
-        if not _asserted(body[: m.start()], clause, masked):
+        if not _asserted(body[: m.start()], clause, folded):
             continue
-        for word in filter(None, (m.group("first"), verb)):
+        for word in filter(None, (_as_written(m, "first", original), verb)):
             claim = _action_claim(word, body[: m.start()], body[m.end() :], passive=False, context=context)
             if claim:
-                made = make(*claim)
-                if made:
-                    yield made
+                make(*claim)
     for m in _ADVERBIAL.finditer(body) if participle and cued & _CUE_SUCCESSFULLY else ():
-        verb = m.group("verb1") or m.group("verb2")
-        if not _asserted(body[: m.start()], clause, masked) or _MODAL_BEFORE.search(body[: m.start()]):
+        verb = _as_written(m, "verb1", original) or _as_written(m, "verb2", original)
+        if not _asserted(body[: m.start()], clause, folded) or _MODAL_BEFORE.search(body[: m.start()]):
             continue
         if _BE_TO_BEFORE.search(body[: m.start()]):
             continue  # "can be processed successfully", "to be cancelled successfully"
         claim = _action_claim(verb, body[: m.start()], body[m.end() :], passive=True, context=context)
         if claim:
-            made = make(*claim)
-            if made:
-                yield made
+            make(*claim)
     for m in _AMOUNT.finditer(body) if cued & _CUE_AMOUNT else ():
-        if _asserted(body[: m.start()], clause, masked) and not _MODAL_BEFORE.search(body[: m.start()]):
-            made = make(ACTION_SUCCEEDED, normalise_action(m.group("verb")))
-            if made:
-                yield made
+        if _asserted(body[: m.start()], clause, folded) and not _MODAL_BEFORE.search(body[: m.start()]):
+            make(ACTION_SUCCEEDED, normalise_action(_as_written(m, "verb", original)))
     for m in _STATE.finditer(body) if cued & _CUE_STATE and _STATE_END.search(body) else ():
         subject = m.group("subject") or m.group("subject2") or ""
         before = body[: m.start()] + subject
-        if not _asserted(before, clause, masked) or _MODAL_BEFORE.search(body[: m.start()]):
+        if not _asserted(before, clause, folded) or _MODAL_BEFORE.search(body[: m.start()]):
             continue
         action = _action_noun(subject, prefer_last=True) or _action_noun(context, prefer_last=True)
         if action:
-            made = make(ACTION_SUCCEEDED, action)
+            make(ACTION_SUCCEEDED, action)
         elif _WORK_NOUN.search(subject):
-            made = make(TASK_COMPLETE, None)
-        else:
-            made = None
-        if made:
-            yield made
+            make(TASK_COMPLETE, None)
 
 
 _NOW_SUCCESSFULLY_ALREADY = re.compile(r"now|successfully|already")
 _NOW_SUCCESSFULLY_JUST = re.compile(r"now|successfully|just")
-_BE_TO_BEFORE = re.compile(r"\b(?:be|to)\s+$", re.I)
-_TO_HUMAN = re.compile(r"\s+to\s+(?:a\s+)?human\b", re.I)
+_BE_TO_BEFORE = _folded_regex(r"\b(?:be|to)\s+$")
+_TO_HUMAN = _folded_regex(r"\s+to\s+(?:a\s+)?human\b")
 
 
 def _action_claim(
@@ -724,9 +835,10 @@ def _action_claim(
     return None
 
 
-def _tests_claim(body: str, clause: _Clause, masked: str) -> bool:
-    noun = _TEST_NOUN.search(body)
-    count = _TEST_COUNT_PASS.search(body)
+def _tests_claim(
+    body: str, noun: re.Match[str] | None, count: re.Match[str] | None, clause: _Clause, folded: str
+) -> bool:
+    """Whether a clause naming tests (`noun`) or a count of passed tests asserts that they pass."""
     anchor = count.start() if count else None
     if noun:
         passed = _TEST_PASS.search(body, noun.end())
@@ -736,9 +848,9 @@ def _tests_claim(body: str, clause: _Clause, masked: str) -> bool:
             return False
     if anchor is None:
         return False
-    if _TEST_FAIL_WORDS.search(body) or _TEST_FAIL_WORDS.search(masked[clause.sentence_start : clause.sentence_end]):
+    if _TEST_FAIL_WORDS.search(body) or _TEST_FAIL_WORDS.search(folded[clause.sentence_start : clause.sentence_end]):
         return False  # "12 passed, 2 failed": a failure anywhere in the sentence undoes the pass
-    return _asserted(body[:anchor], clause, masked) and not _MODAL_BEFORE.search(body[:anchor])
+    return _asserted(body[:anchor], clause, folded) and not _MODAL_BEFORE.search(body[:anchor])
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -747,9 +859,9 @@ def _tests_claim(body: str, clause: _Clause, masked: str) -> bool:
 
 def is_courtesy(text: str) -> bool:
     """Whether a message is only politeness ("Thank you, have a nice day!") with no report of its own."""
-    masked = mask(text)
-    for s_start, s_end in _sentences(masked):
-        if not _COURTESY.match(masked[s_start:s_end]):
+    folded, sentences = _analyse(text)[1:]
+    for s_start, s_end in sentences:
+        if not _COURTESY.match(folded[s_start:s_end]):
             return False
     return True
 
@@ -764,10 +876,13 @@ def final_report(trajectory: Trajectory, lookback: int = 3) -> tuple[Event, ...]
     politeness, the ones before it (at most `lookback`) back to the first with substance. Oldest first."""
     report: list[Event] = []
     for event in reversed(trajectory.events):
-        if not event.is_assistant_message or not _message_text(event).strip():
+        if not event.is_assistant_message:
+            continue
+        text = _message_text(event)
+        if not text or text.isspace():
             continue
         report.append(event)
-        if not is_courtesy(_message_text(event)) or len(report) > lookback:
+        if not is_courtesy(text) or len(report) > lookback:
             break
     return tuple(reversed(report))
 
