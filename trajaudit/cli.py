@@ -67,7 +67,7 @@ def main(
 
 
 PATHS = typer.Argument(
-    ..., metavar="PATH", help="Log files or directories (*.jsonl, *.jsonl.gz, *.ndjson, recursively); - for stdin."
+    ..., metavar="PATH...", help="Log files or directories (*.jsonl, *.jsonl.gz, *.ndjson, recursively); - for stdin."
 )
 FROM = typer.Option(
     None, "--from", metavar="FORMAT", help=f"Input format: auto (default), {', '.join(importers.names())}."
