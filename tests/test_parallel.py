@@ -7,6 +7,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from trajaudit import parallel
@@ -108,3 +110,22 @@ def test_raw_routing_is_certain_only_when_the_id_cannot_differ_from_the_parsed_o
     assert parallel.raw_route(b'{"trajectory": "a\\u0062c"}', 2) is None  # escapes: bytes differ from the value
     assert parallel.raw_route(b'{"trajectory": "a", "trajectory": "b"}', 2) is None  # the later duplicate wins
     assert parallel.raw_route(b'{"trajectory": "a", "text": "trajectory"}', 2) is None
+
+
+@given(
+    ident=st.text(alphabet=st.sampled_from('ab"\\é\n '), max_size=6),
+    tail=st.sampled_from(['', ', "step": 0}', ', "trajectory": "b"}', ', "x": "trajectory"}', '}']),
+    spacing=st.sampled_from(['{"trajectory":"', '{"trajectory": "', '{ "trajectory":"']),
+    count=st.integers(1, 4),
+)
+def test_cached_compact_routing_agrees_with_the_regular_expression(ident, tail, spacing, count):
+    raw = (spacing + ident + '"' + tail + "\n").encode("utf-8")
+    owners: dict[bytes, int] = {}
+    assert parallel.raw_route(raw, count, owners) == parallel.raw_route(raw, count)
+    assert parallel.raw_route(raw, count, owners) == parallel.raw_route(raw, count)  # from the cache now
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return
+    if parallel.raw_route(raw, count) is not None:  # certain: the parsed id hashes to the same worker
+        assert parallel.raw_route(raw, count) == parallel.route((1, parsed), count)

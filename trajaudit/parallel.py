@@ -64,15 +64,30 @@ def _size(source: Source) -> int:
 _CERTAIN_ID = re.compile(rb'\{\s*"trajectory"\s*:\s*"([^"\\]*)"')
 
 
-def raw_route(raw: bytes, count: int) -> int | None:
+def raw_route(raw: bytes, count: int, owners: dict[bytes, int] | None = None) -> int | None:
     """The owner of a raw line when it can be told without parsing, else None (then every worker parses it).
 
     Certain only when `trajectory` is the object's first key, its id has no escapes, and the key occurs once (a
-    duplicate key would let a later value win): then the parsed id is exactly these bytes."""
+    duplicate key would let a later value win): then the parsed id is exactly these bytes. `owners` caches the
+    owner of each id seen, since every line of a trajectory repeats it; compact lines (as our writers and most
+    loggers produce them) are read without the regular expression."""
+    if owners is not None and raw.startswith(_COMPACT_ID):
+        end = raw.find(b'"', 15)
+        if end > 0:
+            owner = owners.get(raw[15:end])
+            if owner is None:
+                key = raw[15:end]
+                owner = owners[key] = -1 if b"\\" in key else zlib.crc32(key) % count
+            if owner < 0 or raw.count(b'"trajectory"') != 1:
+                return None
+            return owner
     match = _CERTAIN_ID.match(raw)
     if match is None or raw.count(b'"trajectory"') != 1:
         return None
     return zlib.crc32(match.group(1)) % count
+
+
+_COMPACT_ID = b'{"trajectory":"'  # 15 bytes
 
 
 def route(item: Any, count: int) -> int:
@@ -175,10 +190,11 @@ def owned_lines(source: Source, index: int, count: int) -> Iterator[Any]:
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     number = 0
+    owners: dict[bytes, int] = {}
     try:
         with source.open() as stream:
             for number, raw in enumerate(stream, 1):
-                owner = raw_route(raw, count)
+                owner = raw_route(raw, count, owners)
                 if owner is not None and owner != index:
                     continue
                 try:
