@@ -301,7 +301,5 @@ def test_a_crash_is_exit_2_with_a_reason_not_a_traceback(monkeypatch, capsys):
     monkeypatch.setattr(cli.engine, "Audit", boom)
     monkeypatch.setattr(sys, "argv", ["trajaudit", "audit", str(SAMPLES)])
     monkeypatch.delenv("TRAJAUDIT_DEBUG", raising=False)
-    with pytest.raises(SystemExit) as exited:
-        cli.run()
-    assert exited.value.code == 2
+    assert cli.execute() == 2
     assert "internal error: RuntimeError: worker died" in capsys.readouterr().err

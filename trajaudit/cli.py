@@ -574,13 +574,15 @@ def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
     raise typer.Exit(code)
 
 
-def run() -> None:
-    """The console entry point: a crash is exit code 2 with a one-line reason, never 1 (which means findings)."""
+def execute() -> int:
+    """Run the command line and return its exit code: a crash is 2 with a one-line reason, never 1 (findings)."""
     try:
         app(prog_name="trajaudit")
+    except SystemExit as exc:
+        return _exit_code(exc.code)
     except KeyboardInterrupt:
         stderr.print("trajaudit: interrupted", markup=False, highlight=False)
-        sys.exit(130)
+        return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence; details with TRAJAUDIT_DEBUG=1
         if os.environ.get("TRAJAUDIT_DEBUG"):
             raise
@@ -589,7 +591,33 @@ def run() -> None:
             markup=False,
             highlight=False,
         )
-        sys.exit(2)
+        return 2
+    return 0
 
 
-__all__ = ["app", "run", "FORMATS"]
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)  # what sys.exit("message") does
+    return 1
+
+
+def run() -> None:
+    """The console entry point. Leaves without the interpreter's teardown, which spends 30-50 ms freeing objects
+    the operating system takes back anyway: a tenth of a small file's whole run. Output is flushed first; every file
+    the commands open is closed before they return."""
+    code = execute()
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):  # the reader went away (`| head`), or stdout is closed
+        pass
+    try:
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    os._exit(code)
+
+
+__all__ = ["app", "execute", "run", "FORMATS"]
