@@ -23,7 +23,7 @@ trace has the single group 0.0 and all scores 0.0. Unlike the reference, values 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -427,9 +427,3 @@ def batch_scores(values: np.ndarray, window: int, bottom: float = DEFAULT_BOTTOM
     bottom_part = lowest if count == 1 else np.partition(groups, count - 1, axis=1)[:, :count].mean(axis=1)
     tail = (csum[:, n] - csum[:, n - window]) / window
     return {"mean": mean, "lowest_group": lowest, "bottom10": bottom_part, "tail": tail}
-
-
-def scores_dict(conf: TraceConfidence) -> Mapping[str, Any]:
-    """Plain-data view of a trace's scores (for evidence and JSON)."""
-    return {"basis": conf.basis, "k": conf.k, "unit": conf.unit, "window": conf.window, "positions": conf.n,
-            **{name: round(value, 6) for name, value in conf.scores.items()}}

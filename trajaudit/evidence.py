@@ -283,17 +283,8 @@ def test_outcome(attempt: Attempt) -> tuple[bool | None, str]:
     return None, "outcome not recognised"
 
 
-def test_runs(items: Iterable[Attempt]) -> tuple[TestRun, ...]:
-    runs = []
-    for attempt in items:
-        if is_test_run(attempt):
-            passed, summary = test_outcome(attempt)
-            runs.append(TestRun(attempt, passed, summary))
-    return tuple(runs)
-
-
 def last_test_run(items: Sequence[Attempt]) -> TestRun | None:
-    """`test_runs(items)[-1]` (None without test runs), reading only that run's output."""
+    """The last test run among the attempts (None without one), reading only that run's output."""
     attempt = next((a for a in reversed(items) if is_test_run(a)), None)
     if attempt is None:
         return None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import wraps
 from operator import itemgetter
-from typing import Any, Callable, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 KINDS = ("task", "message", "reasoning", "tool_call", "tool_result", "outcome", "claim")
 
@@ -92,9 +92,6 @@ class Trajectory:
     def outcome(self) -> Event | None:
         """The last verifier outcome, if any."""
         return next((e for e in reversed(self.events) if e.kind == "outcome"), None)
-
-    def of_kind(self, kind: str) -> Iterator[Event]:
-        return (e for e in self.events if e.kind == kind)
 
 
 Answer = TypeVar("Answer")
