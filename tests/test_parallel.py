@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -129,3 +129,106 @@ def test_cached_compact_routing_agrees_with_the_regular_expression(ident, tail, 
         return
     if parallel.raw_route(raw, count) is not None:  # certain: the parsed id hashes to the same worker
         assert parallel.raw_route(raw, count) == parallel.route((1, parsed), count)
+
+
+def spread_log(path: Path, seed: int, trajectories: int = 12, outcome_rate: float = 0.8, late_rate: float = 0.1,
+               newline: str = "\n", trailing: bool = True, duplicate_key: bool = False) -> Path:
+    """Interleaved trajectories sized so that any cut falls inside some of them: some never end (no outcome),
+    some get an event long after their outcome (so a later range continues an id an earlier one closed), schema
+    errors and broken lines anywhere, compact and spaced lines, escaped ids."""
+    rng = random.Random(seed)
+    ids = [f"t{i}" for i in range(trajectories)] + ["es\\u0063aped"]
+    ends = {tid: rng.random() < outcome_rate for tid in ids}
+    steps = dict.fromkeys(ids, 0)
+    order = [tid for tid in ids for _ in range(rng.randint(2, 9))]
+    rng.shuffle(order)
+    lines: list[str] = []
+    finished: list[str] = []
+    remaining = {tid: order.count(tid) for tid in ids}
+    for tid in order:
+        remaining[tid] -= 1
+        step = steps[tid]
+        steps[tid] += 1
+        if step == 0:
+            body = '"kind": "task", "task_id": "k", "tools": [{"name": "a"}]'
+        elif remaining[tid] == 0 and ends[tid]:
+            body = f'"kind": "outcome", "success": {"true" if rng.random() < 0.5 else "false"}'
+            finished.append(tid)
+        elif rng.random() < 0.4:
+            body = f'"kind": "tool_call", "call_id": "c{step}", "tool": "{rng.choice("ab")}", "arguments": {{}}'
+        elif rng.random() < 0.5:
+            body = f'"kind": "tool_result", "call_id": "c{step - 1}", "ok": {"true" if rng.random() < 0.6 else "false"}'
+        else:
+            body = '"kind": "message", "role": "assistant", "text": "Done, the order has been cancelled."'
+        spaced = rng.random() < 0.3
+        head = f'{{"trajectory": "{tid}", ' if spaced else f'{{"trajectory":"{tid}",'
+        if duplicate_key and rng.random() < 0.05:
+            head = f'{{"trajectory":"{rng.choice(ids)}","trajectory":"{tid}",'
+        lines.append(f'{head}"step": {step}, {body}}}')
+        if finished and rng.random() < late_rate:
+            late = rng.choice(finished)
+            lines.append(f'{{"trajectory":"{late}","step":{steps[late]},"kind":"reasoning","text":"late"}}')
+            steps[late] += 1
+        if rng.random() < 0.03:
+            lines.append(rng.choice(['{"broken": ', '[1, 2]', f'{{"trajectory":"{tid}","step":"x","kind":"message"}}', ""]))
+    path.write_bytes((newline.join(lines) + (newline if trailing else "")).encode("utf-8"))
+    return path
+
+
+def _audit(log: Path, jobs: int, *extra: str) -> str:
+    result = CliRunner().invoke(app, ["audit", str(log), "--format", "jsonl", "-q", "-j", str(jobs), *extra])
+    assert result.exit_code in (0, 1), result.output[-2000:]
+    return result.stdout
+
+
+@given(
+    seed=st.integers(0, 10**6),
+    jobs=st.integers(2, 6),
+    outcome_rate=st.sampled_from([0.0, 0.5, 1.0]),
+    late_rate=st.sampled_from([0.0, 0.2]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    trailing=st.booleans(),
+    duplicate_key=st.booleans(),
+)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_byte_ranges_give_the_serial_result_whatever_the_cuts(
+    tmp_path, seed, jobs, outcome_rate, late_rate, newline, trailing, duplicate_key
+):
+    log = spread_log(tmp_path / f"spread-{seed}.jsonl", seed, outcome_rate=outcome_rate, late_rate=late_rate,
+                     newline=newline, trailing=trailing, duplicate_key=duplicate_key)
+    assert _audit(log, jobs) == _audit(log, 1)
+
+
+def test_byte_ranges_carry_external_outcomes_and_trajectories_that_never_end(tmp_path):
+    log = spread_log(tmp_path / "open.jsonl", seed=3, trajectories=30, outcome_rate=0.3, late_rate=0.3)
+    outcomes = tmp_path / "outcomes.json"
+    outcomes.write_text(json.dumps({f"t{i}": {"success": i % 2 == 0} for i in range(0, 30, 3)}), encoding="utf-8")
+    serial = _audit(log, 1, "--outcomes", str(outcomes))
+    assert '"source":' in serial or "outcome" in serial
+    for jobs in (2, 3, 5, 8):
+        assert _audit(log, jobs, "--outcomes", str(outcomes)) == serial
+
+
+def test_byte_shares_start_at_line_starts_and_cover_the_file(tmp_path):
+    from trajaudit.reader import discover
+
+    log = messy_log(tmp_path / "m.jsonl", events=300)
+    data = log.read_bytes()
+    source = next(discover([str(log)]))
+    for jobs in (2, 3, 7, 50):
+        shares = parallel.byte_shares(source, jobs)
+        assert shares is not None and 1 <= len(shares) <= jobs
+        assert shares[0].start == 0 and shares[-1].end is None
+        for share, following in zip(shares, shares[1:]):
+            assert share.end == following.start and data[following.start - 1 : following.start] == b"\n"
+            assert parallel.lines_before(source, following.start) == data[: following.start].count(b"\n")
+    gz = tmp_path / "m.jsonl.gz"
+    gz.write_bytes(__import__("gzip").compress(data))
+    assert parallel.byte_shares(next(discover([str(gz)])), 2) is None  # a compressed stream cannot be cut
+
+
+def test_gzip_still_splits_by_trajectory(tmp_path):
+    log = messy_log(tmp_path / "m.jsonl")
+    gz = tmp_path / "m.jsonl.gz"
+    gz.write_bytes(__import__("gzip").compress(log.read_bytes()))
+    assert _audit(gz, 2) == _audit(gz, 1)

@@ -7,6 +7,7 @@ a trajectory over several files). Memory is therefore bounded by the trajectorie
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import traceback
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,24 @@ class Assembler:
         self._outcomes = outcomes
         self._outcomes_file = outcomes_file
         self.next_seq = itertools.count(1).__next__
+        self.last_line: dict[str, int] | None = None  # set to a dict to note each closed trajectory's last line
+
+    def seed(self, held: Mapping[str, tuple[list[Event], list[Finding]]], closed: Iterable[str]) -> None:
+        """Start from where an earlier part of the input left these trajectories (open ones and closed ids)."""
+        for tid, (events, early) in held.items():
+            self.open[tid] = list(events)
+            if early:
+                self._early[tid] = list(early)
+        self._closed.update(closed)
+        seqs = [e[3] for events, _ in held.values() for e in events]
+        self.next_seq = itertools.count(max(seqs, default=0) + 1).__next__  # arrival order goes on from theirs
+
+    def held(self) -> dict[str, tuple[list[Event], list[Finding]]]:
+        """A copy of the open trajectories' state (events so far, findings noted), to carry them elsewhere."""
+        return {tid: (events[:], self._early.get(tid, [])[:]) for tid, events in self.open.items()}
+
+    def closed_ids(self) -> set[str]:
+        return set(self._closed)
 
     def start(self, tid: str, event: Event) -> list[Event]:
         """Open a trajectory for its first event (noting it if the id was already closed by an outcome)."""
@@ -64,6 +83,9 @@ class Assembler:
     def close(self, tid: str) -> Trajectory:
         events = self.open.pop(tid)
         self._closed.add(tid)
+        if self.last_line is not None:
+            lines = [e[1] for e in events] + [f.line for f in self._early.get(tid, ())]
+            self.last_line[tid] = max((n for n in lines if n is not None), default=0)
         steps = [e[5] for e in events]
         if any(map(gt, steps, steps[1:])):
             events.sort(key=itemgetter(5))  # by step; arrival order breaks ties
@@ -157,6 +179,16 @@ def _late_event(event: Event) -> Finding:
     )
 
 
+@dataclass(frozen=True)
+class RangeEnd:
+    """What a range worker reports when its range is done, for the parent to put the ranges together."""
+
+    first_line: int  # lines before the range
+    seen: dict[str, int]  # every trajectory with lines in the range -> its last line there
+    open_ids: list[str]  # open at the range's end (the worker holds their state: `Audit.states`)
+    closed: set[str]  # closed by an outcome within the range
+
+
 class Audit:
     """One audit run. Iterate it for results (trajectories and loose findings); `summary` is complete afterwards."""
 
@@ -170,8 +202,10 @@ class Audit:
         self.config = config
         self.options = options or Options(input_format=config.input_format)
         self.summary = Summary()
-        self.partition: tuple[int, int] | None = None  # (index, count) inside a parallel worker
+        self.partition: tuple[int, int] | parallel.Share | None = None  # the part of the input a worker handles
         self.position: tuple[int, int] = (0, 0)  # where the last item was produced, for merging workers in order
+        self.ledger: RangeEnd | None = None  # in a range worker, once its range is done
+        self._held: dict[str, tuple[list[Event], list[Finding]]] = {}
         active = config.active_rules()
         self._enabled = {a.rule.code: a for a in active}
         self._checks: tuple[ActiveRule, ...] = tuple(a for a in active if a.rule.check is not None)
@@ -180,16 +214,145 @@ class Audit:
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
         if self.partition is None and parallel.usable(self.sources, self.options.input_format, jobs):
             source = self.sources[0]
-            if self.options.on_format is not None:
-                self.options.on_format(source, "native")
-            yield from parallel.run(self._worker, jobs, self.summary)
-            return
+            shares = parallel.byte_shares(source, jobs)
+            if shares is None or len(shares) > 1:
+                if self.options.on_format is not None:
+                    self.options.on_format(source, "native")
+                if shares is None:
+                    yield from parallel.run(self._worker, jobs, self.summary)
+                else:
+                    yield from self._split(source, shares)
+                return
         yield from self._serial()
 
     def _worker(self, index: int, count: int) -> Audit:
-        worker = Audit(self.sources, self.config, replace(self.options, on_format=None, jobs=1))
+        worker = self._helper()
         worker.partition = (index, count)
         return worker
+
+    def _helper(self) -> Audit:
+        """An audit with this one's rules and options but its own summary, for a part of the work."""
+        return Audit(self.sources, self.config, replace(self.options, on_format=None, jobs=1))
+
+    def _range_worker(self, share: parallel.Share) -> Audit:
+        worker = self._helper()
+        worker.partition = share
+        return worker
+
+    def states(self, ids: list[str]) -> dict[str, tuple[list[Event], list[Finding]]]:
+        """In a range worker after its range: the state of trajectories that were open at its end."""
+        return {tid: self._held[tid] for tid in ids}
+
+    def _split(self, source: Source, shares: list[parallel.Share]) -> Iterator[Item]:
+        """The results of one plain file cut into ranges (see `parallel`), exactly as `_serial` gives them.
+
+        Walking the ranges in order, the parent keeps what the serial engine would know at each cut: the ids closed
+        so far and the trajectories still open (held by the worker whose range ended with them, or here). A
+        worker's results for ids that were already known at its range's start are wrong, since it began them afresh:
+        they are dropped, and those ids' lines in that range are read again here from the state they had. Results
+        for trajectories open at the end of all input come last, ordered by their first line, as `close_all` does."""
+        split = parallel.Split(self._range_worker, shares)
+        held: dict[str, int | tuple[list[Event], list[Finding]]] = {}  # open at the cut: its worker, or its state
+        closed: set[str] = set()
+        ending: dict[str, tuple[tuple[int, int], TrajectoryResult]] = {}  # a worker's result for one open at its end
+        parts: list[Summary] = []  # the workers' summaries, in range order
+        extras: list[Summary] = []  # what was counted here: results redone or closed by this process
+        try:
+            for k, share in enumerate(shares):
+                continuing: set[str] = set()
+                redone: list[tuple[tuple[int, int], Item]] = []
+                if k:
+                    ledger = split.end(k)[1]
+                    continuing = {tid for tid in ledger.seen if tid in held or tid in closed}
+                    if continuing:
+                        redone = self._redo(source, share, ledger, continuing, held, closed, ending, split, extras)
+                kept = self._kept(split.items(k), continuing, ending)
+                for _, item in heapq.merge(kept, redone, key=itemgetter(0)):
+                    yield item
+                part, ledger = split.end(k)
+                parts.append(part)
+                closed.update(tid for tid in ledger.closed if tid not in continuing)
+                held.update((tid, k) for tid in ledger.open_ids if tid not in continuing)
+            finals = [ending.pop(tid) for tid, holder in held.items() if type(holder) is int]
+            parked = {tid: state for tid, state in held.items() if type(state) is not int}
+            if parked:
+                finals.extend(self._close_parked(parked, closed, extras))
+        finally:
+            split.close()
+        finals.sort(key=itemgetter(0))
+        for _, item in finals:
+            yield item
+        parallel.fold(self.summary, parts)
+        for part in extras:
+            parallel.add(self.summary, part)
+        for counts in (self.summary.findings_by_rule, self.summary.findings_by_severity):
+            for key in [key for key, n in counts.items() if not n]:  # only ever taken back: never counted serially
+                del counts[key]
+
+    def _kept(
+        self,
+        pairs: Iterator[tuple[tuple[int, int], Item]],
+        continuing: set[str],
+        ending: dict[str, tuple[tuple[int, int], TrajectoryResult]],
+    ) -> Iterator[tuple[tuple[int, int], Item]]:
+        """A worker's results without those it got wrong; results for what was open at its range's end are set
+        aside in `ending` (they are final only if no later range continues them)."""
+        for position, item in pairs:
+            if type(item) is TrajectoryResult:
+                if item.trajectory.id in continuing:
+                    self._tally(item, -1)
+                    continue
+                if position[0] == 1:
+                    ending[item.trajectory.id] = (position, item)
+                    continue
+            yield position, item
+
+    def _redo(
+        self,
+        source: Source,
+        share: parallel.Share,
+        ledger: RangeEnd,
+        continuing: set[str],
+        held: dict[str, Any],
+        closed: set[str],
+        ending: dict[str, tuple[tuple[int, int], TrajectoryResult]],
+        split: parallel.Split,
+        parts: list[Summary],
+    ) -> list[tuple[tuple[int, int], Item]]:
+        """Read the continued trajectories' lines of one range again, from the state the earlier ranges left."""
+        states: dict[str, tuple[list[Event], list[Finding]]] = {}
+        by_worker: dict[int, list[str]] = {}
+        for tid in continuing:
+            holder = held.pop(tid, None)
+            if type(holder) is int:
+                by_worker.setdefault(holder, []).append(tid)
+                self._tally(ending.pop(tid)[1], -1)
+            elif holder is not None:
+                states[tid] = holder
+        for worker, ids in sorted(by_worker.items()):
+            states.update(split.states(worker, ids))
+        assembler = Assembler(self.options.outcomes, self.options.outcomes_file)
+        assembler.seed(states, continuing & closed)
+        redo = self._helper()
+        last = max(ledger.seen[tid] for tid in continuing)
+        lines = parallel.range_lines(source, share, ledger.first_line, wanted=continuing, last_number=last)
+        results = [(redo.position, item) for item in redo._read(source, lines, assembler)]
+        held.update(assembler.held())
+        closed.update(assembler.closed_ids())
+        redo.summary.lines = 0  # the range's worker counted them
+        parts.append(redo.summary)
+        return results
+
+    def _close_parked(
+        self, parked: dict[str, tuple[list[Event], list[Finding]]], closed: set[str], parts: list[Summary]
+    ) -> list[tuple[tuple[int, int], Item]]:
+        """Results for trajectories still open at the end of input whose state is here (they spanned ranges)."""
+        assembler = Assembler(self.options.outcomes, self.options.outcomes_file)
+        assembler.seed(parked, parked.keys() & closed)
+        closer = self._helper()
+        results = [(closer.position, item) for item in closer._finish(assembler.close_all(), assembler, at_end=True)]
+        parts.append(closer.summary)
+        return results
 
     def _serial(self) -> Iterator[Item]:
         assembler = Assembler(self.options.outcomes, self.options.outcomes_file)
@@ -204,11 +367,22 @@ class Audit:
             if self.options.on_format is not None:
                 self.options.on_format(source, fmt)
             self.summary.formats[fmt] = self.summary.formats.get(fmt, 0) + 1
-            if self.partition is not None:  # only native single files are split (parallel.usable)
+            first_line = 0
+            if type(self.partition) is parallel.Share:  # only native single files are split (parallel.usable)
+                first_line = parallel.lines_before(source, self.partition.start)
+                stream = parallel.range_lines(source, self.partition, first_line)
+                assembler.last_line = {}
+            elif self.partition is not None:
                 stream = parallel.owned_lines(source, *self.partition)
             yield from self._read(source, stream, assembler)
             if fmt != "native":
                 yield from self._finish(assembler.end_of_document(), assembler, at_end=True)
+        if type(self.partition) is parallel.Share:
+            self._held = assembler.held()
+            closed, open_ids = assembler.closed_ids(), list(assembler.open)
+            yield from self._finish(assembler.close_all(), assembler, at_end=True)
+            self.ledger = RangeEnd(first_line, assembler.last_line or {}, open_ids, closed)
+            return
         yield from self._finish(assembler.close_all(), assembler, at_end=True)
 
     def _unrecognised(self, source: Source, exc: Exception) -> Iterator[Item]:
@@ -310,15 +484,16 @@ class Audit:
                 self.summary.internal_errors.append(f"internal error in {where}: {detail}")
         return findings
 
-    def _tally(self, result: TrajectoryResult) -> None:
+    def _tally(self, result: TrajectoryResult, sign: int = 1) -> None:
+        """Count a result in the summary (sign -1: take back a result that was counted and then dropped)."""
         summary = self.summary
-        summary.trajectories += 1
-        summary.steps += len(result.trajectory.events)
-        summary.verdicts[result.verdict] += 1
+        summary.trajectories += sign
+        summary.steps += sign * result.n_steps
+        summary.verdicts[result.verdict] += sign
         outcome = result.outcome
-        summary.outcomes["none" if outcome is None else "success" if outcome else "failure"] += 1
+        summary.outcomes["none" if outcome is None else "success" if outcome else "failure"] += sign
         for finding in result.findings:
-            summary.count(finding)
+            summary.count(finding, sign)
 
 
 def _fields(finding: Finding) -> dict[str, Any]:

@@ -218,10 +218,10 @@ class Summary:
     unreadable: list[str] = field(default_factory=list)  # sources that could not be read or recognised at all
     skipped: list[str] = field(default_factory=list)  # files in directories that no importer recognised
 
-    def count(self, finding: Finding) -> None:
-        self.findings_by_rule[finding.code] = self.findings_by_rule.get(finding.code, 0) + 1
+    def count(self, finding: Finding, times: int = 1) -> None:
+        self.findings_by_rule[finding.code] = self.findings_by_rule.get(finding.code, 0) + times
         label = finding.severity.label
-        self.findings_by_severity[label] = self.findings_by_severity.get(label, 0) + 1
+        self.findings_by_severity[label] = self.findings_by_severity.get(label, 0) + times
 
 
 @per_trajectory

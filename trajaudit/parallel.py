@@ -1,13 +1,20 @@
 """Using every core on one large native log, with exactly the serial result.
 
-Each worker process reads the whole file, but fully handles only its share of it: for `audit`, the lines of the
-trajectories whose id hashes to it (so each trajectory lives in one worker and every rule sees it whole); for
+A plain file is cut into byte ranges at line starts, one per worker process (`Share`). Each worker audits its range
+as if it were the whole input, and the parent puts the pieces together (see `engine.Audit._split`): a trajectory
+that lies within one range is exact as its worker found it; one that a range continues from an earlier one (it was
+still open at the cut, or an event arrives after its outcome) is re-read by the parent from the state the earlier
+range left it in. Worker 0's results stream to the parent as they come; later workers write theirs to a temporary
+file, which the parent reads once it has reached that range: their results come after worker 0's in the output.
+
+A gzip file cannot be cut by bytes: there each worker reads the whole stream and fully handles only its share of
+it: for `audit`, the lines of the trajectories whose id hashes to it (so each trajectory lives in one worker); for
 `validate`, every n-th line. Each worker tags its results with where they were produced (the line that closed a
 trajectory, or its first line for trajectories closed at the end of input), and the parent merges the workers'
 streams by that tag: the same order the serial engine yields, so output does not depend on the number of jobs.
 
-Only a single plain or gzip native file is split this way; anything else (stdin, several files whose trajectories
-may span them, foreign formats) runs serially.
+Only a single native file is split; anything else (stdin, several files whose trajectories may span them, foreign
+formats) runs serially.
 """
 
 from __future__ import annotations
@@ -15,16 +22,18 @@ from __future__ import annotations
 import heapq
 import multiprocessing
 import os
+import pickle
 import re
+import tempfile
 import traceback
 import zlib
-from dataclasses import fields
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass, fields
+from typing import IO, Any, Callable, Collection, Iterator
 
 import orjson
 
 from trajaudit.model import Summary, TrajectoryResult
-from trajaudit.reader import STREAM_ERRORS, Malformed, Source, line_error, stream_failure
+from trajaudit.reader import READ_BUFFER, STREAM_ERRORS, Malformed, Source, line_error, stream_failure
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting processes costs more than it saves
 BATCH = 256
@@ -131,14 +140,19 @@ def run(
             if process.is_alive():
                 process.terminate()
             process.join()
-    for part in summaries:
-        _add(summary, part)
-    summary.files = max(s.files for s in summaries)
-    summary.bytes = max(s.bytes for s in summaries)
-    summary.formats = dict(summaries[0].formats)
-    summary.unreadable = sorted(set(summary.unreadable))
+    fold(summary, summaries)
     if merge_extra is not None:
         merge_extra(extras)
+
+
+def fold(summary: Summary, parts: list[Summary]) -> None:
+    """Add the workers' summaries of one file into `summary`."""
+    for part in parts:
+        add(summary, part)
+    summary.files = max(s.files for s in parts)
+    summary.bytes = max(s.bytes for s in parts)
+    summary.formats = dict(parts[0].formats)
+    summary.unreadable = sorted(set(summary.unreadable))
 
 
 def _drain(queue: Any, summaries: list[Summary], extras: list[Any]) -> Iterator[tuple[Any, Any]]:
@@ -172,7 +186,7 @@ def _work(make_worker: Callable[[int, int], Any], index: int, count: int, queue:
         queue.put(("failed", traceback.format_exc()))
 
 
-def _add(total: Summary, part: Summary) -> None:
+def add(total: Summary, part: Summary) -> None:
     for field in fields(Summary):
         mine, theirs = getattr(total, field.name), getattr(part, field.name)
         if isinstance(mine, int):
@@ -208,3 +222,221 @@ def owned_lines(source: Source, index: int, count: int) -> Iterator[Any]:
     except STREAM_ERRORS as exc:
         if index == 0:
             yield stream_failure(source.name, number + 1, exc)
+
+
+@dataclass(frozen=True)
+class Share:
+    """One worker's part of a plain file: the lines that start in bytes [start, end) (end None: to the end)."""
+
+    index: int
+    count: int
+    start: int
+    end: int | None
+
+
+# Counting the newlines before a range (for its line numbers) costs about 1/32 of auditing the same bytes: later
+# ranges, whose workers count more, are made that much shorter so that all workers finish together.
+COUNTING_COST = 1 / 32
+
+
+def byte_shares(source: Source, jobs: int) -> list[Share] | None:
+    """Cut a plain file into up to `jobs` ranges at line starts; None for a compressed file (it cannot be cut)."""
+    if source.path is None or source.name.endswith(".gz"):
+        return None
+    size = _size(source)
+    r = COUNTING_COST
+    unit = size * r / (1 - (1 - r) ** jobs)  # b_k = unit * (1 - (1 - r)^k) / r, b_jobs = size
+    cuts = [0]
+    with open(source.path, "rb") as stream:
+        for k in range(1, jobs):
+            target = int(unit * (1 - (1 - r) ** k) / r)
+            if target <= cuts[-1]:
+                continue
+            stream.seek(target - 1)
+            stream.readline()  # to the start of the next line (target itself if a line ends just before it)
+            cut = stream.tell()
+            if cut >= size:
+                break
+            if cut > cuts[-1]:
+                cuts.append(cut)
+    ends: list[int | None] = [*cuts[1:], None]
+    return [Share(i, len(cuts), start, end) for i, (start, end) in enumerate(zip(cuts, ends))]
+
+
+def lines_before(source: Source, offset: int) -> int:
+    """How many lines end before byte `offset`: the line number of the line there, minus one."""
+    count = 0
+    if not offset or source.path is None:
+        return 0
+    buffer = bytearray(4 << 20)
+    view = memoryview(buffer)
+    with open(source.path, "rb", buffering=0) as stream:
+        left = offset
+        while left > 0:
+            got = stream.readinto(view[: min(left, len(buffer))])
+            if not got:
+                break
+            count += buffer.count(b"\n", 0, got)
+            left -= got
+    return count
+
+
+def range_lines(
+    source: Source,
+    share: Share,
+    first_number: int,
+    wanted: Collection[str] | None = None,
+    last_number: int | None = None,
+) -> Iterator[Any]:
+    """The parsed lines of one share, numbered as in the whole file (the first is `first_number + 1`).
+
+    With `wanted`, only the lines of those trajectories, and only up to line `last_number`: the parent's re-reading
+    of the trajectories a range continues. Unparsable lines then belong to no trajectory and are skipped."""
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    number = first_number
+    end = share.end if share.end is not None else float("inf")
+    last = last_number if last_number is not None else float("inf")
+    wanted_raw = {tid.encode("utf-8", "surrogatepass") for tid in wanted} if wanted is not None else None
+    try:
+        with open(source.path, "rb", buffering=READ_BUFFER) as stream:  # type: ignore[arg-type]
+            stream.seek(share.start)
+            position = share.start
+            for raw in stream:
+                if position >= end or number >= last:
+                    break
+                position += len(raw)
+                number += 1
+                if wanted_raw is not None and raw.startswith(_COMPACT_ID):
+                    close = raw.find(b'"', 15)
+                    key = raw[15:close]
+                    if close > 0 and key not in wanted_raw and b"\\" not in key and raw.count(b'"trajectory"') == 1:
+                        continue  # certainly another trajectory's line (see raw_route)
+                try:
+                    data = loads(raw)
+                except decode_error:
+                    if wanted is None and raw.strip():
+                        yield Malformed(source.name, number, line_error(raw.rstrip(b"\r\n")))
+                    continue
+                if wanted is None:
+                    yield number, data
+                elif type(data) is dict:
+                    tid = data.get("trajectory")
+                    if type(tid) is str and tid in wanted:
+                        yield number, data
+    except STREAM_ERRORS as exc:
+        if wanted is None and (share.index == 0 or number > first_number):  # an open that fails: reported once
+            yield stream_failure(source.name, number + 1, exc)
+
+
+class Split:
+    """Worker processes over the shares of one file (`make_worker(share)` gives an iterable with `summary`,
+    `position`, `ledger` and `states(ids)`), and the parent's handles to their results.
+
+    Worker 0's items come through a queue while it works; the others write theirs to a temporary file, read back
+    by `items(k)` after that worker is done, so memory stays bounded however far the parent is behind. A worker
+    stays alive after its range, holding the trajectories still open at its end, until the parent has asked for
+    those it needs (`states`) and calls `close`."""
+
+    def __init__(self, make_worker: Callable[[Share], Any], shares: list[Share]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._queues = [context.Queue() for _ in shares]
+        self._requests = [context.Queue() for _ in shares]
+        self._spills: list[IO[bytes] | None] = [None] + [tempfile.TemporaryFile() for _ in shares[1:]]
+        self._ends: list[tuple[Summary, Any] | None] = [None] * len(shares)
+        self._processes = [
+            context.Process(
+                target=_serve,
+                args=(make_worker, share, self._queues[k], self._spills[k], self._requests[k]),
+                daemon=True,
+            )
+            for k, share in enumerate(shares)
+        ]
+        for process in self._processes:
+            process.start()
+
+    def items(self, k: int) -> Iterator[tuple[Any, Any]]:
+        """Worker k's (position, item) pairs, in the order it produced them."""
+        if self._spills[k] is None:
+            while True:
+                message = self._message(k)
+                if type(message) is list:
+                    yield from message
+                    continue
+                self._ends[k] = message[1:]
+                return
+        spill = self._spills[k]
+        self.end(k)
+        spill.seek(0)
+        load = pickle.load
+        while True:
+            try:
+                batch = load(spill)
+            except EOFError:
+                break
+            yield from batch
+        spill.close()
+
+    def end(self, k: int) -> tuple[Summary, Any]:
+        """Worker k's summary and ledger, once it has finished its range."""
+        if self._ends[k] is None:
+            message = self._message(k)
+            self._ends[k] = message[1:]
+        return self._ends[k]  # type: ignore[return-value]
+
+    def states(self, k: int, ids: list[str]) -> dict[str, Any]:
+        self._requests[k].put(ids)
+        return self._message(k)[1]
+
+    def close(self) -> None:
+        """Let the workers go; one still in its range (the parent stopped early, e.g. on an error) is stopped."""
+        for requests, process, ended in zip(self._requests, self._processes, self._ends):
+            if ended is None:
+                process.terminate()
+            else:
+                requests.put(None)
+        for process in self._processes:
+            process.join(timeout=2)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        for spill in self._spills:
+            if spill is not None:
+                spill.close()
+
+    def _message(self, k: int) -> Any:
+        message = self._queues[k].get()
+        if type(message) is tuple and message[0] == "failed":
+            raise RuntimeError(f"a worker process failed:\n{message[1]}")
+        return message
+
+
+def _serve(
+    make_worker: Callable[[Share], Any], share: Share, queue: Any, spill: IO[bytes] | None, requests: Any
+) -> None:
+    try:
+        worker = make_worker(share)
+        batch: list[tuple[Any, Any]] = []
+        for item in worker:
+            if isinstance(item, TrajectoryResult):
+                item = item.detached()
+            batch.append((worker.position, item))
+            if len(batch) >= BATCH:
+                _send(batch, queue, spill)
+                batch = []
+        if batch:
+            _send(batch, queue, spill)
+        if spill is not None:
+            spill.flush()
+        queue.put(("done", worker.summary, worker.ledger))
+        while (ids := requests.get()) is not None:
+            queue.put(("states", worker.states(ids)))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which stops the run
+        queue.put(("failed", traceback.format_exc()))
+
+
+def _send(batch: list[tuple[Any, Any]], queue: Any, spill: IO[bytes] | None) -> None:
+    if spill is None:
+        queue.put(batch)
+    else:
+        pickle.dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
