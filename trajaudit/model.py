@@ -140,6 +140,16 @@ class Finding:
     evidence: Mapping[str, Any] | None = None
     path: str | None = None  # JSON path: of the offending value (schema errors) or of the event in its document
 
+    def packed(self) -> tuple[Any, ...]:
+        """The fields as a plain tuple, for sending between processes (see `TrajectoryResult.packed`)."""
+        return (self.code, self.name, int(self.severity), self.file, self.line, self.trajectory, self.step,
+                self.message, self.evidence, self.path)
+
+    @classmethod
+    def unpacked(cls, packed: tuple[Any, ...]) -> Finding:
+        code, name, severity, *rest = packed
+        return cls(code, name, _SEVERITIES[severity], *rest)
+
     def as_dict(self) -> dict[str, Any]:
         out = {
             "type": "finding",
@@ -159,8 +169,9 @@ class Finding:
         return out
 
 
-# What a detached result keeps of its events' data: identity, place and verdict, not text, tools or logprobs.
-DETACHED_KEYS = ("trajectory", "step", "kind", "task_id", "success", "reward", "source", "answer", "origin")
+# What a packed result keeps of its events' data: identity, place and verdict, not text, tools or logprobs.
+PACKED_KEYS = ("trajectory", "step", "kind", "task_id", "success", "reward", "source", "answer", "origin")
+_SEVERITIES = (None, Severity.INFO, Severity.WARNING, Severity.ERROR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,22 +180,30 @@ class TrajectoryResult:
 
     trajectory: Trajectory
     findings: tuple[Finding, ...]
-    steps: int | None = None  # set when `trajectory` was slimmed for transport (see `detached`)
+    steps: int | None = None  # set when `trajectory` was slimmed for transport (see `packed`)
 
     @property
     def n_steps(self) -> int:
         return len(self.trajectory.events) if self.steps is None else self.steps
 
-    def detached(self) -> TrajectoryResult:
-        """A copy carrying only what the machine formats read (the first event's place, the task id, the outcome),
-        cheap to send between processes. The step-by-step text view needs the full result."""
-        events = self.trajectory.events
-        kept = {id(e): e for e in (events[:1] + tuple(e for e in (self.trajectory.task, self.trajectory.outcome) if e))}
+    def packed(self) -> tuple[Any, ...]:
+        """What the machine formats read (the first event's place, the task id, the outcome, the findings) as plain
+        tuples, which pickle several times faster than the objects: how parallel workers send results. `unpacked`
+        rebuilds a result whose trajectory has only those events; the step-by-step text view needs the full one."""
+        trajectory = self.trajectory
+        events = trajectory.events
+        kept = {id(e): e for e in (events[:1] + tuple(e for e in (trajectory.task, trajectory.outcome) if e))}
         slim = tuple(
-            Event(e[0], e[1], {key: e[2][key] for key in DETACHED_KEYS if key in e[2]}, e[3])
-            for e in sorted(kept.values(), key=lambda e: e.step)
+            (e[0], e[1], {key: e[2][key] for key in PACKED_KEYS if key in e[2]}, e[3])
+            for e in sorted(kept.values(), key=itemgetter(5))
         )
-        return TrajectoryResult(Trajectory(self.trajectory.id, slim), self.findings, len(events))
+        return trajectory.id, slim, tuple(f.packed() for f in self.findings), len(events)
+
+    @classmethod
+    def unpacked(cls, packed: tuple[Any, ...]) -> TrajectoryResult:
+        tid, slim, findings, steps = packed
+        events = tuple(Event(*event) for event in slim)
+        return cls(Trajectory(tid, events), tuple(map(Finding.unpacked, findings)), steps)
 
     @property
     def worst(self) -> Severity | None:

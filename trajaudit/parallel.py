@@ -32,7 +32,7 @@ from typing import IO, Any, Callable, Collection, Iterator
 
 import orjson
 
-from trajaudit.model import Summary, TrajectoryResult
+from trajaudit.model import Finding, Summary, TrajectoryResult
 from trajaudit.reader import READ_BUFFER, STREAM_ERRORS, Malformed, Source, line_error, stream_failure
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting processes costs more than it saves
@@ -159,7 +159,7 @@ def _drain(queue: Any, summaries: list[Summary], extras: list[Any]) -> Iterator[
     while True:
         message = queue.get()
         if type(message) is list:
-            yield from message
+            yield from _unpacked(message)
         elif message[0] == "done":
             summaries.append(message[1])
             extras.append(message[2])
@@ -173,9 +173,7 @@ def _work(make_worker: Callable[[int, int], Any], index: int, count: int, queue:
         worker = make_worker(index, count)
         batch: list[tuple[Any, Any]] = []
         for item in worker:
-            if isinstance(item, TrajectoryResult):
-                item = item.detached()
-            batch.append((worker.position, item))
+            batch.append((worker.position, type(item) is TrajectoryResult, item.packed()))
             if len(batch) >= BATCH:
                 queue.put(batch)
                 batch = []
@@ -361,7 +359,7 @@ class Split:
             while True:
                 message = self._message(k)
                 if type(message) is list:
-                    yield from message
+                    yield from _unpacked(message)
                     continue
                 self._ends[k] = message[1:]
                 return
@@ -374,7 +372,7 @@ class Split:
                 batch = load(spill)
             except EOFError:
                 break
-            yield from batch
+            yield from _unpacked(batch)
         spill.close()
 
     def end(self, k: int) -> tuple[Summary, Any]:
@@ -418,9 +416,7 @@ def _serve(
         worker = make_worker(share)
         batch: list[tuple[Any, Any]] = []
         for item in worker:
-            if isinstance(item, TrajectoryResult):
-                item = item.detached()
-            batch.append((worker.position, item))
+            batch.append((worker.position, type(item) is TrajectoryResult, item.packed()))
             if len(batch) >= BATCH:
                 _send(batch, queue, spill)
                 batch = []
@@ -433,6 +429,13 @@ def _serve(
             queue.put(("states", worker.states(ids)))
     except BaseException:  # noqa: BLE001 - reported to the parent, which stops the run
         queue.put(("failed", traceback.format_exc()))
+
+
+def _unpacked(batch: list[tuple[Any, bool, tuple[Any, ...]]]) -> Iterator[tuple[Any, Any]]:
+    """(position, item) pairs from a batch as workers send it: items packed into plain tuples."""
+    result, finding = TrajectoryResult.unpacked, Finding.unpacked
+    for position, is_result, packed in batch:
+        yield position, result(packed) if is_result else finding(packed)
 
 
 def _send(batch: list[tuple[Any, Any]], queue: Any, spill: IO[bytes] | None) -> None:
