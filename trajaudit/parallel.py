@@ -1,11 +1,11 @@
 """Using every core on one large native log, with exactly the serial result.
 
-A plain file is cut into byte ranges at line starts, one per worker process (`Share`). Each worker audits its range
-as if it were the whole input, and the parent puts the pieces together (see `engine.Audit._split`): a trajectory
-that lies within one range is exact as its worker found it; one that a range continues from an earlier one (it was
-still open at the cut, or an event arrives after its outcome) is re-read by the parent from the state the earlier
-range left it in. Worker 0's results stream to the parent as they come; later workers write theirs to a temporary
-file, which the parent reads once it has reached that range: their results come after worker 0's in the output.
+A plain file is cut into byte ranges at line starts (`Share`). This process audits the first range and worker
+processes the others, each as if its range were the whole input; this process then puts the pieces together (see
+`engine.Audit._split`): a trajectory that lies within one range is exact as its worker found it; one that a range
+continues from an earlier one (it was still open at the cut, or an event arrives after its outcome) is re-read from
+the state the earlier range left it in. Workers write their results to temporary files, read once this process has
+reached that range: their results come after the first range's in the output.
 
 A gzip file cannot be cut by bytes: there each worker reads the whole stream and fully handles only its share of
 it: for `audit`, the lines of the trajectories whose id hashes to it (so each trajectory lives in one worker); for
@@ -328,42 +328,42 @@ def range_lines(
 
 
 class Split:
-    """Worker processes over the shares of one file (`make_worker(share)` gives an iterable with `summary`,
-    `position`, `ledger` and `states(ids)`), and the parent's handles to their results.
+    """The shares of one file at work (`make_worker(share)` gives an iterable with `summary`, `position`, `ledger`
+    and `states(ids)`), and handles to their results by share index.
 
-    Worker 0's items come through a queue while it works; the others write theirs to a temporary file, read back
-    by `items(k)` after that worker is done, so memory stays bounded however far the parent is behind. A worker
-    stays alive after its range, holding the trajectories still open at its end, until the parent has asked for
-    those it needs (`states`) and calls `close`."""
+    This process audits the first share itself, while worker processes audit the others and write their results
+    to temporary files, read back by `items(k)` once this process has reached share k: memory stays bounded, and
+    the first share's results, which come first in the output, need no sending at all. A worker stays alive after
+    its share, holding the trajectories still open at its end, until this process has asked for those it needs
+    (`states`) and calls `close`."""
 
     def __init__(self, make_worker: Callable[[Share], Any], shares: list[Share]) -> None:
         context = multiprocessing.get_context("fork")
-        self._queues = [context.Queue() for _ in shares]
-        self._requests = [context.Queue() for _ in shares]
-        self._spills: list[IO[bytes] | None] = [None] + [tempfile.TemporaryFile() for _ in shares[1:]]
-        self._ends: list[tuple[Summary, Any] | None] = [None] * len(shares)
+        rest = shares[1:]
+        self._queues = [context.Queue() for _ in rest]
+        self._requests = [context.Queue() for _ in rest]
+        self._spills = [tempfile.TemporaryFile() for _ in rest]
+        self._ends: list[tuple[Summary, Any] | None] = [None] * len(rest)
         self._processes = [
             context.Process(
                 target=_serve,
                 args=(make_worker, share, self._queues[k], self._spills[k], self._requests[k]),
                 daemon=True,
             )
-            for k, share in enumerate(shares)
+            for k, share in enumerate(rest)
         ]
         for process in self._processes:
             process.start()
+        self._first = make_worker(shares[0])
 
     def items(self, k: int) -> Iterator[tuple[Any, Any]]:
-        """Worker k's (position, item) pairs, in the order it produced them."""
-        if self._spills[k] is None:
-            while True:
-                message = self._message(k)
-                if type(message) is list:
-                    yield from _unpacked(message)
-                    continue
-                self._ends[k] = message[1:]
-                return
-        spill = self._spills[k]
+        """Share k's (position, item) pairs, in the order they were produced."""
+        if k == 0:
+            first = self._first
+            for item in first:
+                yield first.position, item
+            return
+        spill = self._spills[k - 1]
         self.end(k)
         spill.seek(0)
         load = pickle.load
@@ -376,18 +376,21 @@ class Split:
         spill.close()
 
     def end(self, k: int) -> tuple[Summary, Any]:
-        """Worker k's summary and ledger, once it has finished its range."""
-        if self._ends[k] is None:
-            message = self._message(k)
-            self._ends[k] = message[1:]
-        return self._ends[k]  # type: ignore[return-value]
+        """Share k's summary and ledger, once it is done."""
+        if k == 0:
+            return self._first.summary, self._first.ledger
+        if self._ends[k - 1] is None:
+            self._ends[k - 1] = self._message(k - 1)[1:]
+        return self._ends[k - 1]  # type: ignore[return-value]
 
     def states(self, k: int, ids: list[str]) -> dict[str, Any]:
-        self._requests[k].put(ids)
-        return self._message(k)[1]
+        if k == 0:
+            return self._first.states(ids)
+        self._requests[k - 1].put(ids)
+        return self._message(k - 1)[1]
 
     def close(self) -> None:
-        """Let the workers go; one still in its range (the parent stopped early, e.g. on an error) is stopped."""
+        """Let the workers go; one still in its share (this process stopped early, e.g. on an error) is stopped."""
         for requests, process, ended in zip(self._requests, self._processes, self._ends):
             if ended is None:
                 process.terminate()
@@ -399,31 +402,27 @@ class Split:
                 process.terminate()
                 process.join()
         for spill in self._spills:
-            if spill is not None:
-                spill.close()
+            spill.close()
 
-    def _message(self, k: int) -> Any:
-        message = self._queues[k].get()
+    def _message(self, index: int) -> Any:
+        message = self._queues[index].get()
         if type(message) is tuple and message[0] == "failed":
             raise RuntimeError(f"a worker process failed:\n{message[1]}")
         return message
 
 
-def _serve(
-    make_worker: Callable[[Share], Any], share: Share, queue: Any, spill: IO[bytes] | None, requests: Any
-) -> None:
+def _serve(make_worker: Callable[[Share], Any], share: Share, queue: Any, spill: IO[bytes], requests: Any) -> None:
     try:
         worker = make_worker(share)
-        batch: list[tuple[Any, Any]] = []
+        batch: list[tuple[Any, bool, tuple[Any, ...]]] = []
+        dump = pickle.dump
         for item in worker:
             batch.append((worker.position, type(item) is TrajectoryResult, item.packed()))
             if len(batch) >= BATCH:
-                _send(batch, queue, spill)
+                dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
                 batch = []
-        if batch:
-            _send(batch, queue, spill)
-        if spill is not None:
-            spill.flush()
+        dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
+        spill.flush()
         queue.put(("done", worker.summary, worker.ledger))
         while (ids := requests.get()) is not None:
             queue.put(("states", worker.states(ids)))
@@ -436,10 +435,3 @@ def _unpacked(batch: list[tuple[Any, bool, tuple[Any, ...]]]) -> Iterator[tuple[
     result, finding = TrajectoryResult.unpacked, Finding.unpacked
     for position, is_result, packed in batch:
         yield position, result(packed) if is_result else finding(packed)
-
-
-def _send(batch: list[tuple[Any, Any]], queue: Any, spill: IO[bytes] | None) -> None:
-    if spill is None:
-        queue.put(batch)
-    else:
-        pickle.dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
