@@ -26,11 +26,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from trajaudit.model import Event, Trajectory, per_trajectory
+from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
 DEFAULT_WINDOW = 2048
 DEFAULT_STEP_WINDOW = 5
@@ -261,17 +261,15 @@ def from_trajectory(trajectory: Trajectory, config: ConfidenceConfig = DEFAULT_C
 @per_trajectory
 def _from_trajectory(trajectory: Trajectory, config: ConfidenceConfig) -> TraceConfidence | None:
     inputs = _inputs(trajectory)
-    return next((_from_source(inputs, s, config) for s in config.prefer if s in inputs.present), None)
+    source = _preferred(inputs, config)
+    return None if source is None else _from_source(trajectory, inputs, source, config)
 
 
 LIST_SOURCES = ("token_confidence", "top_logprobs", "logprobs")
-_LIST_SOURCE_KEYS = frozenset(LIST_SOURCES)
 
 
-@dataclass(frozen=True, slots=True)
-class _Inputs:
+class _Inputs(NamedTuple):  # built for every trajectory: a tuple is built faster than a frozen dataclass
     stated: list[Event]  # events with a finite numeric `confidence`, in trajectory order
-    generated: int  # how many generated events (`is_generated`) the trajectory has
     carrying: dict[str, list[Event]]  # per LIST_SOURCES name: the generated events with a non-empty list of it
     present: set[str]  # which confidence inputs the trajectory carries
 
@@ -280,31 +278,45 @@ class _Inputs:
 def _inputs(trajectory: Trajectory) -> _Inputs:
     """The trajectory's confidence inputs, in one pass over its events (read by TA301 and TA304)."""
     stated: list[Event] = []
-    generated = 0
     carrying: dict[str, list[Event]] = {source: [] for source in LIST_SOURCES}
     for event in trajectory.events:
         data = event[2]
+        # most events carry none of the four keys: four lookups pass them over, faster than one set test
+        if not ("confidence" in data or "token_confidence" in data or "top_logprobs" in data or "logprobs" in data):
+            continue
         if "confidence" in data and _is_number(data["confidence"]):
             stated.append(event)
         kind = event[4]
         if kind in GENERATED_KINDS or (kind == "message" and data.get("role") == "assistant"):  # is_generated
-            generated += 1
-            if _LIST_SOURCE_KEYS.isdisjoint(data):
-                continue  # most generated events (tool calls, plain messages) carry no list: one check for all three
             for source in LIST_SOURCES:
-                if _nonempty_list(data.get(source)):
+                if source in data and _nonempty_list(data[source]):
                     carrying[source].append(event)
     present = {source for source, events in carrying.items() if events}
     if stated:
         present.add("confidence")
-    return _Inputs(stated, generated, carrying, present)
+    return _Inputs(stated, carrying, present)
+
+
+def _generated(trajectory: Trajectory) -> int:
+    """How many generated events (`is_generated`) the trajectory has, counted in its events grouped by kind."""
+    groups = events_by_kind(trajectory)
+    roles = [event[2].get("role") for event in groups["message"]]
+    return sum(len(groups[kind]) for kind in GENERATED_KINDS) + roles.count("assistant")
+
+
+def _preferred(inputs: _Inputs, config: ConfidenceConfig) -> str | None:
+    """The confidence input `from_trajectory` reads: the first of `config.prefer` present; None without any."""
+    for source in config.prefer:
+        if source in inputs.present:
+            return source
+    return None
 
 
 def extent(trajectory: Trajectory, config: ConfidenceConfig = ConfidenceConfig()) -> tuple[int, int] | None:
     """(positions, window) of the trace `from_trajectory` would build, counted without building it; None when the
     trajectory carries no confidence data. A caller that judges only full windows can skip short traces with it."""
     inputs = _inputs(trajectory)
-    source = next((s for s in config.prefer if s in inputs.present), None)
+    source = _preferred(inputs, config)
     if source is None:
         return None
     if source == "confidence":
@@ -320,16 +332,19 @@ def fills_window(trajectory: Trajectory, config: ConfidenceConfig = DEFAULT_CONF
     """Whether the trace `from_trajectory` would build is at least one window long (False without confidence data):
     `extent`'s question, answered without counting top-k positions when the events' lists are already too short."""
     inputs = _inputs(trajectory)
-    source = next((s for s in config.prefer if s in inputs.present), None)
-    if source in LIST_SOURCES:
-        # one position per list item at most (top-k positions without alternatives are skipped)
-        if sum([len(e[2][source]) for e in inputs.carrying[source]]) < config.window:
-            return False
+    source = _preferred(inputs, config)
+    if source is None:
+        return False
+    if source == "confidence":
+        return len(inputs.stated) >= config.step_window
+    # one position per list item at most (top-k positions without alternatives are skipped)
+    if sum([len(e[2][source]) for e in inputs.carrying[source]]) < config.window:
+        return False
     size = extent(trajectory, config)
     return size is not None and size[0] >= size[1]
 
 
-def _from_source(inputs: _Inputs, source: str, config: ConfidenceConfig) -> TraceConfidence:
+def _from_source(trajectory: Trajectory, inputs: _Inputs, source: str, config: ConfidenceConfig) -> TraceConfidence:
     if source == "confidence":
         events = inputs.stated
         values = np.fromiter((e[2]["confidence"] for e in events), dtype=np.float64, count=len(events))
@@ -363,7 +378,7 @@ def _from_source(inputs: _Inputs, source: str, config: ConfidenceConfig) -> Trac
     else:
         basis, k = BASIS_LOGPROB, None
     return build(values, steps, window=config.window, unit="token", basis=basis, k=k, bottom=config.bottom,
-                 events_used=len(carrying), events_without=inputs.generated - len(carrying))
+                 events_used=len(carrying), events_without=_generated(trajectory) - len(carrying))
 
 
 # ---------------------------------------------------------------- a probability-like confidence per trajectory
@@ -395,15 +410,19 @@ def probability(trajectory: Trajectory, source: str = "auto") -> Probability | N
     if "logprobs" in inputs.present:
         chosen = [e[2]["logprobs"] for e in inputs.carrying["logprobs"]]
         flat = np.fromiter(chain.from_iterable(chosen), dtype=np.float64, count=sum(map(len, chosen)))
-        return Probability(float(np.exp(flat.mean())), "geometric-mean chosen-token probability")
-    # the top logprob of every position of every event, with one set of numpy calls for all events
+        return Probability(float(np.exp(_mean(flat))), "geometric-mean chosen-token probability")
+    # the top logprob of every position of every event (a maximum is exact, so Python's max picks the same value)
     rows = [r for e in inputs.carrying["top_logprobs"] for r in e[2]["top_logprobs"] if r]
     if rows:
-        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=int(lengths.sum()))
-        best = np.maximum.reduceat(flat, np.concatenate(([0], np.cumsum(lengths)[:-1])))
-        return Probability(float(np.exp(best.mean())), "geometric-mean top-token probability")
+        best = np.fromiter(map(max, rows), dtype=np.float64, count=len(rows))
+        return Probability(float(np.exp(_mean(best))), "geometric-mean top-token probability")
     return None
+
+
+def _mean(values: np.ndarray) -> np.float64:
+    """`values.mean()` of a non-empty float64 vector, bit for bit: the same sum (np.add.reduce) divided by the count,
+    without the Python layers around it, which cost more than the sum for one trajectory's few hundred values."""
+    return np.add.reduce(values) / values.size
 
 
 def batch_scores(values: np.ndarray, window: int, bottom: float = DEFAULT_BOTTOM) -> dict[str, np.ndarray]:

@@ -8,20 +8,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One tool call with its result (None when the log has none)."""
+class Attempt(NamedTuple):
+    """One tool call with its result (None when the log has none).
+
+    A tuple, as Event is: one is built for every tool call of a trajectory with claims, and a tuple is built several
+    times faster than a frozen dataclass."""
 
     call: Event
     result: Event | None
     tool: str
     command: str  # the shell command for shell-like tools, else ""
     arguments: str  # the arguments flattened to text (for target matching)
+    step: int  # the call's step, a field because rules ask for it in loops over all calls
 
     @property
     def ok(self) -> bool | None:
@@ -41,10 +44,6 @@ class Attempt:
             return ""
         parts = [self.result.get("output"), self.result.get("error")]
         return "\n".join(p for p in parts if isinstance(p, str))
-
-    @property
-    def step(self) -> int:
-        return self.call[5]  # Event.step, read directly: rules ask for it in loops over all calls
 
     def describe(self) -> str:
         if self.command:
@@ -117,7 +116,7 @@ def attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
         tool = str(data.get("tool") or "")
         arguments = data.get("arguments")
         result = results.get(data.get("call_id"))
-        found.append(Attempt(event, result, tool, _command(tool, arguments), _flatten(arguments)))
+        found.append(Attempt(event, result, tool, _command(tool, arguments), _flatten(arguments), event[5]))
     return tuple(found)
 
 
@@ -231,7 +230,8 @@ _TEST_COMMAND = re.compile(
     re.I,
 )
 _TEST_TOOL = re.compile(r"^(?:run_?tests?|test|pytest|execute_tests?)$", re.I)
-_PYTEST_COUNTS = re.compile(r"(\d+)\s+(passed|failed|errors?|error)\b", re.I)
+# `\d\d*`, not `\d+`: a pattern that starts with a character set is scanned for it in C, twice as fast on long output
+_PYTEST_COUNTS = re.compile(r"(\d\d*)\s+(passed|failed|errors?|error)\b", re.I)
 _FAIL_MARKERS = re.compile(
     r"^FAILED\b|^FAIL\b|^--- FAIL|\bFAILED \((?:failures|errors)=|^ERROR:|test result: FAILED|"
     r"\bTests:\s+.*\b\d+ failed|\b\d+ failing\b|^Traceback \(most recent call last\)|"
@@ -272,8 +272,9 @@ def test_outcome(attempt: Attempt) -> tuple[bool | None, str]:
         return False, fail.group().strip()[:80]
     if counts.get("passed"):
         return True, f"{counts['passed']} passed"
-    if _PASS_MARKERS.search(output):
-        return True, _PASS_MARKERS.search(output).group().strip()[:80]  # type: ignore[union-attr]
+    passed = _PASS_MARKERS.search(output)
+    if passed:
+        return True, passed.group().strip()[:80]
     if attempt.ok is False:
         code = attempt.result.get("exit_code") if attempt.result else None
         return False, f"exit code {code}" if code is not None else "the tool reported an error"
@@ -328,8 +329,11 @@ _DESTRUCTIVE_COMMAND = re.compile(
 )
 _DESTRUCTIVE_TOOL = ("delete", "remove", "drop", "destroy", "purge", "cancel", "wipe", "truncate", "revoke",
                      "terminate", "erase")
-_CONFIRMED_STATE = re.compile(r"\b(?:cancel+ed|deleted|removed|dropped|destroyed|purged|revoked|terminated|erased)\b",
-                              re.I)
+# The lookahead (each word's first letter) rejects most word starts before the alternatives are tried: tool outputs
+# can be long, and a case-insensitive pattern gets no fast scan for its first characters.
+_CONFIRMED_STATE = re.compile(
+    r"\b(?=[cdrpte])(?:cancel+ed|deleted|removed|dropped|destroyed|purged|revoked|terminated|erased)\b", re.I
+)
 _INSPECT_TOOL = ("get", "list", "find", "read", "view", "search", "show", "describe", "check", "status", "verify",
                  "fetch", "lookup", "query", "inspect", "ls", "glob", "grep", "cat", "stat")
 _INSPECT_COMMAND = re.compile(
@@ -386,7 +390,12 @@ _SUBMIT_TOOLS = re.compile(r"^(?:submit|finish|final_answer|complete_task|task_c
 def is_submission(attempt: Attempt) -> bool:
     text = attempt.command or attempt.arguments
     # both sentinels end in _FINAL_OUTPUT: a plain substring test rules most texts out faster than the pattern
-    return ("_FINAL_OUTPUT" in text and bool(_SUBMIT.search(text))) or bool(_SUBMIT_TOOLS.match(attempt.tool))
+    return ("_FINAL_OUTPUT" in text and bool(_SUBMIT.search(text))) or _submission_tool(attempt.tool)
+
+
+@lru_cache(maxsize=1024)
+def _submission_tool(tool: str) -> bool:
+    return bool(_SUBMIT_TOOLS.match(tool))
 
 
 _PATHS = re.compile(r"[\w./-]+\.\w+|/tmp/\S*")

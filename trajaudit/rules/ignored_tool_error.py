@@ -38,8 +38,8 @@ SEVERITY = Severity.WARNING
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     groups = events_by_kind(trajectory)
-    if not any(e[2].get("ok") is False for e in groups["tool_result"]):
-        return
+    if not [e for e in groups["tool_result"] if e[2].get("ok") is False]:
+        return  # no failed call (a list is built faster than `any` runs a generator)
     events = trajectory.events
     failed = [i for i, e in enumerate(events) if e[4] == "tool_result" and e[2].get("ok") is False]
     tool_of_call: dict[Any, Any] | None = None  # built only for results that do not name their tool

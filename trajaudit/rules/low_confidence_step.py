@@ -50,15 +50,13 @@ OPTIONS: dict[str, Any] = {"threshold": None, "drop": 0.3, "window": conf.DEFAUL
 
 def confidence_config(options: Mapping[str, Any]) -> conf.ConfidenceConfig:
     """How to read confidence with the windows these options ask for (shared by TA301 and TA302)."""
-    window = int(options.get("window", conf.DEFAULT_WINDOW))
-    step_window = int(options.get("step-window", conf.DEFAULT_STEP_WINDOW))
-    return _config(max(1, window), max(1, step_window))
+    return _config(options.get("window", conf.DEFAULT_WINDOW), options.get("step-window", conf.DEFAULT_STEP_WINDOW))
 
 
 @lru_cache(maxsize=64)
-def _config(window: int, step_window: int) -> conf.ConfidenceConfig:
-    # one (frozen) config per option set, not one per trajectory and rule
-    return conf.ConfidenceConfig(window=window, step_window=step_window)
+def _config(window: Any, step_window: Any) -> conf.ConfidenceConfig:
+    # one (frozen) config per option set, not one per trajectory and rule; the options are read once per set too
+    return conf.ConfidenceConfig(window=max(1, int(window)), step_window=max(1, int(step_window)))
 
 
 def read(trajectory: Trajectory, options: Mapping[str, Any]) -> conf.TraceConfidence | None:
@@ -71,11 +69,12 @@ def event_at(trajectory: Trajectory, step: int | None):
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
+    config = confidence_config(options)
     if options.get("threshold") is None:
         # then only full windows are judged: count the positions before computing any (most traces are shorter)
-        if not conf.fills_window(trajectory, confidence_config(options)):
+        if not conf.fills_window(trajectory, config):
             return
-    tc = read(trajectory, options)
+    tc = conf.from_trajectory(trajectory, config)  # `read`, with the config already at hand
     if tc is None or tc.n == 0:
         return
     if options.get("threshold") is not None:

@@ -55,11 +55,13 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     max_cycle = max(1, int(options["max-cycle"]))
     if len(calls) < repeats:
         return  # too few calls for any run of repeats
-    # Calls with equal keys have equal tool names and arguments, so a loop shows first as a run of equal
-    # (tool, arguments) pairs, found without serialising any arguments; most trajectories have none.
-    pairs = [(e[2].get("tool"), e[2].get("arguments", {})) for e in calls]
+    # Calls with equal keys have equal tool names and arguments, so a loop shows first as a run of equal tool
+    # names, then of equal (tool, arguments) pairs, found without serialising any arguments; most trajectories have
+    # neither, and most are ruled out by the names alone, which compare faster than the pairs.
     longest = min(max_cycle, len(calls) // repeats)  # a run of a cycle of p calls spans p * repeats calls
-    if not any(_runs(pairs, period, period * (repeats - 1)) for period in range(1, longest + 1)):
+    if not _loops([e[2].get("tool") for e in calls], longest, repeats):
+        return
+    if not _loops([(e[2].get("tool"), e[2].get("arguments", {})) for e in calls], longest, repeats):
         return
     keys = [_key(e) for e in calls]
     if len(set(keys)) == len(keys):
@@ -81,10 +83,14 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
             yield Violation(calls[i], _describe(calls[i - period + 1 : i + 1], repeats), {"period": period})
 
 
-def _runs(items: list[Any], period: int, length: int) -> bool:
-    """Whether `length` items in a row each equal the one `period` places before."""
-    same = bytes(map(eq, items[period:], items[:-period]))  # 1 where an item equals the one `period` before
-    return b"\x01" * length in same
+def _loops(items: list[Any], longest: int, repeats: int) -> bool:
+    """Whether a cycle of up to `longest` items repeats `repeats` times in a row: for some period p, p * (repeats - 1)
+    items in a row each equal the one p places before."""
+    for period in range(1, longest + 1):
+        same = bytes(map(eq, items[period:], items))  # 1 where an item equals the one `period` before
+        if b"\x01" * (period * (repeats - 1)) in same:
+            return True
+    return False
 
 
 def _describe(block: list[Event], repeats: int) -> str:

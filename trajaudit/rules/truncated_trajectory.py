@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.model import Severity, Trajectory, Violation, events_by_kind
 
 CODE = "TA004"
 NAME = "truncated-trajectory"
@@ -39,7 +39,7 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     if not events:
         return
     last = events[-1]
-    if last.is_assistant_message or last.kind in FINAL_KINDS or any(e[4] == "outcome" for e in events):
+    if last.is_assistant_message or last.kind in FINAL_KINDS or events_by_kind(trajectory)["outcome"]:
         return
     what = f"{last.kind} ({last.get('role')})" if last.kind == "message" else last.kind
     yield Violation(

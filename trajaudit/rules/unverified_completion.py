@@ -47,7 +47,8 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
         return
     claim = min(claims, key=lambda c: c.event.step if c.event is not None else 0)
     assert claim.event is not None
-    before = [a for a in attempts(trajectory) if a.step < claim.event.step and not is_submission(a)]
+    step = claim.event.step
+    before = [a for a in attempts(trajectory) if a.step < step and not is_submission(a)]
     if not before:
         return
     last = before[-1]

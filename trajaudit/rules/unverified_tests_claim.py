@@ -48,7 +48,8 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     calls = attempts(trajectory)
     if not calls:
         return
-    before = [a for a in calls if a.step < claim.event.step]
+    step = claim.event.step
+    before = [a for a in calls if a.step < step]
     last = last_test_run(before)
     evidence: dict[str, Any] = {"claim": claim.quote(400), "span": [claim.start, claim.end]}
     if last is None:
