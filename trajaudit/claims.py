@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from trajaudit.model import Event, Trajectory, per_trajectory
+from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
 TASK_COMPLETE = "task_complete"
 ACTION_SUCCEEDED = "action_succeeded"
@@ -303,6 +303,8 @@ _TARGET = re.compile(
     r"|(?P<path>(?<![\w/])(?:[\w.-]+/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|rs|java|kt|c|h|cc|cpp|hpp|rb|php|cs|"
     r"swift|scala|sh|yml|yaml|toml|json|cfg|ini|md|rst|txt|html|css|sql|lock)\b)"
 )
+# Every _TARGET match holds a digit or the dot before a file extension, and a scan for these is far cheaper.
+_TARGET_SIGN = re.compile(r"\d|\.[a-z]")
 
 # --------------------------------------------------------------------------------------------------------------
 # Masking: code, quotes and Markdown are blanked in a same-length copy so offsets stay those of the original text.
@@ -515,7 +517,13 @@ def normalise_action(word: str | None) -> str | None:
     return key or None
 
 
+# All of _ACTION_NOUNS in one pattern: one scan tells whether any of them is there, and mostly none is.
+_ANY_ACTION_NOUN = _folded_regex("|".join(f"(?:{pattern.pattern})" for pattern, _ in _ACTION_NOUNS))
+
+
 def _action_noun(text: str, prefer_last: bool) -> str | None:
+    if not _ANY_ACTION_NOUN.search(text):
+        return None
     found: list[tuple[int, str]] = []
     for pattern, action in _ACTION_NOUNS:
         for m in pattern.finditer(text):
@@ -530,6 +538,8 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def _target(text: str) -> str | None:
+    if not _TARGET_SIGN.search(text):
+        return None
     m = _TARGET.search(text)
     return _WHITESPACE.sub("", m.group()) if m else None
 
@@ -543,14 +553,19 @@ class _Clause(NamedTuple):
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Cues: every match of a success pattern above contains, as a whole word, one of the cue words of its kind (the
-# passive an auxiliary and a participle's first word, the active "i" or "we" and one, ...), so a clause without them
-# need not be matched against that kind's patterns, and most clauses need no pattern at all. The words are looked
-# for in each sentence of the folded message. A word added to a pattern must be added here too.
+# Cues: every match of a success pattern above contains, as whole words, the cue words of its kind: the passive an
+# auxiliary and a participle's first word, the active "i" or "we" and one, a tests claim a word of passing and a test
+# noun (or the "passed" of a count, or the "pass" of "they pass"), a state a state word and an auxiliary (or "went",
+# "succeeded"), a _TASK_DONE phrase its last word and its subject ("all set", "task done"), and so on. So a clause
+# without them need not be matched against that kind's patterns, and most clauses need no pattern at all. The words
+# are looked up in each sentence of the folded message. A word added to a pattern must be added here too.
 
 _CUE_PARTICIPLE, _CUE_AUXILIARY, _CUE_FIRST_PERSON, _CUE_SUCCESSFULLY = 1, 2, 4, 8
 _CUE_TESTS, _CUE_LONE_DONE, _CUE_TASK_DONE, _CUE_AMOUNT, _CUE_STATE = 16, 32, 64, 128, 256
 _CUE_CLAUSE_WORD = 512  # not a claim: one of the _CLAUSE_WORDS, before which a clause may end
+# The second words a kind may need: of _TEST_NOUN, _TEST_COUNT_PASS and _TEST_PRONOUN, of a state phrase without
+# an auxiliary, and the subjects of _TASK_DONE.
+_CUE_TEST_NOUN, _CUE_TEST_COUNT, _CUE_TEST_PRONOUN, _CUE_STATE_VERB, _CUE_TASK_SUBJECT = 1024, 2048, 4096, 8192, 16384
 _CUE_WORDS: dict[str, int] = {}
 for _bit, _words in (
     (_CUE_PARTICIPLE, {form.split()[0] for form in _VERB_BASE}),
@@ -565,58 +580,57 @@ for _bit, _words in (
     (_CUE_STATE, ("complete", "successful", "through", "confirmed", "place", "finalized", "finalised", "done",
                   "finished", "succeeded", "success", "active")),
     (_CUE_CLAUSE_WORD, _CLAUSE_WORDS),
+    (_CUE_TEST_NOUN, ("test", "tests", "testsuite", "spec", "specs", "checks", "ci", "pytest", "unittest")),
+    (_CUE_TEST_COUNT, ("passed", "passing")),
+    (_CUE_TEST_PRONOUN, ("pass", "passes", "passed")),
+    (_CUE_STATE_VERB, ("went", "succeeded")),
+    (_CUE_TASK_SUBJECT, ("you", "we", "everything", "it", "all", "that", "i", "this", "task", "work", "job",
+                         "mission")),
 ):
     for _word in _words:
         _CUE_WORDS[_word] = _CUE_WORDS.get(_word, 0) | _bit
 _VERB_CUES = _CUE_AUXILIARY | _CUE_FIRST_PERSON | _CUE_SUCCESSFULLY  # a participle needs one of these
-_OWN_CUES = _CUE_TESTS | _CUE_LONE_DONE | _CUE_TASK_DONE | _CUE_AMOUNT | _CUE_STATE
-_ALL_CUES = _CUE_PARTICIPLE | _VERB_CUES | _OWN_CUES | _CUE_CLAUSE_WORD
+_TEST_CUES = _CUE_TEST_NOUN | _CUE_TEST_COUNT | _CUE_TEST_PRONOUN  # a word of passing needs one of these
+_STATE_VERB_CUES = _CUE_AUXILIARY | _CUE_STATE_VERB  # a state word needs one of these
+_OWN_CUES = _CUE_LONE_DONE | _CUE_AMOUNT  # these need nothing more
+_ALL_CUES = 2 * _CUE_TASK_SUBJECT - 1  # every bit above
 
 
-def _trie_pattern(words: Iterable[str]) -> str:
-    """An alternation of the words as a prefix tree: the regex engine tries each letter once, not each word."""
-    tree: dict[str, Any] = {}
-    for word in words:
-        node = tree
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def alternation(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + alternation(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return alternation(tree)
+# The folded text is looked up word by word: its bytes, one per character, with everything but the ASCII word characters
+# (letters, digits, "_") turned into spaces, split. A cue word (ASCII letters) is one of the pieces wherever the text
+# holds it as a whole word. A word with a non-ASCII letter ("café") is cut into pieces too, which may cue a kind of
+# claim the clause does not hold: that only costs a few pattern scans, while a cue is never missed.
+_ASCII_WORD_CHARACTERS = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+_NON_WORD_TO_SPACE = bytes(byte if byte in _ASCII_WORD_CHARACTERS else ord(" ") for byte in range(256))
+_CUE_BITS: dict[bytes, int] = {word.encode(): bits for word, bits in _CUE_WORDS.items()}
+_CUE_SET = frozenset(_CUE_BITS)  # a set intersection is the quickest way to look many words up
 
 
-# A cue word after a non-word character, which re skips to (a leading \b is tried at every character). It is
-# looked for in the folded text after a space that stands for the text's start (see _cue_bits).
-_CUE = re.compile(rf"\W({_trie_pattern(_CUE_WORDS)})\b")
-
-
-def _cues(message: _Analysis) -> list[int] | None:
-    """The cue bits of each sentence, in order; None when any clause may hold any claim."""
+def _cues(message: _Analysis) -> bytes | None:
+    """The folded text as words for _cue_bits; None when any clause may hold any claim."""
     if _folds_to_ascii(message.masked):
         return None  # with a character that only re.IGNORECASE takes for a letter, every clause is a candidate
-    padded = " " + message.folded
-    return [_cue_bits(padded, start, end) for start, end in message.sentences]
+    # one byte per character, "?" for a non-ASCII one, so that offsets stay those of the text
+    return message.folded.encode("ascii", "replace").translate(_NON_WORD_TO_SPACE)
 
 
-def _cue_bits(padded: str, start: int, end: int) -> int:
-    """The kinds of claim cued by the words between start and end of the folded text, which `padded` holds after a
-    space: a word at `start` follows that space or the character before `start` (never a word character)."""
+def _cue_bits(words: bytes, start: int, end: int) -> int:
+    """The kinds of claim cued by the words between start and end of the text (`words` from _cues)."""
     found = 0
-    for word in _CUE.findall(padded, start, end + 1):
-        found |= _CUE_WORDS[word]
+    for word in _CUE_SET.intersection(words[start:end].split()):
+        found |= _CUE_BITS[word]
     return found
 
 
 def _claimable(found: int) -> int:
     """The cue bits found in a text if they let it hold a claim, else 0."""
-    if found & _CUE_PARTICIPLE and found & _VERB_CUES or found & _OWN_CUES:
+    if (
+        found & _CUE_PARTICIPLE and found & _VERB_CUES
+        or found & _CUE_TESTS and found & _TEST_CUES
+        or found & _CUE_STATE and found & _STATE_VERB_CUES
+        or found & _CUE_TASK_DONE and found & _CUE_TASK_SUBJECT
+        or found & _OWN_CUES
+    ):
         return found
     return 0
 
@@ -632,12 +646,10 @@ def _asserted(before: str, clause: _Clause, folded: str) -> bool:
     return True
 
 
-def _iter_clauses(
-    folded: str, sentences: list[tuple[int, int]], cues: list[int] | None
-) -> Iterator[tuple[_Clause, int]]:
-    """The clauses that may hold a claim, with their cue bits."""
-    padded = " " + folded
-    for (s_start, s_end), found in zip(sentences, cues or [_ALL_CUES] * len(sentences), strict=True):
+def _iter_clauses(folded: str, sentences: list[tuple[int, int]], words: bytes | None) -> Iterator[tuple[_Clause, int]]:
+    """The clauses that may hold a claim, with their cue bits (`words` from _cues)."""
+    for s_start, s_end in sentences:
+        found = _cue_bits(words, s_start, s_end) if words is not None else _ALL_CUES
         sentence_cued = _claimable(found)
         if not sentence_cued:
             continue
@@ -648,7 +660,7 @@ def _iter_clauses(
             if c_start == s_start and c_end == s_end:  # the clause is the whole sentence
                 yield _Clause(c_start, c_end, s_start, s_end, asks), sentence_cued
                 continue
-            cued = _claimable(_cue_bits(padded, c_start, c_end)) if cues is not None else _ALL_CUES
+            cued = _claimable(_cue_bits(words, c_start, c_end)) if words is not None else _ALL_CUES
             if not cued:
                 continue
             text = folded[c_start:c_end].strip()
@@ -673,11 +685,9 @@ def extract_claims(text: str, event: Event | None = None) -> tuple[Claim, ...]:
         return ()
     message = _analyse(text)
     masked, folded, sentences = message
-    cues = _cues(message)
-    if cues is not None and not any(cues):
-        return ()
+    words = _cues(message)
     claims: list[Claim] = []
-    for clause, cued in _iter_clauses(folded, sentences, cues):
+    for clause, cued in _iter_clauses(folded, sentences, words):
         _clause_claims(text, masked, folded, clause, event, cued, claims)
     return tuple(claims)
 
@@ -721,12 +731,12 @@ def _clause_claims(
 
     # tests pass
     if cued & _CUE_TESTS:
-        noun = _TEST_NOUN.search(body)
-        count = _TEST_COUNT_PASS.search(body)
+        noun = _TEST_NOUN.search(body) if cued & _CUE_TEST_NOUN else None
+        count = _TEST_COUNT_PASS.search(body) if cued & _CUE_TEST_COUNT else None
         if noun or count:
             if _tests_claim(body, noun, count, clause, folded):
                 make(TESTS_PASS, None)
-        else:
+        elif cued & _CUE_TEST_PRONOUN:
             m = _TEST_PRONOUN.search(body)
             sentence = folded[clause.sentence_start : clause.sentence_end]
             if m and _TEST_NOUN.search(sentence) and _asserted(body[: m.start()], clause, folded):
@@ -735,7 +745,7 @@ def _clause_claims(
     # whole-task completion
     if cued & _CUE_LONE_DONE and _LONE_DONE.match(body) and not clause.question:
         make(TASK_COMPLETE, None)
-    for m in _TASK_DONE.finditer(body) if cued & _CUE_TASK_DONE else ():
+    for m in _TASK_DONE.finditer(body) if cued & _CUE_TASK_DONE and cued & _CUE_TASK_SUBJECT else ():
         if _asserted(body[: m.start()], clause, folded):
             make(TASK_COMPLETE, None)
 
@@ -786,7 +796,8 @@ def _clause_claims(
     for m in _AMOUNT.finditer(body) if cued & _CUE_AMOUNT else ():
         if _asserted(body[: m.start()], clause, folded) and not _MODAL_BEFORE.search(body[: m.start()]):
             make(ACTION_SUCCEEDED, normalise_action(_as_written(m, "verb", original)))
-    for m in _STATE.finditer(body) if cued & _CUE_STATE and _STATE_END.search(body) else ():
+    state = cued & _CUE_STATE and cued & _STATE_VERB_CUES
+    for m in _STATE.finditer(body) if state and _STATE_END.search(body) else ():
         subject = m.group("subject") or m.group("subject2") or ""
         before = body[: m.start()] + subject
         if not _asserted(before, clause, folded) or _MODAL_BEFORE.search(body[: m.start()]):
@@ -875,8 +886,8 @@ def final_report(trajectory: Trajectory, lookback: int = 3) -> tuple[Event, ...]
     """The assistant messages that make up the final report: the last one with text, and when that one is only
     politeness, the ones before it (at most `lookback`) back to the first with substance. Oldest first."""
     report: list[Event] = []
-    for event in reversed(trajectory.events):
-        if not event.is_assistant_message:
+    for event in reversed(events_by_kind(trajectory)["message"]):
+        if event.get("role") != "assistant":
             continue
         text = _message_text(event)
         if not text or text.isspace():
@@ -911,7 +922,7 @@ def _arguments_text(event: Event) -> str:
     if isinstance(arguments, str):
         return arguments
     if isinstance(arguments, dict):
-        return " ".join(str(v) for v in arguments.values() if isinstance(v, (str, int, float)))
+        return " ".join([str(v) for v in arguments.values() if isinstance(v, (str, int, float))])
     return ""
 
 
@@ -939,20 +950,19 @@ def submission(trajectory: Trajectory) -> Claim | None:
     return None
 
 
-_ACKNOWLEDGES_FAILURE = re.compile(
-    r"\b(error|errors|errored|fail(?:s|ed|ure|ing)?|unable|could(?:n't| not)|can(?:'t|not)|wasn't able|"
+# Matched in the folded text after a space standing for its start: a leading non-word character, which re skips to,
+# instead of \b, which it tries at every character.
+_ACKNOWLEDGES_FAILURE = _folded_regex(
+    r"\W(?:error|errors|errored|fail(?:s|ed|ure|ing)?|unable|could(?:n't| not)|can(?:'t|not)|wasn't able|"
     r"were not able|was not able|not able to|unfortunately|sorry|apologi[sz]e|problem|issue|didn't work|"
     r"did not work|not (?:found|possible|allowed|permitted|available)|denied|invalid|doesn't exist|does not exist|"
     r"exception|traceback|non-zero|nonzero|already)\b",
-    re.IGNORECASE,
 )
-
-
 
 
 def acknowledges_failure(text: str) -> bool:
     """Whether a message speaks of something having gone wrong ("error", "unable", "already", "not found", …)."""
-    return bool(_ACKNOWLEDGES_FAILURE.search(text))
+    return bool(_ACKNOWLEDGES_FAILURE.search(" " + _fold(text)))
 
 
 _PRIOR_STATE = re.compile(r"\b(?:already|previously|earlier|before)\b", re.I)
@@ -967,11 +977,10 @@ def is_prior_state(claim: Claim) -> bool:
 def report_claims(trajectory: Trajectory) -> tuple[Claim, ...]:
     """Every success claim of the trajectory's final report, structured `claim` events and a final submission."""
     claims: list[Claim] = []
-    for event in trajectory.events:
-        if event.kind == "claim":
-            structured = _structured(event)
-            if structured:
-                claims.append(structured)
+    for event in events_by_kind(trajectory)["claim"]:
+        structured = _structured(event)
+        if structured:
+            claims.append(structured)
     for event in final_report(trajectory):
         claims.extend(extract_claims(_message_text(event), event))
     submitted = submission(trajectory)
