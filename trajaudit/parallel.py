@@ -264,8 +264,9 @@ def byte_shares(source: Source, jobs: int) -> list[Share] | None:
 def lines_before(source: Source, offset: int) -> int:
     """How many lines end before byte `offset`: the line number of the line there, minus one.
 
-    Counted with numpy over a memory map, twice as fast as `bytes.count` over reads (0.022 s against 0.045 s for
-    100 MB): the worker of the last range counts almost the whole file before it starts."""
+    Counted with numpy over memory-mapped windows, twice as fast as `bytes.count` over reads (0.022 s against
+    0.045 s for 100 MB): the worker of the last range counts almost the whole file before it starts. Each window is
+    unmapped before the next, so the mapped file never adds more than one window to the process's memory."""
     if not offset or source.path is None:
         return 0
     import mmap
@@ -273,15 +274,17 @@ def lines_before(source: Source, offset: int) -> int:
     import numpy as np
 
     count = 0
-    with open(source.path, "rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        data = np.frombuffer(mapped, dtype=np.uint8, count=offset)
-        for start in range(0, offset, COUNT_CHUNK):
-            count += int(np.count_nonzero(data[start : start + COUNT_CHUNK] == 10))
-        del data  # the map cannot close while an array still points into it
+    with open(source.path, "rb") as stream:
+        for start in range(0, offset, COUNT_WINDOW):
+            length = min(COUNT_WINDOW, offset - start)
+            with mmap.mmap(stream.fileno(), length, access=mmap.ACCESS_READ, offset=start) as window:
+                data = np.frombuffer(window, dtype=np.uint8)
+                count += int(np.count_nonzero(data == 10))
+                del data  # the map cannot close while an array still points into it
     return count
 
 
-COUNT_CHUNK = 4 << 20  # bytes compared at once: a bounded temporary array
+COUNT_WINDOW = 8 << 20  # a multiple of mmap.ALLOCATIONGRANULARITY, as window offsets must be
 
 
 def range_lines(
