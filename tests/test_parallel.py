@@ -86,9 +86,9 @@ def test_audit_output_does_not_depend_on_jobs(tmp_path, fmt):
 def test_validate_output_does_not_depend_on_jobs(tmp_path):
     log = str(messy_log(tmp_path / "big.jsonl"))
     runner = CliRunner()
-    outputs = [runner.invoke(app, ["validate", log, "--format", "jsonl", "-q", "-j", str(j)]) for j in (1, 2)]
-    assert outputs[0].exit_code == outputs[1].exit_code == 1
-    assert outputs[0].stdout == outputs[1].stdout
+    outputs = [runner.invoke(app, ["validate", log, "--format", "jsonl", "-q", "-j", str(j)]) for j in (1, 2, 3)]
+    assert outputs[0].exit_code == outputs[1].exit_code == outputs[2].exit_code == 1
+    assert outputs[0].stdout == outputs[1].stdout == outputs[2].stdout
     summary = json.loads(outputs[1].stdout.splitlines()[-1])
     assert summary["trajectories"] > 50 and summary["findings_by_rule"]["TA001"] > 0
 
@@ -175,8 +175,8 @@ def spread_log(path: Path, seed: int, trajectories: int = 12, outcome_rate: floa
     return path
 
 
-def _audit(log: Path, jobs: int, *extra: str) -> str:
-    result = CliRunner().invoke(app, ["audit", str(log), "--format", "jsonl", "-q", "-j", str(jobs), *extra])
+def _audit(log: Path, jobs: int, *extra: str, command: str = "audit") -> str:
+    result = CliRunner().invoke(app, [command, str(log), "--format", "jsonl", "-q", "-j", str(jobs), *extra])
     assert result.exit_code in (0, 1), result.output[-2000:]
     return result.stdout
 
@@ -197,6 +197,7 @@ def test_byte_ranges_give_the_serial_result_whatever_the_cuts(
     log = spread_log(tmp_path / f"spread-{seed}.jsonl", seed, outcome_rate=outcome_rate, late_rate=late_rate,
                      newline=newline, trailing=trailing, duplicate_key=duplicate_key)
     assert _audit(log, jobs) == _audit(log, 1)
+    assert _audit(log, jobs, command="validate") == _audit(log, 1, command="validate")
 
 
 def test_byte_ranges_carry_external_outcomes_and_trajectories_that_never_end(tmp_path):
@@ -232,3 +233,4 @@ def test_gzip_still_splits_by_trajectory(tmp_path):
     gz = tmp_path / "m.jsonl.gz"
     gz.write_bytes(__import__("gzip").compress(log.read_bytes()))
     assert _audit(gz, 2) == _audit(gz, 1)
+    assert _audit(gz, 2, command="validate") == _audit(gz, 1, command="validate")

@@ -284,7 +284,8 @@ def lines_before(source: Source, offset: int) -> int:
     return count
 
 
-COUNT_WINDOW = 8 << 20  # a multiple of mmap.ALLOCATIONGRANULARITY, as window offsets must be
+COUNT_WINDOW = 1 << 20  # a multiple of mmap.ALLOCATIONGRANULARITY, as window offsets must be; small: its
+# comparison makes a temporary array of the same size
 
 
 def range_lines(
