@@ -21,6 +21,8 @@ from trajaudit.reader import Malformed, Source, file_size, iter_json
 from trajaudit.rules import BY_CODE
 
 Item = TrajectoryResult | Finding
+State = tuple[list[Event], list[Finding]]  # an open trajectory's events so far and the findings noted for it
+Placed = tuple[tuple[int, int], Item]  # an item and the position that orders it (see Audit.position)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class Assembler:
         self.next_seq = itertools.count(1).__next__
         self.last_line: dict[str, int] | None = None  # set to a dict to note each closed trajectory's last line
 
-    def seed(self, held: Mapping[str, tuple[list[Event], list[Finding]]], closed: Iterable[str]) -> None:
+    def seed(self, held: Mapping[str, State], closed: Iterable[str]) -> None:
         """Start from where an earlier part of the input left these trajectories (open ones and closed ids)."""
         for tid, (events, early) in held.items():
             self.open[tid] = list(events)
@@ -61,7 +63,7 @@ class Assembler:
         seqs = [e[3] for events, _ in held.values() for e in events]
         self.next_seq = itertools.count(max(seqs, default=0) + 1).__next__  # arrival order goes on from theirs
 
-    def held(self) -> dict[str, tuple[list[Event], list[Finding]]]:
+    def held(self) -> dict[str, State]:
         """A copy of the open trajectories' state (events so far, findings noted), to carry them elsewhere."""
         return {tid: (events[:], self._early.get(tid, [])[:]) for tid, events in self.open.items()}
 
@@ -205,7 +207,7 @@ class Audit:
         self.partition: tuple[int, int] | parallel.Share | None = None  # the part of the input a worker handles
         self.position: tuple[int, int] = (0, 0)  # where the last item was produced, for merging workers in order
         self.ledger: RangeEnd | None = None  # in a range worker, once its range is done
-        self._held: dict[str, tuple[list[Event], list[Finding]]] = {}
+        self._held: dict[str, State] = {}
         active = config.active_rules()
         self._enabled = {a.rule.code: a for a in active}
         self._checks: tuple[ActiveRule, ...] = tuple(a for a in active if a.rule.check is not None)
@@ -239,120 +241,27 @@ class Audit:
         worker.partition = share
         return worker
 
-    def states(self, ids: list[str]) -> dict[str, tuple[list[Event], list[Finding]]]:
+    def states(self, ids: list[str]) -> dict[str, State]:
         """In a range worker after its range: the state of trajectories that were open at its end."""
         return {tid: self._held[tid] for tid in ids}
 
     def _split(self, source: Source, shares: list[parallel.Share]) -> Iterator[Item]:
-        """The results of one plain file cut into ranges (see `parallel`), exactly as `_serial` gives them.
-
-        Walking the ranges in order, the parent keeps what the serial engine would know at each cut: the ids closed
-        so far and the trajectories still open (held by the worker whose range ended with them, or here). A
-        worker's results for ids that were already known at its range's start are wrong, since it began them afresh:
-        they are dropped, and those ids' lines in that range are read again here from the state they had. Results
-        for trajectories open at the end of all input come last, ordered by their first line, as `close_all` does."""
+        """The results of one plain file cut into ranges (see `parallel`), exactly as `_serial` gives them."""
         split = parallel.Split(self._range_worker, shares)
-        held: dict[str, int | tuple[list[Event], list[Finding]]] = {}  # open at the cut: its worker, or its state
-        closed: set[str] = set()
-        ending: dict[str, tuple[tuple[int, int], TrajectoryResult]] = {}  # a worker's result for one open at its end
-        parts: list[Summary] = []  # the workers' summaries, in range order
-        extras: list[Summary] = []  # what was counted here: results redone or closed by this process
+        stitch = _Stitch(self, source, split)
         try:
             for k, share in enumerate(shares):
-                continuing: set[str] = set()
-                redone: list[tuple[tuple[int, int], Item]] = []
-                if k:
-                    ledger = split.end(k)[1]
-                    continuing = {tid for tid in ledger.seen if tid in held or tid in closed}
-                    if continuing:
-                        redone = self._redo(source, share, ledger, continuing, held, closed, ending, split, extras)
-                kept = self._kept(split.items(k), continuing, ending)
-                for _, item in heapq.merge(kept, redone, key=itemgetter(0)):
-                    yield item
-                part, ledger = split.end(k)
-                parts.append(part)
-                closed.update(tid for tid in ledger.closed if tid not in continuing)
-                held.update((tid, k) for tid in ledger.open_ids if tid not in continuing)
-            finals = [ending.pop(tid) for tid, holder in held.items() if type(holder) is int]
-            parked = {tid: state for tid, state in held.items() if type(state) is not int}
-            if parked:
-                finals.extend(self._close_parked(parked, closed, extras))
+                yield from stitch.range_results(k, share)
+            last = stitch.last_results()
         finally:
             split.close()
-        finals.sort(key=itemgetter(0))
-        for _, item in finals:
-            yield item
-        parallel.fold(self.summary, parts)
-        for part in extras:
+        yield from last
+        parallel.fold(self.summary, [split.end(k)[0] for k in range(len(shares))])
+        for part in stitch.summaries:
             parallel.add(self.summary, part)
         for counts in (self.summary.findings_by_rule, self.summary.findings_by_severity):
             for key in [key for key, n in counts.items() if not n]:  # only ever taken back: never counted serially
                 del counts[key]
-
-    def _kept(
-        self,
-        pairs: Iterator[tuple[tuple[int, int], Item]],
-        continuing: set[str],
-        ending: dict[str, tuple[tuple[int, int], TrajectoryResult]],
-    ) -> Iterator[tuple[tuple[int, int], Item]]:
-        """A worker's results without those it got wrong; results for what was open at its range's end are set
-        aside in `ending` (they are final only if no later range continues them)."""
-        for position, item in pairs:
-            if type(item) is TrajectoryResult:
-                if item.trajectory.id in continuing:
-                    self._tally(item, -1)
-                    continue
-                if position[0] == 1:
-                    ending[item.trajectory.id] = (position, item)
-                    continue
-            yield position, item
-
-    def _redo(
-        self,
-        source: Source,
-        share: parallel.Share,
-        ledger: RangeEnd,
-        continuing: set[str],
-        held: dict[str, Any],
-        closed: set[str],
-        ending: dict[str, tuple[tuple[int, int], TrajectoryResult]],
-        split: parallel.Split,
-        parts: list[Summary],
-    ) -> list[tuple[tuple[int, int], Item]]:
-        """Read the continued trajectories' lines of one range again, from the state the earlier ranges left."""
-        states: dict[str, tuple[list[Event], list[Finding]]] = {}
-        by_worker: dict[int, list[str]] = {}
-        for tid in continuing:
-            holder = held.pop(tid, None)
-            if type(holder) is int:
-                by_worker.setdefault(holder, []).append(tid)
-                self._tally(ending.pop(tid)[1], -1)
-            elif holder is not None:
-                states[tid] = holder
-        for worker, ids in sorted(by_worker.items()):
-            states.update(split.states(worker, ids))
-        assembler = Assembler(self.options.outcomes, self.options.outcomes_file)
-        assembler.seed(states, continuing & closed)
-        redo = self._helper()
-        last = max(ledger.seen[tid] for tid in continuing)
-        lines = parallel.range_lines(source, share, ledger.first_line, wanted=continuing, last_number=last)
-        results = [(redo.position, item) for item in redo._read(source, lines, assembler)]
-        held.update(assembler.held())
-        closed.update(assembler.closed_ids())
-        redo.summary.lines = 0  # the range's worker counted them
-        parts.append(redo.summary)
-        return results
-
-    def _close_parked(
-        self, parked: dict[str, tuple[list[Event], list[Finding]]], closed: set[str], parts: list[Summary]
-    ) -> list[tuple[tuple[int, int], Item]]:
-        """Results for trajectories still open at the end of input whose state is here (they spanned ranges)."""
-        assembler = Assembler(self.options.outcomes, self.options.outcomes_file)
-        assembler.seed(parked, parked.keys() & closed)
-        closer = self._helper()
-        results = [(closer.position, item) for item in closer._finish(assembler.close_all(), assembler, at_end=True)]
-        parts.append(closer.summary)
-        return results
 
     def _serial(self) -> Iterator[Item]:
         assembler = Assembler(self.options.outcomes, self.options.outcomes_file)
@@ -494,6 +403,90 @@ class Audit:
         summary.outcomes["none" if outcome is None else "success" if outcome else "failure"] += sign
         for finding in result.findings:
             summary.count(finding, sign)
+
+
+class _Stitch:
+    """Puts the ranges of a split file together (`Audit._split`), walking them in order.
+
+    At each cut it keeps what the serial engine would know there: the ids closed so far and the trajectories still
+    open, each held by the worker whose range ended with it or (once carried on) here. A worker's results for ids
+    already known at its range's start are wrong, since it began them afresh: they are dropped, and those ids'
+    lines in that range are read again here from the state they had. Results for trajectories open at the end of
+    all input come last, ordered by their first line, as `close_all` does."""
+
+    def __init__(self, audit: Audit, source: Source, split: parallel.Split) -> None:
+        self.audit = audit
+        self.source = source
+        self.split = split
+        self.held: dict[str, int | State] = {}  # open at the cut: the worker holding it, or its state
+        self.closed: set[str] = set()
+        self.ending: dict[str, Placed] = {}  # a worker's result for a trajectory open at its range's end
+        self.summaries: list[Summary] = []  # counts of the results made here
+
+    def range_results(self, k: int, share: parallel.Share) -> Iterator[Item]:
+        continuing: set[str] = set()
+        redone: list[Placed] = []
+        if k:
+            ledger = self.split.end(k)[1]
+            continuing = {tid for tid in ledger.seen if tid in self.held or tid in self.closed}
+            if continuing:
+                redone = self._redo(share, ledger, continuing)
+        for _, item in heapq.merge(self._kept(self.split.items(k), continuing), redone, key=itemgetter(0)):
+            yield item
+        ledger = self.split.end(k)[1]
+        self.closed.update(tid for tid in ledger.closed if tid not in continuing)
+        self.held.update((tid, k) for tid in ledger.open_ids if tid not in continuing)
+
+    def last_results(self) -> list[Item]:
+        """Results for the trajectories open at the end of input, in serial order."""
+        last = [self.ending.pop(tid) for tid, holder in self.held.items() if type(holder) is int]
+        carried = {tid: state for tid, state in self.held.items() if type(state) is not int}
+        if carried:
+            assembler = Assembler(self.audit.options.outcomes, self.audit.options.outcomes_file)
+            assembler.seed(carried, carried.keys() & self.closed)
+            closer = self.audit._helper()
+            last.extend((closer.position, item) for item in closer._finish(assembler.close_all(), assembler, True))
+            self.summaries.append(closer.summary)
+        last.sort(key=itemgetter(0))
+        return [item for _, item in last]
+
+    def _kept(self, pairs: Iterator[Placed], continuing: set[str]) -> Iterator[Placed]:
+        """A worker's results without those it got wrong; results for what was open at its range's end are set
+        aside (they are final only if no later range continues them)."""
+        for position, item in pairs:
+            if type(item) is TrajectoryResult:
+                if item.trajectory.id in continuing:
+                    self.audit._tally(item, -1)
+                    continue
+                if position[0] == 1:
+                    self.ending[item.trajectory.id] = (position, item)
+                    continue
+            yield position, item
+
+    def _redo(self, share: parallel.Share, ledger: RangeEnd, continuing: set[str]) -> list[Placed]:
+        """Read the continued trajectories' lines of one range again, from the state the earlier ranges left."""
+        states: dict[str, State] = {}
+        by_worker: dict[int, list[str]] = {}
+        for tid in continuing:
+            holder = self.held.pop(tid, None)
+            if type(holder) is int:
+                by_worker.setdefault(holder, []).append(tid)
+                self.audit._tally(self.ending.pop(tid)[1], -1)
+            elif holder is not None:
+                states[tid] = holder
+        for worker, ids in sorted(by_worker.items()):
+            states.update(self.split.states(worker, ids))
+        assembler = Assembler(self.audit.options.outcomes, self.audit.options.outcomes_file)
+        assembler.seed(states, continuing & self.closed)
+        redo = self.audit._helper()
+        last = max(ledger.seen[tid] for tid in continuing)
+        lines = parallel.range_lines(self.source, share, ledger.first_line, wanted=continuing, last_number=last)
+        results = [(redo.position, item) for item in redo._read(self.source, lines, assembler)]
+        self.held.update(assembler.held())
+        self.closed.update(assembler.closed_ids())
+        redo.summary.lines = 0  # the range's worker counted them
+        self.summaries.append(redo.summary)
+        return results
 
 
 def _fields(finding: Finding) -> dict[str, Any]:
