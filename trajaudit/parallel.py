@@ -116,11 +116,12 @@ def run(
     summary: Summary,
     merge_extra: Callable[[list[Any]], None] | None = None,
 ) -> Iterator[Any]:
-    """Run `jobs` worker processes (`make_worker(index, count)` gives an iterable with a `summary` and a
-    `position`), yield their items in serial order, and fold their summaries into `summary`.
+    """Run `jobs` worker processes over a stream that cannot be cut (`make_worker(index, count)` gives an iterable
+    with a `summary` and a `position`), yield their items in serial order, and fold their summaries into `summary`.
 
-    This process only merges and formats: measured on 2 cores, that beats also being worker 0 (3.0 s against 3.3 s
-    for 200 MB), because the merging would otherwise delay one half of the work."""
+    Here, unlike with byte ranges (`Split`), every worker's results interleave in the output, so this process only
+    merges and formats: measured on 2 cores, that beat also being worker 0 (3.0 s against 3.3 s for 200 MB), because
+    the merging would otherwise delay one half of the work."""
     context = multiprocessing.get_context("fork")
     queues = [context.Queue() for _ in range(jobs)]
     processes = [
