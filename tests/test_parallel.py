@@ -170,7 +170,8 @@ def spread_log(path: Path, seed: int, trajectories: int = 12, outcome_rate: floa
             lines.append(f'{{"trajectory":"{late}","step":{steps[late]},"kind":"reasoning","text":"late"}}')
             steps[late] += 1
         if rng.random() < 0.03:
-            lines.append(rng.choice(['{"broken": ', '[1, 2]', f'{{"trajectory":"{tid}","step":"x","kind":"message"}}', ""]))
+            bad = f'{{"trajectory":"{tid}","step":"x","kind":"message"}}'
+            lines.append(rng.choice(['{"broken": ', "[1, 2]", bad, ""]))
     path.write_bytes((newline.join(lines) + (newline if trailing else "")).encode("utf-8"))
     return path
 
@@ -220,7 +221,7 @@ def test_byte_shares_start_at_line_starts_and_cover_the_file(tmp_path):
         shares = parallel.byte_shares(source, jobs)
         assert shares is not None and 1 <= len(shares) <= jobs
         assert shares[0].start == 0 and shares[-1].end is None
-        for share, following in zip(shares, shares[1:]):
+        for share, following in zip(shares, shares[1:], strict=False):
             assert share.end == following.start and data[following.start - 1 : following.start] == b"\n"
             assert parallel.lines_before(source, following.start) == data[: following.start].count(b"\n")
     gz = tmp_path / "m.jsonl.gz"

@@ -259,7 +259,7 @@ def byte_shares(source: Source, jobs: int) -> list[Share] | None:
             if cut > cuts[-1]:
                 cuts.append(cut)
     ends: list[int | None] = [*cuts[1:], None]
-    return [Share(i, len(cuts), start, end) for i, (start, end) in enumerate(zip(cuts, ends))]
+    return [Share(i, len(cuts), start, end) for i, (start, end) in enumerate(zip(cuts, ends, strict=True))]
 
 
 def lines_before(source: Source, offset: int) -> int:
@@ -401,7 +401,7 @@ class Split:
 
     def close(self) -> None:
         """Let the workers go; one still in its share (this process stopped early, e.g. on an error) is stopped."""
-        for requests, process, ended in zip(self._requests, self._processes, self._ends):
+        for requests, process, ended in zip(self._requests, self._processes, self._ends, strict=True):
             if ended is None:
                 process.terminate()
             else:
