@@ -1,4 +1,4 @@
-"""OpenAI Codex CLI logs (https://github.com/openai/codex), in the three JSONL shapes Codex has written. A file may
+"""OpenAI Codex CLI logs (https://github.com/openai/codex), in the four JSONL shapes Codex has written. A file may
 hold several runs; lines of each shape are recognised on their own.
 
 1. Rollouts (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`, current format): `{timestamp, type, payload}` lines with
@@ -14,10 +14,21 @@ hold several runs; lines of each shape are recognised on their own.
    ...}}`, `turn.completed {usage{input_tokens, cached_input_tokens, output_tokens}}`, `turn.failed {error{message}}`
    and `error {message}`. The first versions of this stream (until early October 2025) name the item's kind
    `item_type` and say `assistant_message` for `agent_message`.
+4. The first `codex exec --json` output (July to September 2025, until shape 3 replaced it): a line with the configuration
+   summary (a flat object of strings: workdir, model, provider, approval, sandbox, and reasoning effort / reasoning
+   summaries for reasoning models), a line `{prompt}`, then the protocol's events as codex-rs/protocol serialises
+   them, one per line: `{id: <submission id>, msg: {type, ...}}` with type agent_message {message}, agent_reasoning
+   {text}, exec_command_begin {call_id, command: [argv], cwd} / exec_command_end {call_id, stdout, stderr, exit_code,
+   and later aggregated_output, duration, formatted_output}, patch_apply_begin {call_id, auto_approved, changes} /
+   patch_apply_end {call_id, stdout, stderr, success}, mcp_tool_call_begin {call_id, invocation {server, tool,
+   arguments}} / mcp_tool_call_end {call_id, invocation, duration, result {Ok: {content, isError?}} | {Err}},
+   web_search_begin / web_search_end {call_id, query}, token_count, error, stream_error, turn_aborted, ... Streaming
+   deltas, task_complete and shutdown_complete are not printed. Codex itself does not print session_configured in
+   this stream (the session id is only in the rollout), so the trajectory of such a file is usually its file name.
 
-Trajectory id = the session id (session_meta payload.id, the direct meta line's id, thread_id / session_id); a file
-without one uses the file's name as given, like every line-based importer here. The session line becomes a `task`
-event (task_id = the id).
+Trajectory id = the session id (session_meta payload.id, the direct meta line's id, thread_id / session_id, the
+session_id of a session_configured event); a file without one uses the file's name as given, like every line-based
+importer here. The session line (in 4, the configuration line) becomes a `task` event (task_id = the id).
 
 Rollouts (1, 2): response items are the record. Messages (developer/user/assistant; `phase` kept in meta, e.g.
 final_answer; injected context such as `<environment_context>` gets meta.injected), reasoning (summary text), function
@@ -38,6 +49,21 @@ the final answer; `plan` items too, with meta.item_type), `reasoning` → reason
 with meta.item_type "error"; `turn.failed` and `error` lines → system messages with meta.event. turn.completed usage
 goes to the turn's last agent message (tokens.input / .output, meta.cached_input_tokens; newer versions report the
 thread's running total). `todo_list` items, `item.updated`, `turn.started` and item types not listed here are skipped.
+
+Protocol events (4): the configuration line and the prompt line make the `task` event (goal = the prompt; meta cwd,
+model, model_provider, approval, sandbox) and a user message; a session_configured event, where one is present,
+names the trajectory. Calls are paired by call_id: exec_command_begin / _end → tool `shell` {command: argv}
+(meta.cwd), ok iff exit_code is 0, with exit_code and the aggregated output (else stdout and stderr);
+patch_apply_begin / _end → `apply_patch` {changes: [{path, kind}]}, ok = success; mcp_tool_call_begin / _end → the
+invocation's tool (meta.server) with its arguments, ok unless the result is `Err` or has isError, output = the
+result's text content; web_search_begin / _end → `web_search` {query}. An end without a begin gives the call and its
+result at once; a begin without an end is a call without a result. agent_message → assistant message,
+agent_reasoning → reasoning (agent_reasoning_raw_content too, with meta.raw), user_message → user message (unless it
+repeats the prompt), error, stream_error and turn_aborted → system messages with meta.event. token_count
+(`info.last_token_usage`, or the flat counts of the first versions) gives tokens.input / .output / .reasoning and
+meta.cached_input_tokens to the assistant message just before it, else to the next one. Deltas, task_started,
+task_complete, plan_update, background, approval and history events, turn_diff and event types not listed here are
+skipped (an unlisted type before any line of this shape is reported instead: it is not a Codex event).
 """
 
 from __future__ import annotations
@@ -62,8 +88,9 @@ from trajaudit.reader import Malformed, Source, iter_json
 NAME = "codex"
 DESCRIPTION = (
     "Codex CLI JSONL: rollout lines {timestamp, type: session_meta|response_item|event_msg, payload}, 2025 rollouts "
-    "({id, timestamp, instructions}, then ResponseItems {type: message|function_call|...}) or `codex exec --json` "
-    "events {type: thread.started|item.completed|...}"
+    "({id, timestamp, instructions}, then ResponseItems {type: message|function_call|...}), `codex exec --json` "
+    "events {type: thread.started|item.completed|...} or the first `codex exec --json` output ({workdir, model, ...} "
+    "and {prompt} lines, then protocol events {id, msg: {type: exec_command_begin|agent_message|...}})"
 )
 EXPECTED = DESCRIPTION.split(": ", 1)[1]
 
@@ -80,13 +107,27 @@ EXEC_TYPES = (
 )
 SNIFF_EXEC_TYPES = tuple(kind for kind in EXEC_TYPES if kind != "error")  # a bare {"type": "error"} says too little
 TOOL_ITEMS = ("command_execution", "mcp_tool_call", "file_change", "web_search", "collab_tool_call")
+# EventMsg types of codex-rs/protocol while `codex exec --json` printed them as they are (shape 4, July-September 2025)
+PROTOCOL_EVENTS = frozenset((
+    "error", "task_started", "task_complete", "token_count", "agent_message", "agent_message_delta", "user_message",
+    "agent_reasoning", "agent_reasoning_delta", "agent_reasoning_raw_content", "agent_reasoning_raw_content_delta",
+    "agent_reasoning_section_break", "session_configured", "mcp_tool_call_begin", "mcp_tool_call_end",
+    "web_search_begin", "web_search_end", "exec_command_begin", "exec_command_output_delta", "exec_command_end",
+    "exec_approval_request", "apply_patch_approval_request", "background_event", "stream_error", "patch_apply_begin",
+    "patch_apply_end", "turn_diff", "get_history_entry_response", "mcp_list_tools_response",
+    "list_custom_prompts_response", "plan_update", "turn_aborted", "shutdown_complete", "conversation_history",
+    "entered_review_mode", "exited_review_mode",
+))
+CONFIG_KEYS = ("workdir", "model", "sandbox")  # always in the configuration summary line of shape 4
 EXIT_TEXT = re.compile(r"^(?:Exit code:|Process exited with code)\s*(-?\d+)", re.M)
 CONTEXT_PREFIXES = ("<environment_context>", "<user_instructions>", "# AGENTS.md")
 
 
 def sniff(source: Source, head: bytes) -> bool:
     """The first JSON line is a rollout line `{timestamp, type, payload}`, an older rollout's session line `{id,
-    timestamp, instructions|git|...}` (no type), or a `codex exec --json` event (thread.started, item.completed...)."""
+    timestamp, instructions|git|...}` (no type), a `codex exec --json` event (thread.started, item.completed...), or
+    the first exec output's configuration line `{workdir, model, sandbox, ...}` or protocol event `{id, msg: {type}}`
+    of a known EventMsg type."""
     first = first_json_value(head)
     if not isinstance(first, dict):
         return False
@@ -95,7 +136,25 @@ def sniff(source: Source, head: bytes) -> bool:
         return isinstance(first.get("payload"), dict)
     if kind in SNIFF_EXEC_TYPES:
         return not any(key in first for key in ("payload", "trajectory", "role", "sessionId"))
-    return _is_direct_meta(first) and any(key in first for key in META_KEYS)
+    if _is_protocol_line(first):
+        msg = first["msg"]
+        kind = msg.get("type") if isinstance(msg, dict) else None
+        return isinstance(kind, str) and kind in PROTOCOL_EVENTS and isinstance(first["id"], str)
+    return _is_config_line(first) or (_is_direct_meta(first) and any(key in first for key in META_KEYS))
+
+
+def _is_protocol_line(entry: dict) -> bool:
+    """`{id, msg}` and nothing else: the protocol's Event struct (shape 4), whatever its msg holds."""
+    return len(entry) == 2 and "id" in entry and "msg" in entry
+
+
+def _is_config_line(entry: dict) -> bool:
+    """The configuration summary that opens shape 4: a flat object of strings with workdir, model and sandbox."""
+    return all(key in entry for key in CONFIG_KEYS) and all(isinstance(value, str) for value in entry.values())
+
+
+def _is_prompt_line(entry: dict) -> bool:
+    return len(entry) == 1 and isinstance(entry.get("prompt"), str)
 
 
 def _is_direct_meta(entry: dict) -> bool:
@@ -129,6 +188,7 @@ def exec_result(output: Any) -> tuple[str, int | None, bool | None]:
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
     stream = _ExecStream(emit)
+    protocol = _ProtocolStream(emit)
     trajectory = source.name
     tools: dict[str, str] = {}
     exit_codes: dict[str, int] = {}
@@ -137,15 +197,24 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     for item in iter_json(source):
         if isinstance(item, Malformed):
             yield from stream.release()
+            yield from protocol.release()
             yield item
             continue
         line, entry = item
         kind = entry.get("type") if isinstance(entry, dict) else None
         if isinstance(entry, dict) and kind in EXEC_TYPES and "payload" not in entry:
+            yield from protocol.finish()
             yield from stream.line(line, entry, trajectory)
             trajectory = stream.trajectory or trajectory
             continue
+        if isinstance(entry, dict) and kind is None and (
+            _is_protocol_line(entry) or _is_config_line(entry) or _is_prompt_line(entry)
+        ):
+            yield from stream.release()
+            yield from protocol.line(line, entry, trajectory)
+            continue
         yield from stream.release()
+        yield from protocol.finish()
         if not isinstance(entry, dict):
             yield emit.malformed(f"not a Codex line: expected {EXPECTED}, found {type(entry).__name__}", line)
         elif kind in LINE_TYPES and isinstance(entry.get("payload"), dict):
@@ -180,6 +249,7 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
             found = f"type {kind!r}" if kind is not None else f"an object with keys {sorted(entry)[:6]}"
             yield emit.malformed(f"not a Codex line: expected {EXPECTED}, found {found}", line)
     yield from stream.release()
+    yield from protocol.finish()
 
 
 def _response_item(
@@ -394,3 +464,287 @@ def _exec_outcome(item_kind: str, item: dict) -> dict[str, Any]:
         return {"ok": ok, "output": output, "error": f"patch {status}" if not ok else None}
     ok = status in (None, "completed")
     return {"ok": ok, "output": "", "error": f"{item_kind} {status}" if not ok else None}
+
+
+# --- the first codex exec --json: protocol events {id, msg} -------------------------------------------------------
+
+
+class _ProtocolStream:
+    """State of shape 4: the configuration and prompt lines waiting for the run's id, calls begun and not yet ended,
+    the event held back (the last agent message, until a token_count gives it the response's usage; a web search
+    begun, until its end names the query), usage waiting for the next agent message, and the run's prompt."""
+
+    def __init__(self, emit: Emitter) -> None:
+        self.emit = emit
+        self.trajectory: str | None = None  # the current run's trajectory; None before the first run
+        self.fallback = emit.file  # the trajectory of a run without a session id
+        self.pending: dict[str, tuple[int, Any]] = {}  # "config" / "prompt" -> (line, value), until the run opens
+        self.calls: dict[str, str] = {}  # call_id -> tool of a call begun and not yet ended
+        self.held: tuple[str, int, str, dict] | None = None  # (trajectory, line, kind, fields)
+        self.counts: tuple[dict, int | None] | None = None  # (tokens, cached input) for the next agent message
+        self.prompt = ""
+        self.seen = False  # a line of this shape was seen: unlisted event types are skipped, not reported
+
+    def release(self) -> Iterator[tuple[int | None, dict]]:
+        if self.held is not None:
+            trajectory, line, kind, fields = self.held
+            self.held = None
+            yield self.emit.event(trajectory, kind, line=line, **fields)
+
+    def finish(self) -> Iterator[tuple[int | None, dict]]:
+        """End of this shape (another shape, a new configuration line or the end of the file)."""
+        yield from self.release()
+        if self.pending:
+            yield from self._open(None, None, None)
+
+    def _open(self, session: str | None, line: int | None, model: Any) -> Iterator[tuple[int | None, dict]]:
+        """A new run: its task event (at the configuration line, else the prompt line, else `line`) and its prompt as
+        the first user message."""
+        config = self.pending.pop("config", None)
+        prompt = self.pending.pop("prompt", None)
+        self.trajectory = session or self.fallback
+        self.calls, self.counts, self.prompt = {}, None, prompt[1] if prompt else ""
+        settings = config[1] if config else {}
+        meta = {
+            key: settings[name] for key, name in (
+                ("cwd", "workdir"), ("model", "model"), ("model_provider", "provider"), ("approval", "approval"),
+                ("sandbox", "sandbox"),
+            ) if settings.get(name)
+        }
+        if "model" not in meta and isinstance(model, str) and model:
+            meta["model"] = model
+        at = config[0] if config else prompt[0] if prompt else line
+        yield self.emit.event(
+            self.trajectory, "task", line=at, task_id=self.trajectory, goal=self.prompt or None, meta=meta
+        )
+        if prompt:
+            yield self.emit.event(self.trajectory, "message", line=prompt[0], role="user", text=prompt[1])
+
+    def _ready(self) -> Iterator[tuple[int | None, dict]]:
+        """Opens the run waiting for its id (none came: the file's name) before its first event."""
+        if self.pending:
+            yield from self._open(None, None, None)
+        elif self.trajectory is None:
+            self.trajectory = self.fallback
+
+    def line(self, line: int, entry: dict, trajectory: str) -> Iterator[tuple[int | None, dict] | Malformed]:
+        self.fallback = trajectory
+        if _is_config_line(entry):
+            yield from self.finish()
+            self.seen = True
+            self.pending = {"config": (line, entry)}
+            return
+        if _is_prompt_line(entry):
+            if "prompt" in self.pending or not self.pending:
+                yield from self.finish()
+            self.seen = True
+            self.pending["prompt"] = (line, entry["prompt"])
+            return
+        msg = entry["msg"]
+        kind = msg.get("type") if isinstance(msg, dict) else None
+        if not self.seen and not (isinstance(kind, str) and kind in PROTOCOL_EVENTS):
+            yield from self.release()
+            found = f"msg type {kind!r}" if isinstance(kind, str) else f"msg {type(msg).__name__}"
+            yield self.emit.malformed(f"not a Codex line: expected {EXPECTED}, found {{id, msg}} with {found}", line)
+            return
+        if not isinstance(kind, str) or not kind:
+            yield from self.release()
+            yield self.emit.malformed("Codex event without a msg type: expected {id, msg: {type, ...}}", line)
+            return
+        self.seen = True
+        if kind == "session_configured":
+            yield from self.release()
+            session = msg.get("session_id")
+            if not isinstance(session, (str, int)) or isinstance(session, bool) or session == "":
+                expected = "{id, msg: {type: session_configured, session_id, model, ...}}"
+                yield self.emit.malformed(f"session_configured without a session_id: expected {expected}", line)
+                return
+            yield from self._open(str(session), line, msg.get("model"))
+        elif kind in PROTOCOL_HANDLERS:
+            yield from self._ready()
+            yield from getattr(self, PROTOCOL_HANDLERS[kind])(line, kind, msg, self.trajectory or trajectory)
+        # everything else (deltas, task_started / task_complete, plan_update, background, approval and history
+        # events, turn_diff, unlisted types) carries no step of its own
+
+    def _begin(self, line: int, kind: str, msg: dict, trajectory: str) -> Iterator[tuple]:
+        call_id = _protocol_call_id(msg, line)
+        if call_id in self.calls:
+            return  # a repeated begin adds nothing
+        yield from self.release()
+        tool, arguments, meta = _protocol_call(kind, msg)
+        self.calls[call_id] = tool
+        fields = {"call_id": call_id, "tool": tool, "arguments": arguments, "meta": meta}
+        if kind == "web_search_begin":
+            self.held = (trajectory, line, "tool_call", fields)  # its end names the query
+        else:
+            yield self.emit.event(trajectory, "tool_call", line=line, **fields)
+
+    def _end(self, line: int, kind: str, msg: dict, trajectory: str) -> Iterator[tuple]:
+        call_id = _protocol_call_id(msg, line)
+        if self.held is not None and self.held[3].get("call_id") == call_id and kind == "web_search_end":
+            arguments = self.held[3]["arguments"]
+            if not arguments.get("query"):
+                arguments["query"] = as_text(msg.get("query"))
+        yield from self.release()
+        if call_id not in self.calls:  # an end without its begin: the call and its result at once
+            tool, arguments, meta = _protocol_call(kind, msg)
+            self.calls[call_id] = tool
+            yield self.emit.event(
+                trajectory, "tool_call", line=line, call_id=call_id, tool=tool, arguments=arguments, meta=meta
+            )
+        tool = self.calls.pop(call_id)
+        yield self.emit.event(
+            trajectory, "tool_result", line=line, call_id=call_id, tool=tool, **_protocol_outcome(kind, msg)
+        )
+
+    def _agent_message(self, line: int, kind: str, msg: dict, trajectory: str) -> Iterator[tuple]:
+        yield from self.release()
+        fields: dict[str, Any] = {"role": "assistant", "text": as_text(msg.get("message"))}
+        if self.counts is not None:
+            _give_tokens(fields, *self.counts)
+            self.counts = None
+        self.held = (trajectory, line, "message", fields)
+
+    def _reasoning(self, line: int, kind: str, msg: dict, trajectory: str) -> Iterator[tuple]:
+        text = as_text(msg.get("text"))
+        if text.strip():
+            yield from self.release()
+            meta = {"raw": True} if kind == "agent_reasoning_raw_content" else None
+            yield self.emit.event(trajectory, "reasoning", line=line, text=text, meta=meta)
+
+    def _user_message(self, line: int, kind: str, msg: dict, trajectory: str) -> Iterator[tuple]:
+        text = as_text(msg.get("message"))
+        if text.strip() and text.strip() != self.prompt.strip():
+            yield from self.release()
+            meta = {"injected": True} if text.lstrip().startswith(CONTEXT_PREFIXES) else None
+            yield self.emit.event(trajectory, "message", line=line, role="user", text=text, meta=meta)
+
+    def _failure(self, line: int, kind: str, msg: dict, trajectory: str) -> Iterator[tuple]:
+        text = as_text(msg.get("message"))
+        if kind == "turn_aborted":
+            text = f"turn aborted: {as_text(msg.get('reason')) or 'unknown reason'}"
+        yield from self.release()
+        yield self.emit.event(
+            trajectory, "message", line=line, role="system", text=text or kind, meta={"event": kind}
+        )
+
+    def _token_count(self, line: int, kind: str, msg: dict, trajectory: str) -> Iterator[tuple]:
+        info = msg.get("info")
+        usage = info.get("last_token_usage") if isinstance(info, dict) else msg  # the first versions: flat counts
+        if not isinstance(usage, dict):
+            return  # info null: nothing counted yet
+        counts = tokens(
+            output=usage.get("output_tokens"), input=usage.get("input_tokens"),
+            reasoning=usage.get("reasoning_output_tokens"),
+        )
+        if not counts:
+            return
+        cached = to_int(usage.get("cached_input_tokens"))
+        if self.held is not None and self.held[2] == "message":
+            _give_tokens(self.held[3], counts, cached)
+            yield from self.release()
+        else:
+            self.counts = (counts, cached)
+
+
+PROTOCOL_HANDLERS = {
+    "exec_command_begin": "_begin", "patch_apply_begin": "_begin", "mcp_tool_call_begin": "_begin",
+    "web_search_begin": "_begin", "exec_command_end": "_end", "patch_apply_end": "_end", "mcp_tool_call_end": "_end",
+    "web_search_end": "_end", "agent_message": "_agent_message", "agent_reasoning": "_reasoning",
+    "agent_reasoning_raw_content": "_reasoning", "user_message": "_user_message", "error": "_failure",
+    "stream_error": "_failure", "turn_aborted": "_failure", "token_count": "_token_count",
+}
+
+
+def _give_tokens(fields: dict, counts: dict, cached: int | None) -> None:
+    fields["tokens"] = counts
+    if cached is not None and cached >= 0:
+        fields["meta"] = {**(fields.get("meta") or {}), "cached_input_tokens": cached}
+
+
+def _protocol_call_id(msg: dict, line: int) -> str:
+    raw = msg.get("call_id")
+    return str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) and raw != "" else f"call_l{line}"
+
+
+def _protocol_call(kind: str, msg: dict) -> tuple[str, dict | str, dict | None]:
+    """(tool, arguments, meta) of a begin event (or of an end whose begin is missing)."""
+    if kind.startswith("exec_command"):
+        command = msg.get("command")
+        arguments: dict = {}
+        if command is not None:
+            arguments["command"] = command if isinstance(command, list) else as_text(command)
+        cwd = msg.get("cwd")
+        return "shell", arguments, {"cwd": cwd} if isinstance(cwd, str) and cwd else None
+    if kind.startswith("patch_apply"):
+        changes = msg.get("changes") if isinstance(msg.get("changes"), dict) else {}
+        listed = []
+        for path, change in changes.items():
+            kind_of = _change_kind(change)
+            listed.append({"path": path, "kind": kind_of} if kind_of else {"path": path})
+        approved = msg.get("auto_approved")
+        return "apply_patch", {"changes": listed}, {"auto_approved": approved} if isinstance(approved, bool) else None
+    if kind.startswith("mcp_tool_call"):
+        invocation = msg.get("invocation") if isinstance(msg.get("invocation"), dict) else msg  # first versions: flat
+        server = invocation.get("server")
+        meta = {"server": server} if isinstance(server, str) and server else None
+        return as_text(invocation.get("tool")) or "unknown", parse_arguments(invocation.get("arguments")), meta
+    return "web_search", {"query": as_text(msg.get("query"))}, None
+
+
+def _change_kind(change: Any) -> str | None:
+    """add / delete / update of a FileChange: `{add: {content}}`, `"delete"`, `{update: {unified_diff, move_path}}`, or
+    the later `{type: add, ...}`."""
+    if isinstance(change, str):
+        return change
+    if isinstance(change, dict):
+        if isinstance(change.get("type"), str):
+            return change["type"]
+        if len(change) == 1:
+            return next(iter(change))
+    return None
+
+
+def _joined(*parts: Any) -> str:
+    """stdout and stderr as one output."""
+    out = ""
+    for part in parts:
+        if isinstance(part, str) and part:
+            out += part if not out or out.endswith("\n") else "\n" + part
+    return out
+
+
+def _protocol_outcome(kind: str, msg: dict) -> dict[str, Any]:
+    """ok, output, exit_code and error of an end event."""
+    if kind == "exec_command_end":
+        code = to_int(msg.get("exit_code"))
+        aggregated = msg.get("aggregated_output")
+        output = aggregated if isinstance(aggregated, str) and aggregated else ""
+        output = output or _joined(msg.get("stdout"), msg.get("stderr"))
+        ok = code == 0
+        error = None if ok else f"exit code {code}" if code is not None else "the command reported no exit code"
+        return {"ok": ok, "output": output, "exit_code": code, "error": error}
+    if kind == "patch_apply_end":
+        ok = msg.get("success") is True
+        output = _joined(msg.get("stdout"), msg.get("stderr"))
+        error = None if ok else first_line(as_text(msg.get("stderr"))) or first_line(output) or "patch failed"
+        return {"ok": ok, "output": output, "error": error}
+    if kind == "mcp_tool_call_end":
+        result = msg.get("result")
+        if isinstance(result, dict) and "Err" in result:
+            return {"ok": False, "output": "", "error": as_text(result["Err"]) or "tool call failed"}
+        if isinstance(result, dict) and "Ok" in result:
+            result = result["Ok"]
+        content = result if isinstance(result, dict) else {}
+        output = flatten_text(content.get("content"))
+        structured = content.get("structuredContent", content.get("structured_content"))
+        if not output and structured is not None:
+            output = as_text(structured)
+        if isinstance(msg.get("success"), bool):  # the first versions: {call_id, success, result}
+            ok = msg["success"]
+        elif isinstance(result, dict):
+            ok = content.get("isError", content.get("is_error")) is not True
+        else:
+            return {"ok": False, "output": "", "error": "the tool call reported no result"}
+        return {"ok": ok, "output": output, "error": None if ok else first_line(output) or "the tool reported an error"}
+    return {"ok": True, "output": ""}
