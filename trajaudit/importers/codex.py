@@ -14,10 +14,11 @@ hold several runs; lines of each shape are recognised on their own.
    ...}}`, `turn.completed {usage{input_tokens, cached_input_tokens, output_tokens}}`, `turn.failed {error{message}}`
    and `error {message}`. The first versions of this stream (until early October 2025) name the item's kind
    `item_type` and say `assistant_message` for `agent_message`.
-4. The first `codex exec --json` output (July to September 2025, until shape 3 replaced it): a line with the configuration
-   summary (a flat object of strings: workdir, model, provider, approval, sandbox, and reasoning effort / reasoning
-   summaries for reasoning models), a line `{prompt}`, then the protocol's events as codex-rs/protocol serialises
-   them, one per line: `{id: <submission id>, msg: {type, ...}}` with type agent_message {message}, agent_reasoning
+4. The first `codex exec --json` output (July to September 2025, until shape 3 replaced it): a line with the
+   configuration summary (a flat object of strings: workdir, model, provider, approval, sandbox, and reasoning
+   effort / reasoning summaries for reasoning models), a line `{prompt}`, then the protocol's events as
+   codex-rs/protocol serialises them, one per line: `{id: <submission id>, msg: {type, ...}}` with type
+   agent_message {message}, agent_reasoning
    {text}, exec_command_begin {call_id, command: [argv], cwd} / exec_command_end {call_id, stdout, stderr, exit_code,
    and later aggregated_output, duration, formatted_output}, patch_apply_begin {call_id, auto_approved, changes} /
    patch_apply_end {call_id, stdout, stderr, success}, mcp_tool_call_begin {call_id, invocation {server, tool,
