@@ -381,3 +381,23 @@ def test_spans_without_a_genai_operation_are_skipped_whatever_their_events(tmp_p
     path, _ = export(tmp_path, build)
     fmt, events, bad = run(path)
     assert fmt == "otel" and events == [] and not bad
+
+
+def test_a_tool_status_of_error_fails_the_call_even_when_the_span_status_is_unset(tmp_path: Path, validator):
+    """Strands records `gen_ai.tool.status` = error on a failed tool and leaves the span status unset."""
+
+    def build(tracer) -> None:
+        for call_id, status in (("c1", "success"), ("c2", "error"), ("c3", "Timeout")):
+            with tracer.start_as_current_span("execute_tool book_flight") as tool:
+                tool.set_attribute("gen_ai.operation.name", "execute_tool")
+                tool.set_attribute("gen_ai.tool.name", "book_flight")
+                tool.set_attribute("gen_ai.tool.call.id", call_id)
+                tool.set_attribute("gen_ai.tool.status", status)
+
+    path, _ = export(tmp_path, build)
+    _, events, bad = run(path)
+    assert not bad
+    assert_well_formed(events, validator, "otel")
+    assert [(e["call_id"], e["ok"]) for e in events if e["kind"] == "tool_result"] == [
+        ("c1", True), ("c2", False), ("c3", False)
+    ]

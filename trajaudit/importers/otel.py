@@ -7,10 +7,10 @@ Each trace is a trajectory (id = traceId). Spans are ordered depth-first along p
 `gen_ai.operation.name`: invoke_agent / create_agent → task (the first one of a trace; goal from its input messages),
 chat / text_completion / generate_content → assistant message (text and reasoning from `gen_ai.output.messages`,
 tokens from `gen_ai.usage.*`), execute_tool → tool_call (`gen_ai.tool.name`, `gen_ai.tool.call.id`,
-`gen_ai.tool.call.arguments`) + tool_result (`gen_ai.tool.call.result`; failed when `error.type` is set or the span
-status is ERROR). Spans without a GenAI operation (HTTP, DB, ...) are skipped. Semantic Kernel's operation names
-`chat.completions` / `text.completions` (also the examples of the 1.26 conventions, docs/gen-ai/llm-spans.md) count as
-chat.
+`gen_ai.tool.call.arguments`) + tool_result (`gen_ai.tool.call.result`; failed when `error.type` is set, the span
+status is ERROR, or `gen_ai.tool.status` is error or timeout, as Strands Agents records a failed tool). Spans
+without a GenAI operation (HTTP, DB, ...) are skipped. Semantic Kernel's operation names `chat.completions` /
+`text.completions` (also the examples of the 1.26 conventions, docs/gen-ai/llm-spans.md) count as chat.
 
 Many instrumentations record the content as span events (`events: [{timeUnixNano, name, attributes}]`) instead of
 span attributes. The events of a span are read only for what its attributes lack (`gen_ai.output.messages` or
@@ -70,6 +70,7 @@ AGENT_OPS = ("invoke_agent", "create_agent")
 CHAT_OPS = ("chat", "text_completion", "generate_content", "chat.completions", "text.completions")
 TOOL_OPS = ("execute_tool",)
 STATUS_ERROR = (2, "STATUS_CODE_ERROR", "ERROR")
+TOOL_FAILED = ("error", "timeout")  # values of `gen_ai.tool.status` (Strands: success | error) that mean failure
 HEX = re.compile(r"^[0-9a-fA-F]+$")
 DETAILS_EVENT = "gen_ai.client.inference.operation.details"
 CHOICE_EVENT = "gen_ai.choice"
@@ -225,7 +226,7 @@ def _trace(emit: Emitter, trace_id: str, members: list) -> Iterator:
         operation = attrs.get("gen_ai.operation.name")
         start, end = _seconds(span.get("startTimeUnixNano")), _seconds(span.get("endTimeUnixNano"))
         status = span.get("status") if isinstance(span.get("status"), dict) else {}
-        failed = bool(attrs.get("error.type")) or status.get("code") in STATUS_ERROR
+        failed = bool(attrs.get("error.type")) or status.get("code") in STATUS_ERROR or _tool_failed(attrs)
         if operation in AGENT_OPS:
             if has_task:
                 continue
@@ -262,6 +263,12 @@ def _trace(emit: Emitter, trace_id: str, members: list) -> Iterator:
                 trace_id, "tool_result", line=line, path=result_path, timestamp=end, call_id=call_id, tool=tool,
                 ok=not failed, output=output, error=str(error) if failed else None,
             )
+
+
+def _tool_failed(attrs: dict) -> bool:
+    """`gen_ai.tool.status` error or timeout: Strands marks a failed tool so and leaves the span status unset."""
+    value = attrs.get("gen_ai.tool.status")
+    return isinstance(value, str) and value.lower() in TOOL_FAILED
 
 
 def _parts_text(message: dict, kinds: tuple[str, ...]) -> str:
