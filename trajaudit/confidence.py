@@ -28,8 +28,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any, NamedTuple
 
-import numpy as np
-
+from trajaudit.lazy import np
 from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
 DEFAULT_WINDOW = 2048

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-import numpy as np
 from rich.cells import set_cell_size
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from trajaudit import confidence
+from trajaudit.lazy import np
 from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
 from trajaudit.report.gist import gist
 from trajaudit.report.safe import one_line

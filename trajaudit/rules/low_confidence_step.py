@@ -36,9 +36,8 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
-
 from trajaudit import confidence as conf
+from trajaudit.lazy import np
 from trajaudit.model import Severity, Trajectory, Violation
 
 CODE = "TA301"

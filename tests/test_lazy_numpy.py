@@ -1,0 +1,38 @@
+"""numpy is imported only when a log carries confidence data: most logs do not, and it is a quarter of start-up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_traces"
+PROBE = (
+    "import sys\n"
+    "from trajaudit.cli import execute\n"
+    "sys.argv = ['trajaudit', 'audit', '--format', 'jsonl', '-q', '-j', '1', sys.argv[1]]\n"
+    "execute()\n"
+    "print('numpy' in sys.modules, file=sys.stderr)\n"
+)
+
+
+def numpy_imported(log: Path) -> bool:
+    done = subprocess.run([sys.executable, "-c", PROBE, str(log)], capture_output=True, text=True, check=False)
+    assert done.returncode in (0, 1), done.stderr
+    return done.stderr.strip().splitlines()[-1] == "True"
+
+
+def test_numpy_is_not_imported_for_a_log_without_confidence_data():
+    assert not numpy_imported(SAMPLES / "loop.jsonl")
+
+
+def test_numpy_is_imported_when_the_log_carries_confidences(tmp_path):
+    events = [{"trajectory": "t", "step": 0, "kind": "task", "goal": "g"}]
+    events += [
+        {"trajectory": "t", "step": i, "kind": "reasoning", "text": "x", "confidence": c}
+        for i, c in enumerate([0.9, 0.8, 0.2, 0.1, 0.1, 0.2, 0.1, 0.9], start=1)
+    ]
+    log = tmp_path / "confident.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    assert numpy_imported(log)
