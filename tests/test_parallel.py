@@ -235,3 +235,38 @@ def test_gzip_still_splits_by_trajectory(tmp_path):
     gz.write_bytes(__import__("gzip").compress(log.read_bytes()))
     assert _audit(gz, 2) == _audit(gz, 1)
     assert _audit(gz, 2, command="validate") == _audit(gz, 1, command="validate")
+
+
+def test_lines_before_counts_the_same_when_the_file_cannot_be_mapped(tmp_path, monkeypatch):
+    from trajaudit.reader import discover
+
+    log = messy_log(tmp_path / "m.jsonl", events=300)
+    data = log.read_bytes()
+    source = next(discover([str(log)]))
+    offset = data.index(b"\n", len(data) // 2) + 1
+    mapped = parallel.lines_before(source, offset)
+
+    def unmappable(*args, **kwargs):
+        raise OSError("mmap not supported")
+
+    monkeypatch.setattr("mmap.mmap", unmappable)
+    assert parallel.lines_before(source, offset) == mapped == data[:offset].count(b"\n")
+
+
+def test_a_read_error_inside_a_later_range_is_reported_not_lost(tmp_path, monkeypatch):
+    import io
+
+    from trajaudit.reader import Malformed, discover
+
+    log = messy_log(tmp_path / "m.jsonl", events=50)
+    source = next(discover([str(log)]))
+    share = parallel.byte_shares(source, 2)[1]
+
+    class Failing(io.BytesIO):
+        def __iter__(self):
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(parallel, "open", lambda *args, **kwargs: Failing(b""), raising=False)
+    found = list(parallel.range_lines(source, share, 7))
+    assert len(found) == 1 and isinstance(found[0], Malformed) and found[0].unreadable
+    assert "Input/output error" in found[0].message
