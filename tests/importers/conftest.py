@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Callable
 
 import jsonschema_rs
 import pytest
@@ -59,3 +60,23 @@ def assert_well_formed(events: list[dict], validator, fmt: str) -> None:
                 calls.add(event["call_id"])
             elif event["kind"] == "tool_result":
                 assert event["call_id"] in calls, (trajectory, event)
+
+
+def otlp_export(tmp_path: Path, build: Callable[[Any], None], name: str = "trace.otlp.json") -> tuple[Path, str]:
+    """Run `build(tracer)` under an OpenTelemetry SDK tracer provider; write the finished spans as one OTLP JSON export
+    request (skips the test without the SDK). Returns the file and the first span's trace id."""
+    pytest.importorskip("opentelemetry.sdk.trace")
+    encoder = pytest.importorskip("opentelemetry.exporter.otlp.proto.common.trace_encoder")
+    json_format = pytest.importorskip("google.protobuf.json_format")
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    build(provider.get_tracer("trajaudit-test"))
+    spans = exporter.get_finished_spans()
+    path = tmp_path / name
+    path.write_text(json_format.MessageToJson(encoder.encode_spans(spans)))  # protobuf JSON mapping, as the exporters
+    return path, format(spans[0].context.trace_id, "032x")

@@ -8,46 +8,35 @@ from pathlib import Path
 
 import pytest
 
-from tests.importers.conftest import assert_well_formed, run
+from tests.importers.conftest import assert_well_formed, otlp_export, run
 
 
 def test_opentelemetry_sdk_export(tmp_path: Path, validator):
-    pytest.importorskip("opentelemetry.sdk.trace")
-    encoder = pytest.importorskip("opentelemetry.exporter.otlp.proto.common.trace_encoder")
-    json_format = pytest.importorskip("google.protobuf.json_format")
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-    from opentelemetry.trace import Status, StatusCode
+    def build(tracer) -> None:
+        from opentelemetry.trace import Status, StatusCode
 
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracer = provider.get_tracer("trajaudit-test")
-    with tracer.start_as_current_span("invoke_agent travel") as agent:
-        agent.set_attribute("gen_ai.operation.name", "invoke_agent")
-        agent.set_attribute("gen_ai.agent.name", "travel")
-        trace_id = format(agent.get_span_context().trace_id, "032x")
-        with tracer.start_as_current_span("chat demo-model") as chat:
-            chat.set_attribute("gen_ai.operation.name", "chat")
-            chat.set_attribute("gen_ai.usage.output_tokens", 21)
-            chat.set_attribute("gen_ai.output.messages", json.dumps(
-                [{"role": "assistant", "parts": [{"type": "text", "content": "Booking your flight."}]}]))
-        with tracer.start_as_current_span("execute_tool search_flights") as tool:
-            tool.set_attribute("gen_ai.operation.name", "execute_tool")
-            tool.set_attribute("gen_ai.tool.name", "search_flights")
-            tool.set_attribute("gen_ai.tool.call.id", "call_search")
-            tool.set_attribute("gen_ai.tool.call.arguments", '{"to": "OSL"}')
-            tool.set_attribute("gen_ai.tool.call.result", '["SK123"]')
-        with tracer.start_as_current_span("execute_tool book_flight") as tool:
-            tool.set_attribute("gen_ai.operation.name", "execute_tool")
-            tool.set_attribute("gen_ai.tool.name", "book_flight")
-            tool.set_attribute("gen_ai.tool.call.id", "call_book")
-            tool.set_attribute("error.type", "SeatUnavailable")
-            tool.set_status(Status(StatusCode.ERROR, "no seats left"))
-    request = encoder.encode_spans(exporter.get_finished_spans())
-    path = tmp_path / "trace.otlp.json"
-    path.write_text(json_format.MessageToJson(request))  # protobuf JSON mapping: base64 ids, enum names
+        with tracer.start_as_current_span("invoke_agent travel") as agent:
+            agent.set_attribute("gen_ai.operation.name", "invoke_agent")
+            agent.set_attribute("gen_ai.agent.name", "travel")
+            with tracer.start_as_current_span("chat demo-model") as chat:
+                chat.set_attribute("gen_ai.operation.name", "chat")
+                chat.set_attribute("gen_ai.usage.output_tokens", 21)
+                chat.set_attribute("gen_ai.output.messages", json.dumps(
+                    [{"role": "assistant", "parts": [{"type": "text", "content": "Booking your flight."}]}]))
+            with tracer.start_as_current_span("execute_tool search_flights") as tool:
+                tool.set_attribute("gen_ai.operation.name", "execute_tool")
+                tool.set_attribute("gen_ai.tool.name", "search_flights")
+                tool.set_attribute("gen_ai.tool.call.id", "call_search")
+                tool.set_attribute("gen_ai.tool.call.arguments", '{"to": "OSL"}')
+                tool.set_attribute("gen_ai.tool.call.result", '["SK123"]')
+            with tracer.start_as_current_span("execute_tool book_flight") as tool:
+                tool.set_attribute("gen_ai.operation.name", "execute_tool")
+                tool.set_attribute("gen_ai.tool.name", "book_flight")
+                tool.set_attribute("gen_ai.tool.call.id", "call_book")
+                tool.set_attribute("error.type", "SeatUnavailable")
+                tool.set_status(Status(StatusCode.ERROR, "no seats left"))
+
+    path, trace_id = otlp_export(tmp_path, build)  # protobuf JSON mapping: base64 ids, enum names
 
     fmt, events, bad = run(path)
     assert fmt == "otel" and not bad

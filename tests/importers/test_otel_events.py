@@ -15,7 +15,7 @@ from typing import Any, Callable
 import pytest
 from typer.testing import CliRunner
 
-from tests.importers.conftest import assert_well_formed, run
+from tests.importers.conftest import assert_well_formed, otlp_export, run
 from trajaudit.cli import app
 
 GOAL = "Book me a flight to Oslo on Friday."
@@ -27,25 +27,6 @@ DETAILS = "gen_ai.client.inference.operation.details"
 SEARCH = ("call_search", "search_flights", {"to": "OSL", "day": "friday"})
 BOOK = ("call_book", "book_flight", {"flight": "SK123"})
 FOUND = "SK123 departs 09:40"
-
-
-def export(tmp_path: Path, build: Callable[[Any], None], name: str = "trace.otlp.json") -> tuple[Path, str]:
-    """Run `build(tracer)` under an SDK tracer provider; the finished spans as one OTLP JSON export request."""
-    pytest.importorskip("opentelemetry.sdk.trace")
-    encoder = pytest.importorskip("opentelemetry.exporter.otlp.proto.common.trace_encoder")
-    json_format = pytest.importorskip("google.protobuf.json_format")
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    build(provider.get_tracer("trajaudit-test"))
-    spans = exporter.get_finished_spans()
-    path = tmp_path / name
-    path.write_text(json_format.MessageToJson(encoder.encode_spans(spans)))  # protobuf JSON mapping, as the exporters
-    return path, format(spans[0].context.trace_id, "032x")
 
 
 def resolve(document: dict, path: str) -> Any:
@@ -239,7 +220,7 @@ def trip(layout) -> Callable[[Any], None]:
 @pytest.mark.parametrize("name", list(LAYOUTS))
 def test_span_event_layouts_give_goal_answer_and_tool_calls(tmp_path: Path, validator, name: str):
     layout = LAYOUTS[name]
-    path, trace_id = export(tmp_path, trip(layout))
+    path, trace_id = otlp_export(tmp_path, trip(layout))
     fmt, events, bad = run(path)
     assert fmt == "otel" and not bad
     assert_well_formed(events, validator, "otel")
@@ -276,7 +257,7 @@ def test_span_event_layouts_give_goal_answer_and_tool_calls(tmp_path: Path, vali
 
 @pytest.mark.parametrize("name", list(LAYOUTS))
 def test_audit_reads_the_claim_in_an_answer_recorded_as_an_event(tmp_path: Path, name: str):
-    path, trace_id = export(tmp_path, trip(LAYOUTS[name]))
+    path, trace_id = otlp_export(tmp_path, trip(LAYOUTS[name]))
     audited = CliRunner().invoke(app, ["audit", str(path), "--format", "jsonl", "-q", "--fail-on", "never"])
     assert audited.exit_code == 0, audited.stderr
     records = [json.loads(x) for x in audited.stdout.splitlines()]
@@ -318,7 +299,7 @@ def test_span_attributes_win_over_events(tmp_path: Path, validator):
                 tool.add_event("gen_ai.tool.message", {"content": '{"order": "99"}', "id": "call_1"})
                 tool.add_event("gen_ai.choice", {"message": "refunded", "id": "call_1"})
 
-    path, _ = export(tmp_path, build)
+    path, _ = otlp_export(tmp_path, build)
     _, events, bad = run(path)
     assert not bad
     assert_well_formed(events, validator, "otel")
@@ -340,7 +321,7 @@ def test_semantic_kernel_text_completion_and_finish_reasons(tmp_path: Path, vali
             span.add_event("gen_ai.choice", {"gen_ai.event.content": json.dumps(
                 {"index": 0, "message": "Oslo.", "finish_reason": "Stop"})})
 
-    path, _ = export(tmp_path, build)
+    path, _ = otlp_export(tmp_path, build)
     _, events, bad = run(path)
     assert not bad
     assert_well_formed(events, validator, "otel")
@@ -362,7 +343,7 @@ def test_several_choices_and_choices_without_content(tmp_path: Path, validator):
             span.set_attribute("gen_ai.operation.name", "chat")
             span.add_event("gen_ai.choice", {"gen_ai.event.content": json.dumps({"index": 0, "finish_reason": "stop"})})
 
-    path, _ = export(tmp_path, build)
+    path, _ = otlp_export(tmp_path, build)
     _, events, bad = run(path)
     assert not bad
     assert_well_formed(events, validator, "otel")
@@ -378,7 +359,7 @@ def test_spans_without_a_genai_operation_are_skipped_whatever_their_events(tmp_p
             span.add_event("cache.miss", {"key": "flights"})
             span.record_exception(TimeoutError("upstream timed out"))
 
-    path, _ = export(tmp_path, build)
+    path, _ = otlp_export(tmp_path, build)
     fmt, events, bad = run(path)
     assert fmt == "otel" and events == [] and not bad
 
@@ -394,7 +375,7 @@ def test_a_tool_status_of_error_fails_the_call_even_when_the_span_status_is_unse
                 tool.set_attribute("gen_ai.tool.call.id", call_id)
                 tool.set_attribute("gen_ai.tool.status", status)
 
-    path, _ = export(tmp_path, build)
+    path, _ = otlp_export(tmp_path, build)
     _, events, bad = run(path)
     assert not bad
     assert_well_formed(events, validator, "otel")
