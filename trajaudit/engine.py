@@ -182,7 +182,7 @@ def schema_findings(
 
     At most `keep` of them, then one saying how many more (`limits.max_findings_per_event`): one line of
     `"tools": [1, 1, ...]` would otherwise be millions of findings. The detailed validator builds every error it
-    finds at once, so it is shown the event with each array cut to its first `keep` items; if the errors all lie
+    finds at once, so it is shown the event with each array cut to its first `keep` + 1 items; if the errors all lie
     beyond those, the fast validator names the first."""
     rule = BY_CODE["TA002"]
     is_object = type(data) is dict
@@ -194,7 +194,7 @@ def schema_findings(
     base = origin.get("path") if type(origin) is dict and isinstance(origin.get("path"), str) else None
     cut = False
     if is_object:
-        shown, cut = _cut_arrays(data, keep)
+        shown, cut = _cut_arrays(data, keep + 1)  # one more than shown, to know there are more
         problems = schema.errors(shown)
         if not problems and cut:
             problems = _first_error(data)
