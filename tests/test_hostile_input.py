@@ -313,8 +313,14 @@ def test_a_very_deep_directory_is_walked(tmp_path):
         deep = os.path.join(deep, "d")
         os.mkdir(deep)
     Path(deep, "x.jsonl").write_bytes(b"")
-    found = list(discover([str(tmp_path)]))
-    assert [Path(s.name).name for s in found] == ["x.jsonl"]
+    try:
+        found = list(discover([str(tmp_path)]))
+        assert [Path(s.name).name for s in found] == ["x.jsonl"] and found[0].name.count("/d") == 1500
+    finally:  # shutil.rmtree, which pytest cleans up with, recurses per level too
+        os.remove(os.path.join(deep, "x.jsonl"))
+        while deep != str(tmp_path):
+            os.rmdir(deep)
+            deep = os.path.dirname(deep)
 
 
 def test_a_name_too_long_is_a_usage_error_naming_it(tmp_path):
