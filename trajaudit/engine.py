@@ -53,7 +53,7 @@ class Assembler:
         self.max_open = max_open  # more open at once: the oldest opened is closed early (see `evict`)
         self._closed: set[str] = set()
         self._evicted: set[str] = set()
-        self._opened: deque[tuple[str, list[Event]]] = deque()  # opening order, with stale entries (see `evict`)
+        self._opened: deque[str] = deque()  # ids in opening order, with some since closed (see `evict`)
         self._early: dict[str, list[Finding]] = {}
         self._outcomes = outcomes
         self._outcomes_file = outcomes_file
@@ -81,7 +81,7 @@ class Assembler:
         """Open a trajectory for its first event (noting it if the id was already closed by an outcome)."""
         events = self.open[tid] = []
         if self.max_open is not None:
-            self._remember(tid, events)
+            self._remember(tid)
         if tid in self._closed:
             self.note(tid, _late_event(event))
         elif tid in self._evicted:
@@ -99,10 +99,8 @@ class Assembler:
         without an outcome); refusing new ones instead would leave them unaudited."""
         # Not next(iter(self.open)): a dict whose first entries keep being deleted is scanned from its start.
         opened = self._opened
-        while True:
-            tid, events = opened.popleft()
-            if self.open.get(tid) is events:
-                break
+        while (tid := opened.popleft()) not in self.open:
+            pass
         known = tid in self._closed
         trajectory = self.close(tid)
         if not known:
@@ -114,15 +112,15 @@ class Assembler:
         """A finding about a trajectory that is reported with its result (e.g. a schema error in one of its lines)."""
         self._early.setdefault(tid, []).append(finding)
         if tid not in self.open:
-            events = self.open[tid] = []
+            self.open[tid] = []
             if self.max_open is not None:
-                self._remember(tid, events)
+                self._remember(tid)
 
-    def _remember(self, tid: str, events: list[Event]) -> None:
+    def _remember(self, tid: str) -> None:
         opened = self._opened
-        opened.append((tid, events))
-        if len(opened) > 2 * len(self.open) + 64:  # drop the entries of trajectories closed since (they hold events)
-            self._opened = deque(item for item in opened if self.open.get(item[0]) is item[1])
+        opened.append(tid)
+        if len(opened) > 2 * len(self.open) + 64:  # forget the ids closed since (kept once if reopened)
+            self._opened = deque(dict.fromkeys(t for t in opened if t in self.open))
 
     def close(self, tid: str) -> Trajectory:
         events = self.open.pop(tid)
