@@ -362,6 +362,8 @@ def test_an_unreadable_subdirectory_and_a_dangling_link_are_unreadable_input(tmp
     assert len(run.summary.unreadable) == 2 and engine.exit_code(run.summary, None) == 2
     assert any("Permission denied" in u for u in run.summary.unreadable)
     assert [r.trajectory.id for r in items if isinstance(r, TrajectoryResult)] == ["a"]
+    alone, run = audit([tmp_path / "locked"], jobs=2)  # an unreadable directory alone is never split into ranges
+    assert [f.code for f in alone] == ["TA001"] and run.summary.unreadable
 
 
 def test_the_cli_says_what_it_did_not_audit(tmp_path):

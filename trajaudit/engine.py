@@ -338,7 +338,9 @@ class Audit:
 
     def __iter__(self) -> Iterator[Item]:
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
-        if self.partition is None and parallel.usable(self.sources, self.options.input_format, jobs):
+        if self.partition is None and _readable(self.sources) and parallel.usable(
+            self.sources, self.options.input_format, jobs
+        ):
             source = self.sources[0]
             shares = parallel.byte_shares(source, jobs)
             if shares is None or len(shares) > 1:
@@ -627,6 +629,11 @@ class _Stitch:
         return results
 
 
+def _readable(sources: list[Source]) -> bool:
+    """Whether every source is a file to read (not a directory found unreadable or left out): only then split."""
+    return all(source.problem is None and source.note is None for source in sources)
+
+
 def _limited(source: Source, limits: Limits) -> Source:
     return source if source.limits == limits else replace(source, limits=limits)
 
@@ -697,7 +704,9 @@ class Validation:
 
     def __iter__(self) -> Iterator[Finding]:
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
-        if self.partition is None and parallel.usable(self.sources, self.options.input_format, jobs):
+        if self.partition is None and _readable(self.sources) and parallel.usable(
+            self.sources, self.options.input_format, jobs
+        ):
             if self.options.on_format is not None:
                 self.options.on_format(self.sources[0], "native")
             yield from parallel.run(self._worker, jobs, self.summary, self._merge_ids)
