@@ -18,6 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trajaudit import engine, reader
 from trajaudit.config import Config, ConfigError, from_mapping
@@ -442,3 +444,19 @@ def test_limits_are_read_from_configuration_and_flags():
     for bad in ({"max-line-bytes": 0}, {"max-line-bytes": "lots"}, {"max-lines": 3}, {"max-line-bytes": True}):
         with pytest.raises(ConfigError, match="t.toml"):
             from_mapping({"limits": bad}, "t.toml")
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(data=st.binary(max_size=400), cap=st.integers(min_value=1, max_value=40), packed=st.booleans())
+def test_under_any_line_cap_every_line_is_read_or_reported_in_order(tmp_path, data, cap, packed):
+    path = tmp_path / ("x.jsonl.gz" if packed else "x.jsonl")
+    path.write_bytes(gzip.compress(data) if packed else data)
+    items = list(iter_json(limited(path, max_line_bytes=cap)))
+    pieces = data.split(b"\n")
+    if pieces and pieces[-1] == b"":
+        pieces.pop()
+    expected = [n for n, raw in enumerate(pieces, 1) if raw.strip() or len(raw) > cap]
+    assert [item.line if isinstance(item, Malformed) else item[0] for item in items] == expected
+    for item in items:
+        if isinstance(item, Malformed) and "max-line-bytes" in item.message:
+            assert len(pieces[item.line - 1]) > cap
