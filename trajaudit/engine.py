@@ -2,7 +2,8 @@
 
 A trajectory is closed (its rules run and its result yielded) when its `outcome` event arrives, when the source it
 came from ends (imported formats hold whole trajectories per file), or when all input is read (native logs may spread
-a trajectory over several files). Memory is therefore bounded by the trajectories open at once, not by input size.
+a trajectory over several files). Memory is therefore bounded by the trajectories open at once, not by input size,
+and those are capped (`Limits.max_open_trajectories`: past it, the one opened first is closed early).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Find input files and stream their lines, keeping file and line number; never raise on bad bytes.
 
 A bad line (invalid JSON, invalid UTF-8, a gzip stream that ends early, an unreadable file) becomes a `Malformed`
-value in the stream instead of an exception, so every other line is still read.
+value in the stream instead of an exception, so every other line is still read. So does a line or document over its
+size limit (`Limits`), which is skipped in bounded chunks: no input makes the reader hold more than the limit.
 """
 
 from __future__ import annotations
