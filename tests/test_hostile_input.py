@@ -218,6 +218,7 @@ def interleaved(path: Path, comeback: bool) -> Path:
 
 def test_past_the_open_trajectory_cap_the_oldest_is_closed_and_its_comeback_said(tmp_path):
     items, run = audit([interleaved(tmp_path / "x.jsonl", comeback=True)], max_open_trajectories=3)
+    assert len(run.summary.notes) == 1 and "max-open-trajectories" in run.summary.notes[0]
     results = [i for i in items if isinstance(i, TrajectoryResult)]
     assert [r.trajectory.id for r in results[:2]] == ["t0", "t1"]  # closed early, in the order they opened
     comeback = [r for r in results if r.trajectory.id == "t0"][1]
@@ -226,7 +227,8 @@ def test_past_the_open_trajectory_cap_the_oldest_is_closed_and_its_comeback_said
 
 
 def test_under_the_open_trajectory_cap_nothing_changes(tmp_path):
-    items, _ = audit([interleaved(tmp_path / "x.jsonl", comeback=True)], max_open_trajectories=5)
+    items, run = audit([interleaved(tmp_path / "x.jsonl", comeback=True)], max_open_trajectories=5)
+    assert run.summary.notes == []
     results = [i for i in items if isinstance(i, TrajectoryResult)]
     assert sorted(r.trajectory.id for r in results) == ["t0", "t1", "t2", "t3", "t4"]
     assert not [f for f in findings(items) if f.code == "TA003"]

@@ -376,7 +376,7 @@ def _write_table(output: Path | None, output_format: TableFormat, module, result
 
 def _finish_collection(summary, quiet: bool) -> None:
     for note in summary.notes:
-        stderr.print(f"trajaudit: not audited: {note}", markup=False, highlight=False)
+        stderr.print(f"trajaudit: {note}", markup=False, highlight=False)
     for problem in summary.unreadable:
         stderr.print(f"trajaudit: unreadable input: {problem}", markup=False, highlight=False, style="red")
     if not quiet:
@@ -564,7 +564,7 @@ def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
             style="dim",
         )
     for note in summary.notes:  # even with --quiet: input left unaudited must never pass in silence
-        stderr.print(f"trajaudit: not audited: {note}", markup=False, highlight=False)
+        stderr.print(f"trajaudit: {note}", markup=False, highlight=False)
     for problem in summary.unreadable:
         stderr.print(f"trajaudit: unreadable input: {problem}", markup=False, highlight=False, style="red")
     code = engine.exit_code(summary, fail_on)

@@ -270,6 +270,12 @@ def _json_type(value: Any) -> str:
     return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
 
 
+OPEN_LIMIT_NOTE = (
+    "more than {:,} trajectories were open at once (limits.max-open-trajectories): the ones opened first were "
+    "audited early, as they stood; any later events of theirs are reported (TA003) and audited as a second part"
+)
+
+
 def _continued(event: Event, max_open: int | None) -> Finding:
     rule = BY_CODE["TA003"]
     what = (
@@ -336,6 +342,7 @@ class Audit:
         self._enabled = {a.rule.code: a for a in active}
         self._checks: tuple[ActiveRule, ...] = tuple(a for a in active if a.rule.check is not None)
         self._per_file = _FileCap(self.limits.max_findings_per_file, set(self._enabled))
+        self._evicting = False
 
     def __iter__(self) -> Iterator[Item]:
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
@@ -351,6 +358,7 @@ class Audit:
                     yield from parallel.run(self._worker, jobs, self.summary)
                 else:
                     yield from self._split(source, shares)
+                self.summary.notes = list(dict.fromkeys(self.summary.notes))  # each process may have noted it
                 return
         yield from self._serial()
 
@@ -457,7 +465,7 @@ class Audit:
                     events = start(tid, event)
                     if assembler.over_limit():
                         self.position = (0, line or 0)
-                        yield from self._finish((assembler.evict(),), assembler)
+                        yield from self._evict(assembler)
                 events.append(event)
                 if event[4] == "outcome":
                     self.position = (0, line or 0)
@@ -473,9 +481,15 @@ class Audit:
             if finding.trajectory is not None:
                 assembler.note(finding.trajectory, finding)
                 if assembler.over_limit():
-                    yield from self._finish((assembler.evict(),), assembler)
+                    yield from self._evict(assembler)
             else:
                 yield from self._emit(finding)
+
+    def _evict(self, assembler: Assembler) -> Iterator[Item]:
+        if not self._evicting:
+            self._evicting = True
+            self.summary.notes.append(OPEN_LIMIT_NOTE.format(assembler.max_open or 0))
+        yield from self._finish((assembler.evict(),), assembler)
 
     def _emit(self, finding: Finding) -> Iterator[Finding]:
         """Loose findings (no trajectory to attach them to), after configuration."""

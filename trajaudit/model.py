@@ -257,7 +257,7 @@ class Summary:
     internal_errors: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # sources that could not be read or recognised at all
     skipped: list[str] = field(default_factory=list)  # files in directories that no importer recognised
-    notes: list[str] = field(default_factory=list)  # inputs left unread on purpose (symbolic links to directories)
+    notes: list[str] = field(default_factory=list)  # what the run left out on purpose (see `Limits`, `discover`)
 
     def count(self, finding: Finding, times: int = 1) -> None:
         self.findings_by_rule[finding.code] = self.findings_by_rule.get(finding.code, 0) + times

@@ -258,7 +258,7 @@ def _walk(top: Path, roots: list[str]) -> Iterator[Source]:
                         yield Source(
                             entry.path,
                             path,
-                            note=f"symbolic link to a directory, not followed: pass {target} to audit it",
+                            note=f"not audited: a symbolic link to a directory, not followed; pass {target} instead",
                         )
                 elif entry.name.endswith(SUFFIXES + DOCUMENT_SUFFIXES):
                     optional = not entry.name.endswith(SUFFIXES)
