@@ -462,3 +462,11 @@ def test_under_any_line_cap_every_line_is_read_or_reported_in_order(tmp_path, da
     for item in items:
         if isinstance(item, Malformed) and "max-line-bytes" in item.message:
             assert len(pieces[item.line - 1]) > cap
+
+
+def test_a_lone_surrogate_on_the_first_line_does_not_hide_the_format(tmp_path):
+    from trajaudit import importers
+
+    path = tmp_path / "run.log"  # a name that says nothing: detection reads the first line
+    path.write_bytes(b"".join(FALSE_CLAIM[1:]))
+    assert importers.detect(Source(str(path), path)).NAME == "native"
