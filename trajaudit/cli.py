@@ -138,7 +138,10 @@ def audit(
         None, "--severity", metavar="CODE=LEVEL", help="Override a rule's severity: CODE=info|warning|error."
     ),
     option: List[str] | None = typer.Option(
-        None, "--option", metavar="RULE.OPTION=VALUE", help="Set a rule option, e.g. repeated-call.min-repeats=4."
+        None,
+        "--option",
+        metavar="RULE.OPTION=VALUE",
+        help="Set a rule option, e.g. repeated-call.min-repeats=4, or a limit, e.g. limits.max-line-bytes=256MiB.",
     ),
     outcomes: Path | None = typer.Option(
         None,
