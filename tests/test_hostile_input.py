@@ -416,6 +416,7 @@ def test_native_lines_on_an_open_stdin_are_audited_as_they_arrive(pipe_stdin, de
     first = event("a", 0, "outcome", success=True)
     pipe_stdin.write(first[:20])  # a line that arrives in two writes
     pipe_stdin.write(first[20:])
+    assert Source("-", None).head() == first == Source("-", None).head()  # looked at twice, read once
     result = next(run)  # the pipe is still open: this must not wait for more input
     assert isinstance(result, TrajectoryResult) and result.trajectory.id == "a"
     pipe_stdin.write(event("b", 0, "outcome", success=False))

@@ -93,6 +93,7 @@ class _Stdin(io.RawIOBase):
         self._ahead = b""
         self._served = 0
         self._started = False
+        self._head: bytes | None = None
 
     def readable(self) -> bool:
         return True
@@ -107,20 +108,23 @@ class _Stdin(io.RawIOBase):
         return self._raw.readinto(buffer) or 0
 
     def head(self) -> bytes:
-        if self._started:
-            return self._ahead
+        if self._head is None:
+            self._head = self._read_ahead()
+        return self._head
+
+    def _read_ahead(self) -> bytes:
+        if self._started:  # already being read as a stream: nothing more can be looked at first
+            return b""
         ahead = bytearray()
-        while len(ahead) < HEAD_BYTES:
+        end = 0
+        while len(ahead) < HEAD_BYTES and not end:
             chunk = self._raw.read(HEAD_BYTES - len(ahead))
             if not chunk:
                 break
             ahead += chunk
             end = _complete_first_line(ahead)
-            if end:
-                self._ahead = bytes(ahead)
-                return self._ahead[:end]
         self._ahead = bytes(ahead)
-        return self._ahead
+        return self._ahead[:end] if end else self._ahead
 
 
 def _complete_first_line(data: bytearray) -> int:
