@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
+from trajaudit.failure import Judgement, judge
 from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
 
@@ -28,15 +29,14 @@ class Attempt(NamedTuple):
 
     @property
     def ok(self) -> bool | None:
-        """True/False from the result (`ok`, a non-zero exit code, an error text); None without a result."""
-        if self.result is None:
-            return None
-        if self.result.get("ok") is False:
-            return False
-        code = self.result.get("exit_code")
-        if isinstance(code, int) and not isinstance(code, bool) and code != 0:
-            return False
-        return True
+        """True/False as `failure.judge` reads the result (flags first, then the shapes failures print); None
+        without a result."""
+        return judge(self.result).ok
+
+    @property
+    def failure(self) -> Judgement:
+        """Why the call counts as failed or succeeded, with the evidence (see `trajaudit.failure`)."""
+        return judge(self.result)
 
     @property
     def output(self) -> str:
@@ -275,9 +275,12 @@ def test_outcome(attempt: Attempt) -> tuple[bool | None, str]:
     passed = _PASS_MARKERS.search(output)
     if passed:
         return True, passed.group().strip()[:80]
-    if attempt.ok is False:
+    judgement = attempt.failure
+    if judgement.failed:
         code = attempt.result.get("exit_code") if attempt.result else None
-        return False, f"exit code {code}" if code is not None else "the tool reported an error"
+        if code is not None:
+            return False, f"exit code {code}"
+        return False, judgement.gist(80) if judgement.evidence else "the tool reported an error"
     code = attempt.result.get("exit_code") if attempt.result else None
     if code == 0:
         return True, "exit code 0"

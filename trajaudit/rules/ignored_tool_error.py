@@ -1,8 +1,10 @@
 """A failed tool call that the agent neither retried, worked around, nor told the user about.
 
 ## What it does
-For each tool result with `ok: false`, looks at what the agent did afterwards. The error counts as handled when the
-agent later
+For each failed tool result, looks at what the agent did afterwards. A result fails as `trajaudit.failure` reads it:
+`ok: false`, a non-zero exit code or a failed status, and, in logs whose tool results carry no success flag (OpenAI
+chat, tau-bench), the shapes failures print (a Python exception, `fatal: …`, `HTTP/1.1 503`, `{"error": …}`).
+The error counts as handled when the agent later
 - calls the same tool again (a retry),
 - makes any other tool call that succeeds (it tried another way), or
 - says something about the failure in a later assistant message or its reasoning ("error", "failed", "unable",
@@ -30,6 +32,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from trajaudit.claims import acknowledges_failure
+from trajaudit.failure import judge
 from trajaudit.model import Event, Severity, Trajectory, Violation, events_by_kind
 
 CODE = "TA201"
@@ -38,12 +41,13 @@ SEVERITY = Severity.WARNING
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     groups = events_by_kind(trajectory)
-    if not [e for e in groups["tool_result"] if e[2].get("ok") is False]:
+    judged = {id(e): judge(e) for e in groups["tool_result"]}
+    if not [j for j in judged.values() if j.failed]:
         return  # no failed call (a list is built faster than `any` runs a generator)
     events = trajectory.events
-    failed = [i for i, e in enumerate(events) if e[4] == "tool_result" and e[2].get("ok") is False]
+    failed = [i for i, e in enumerate(events) if e[4] == "tool_result" and judged[id(e)].failed]
     tool_of_call: dict[Any, Any] | None = None  # built only for results that do not name their tool
-    ok_of_call = {e[2].get("call_id"): e[2].get("ok") for e in groups["tool_result"]}
+    ok_of_call = {e[2].get("call_id"): judged[id(e)].ok for e in groups["tool_result"]}
     for index in failed:
         event = events[index]
         tool = event.get("tool")
@@ -52,11 +56,12 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
                 tool_of_call = {e[2].get("call_id"): e[2].get("tool") for e in groups["tool_call"]}
             tool = tool_of_call.get(event.get("call_id"))
         if not _handled(events[index + 1 :], tool, ok_of_call):
-            error = _gist(event)
+            judgement = judged[id(event)]
+            error = judgement.gist(80)
             yield Violation(
                 event,
                 f"{tool or 'tool'} failed ({error}) and the agent did not retry, try another way or mention it",
-                {"tool": tool, "error": error},
+                {"tool": tool, "error": error, "reason": judgement.reason.value},
             )
 
 
@@ -74,9 +79,3 @@ def _handled(later: tuple[Event, ...], tool: str | None, ok_of_call: Mapping[Any
         ):
             return True
     return False
-
-
-def _gist(event: Event, limit: int = 80) -> str:
-    text = str(event.get("error") or event.get("output") or "no error text").strip()
-    line = text.splitlines()[0] if text else "no error text"
-    return line if len(line) <= limit else line[: limit - 1] + "…"
