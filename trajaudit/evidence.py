@@ -103,21 +103,34 @@ _EDIT_TOOL_COMMAND = re.compile(r"^(?:view|create|str_replace|insert|undo_edit|w
 
 @per_trajectory
 def attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
-    """Every tool call, in order, paired with its result by call id."""
+    """Every tool call, in order, paired with its result by call id. A call id used again after its result arrived
+    is a new call (tau-bench logs reuse ids): each call takes the first result with its id that is not already
+    another call's, preferring one after it."""
     groups = events_by_kind(trajectory)
-    results: dict[Any, Event] = {}
+    results: dict[Any, list[Event]] = {}
     for event in groups["tool_result"]:
         call_id = event[2].get("call_id")
-        if call_id is not None and call_id not in results:
-            results[call_id] = event
+        if call_id is not None:
+            results.setdefault(call_id, []).append(event)
     found = []
     for event in groups["tool_call"]:
         data = event[2]
         tool = str(data.get("tool") or "")
         arguments = data.get("arguments")
-        result = results.get(data.get("call_id"))
+        result = _take_result(results.get(data.get("call_id")), event)
         found.append(Attempt(event, result, tool, _command(tool, arguments), _flatten(arguments), event[5]))
     return tuple(found)
+
+
+def _take_result(candidates: list[Event] | None, call: Event) -> Event | None:
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]  # the common case; a lone result also answers a later call reusing its id
+    for index, result in enumerate(candidates):
+        if (result[5], result[3]) > (call[5], call[3]):
+            return candidates.pop(index)
+    return candidates[0]
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -4,6 +4,13 @@
 Flags a trajectory whose last event is not an assistant message (or a claim) and which has no `outcome` event:
 the run ends on a tool call, a tool result, a user message or reasoning.
 
+A conversation the simulated user ended is finished, not cut off: a last user message that ends with a user
+simulator's end-of-conversation marker (tau-bench's and tau2-bench's `###STOP###`, tau2-bench's `###TRANSFER###`
+and `###OUT-OF-SCOPE###`) is accepted. When the log records why the harness ended the run (tau2-bench's
+`termination_reason` in the task's `meta`), that decides: `user_stop` and `agent_stop` are finished runs, any
+other reason (`max_steps`, `too_many_errors`, `agent_error`, …) is reported as a run cut off by its harness, also
+when it ends on an assistant message.
+
 ## Why it matters
 A run that ends mid-action was cut off (crash, timeout, context overflow, a log that was not flushed) or is still
 going. Judging it as finished would count an unknown result as a clean one.
@@ -25,13 +32,16 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from trajaudit.model import Severity, Trajectory, Violation, events_by_kind
+from trajaudit.model import Event, Severity, Trajectory, Violation, events_by_kind
 
 CODE = "TA004"
 NAME = "truncated-trajectory"
 SEVERITY = Severity.WARNING
 
 FINAL_KINDS = ("outcome", "claim")
+# the user simulators' end-of-conversation markers (tau-bench: STOP; tau2-bench: STOP, TRANSFER, OUT-OF-SCOPE)
+END_MARKERS = ("###STOP###", "###TRANSFER###", "###OUT-OF-SCOPE###")
+FINISHED_REASONS = frozenset({"user_stop", "agent_stop"})  # tau2-bench TerminationReason values of a finished run
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -39,10 +49,38 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     if not events:
         return
     last = events[-1]
-    if last.is_assistant_message or last.kind in FINAL_KINDS or events_by_kind(trajectory)["outcome"]:
+    groups = events_by_kind(trajectory)
+    if last.kind in FINAL_KINDS or groups["outcome"]:
+        return
+    reason = _termination_reason(groups["task"])
+    if reason is not None and reason not in FINISHED_REASONS:
+        yield Violation(
+            last,
+            f"the harness ended the run with termination_reason {reason!r} at step {last.step}; expected a run "
+            "that ends when the conversation does (user_stop or agent_stop) or an outcome",
+            {"termination_reason": reason},
+        )
+        return
+    if last.is_assistant_message or reason is not None or _user_ended(last):
         return
     what = f"{last.kind} ({last.get('role')})" if last.kind == "message" else last.kind
     yield Violation(
         last,
         f"trajectory ends at step {last.step} with a {what}; expected a final assistant message or an outcome",
     )
+
+
+def _termination_reason(tasks: list[Event]) -> str | None:
+    for task in tasks:
+        meta = task.get("meta")
+        reason = meta.get("termination_reason") if isinstance(meta, dict) else None
+        if isinstance(reason, str) and reason:
+            return reason.lower()
+    return None
+
+
+def _user_ended(event: Event) -> bool:
+    if event.kind != "message" or event.get("role") != "user":
+        return False
+    text = event.get("text")
+    return isinstance(text, str) and text.rstrip().endswith(END_MARKERS)
