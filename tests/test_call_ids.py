@@ -80,3 +80,16 @@ def test_contradicted_claim_reads_the_reused_ids_own_result():
     ]
     # the last attempt failed: with ids paired first-result-wins it would have looked successful
     assert steps_flagged("TA102", events) == [5]
+
+
+def test_truncated_accepts_a_run_ended_by_a_hand_off_tool():
+    handed_off = [say("user", "I want a human"), call("transfer_to_human_agents", "c1", summary="wants a human"),
+                  result("c1", True, "Transfer successful")]
+    assert steps_flagged("TA004", handed_off) == []
+
+
+def test_truncated_near_miss_failed_hand_off_or_other_tool_last():
+    failed = [say("user", "I want a human"), call("transfer_to_human_agents", "c1"), result("c1", False, "Error: x")]
+    assert steps_flagged("TA004", failed) == [2]
+    other = [say("user", "exchange it"), call("exchange_delivered_order_items", "c1"), result("c1", True, "{}")]
+    assert steps_flagged("TA004", other) == [2]

@@ -6,10 +6,11 @@ the run ends on a tool call, a tool result, a user message or reasoning.
 
 A conversation the simulated user ended is finished, not cut off: a last user message that ends with a user
 simulator's end-of-conversation marker (tau-bench's and tau2-bench's `###STOP###`, tau2-bench's `###TRANSFER###`
-and `###OUT-OF-SCOPE###`) is accepted. When the log records why the harness ended the run (tau2-bench's
-`termination_reason` in the task's `meta`), that decides: `user_stop` and `agent_stop` are finished runs, any
-other reason (`max_steps`, `too_many_errors`, `agent_error`, …) is reported as a run cut off by its harness, also
-when it ends on an assistant message.
+and `###OUT-OF-SCOPE###`) is accepted, and so is a run that ends with the successful result of a hand-off tool
+that ends the episode (tau-bench's `transfer_to_human_agents`). When the log records why the harness ended the run
+(tau2-bench's `termination_reason` in the task's `meta`), that decides: `user_stop` and `agent_stop` are finished
+runs, any other reason (`max_steps`, `too_many_errors`, `agent_error`, …) is reported as a run cut off by its
+harness, also when it ends on an assistant message.
 
 ## Why it matters
 A run that ends mid-action was cut off (crash, timeout, context overflow, a log that was not flushed) or is still
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
+from trajaudit.failure import judge
 from trajaudit.model import Event, Severity, Trajectory, Violation, events_by_kind
 
 CODE = "TA004"
@@ -41,6 +43,7 @@ SEVERITY = Severity.WARNING
 FINAL_KINDS = ("outcome", "claim")
 # the user simulators' end-of-conversation markers (tau-bench: STOP; tau2-bench: STOP, TRANSFER, OUT-OF-SCOPE)
 END_MARKERS = ("###STOP###", "###TRANSFER###", "###OUT-OF-SCOPE###")
+END_TOOLS = frozenset({"transfer_to_human_agents"})  # tau-bench's terminate tools: the episode ends with their result
 FINISHED_REASONS = frozenset({"user_stop", "agent_stop"})  # tau2-bench TerminationReason values of a finished run
 
 
@@ -61,7 +64,7 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
             {"termination_reason": reason},
         )
         return
-    if last.is_assistant_message or reason is not None or _user_ended(last):
+    if last.is_assistant_message or reason is not None or _user_ended(last) or _handed_off(last, groups["tool_call"]):
         return
     what = f"{last.kind} ({last.get('role')})" if last.kind == "message" else last.kind
     yield Violation(
@@ -84,3 +87,10 @@ def _user_ended(event: Event) -> bool:
         return False
     text = event.get("text")
     return isinstance(text, str) and text.rstrip().endswith(END_MARKERS)
+
+
+def _handed_off(event: Event, calls: list[Event]) -> bool:
+    if event.kind != "tool_result" or judge(event).failed:
+        return False
+    tool = event.get("tool") or next((c.get("tool") for c in calls if c.get("call_id") == event.get("call_id")), None)
+    return tool in END_TOOLS
