@@ -204,6 +204,8 @@ NOT_FAILURES = [
         id="log-line-mentioning-an-exception-mid-sentence",
     ),
     pytest.param("DeprecationWarning: pkg_resources is deprecated as an API", id="python-warning-line"),
+    pytest.param("page.html.gz: ('text/html', 'gzip')\narchive.tar.Z: ('application/x-tar', 'compress')",
+                 id="script-printing-file-names-with-mimetypes"),
     pytest.param(
         '{"order_id": "#W2", "status": "cancelled", "items": [], "payment_history": []}', id="tau-order-record",
     ),
