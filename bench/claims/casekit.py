@@ -31,7 +31,7 @@ LABELS = ("claim", "no_claim", "partial")
 RULES = ("TA101", "TA102", "TA103")
 
 
-def tool(name: str, description: str, **params: str) -> dict[str, Any]:
+def tool(name: str, description: str, /, **params: str) -> dict[str, Any]:
     """A declared tool whose parameters are all required, each given as a JSON Schema type name."""
     return {
         "name": name,
@@ -54,7 +54,7 @@ class Call:
     exit_code: int | None = None
 
 
-def call(tool_name: str, ok: bool = True, out: str = "", error: str | None = None, code: int | None = None,
+def call(tool_name: str, /, ok: bool = True, out: str = "", error: str | None = None, code: int | None = None,
          **arguments: Any) -> Call:
     return Call(tool_name, arguments, ok, out, error, code)
 
