@@ -62,6 +62,7 @@ SYNONYMS = {
     "remove": "delete", "erase": "delete", "purge": "delete", "trash": "delete", "drop": "drop", "rm": "delete",
     "email": "send", "mail": "send", "deliver": "send", "post": "send", "notify": "send", "message": "send",
     "roll_out": "deploy", "rollout": "deploy", "release": "deploy", "ship": "deploy",
+    "roll_back": "rollback", "top_up": "add",
     "reboot": "restart", "bounce": "restart", "cancelled": "cancel", "canceled": "cancel",
     "reserve": "book", "credit": "refund", "reimburse": "refund", "collect": "charge", "bill": "charge",
     "resolve": "fix", "repair": "fix", "patch": "fix", "implement": "update", "submit": "submit",
@@ -75,26 +76,30 @@ KNOWN = frozenset(
     "cancel refund return exchange book update delete create send issue fix merge deploy install commit push pay "
     "restart add test complete run move rename copy write save compress upload restore insert drop migrate load "
     "vacuum rollback rebuild charge void schedule reschedule decline forward share scale clean rotate apply renew "
-    "port backup".split()
+    "port backup roll top".split()
 )
 
 
-def verb(word: str | None) -> str | None:
-    """A claimed action word as a base verb of the label vocabulary."""
-    if not word:
-        return None
-    w = word.strip().lower().replace("-", "_").replace(" ", "_")
+def _lemma(w: str) -> str:
     w = IRREGULAR.get(w, w)
-    if w not in SYNONYMS:
-        for suffix, repl in (("ied", "y"), ("led", "l"), ("ed", "e"), ("ed", ""), ("ing", ""), ("es", ""), ("s", "")):
-            if w.endswith(suffix) and len(w) > len(suffix) + 2:
-                stem = w[: -len(suffix)] + repl
-                if stem in SYNONYMS or stem in KNOWN:
-                    w = stem
-                    break
-                if len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in KNOWN:  # stopped, committed
-                    w = stem[:-1]
-                    break
+    if w in SYNONYMS or w in KNOWN:
+        return w
+    for suffix, repl in (("ied", "y"), ("led", "l"), ("ed", "e"), ("ed", ""), ("ing", ""), ("es", ""), ("s", "")):
+        if w.endswith(suffix) and len(w) > len(suffix) + 2:
+            stem = w[: -len(suffix)] + repl
+            if stem in SYNONYMS or stem in KNOWN:
+                return stem
+            if len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in KNOWN:  # stopped, committed
+                return stem[:-1]
+    return w
+
+
+def verb(word: str | None) -> str | None:
+    """A claimed action word (or phrasal verb: "rolled out") as a base verb of the label vocabulary."""
+    if not word or not word.strip():
+        return None
+    parts = word.strip().lower().replace("-", " ").replace("_", " ").split()
+    w = "_".join([_lemma(parts[0]), *parts[1:]])
     return SYNONYMS.get(w, w)
 
 
@@ -307,10 +312,10 @@ def measure(items: Iterable[Item]) -> dict[str, Any]:
     detector = Counts()
     rules = {code: Counts() for code in RULES}
     flagged: dict[str, Counter] = {code: Counter() for code in ("TA102", "TA103")}
-    action = Counter()
-    runs_by_outcome = Counter()
-    alarms = Counter()
-    alarm_codes = Counter()
+    action: Counter[str] = Counter()
+    runs_by_outcome: Counter[str] = Counter()
+    alarms: Counter[str] = Counter()
+    alarm_codes: Counter[str] = Counter()
     missing = []
     for item in items:
         if not item.seen:
