@@ -10,7 +10,7 @@ import signal
 import pytest
 
 from tests.rules.harness import call, result, say, steps_flagged
-from trajaudit.failure import Reason, Status, judge, text_failure
+from trajaudit.failure import Reason, Status, _cached_text_failure, judge, text_failure
 
 CHAT = {"format": "openai", "file": "run.jsonl"}  # a format whose tool results carry no success flag
 
@@ -250,6 +250,14 @@ def test_text_failure_reads_only_the_edges_of_long_outputs():
     assert text_failure("fatal: bad object HEAD\n" + listing).reason is Reason.CLI_ERROR
     assert text_failure(listing[:5000] + "\nfatal: in the middle\n" + listing[5000:]) is None
     assert text_failure(listing + "\nValueError: at the end\n").reason is Reason.PYTHON_EXCEPTION
+
+
+def test_only_short_outputs_are_kept_in_the_cache():
+    _cached_text_failure.cache_clear()
+    assert text_failure("x" * 1_000_000 + "\nfatal: too big to keep\n").reason is Reason.CLI_ERROR
+    assert _cached_text_failure.cache_info().currsize == 0  # a log of large outputs must not stay in memory
+    assert text_failure("fatal: small\n").reason is Reason.CLI_ERROR
+    assert _cached_text_failure.cache_info().currsize == 1
 
 
 def test_pathological_outputs_stay_fast():

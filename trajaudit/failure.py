@@ -41,6 +41,7 @@ TAIL = 4096  # and at its end
 TRACEBACK_TAIL = 16384  # a traceback header may sit further from the end than one window
 LINE = 500  # characters of a line a pattern sees
 JSON_LIMIT = 65536  # larger outputs are not parsed
+CACHED = 16384  # texts up to this length have their judgement cached
 
 # Formats whose tool results carry no success flag: the importer's `ok` there is read from the text.
 TEXT_ONLY_FORMATS = frozenset({"openai", "tau-bench"})
@@ -208,10 +209,10 @@ def text_failure(text: str) -> Judgement | None:
     """The failure a tool's output shows by its shape (see the module docstring), or None."""
     if not text or len(text) < 3:
         return None
-    return _text_failure(text)
+    # rules ask about the same result several times; only short texts are cached, so the cache holds a few MB
+    return _cached_text_failure(text) if len(text) <= CACHED else _text_failure(text)
 
 
-@lru_cache(maxsize=4096)
 def _text_failure(text: str) -> Judgement | None:
     first = _first_line(text, HEAD)
     if first is None:
@@ -226,9 +227,8 @@ def _text_failure(text: str) -> Judgement | None:
                 return _found(Reason.EXIT_CODE, start, line)
             span = (start, start + len(line))
             return Judgement(Status.SUCCEEDED, Reason.EXIT_CODE, line.strip()[:200], "output", span)
-    stripped = text.strip()
-    if stripped[:1] == "{" and stripped[-1:] == "}" and len(stripped) <= JSON_LIMIT:
-        found_json = _json_failure(stripped)
+    if len(text) <= JSON_LIMIT + 1024 and first[1].lstrip()[:1] == "{" and (last or first)[1].rstrip()[-1:] == "}":
+        found_json = _json_failure(text.strip())
         if found_json is not None:
             return found_json
     if last is not None:
@@ -272,13 +272,13 @@ def _found(reason: Reason, start: int, line: str) -> Judgement:
 
 def _exception(text: str, last: tuple[int, str]) -> Judgement | None:
     start, line = last
-    if line[:1] in (" ", "\t") or not _screened(line) and _TRACEBACK not in text[-TRACEBACK_TAIL:]:
+    header = text.rfind(_TRACEBACK, max(0, len(text) - TRACEBACK_TAIL))
+    if line[:1] in (" ", "\t") or not _screened(line) and header == -1:
         return None
     if _NOT_EXCEPTION.match(line):
         return None
     if _EXCEPTION.match(line):
         return _found(Reason.PYTHON_EXCEPTION, start, line)
-    header = text.rfind(_TRACEBACK, max(0, len(text) - TRACEBACK_TAIL))
     if header != -1 and header < start and _AFTER_TRACEBACK.match(line):
         return _found(Reason.PYTHON_EXCEPTION, start, line)
     return None
@@ -364,6 +364,9 @@ def _last_line(text: str, limit: int) -> tuple[int, str] | None:
             return start, text[start : min(end, start + LINE)].rstrip("\r")
         end = start - 1
     return None
+
+
+_cached_text_failure = lru_cache(maxsize=1024)(_text_failure)
 
 
 __all__ = ["Judgement", "Reason", "Status", "TEXT_ONLY_FORMATS", "judge", "text_failure"]
