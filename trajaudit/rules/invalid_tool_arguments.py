@@ -194,7 +194,7 @@ def _best_error(schema: Mapping[str, Any], arguments: Any) -> tuple[str, str] | 
 
 @lru_cache(maxsize=16)
 def _wording_class(base: Any) -> Any:
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema
 
     def pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
         if validator.is_type(instance, "string") and isinstance(pattern, str) and not _search(pattern, instance):
