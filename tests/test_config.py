@@ -196,3 +196,15 @@ def test_cli_accepts_a_valid_option(tmp_path: Path):
     log.write_text(CALLS, encoding="utf-8")
     result = CliRunner().invoke(app, ["audit", str(log), "--isolated", "--option", "repeated-call.max-cycle=5"])
     assert result.exit_code == 0 and "TA205" in result.stdout
+
+
+def test_readme_lists_every_option_with_its_default():
+    readme = Path(__file__).resolve().parent.parent / "README.md"
+    if not readme.is_file():
+        pytest.skip("no README beside the tests")
+    rows = {line.split("|")[1].strip(" `"): line for line in readme.read_text(encoding="utf-8").splitlines()
+            if line.startswith("| `") and line.count("|") == 4}
+    for rule in RULES:
+        for name, default in rule.options.items():
+            shown = "unset" if default is None else str(default)
+            assert f"`{name}` ({shown})" in rows[rule.name], (rule.name, name)

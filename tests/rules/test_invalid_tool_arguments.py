@@ -228,3 +228,35 @@ def test_ordinary_patterns_still_validate():
         (3, {"tool": "f", "path": "$.name"}),
         (4, {"tool": "f", "path": "$.x-note"}),
     ]
+
+
+def test_audit_of_a_hostile_schema_fetches_nothing_and_goes_on(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from trajaudit.cli import app
+
+    secret = tmp_path / "secret.json"
+    secret.write_bytes(INTEGER)
+    with counting_server() as (base, hits):
+        tools = [
+            {"name": "web", "parameters": {"$ref": f"{base}/x.json"}},
+            {"name": "disk", "parameters": {"$ref": secret.as_uri()}},
+            {"name": "ok", "parameters": {"type": "object", "required": ["x"]}},
+        ]
+        lines = [
+            {"trajectory": "h", "step": 0, "kind": "task", "tools": tools},
+            {"trajectory": "h", "step": 1, "kind": "tool_call", "call_id": "c1", "tool": "web", "arguments": {"a": "s"}},
+            {"trajectory": "h", "step": 2, "kind": "tool_call", "call_id": "c2", "tool": "disk", "arguments": {}},
+            {"trajectory": "h", "step": 3, "kind": "tool_call", "call_id": "c3", "tool": "ok", "arguments": {}},
+        ]
+        log = tmp_path / "h.jsonl"
+        log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+        result = CliRunner().invoke(app, ["audit", str(log), "--isolated", "--select", "TA203", "--format", "jsonl"])
+    assert hits == []
+    assert result.exit_code == 1  # findings, not a crash
+    found = [json.loads(line) for line in result.stdout.splitlines() if '"finding"' in line]
+    assert [(f["step"], sorted(f["evidence"])) for f in found] == [
+        (1, ["reference", "tool"]),
+        (2, ["reference", "tool"]),
+        (3, ["path", "tool"]),
+    ]
