@@ -243,11 +243,9 @@ def test_audit_of_a_hostile_schema_fetches_nothing_and_goes_on(tmp_path: Path):
             {"name": "disk", "parameters": {"$ref": secret.as_uri()}},
             {"name": "ok", "parameters": {"type": "object", "required": ["x"]}},
         ]
-        lines = [
-            {"trajectory": "h", "step": 0, "kind": "task", "tools": tools},
-            {"trajectory": "h", "step": 1, "kind": "tool_call", "call_id": "c1", "tool": "web", "arguments": {"a": "s"}},
-            {"trajectory": "h", "step": 2, "kind": "tool_call", "call_id": "c2", "tool": "disk", "arguments": {}},
-            {"trajectory": "h", "step": 3, "kind": "tool_call", "call_id": "c3", "tool": "ok", "arguments": {}},
+        lines = [{"trajectory": "h", "step": 0, "kind": "task", "tools": tools}] + [
+            {"trajectory": "h", "step": step, "kind": "tool_call", "call_id": f"c{step}", "tool": tool, "arguments": {}}
+            for step, tool in enumerate(["web", "disk", "ok"], start=1)
         ]
         log = tmp_path / "h.jsonl"
         log.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
