@@ -21,6 +21,7 @@ from tests.rules.harness import call, task, trajectory
 from trajaudit.rules import invalid_tool_arguments as ta203
 from trajaudit.rules import lookup
 
+DRAFT4 = "http://json-schema.org/draft-04/schema#"
 INTEGER = json.dumps({"type": "object", "properties": {"a": {"type": "integer"}}}).encode()
 
 
@@ -92,8 +93,11 @@ def test_the_counting_server_counts():
         lambda base: {"type": "object", "properties": {"a": {"$ref": f"{base}/x.json#/properties/a"}}},
         lambda base: {"$id": f"{base}/base/", "$ref": "x.json"},
         lambda base: {"$defs": {"d": {"$ref": f"{base}/x.json"}}, "anyOf": [{"$ref": "#/$defs/d"}]},
+        lambda base: {"$schema": DRAFT4, "id": f"{base}/", "items": {"$ref": "x.json"}},
+        lambda base: {"$id": f"{base}/d/", "$dynamicRef": "x.json"},  # refused without asking the retriever
+        lambda base: {"not": {"$ref": f"{base}/x.json"}},
     ],
-    ids=["ref", "nested-ref", "id-base", "via-local-ref"],
+    ids=["ref", "nested-ref", "id-base", "via-local-ref", "draft4-id", "dynamic-ref", "under-not"],
 )
 def test_remote_reference_is_never_fetched_and_is_reported_once_naming_it(parameters):
     with counting_server() as (base, hits):
@@ -104,6 +108,13 @@ def test_remote_reference_is_never_fetched_and_is_reported_once_naming_it(parame
     assert step == 1
     assert evidence["reference"].startswith(base)
     assert evidence["reference"].split("#")[0].endswith("x.json")
+
+
+@pytest.mark.parametrize(
+    ("reference", "named"), [("x.json", "x.json"), ("urn:example:x", "urn:example:x"), ("#/$defs/gone", "/$defs/gone")]
+)
+def test_other_non_local_or_missing_reference_is_reported(reference, named):
+    assert violations({"$ref": reference}, call("f", "c1", a="s")) == [(1, {"tool": "f", "reference": named})]
 
 
 def test_file_reference_is_never_read(tmp_path: Path):

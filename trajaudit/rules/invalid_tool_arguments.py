@@ -9,8 +9,8 @@ valid JSON Schema) are not checked.
 The declared schema comes from the log, so it is treated as untrusted:
 - No reference is ever fetched. References inside the schema (`#/$defs/x`) and to the JSON Schema meta-schemas
   work; a `$ref` (or `$id` base, `$dynamicRef`, `$schema`) that needs anything else — `http(s)://`, `file://`,
-  another document — is not resolved: the first call of that tool is reported once with the reference named, and
-  its arguments are not checked.
+  another document — is not resolved (nor is a pointer to a missing `$defs` entry): the first call of that tool in
+  each trajectory is reported with the reference named, and its arguments are not checked.
 - `pattern` and `patternProperties` are evaluated by jsonschema-rs's regex engine, never by Python's `re`:
   patterns without look-around or back-references run on a linear-time engine (`^(a+)+$` on `"aaa…a!"` is an
   instant "does not match"); the rest backtrack at most 10,000 steps per match. A match that needs more is
@@ -83,21 +83,25 @@ def _compile(schema: Any, refused: list[str]) -> Any:
 @lru_cache(maxsize=512)
 def _fast(schema_json: bytes) -> _Compiled:
     # Keyed by the schema's canonical JSON: logs reuse one tool set over thousands of runs.
-    schema = orjson.loads(schema_json)
     refused: list[str] = []
     try:
-        return _Compiled(_compile(schema, refused))
-    except Exception:  # an invalid declared schema is its author's problem, not this call's: skip the tool
+        return _Compiled(_compile(orjson.loads(schema_json), refused))
+    except jsonschema_rs.ValidationError as exc:
+        if refused:
+            return _Compiled(unresolved=_relative(refused[0]))
+        if isinstance(exc.kind, jsonschema_rs.ValidationErrorKind.Referencing):
+            # refused without asking the retriever: an unknown meta-schema, a reference met after compilation
+            text = str(exc.kind.error)
+            quoted = re.search(r"'([^']*)'", text)
+            return _Compiled(unresolved=_relative(quoted.group(1)) if quoted else text)
+    except Exception:
         pass
-    if refused:
-        return _Compiled(unresolved=refused[0])
-    meta = schema.get("$schema")
-    if isinstance(meta, str):
-        try:
-            _compile({"$schema": meta}, [])
-        except Exception:  # a meta-schema that is not built in would have to be fetched
-            return _Compiled(unresolved=meta)
-    return _Compiled()
+    return _Compiled()  # an invalid declared schema is its author's problem, not this call's: skip the tool
+
+
+def _relative(uri: str) -> str:
+    # jsonschema-rs resolves a relative reference without a base against json-schema:///; show it as written
+    return uri.removeprefix("json-schema:///")
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
@@ -125,7 +129,7 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
                 yield Violation(
                     event,
                     f"{name}: arguments not checked: the declared parameters refer to {_short(tool.unresolved)!r}, "
-                    "which trajaudit does not fetch (no remote or file references are resolved)",
+                    "which is not in the schema itself (trajaudit fetches no remote or file reference)",
                     {"tool": name, "reference": _short(tool.unresolved)},
                 )
             continue
@@ -299,6 +303,7 @@ def _tool_schema(declared: Mapping[str, Any]) -> _Compiled:
     if not isinstance(parameters, dict):
         return _Compiled()
     try:
-        return _fast(orjson.dumps(parameters, option=orjson.OPT_SORT_KEYS))
-    except Exception:  # not JSON-serialisable: nothing to check against
+        key = orjson.dumps(parameters, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):  # not JSON-serialisable: nothing to check against
         return _Compiled()
+    return _fast(key)
