@@ -269,3 +269,11 @@ def test_audit_of_a_hostile_schema_fetches_nothing_and_goes_on(tmp_path: Path):
         (2, ["reference", "tool"]),
         (3, ["path", "tool"]),
     ]
+
+
+@pytest.mark.parametrize("keyword", ["$ref", "$dynamicRef", "$recursiveRef"])
+def test_wording_of_a_schema_with_references_uses_the_refusing_registry(keyword):
+    # the registry is skipped only for schemas that cannot resolve anything (it costs more than the validation)
+    schema = {"$defs": {"a": {"type": "integer"}}, "properties": {"a": {keyword: "#/$defs/a"}}}
+    assert ta203._fast(json.dumps(schema, sort_keys=True).encode()).references
+    assert not ta203._fast(json.dumps({"properties": {"a": {"type": "integer"}}}).encode()).references

@@ -61,6 +61,8 @@ class _Compiled:
     """A declared schema made usable: its validator, or why there is none (None for both: silently unchecked)."""
 
     validator: Any = None
+    pattern_keys: bool = False  # whether it has patternProperties, which wording must rewrite
+    references: bool = False  # whether it has $ref, $dynamicRef or $recursiveRef, which wording may resolve
     unresolved: str | None = None  # a reference that would need a fetch or a file read
 
 
@@ -85,7 +87,9 @@ def _fast(schema_json: bytes) -> _Compiled:
     # Keyed by the schema's canonical JSON: logs reuse one tool set over thousands of runs.
     refused: list[str] = []
     try:
-        return _Compiled(_compile(orjson.loads(schema_json), refused))
+        validator = _compile(orjson.loads(schema_json), refused)
+        # 'ef"' ends "$ref", "$dynamicRef" and "$recursiveRef" (and a few other keys: then the registry is only spare)
+        return _Compiled(validator, b'"patternProperties"' in schema_json, b'ef"' in schema_json)
     except jsonschema_rs.ValidationError as exc:
         if refused:
             return _Compiled(unresolved=_relative(refused[0]))
@@ -137,7 +141,9 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
         if validator is None or validator.is_valid(arguments):
             continue
         try:
-            error = _best_error(declared["parameters"], arguments)
+            error = _best_error(
+                declared["parameters"], arguments, rewrite=tool.pattern_keys, offline=tool.references
+            )
         except _Undecided as undecided:
             yield Violation(
                 event,
@@ -179,15 +185,21 @@ def _first_error(validator: Any, arguments: Any) -> tuple[str, str] | None:
 # is replaced by a literal pattern that matches exactly the argument keys that the declared pattern matches.
 
 
-def _best_error(schema: Mapping[str, Any], arguments: Any) -> tuple[str, str] | None:
-    """Path and message of the most relevant error, from python-jsonschema (only for arguments already invalid)."""
+def _best_error(
+    schema: Mapping[str, Any], arguments: Any, *, rewrite: bool = True, offline: bool = True
+) -> tuple[str, str] | None:
+    """Path and message of the most relevant error, from python-jsonschema (only for arguments already invalid).
+    A schema known to have no patternProperties (rewrite=False) or no references (offline=False: then nothing can be
+    retrieved, and the refusing registry, which costs more than the validation, is not needed) skips that step."""
     import jsonschema  # type: ignore[import-untyped]
     from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 
     originals: dict[str, str] = {}
-    safe = _literal_pattern_keys(schema, _keys_of(arguments), originals)
+    safe = _literal_pattern_keys(schema, _keys_of(arguments), originals) if rewrite else schema
     base = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    error = best_match(_wording_class(base)(safe, registry=_offline_registry()).iter_errors(arguments))
+    wording = _wording_class(base)
+    validator = wording(safe, registry=_offline_registry()) if offline else wording(safe)
+    error = best_match(validator.iter_errors(arguments))
     if error is None:
         return None
     message = error.message
