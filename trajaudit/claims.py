@@ -899,13 +899,19 @@ _SUBMIT_OBJECT = (
     r"final\s+output))?(?:\s+(?:to|for)\s+(?:the\s+)?(?:code\s*base|repository|repo|review|evaluation))?"
 )
 _ENDING = _folded_regex(
-    r"^\W*(?:(?:so|now|then|therefore|finally|ok|okay|great|alright|all\s+right)\W+)*"
+    r"^\W*(?:(?:thought|discussion)\s*:?\s*)?(?:(?:so|now|then|therefore|finally|ok|okay|great|alright|all\s+right)\W+)*"
     r"(?:(?:i(?:'m|’m|\s+am)|we(?:'re|’re|\s+are))\s+(?:now\s+)?(?:ready\s+to\s+submit|submitting)"
     r"|(?:let\s+me|let(?:'|’)s|let\s+us|i(?:'ll|’ll|\s+will|\s+can|\s+should)|we(?:'ll|’ll|\s+will|\s+can|\s+should)|"
     r"time\s+to)\s+(?:now\s+)?submit|(?:now\s+)?submitting|ready\s+to\s+submit)"
     + _SUBMIT_OBJECT
     + r"(?:\s+now)?\W*$"
 )
+
+
+def announces_ending(text: str) -> bool:
+    """Whether a sentence or clause only says that the agent now submits ("I'm ready to submit."): the act of
+    ending put in words, which claims no more than the act."""
+    return bool(_ENDING.match(_fold(text)))
 
 
 def says_nothing(text: str) -> bool:
@@ -992,22 +998,31 @@ def is_submit_call(event: Event) -> bool:
     return bool(_SUBMIT_TOOL.match(str(event.get("tool", ""))) or _submit_sentinel(_arguments_text(event)))
 
 
+def _last_submission(trajectory: Trajectory) -> Event | None:
+    """The agent's last act when it is a submission (a submit call, or a completion marker it wrote), else None."""
+    for event in reversed(trajectory.events):
+        if event.kind == "tool_call":
+            return event if is_submit_call(event) else None
+        if event.is_assistant_message:
+            return event if _submit_sentinel(_message_text(event)) else None
+    return None
+
+
 @per_trajectory
 def run_end(trajectory: Trajectory) -> RunEnd | None:
     """How the run ended: the importer's exit record when there is one, else the agent's submission (a submit tool
-    or a completion marker) as its last act, else None (the log does not say, or the agent spoke last)."""
+    or a completion marker) as its last act, else None (the log does not say, or the agent spoke last). Its event is
+    the agent's submit call when there is one, else the exit record."""
+    submitted = _last_submission(trajectory)
     for event in reversed(trajectory.events):
-        record = exit_record(event)
-        if record is not None:
-            status = record.get("exit_status")
-            return RunEnd(
-                record["ended_by"], status if isinstance(status, str) else None, bool(record.get("submitted")), event
-            )
-        if event.kind == "tool_call":
-            return RunEnd("agent", None, True, event) if is_submit_call(event) else None
-        if event.is_assistant_message:
-            return RunEnd("agent", None, True, event) if _submit_sentinel(_message_text(event)) else None
-    return None
+        meta = exit_record(event)
+        if meta is None:
+            continue
+        status = meta.get("exit_status")
+        by_agent = meta["ended_by"] == "agent"
+        shown = submitted if by_agent and submitted is not None else event
+        return RunEnd(meta["ended_by"], status if isinstance(status, str) else None, bool(meta.get("submitted")), shown)
+    return RunEnd("agent", None, True, submitted) if submitted is not None else None
 
 
 def _structured(event: Event) -> Claim | None:
@@ -1061,7 +1076,8 @@ def is_prior_state(claim: Claim) -> bool:
 @per_trajectory
 def report_claims(trajectory: Trajectory) -> tuple[Claim, ...]:
     """Every success claim of the trajectory: structured `claim` events, and the claims in the final report's words
-    unless the harness ended the run (then there is no final report). Submitting is not a claim."""
+    unless the harness ended the run (then there is no final report). Submitting is not a claim, and neither is
+    saying so ("I'm ready to submit.")."""
     claims: list[Claim] = []
     for event in events_by_kind(trajectory)["claim"]:
         structured = _structured(event)
@@ -1070,7 +1086,7 @@ def report_claims(trajectory: Trajectory) -> tuple[Claim, ...]:
     end = run_end(trajectory)
     if end is None or not end.forced:
         for event in final_report(trajectory):
-            claims.extend(extract_claims(_message_text(event), event))
+            claims.extend(c for c in extract_claims(_message_text(event), event) if not announces_ending(c.text))
     return tuple(claims)
 
 
