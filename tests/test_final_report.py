@@ -399,3 +399,13 @@ def test_run_end_without_an_exit_record() -> None:
     assert run_end(spoke_last) is None
     other = trajectory([call("bash", "c1", command="ls"), result("c1")])
     assert run_end(other) is None
+
+
+def test_ta201_spares_a_failure_the_harness_cut_off_but_not_one_the_agent_moved_past() -> None:
+    failing = [call("edit", "c1", command="edit 2:2"), result("c1", ok=False, output="syntax error")]
+    cut_off = [*failing, exit_record("harness", "submitted (exit_cost)")]
+    assert check("TA201", trajectory(cut_off)) == []
+    moved_on = [*failing, say("assistant", "Now let's look at the tests."), exit_record("harness", "exit_cost")]
+    assert len(check("TA201", trajectory(moved_on))) == 1
+    submitted = [*failing, exit_record("agent", "submitted")]
+    assert len(check("TA201", trajectory(submitted))) == 1
