@@ -37,6 +37,19 @@ CODE = "TA201"
 NAME = "ignored-tool-error"
 SEVERITY = Severity.WARNING
 
+
+def _stopped_before_next_turn(later: tuple[Event, ...]) -> bool:
+    """The harness stopped the run (an importer's exit record with meta.ended_by "harness", e.g. SWE-agent's
+    exit_cost) before the agent had another turn: it had no chance to react."""
+    for event in later:
+        if event[4] in ("tool_call", "reasoning") or (event[4] == "message" and event[2].get("role") == "assistant"):
+            return False
+        meta = event[2].get("meta") if event[4] == "message" else None
+        if isinstance(meta, dict) and meta.get("ended_by") == "harness":
+            return True
+    return False
+
+
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     groups = events_by_kind(trajectory)
     if not [e for e in groups["tool_result"] if e[2].get("ok") is False]:
@@ -75,18 +88,6 @@ def _handled(later: tuple[Event, ...], tool: str | None, ok_of_call: Mapping[Any
         if (kind == "reasoning" or (kind == "message" and event[2].get("role") == "assistant")) and (
             acknowledges_failure(event[2].get("text") or "")
         ):
-            return True
-    return False
-
-
-def _stopped_before_next_turn(later: tuple[Event, ...]) -> bool:
-    """The harness stopped the run (an importer's exit record with meta.ended_by "harness", e.g. SWE-agent's
-    exit_cost) before the agent had another turn: it had no chance to react."""
-    for event in later:
-        if event[4] in ("tool_call", "reasoning") or (event[4] == "message" and event[2].get("role") == "assistant"):
-            return False
-        meta = event[2].get("meta") if event[4] == "message" else None
-        if isinstance(meta, dict) and meta.get("ended_by") == "harness":
             return True
     return False
 
