@@ -58,12 +58,16 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     yield from _trajectory(emit, source, doc)
 
 
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _reasoning_and_tokens(message: dict) -> tuple[str | None, dict | None]:
-    response = (message.get("extra") or {}).get("response") if isinstance(message.get("extra"), dict) else None
+    response = _dict(message.get("extra")).get("response")
     if not isinstance(response, dict):
         return None, None
-    usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
-    details = usage.get("completion_tokens_details") if isinstance(usage.get("completion_tokens_details"), dict) else {}
+    usage = _dict(response.get("usage"))
+    details = _dict(usage.get("completion_tokens_details"))
     counts = tokens(
         output=usage.get("completion_tokens"),
         input=usage.get("prompt_tokens"),
@@ -79,7 +83,7 @@ def _reasoning_and_tokens(message: dict) -> tuple[str | None, dict | None]:
 
 
 def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
-    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+    info = _dict(doc.get("info"))
     instance = doc.get("instance_id")
     trajectory = str(instance) if instance else stem(source.name, (".traj.json", ".json"))
     messages: list[Any] = doc["messages"]
@@ -97,7 +101,8 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
             yield emit.malformed(f"{path}: expected a message object, found {type(message).__name__}")
             continue
         role = message.get("role")
-        content = message.get("content") if isinstance(message.get("content"), str) else ""
+        raw = message.get("content")
+        content = raw if isinstance(raw, str) else ""
         if role == "assistant":
             reasoning, counts = _reasoning_and_tokens(message)
             if reasoning:
@@ -118,8 +123,8 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
             yield _result(emit, trajectory, path, call, content)
             continue
         speaker = role if role in ("system", "user") else "user"
-        meta = {"feedback": "format_error"} if role == "user" and index > 1 else None
-        yield emit.event(trajectory, "message", path=path, role=speaker, text=content, meta=meta)
+        feedback = {"feedback": "format_error"} if role == "user" and index > 1 else None
+        yield emit.event(trajectory, "message", path=path, role=speaker, text=content, meta=feedback)
     status = info.get("exit_status")
     if isinstance(status, str) and status.strip():
         by_agent = status.strip().lower() == "submitted"
