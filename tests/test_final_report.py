@@ -409,3 +409,18 @@ def test_ta201_spares_a_failure_the_harness_cut_off_but_not_one_the_agent_moved_
     assert len(check("TA201", trajectory(moved_on))) == 1
     submitted = [*failing, exit_record("agent", "submitted")]
     assert len(check("TA201", trajectory(submitted))) == 1
+
+
+def test_swe_agent_without_exit_status_ends_by_its_last_call(tmp_path: Path) -> None:
+    """No `info`: a run whose last call is `submit` was ended by the agent; any other last call means it stopped
+    mid-work, and its last thought is no final report."""
+    cut = swe_traj([swe_step(MID_WORK, "python reproduce.py\n", "3")], "")
+    del cut["info"]
+    t = imported(write(tmp_path, "demo__size-8.traj", cut))
+    assert (ended(t).ended_by, ended(t).status, ended(t).submitted) == ("harness", None, False)
+    assert report_claims(t) == () and check("TA101", t) == []
+    done = swe_traj([swe_step(MID_WORK, "submit\n", DIFF)], "")
+    del done["info"]
+    d = imported(write(tmp_path, "demo__size-9.traj", done))
+    assert (ended(d).ended_by, ended(d).submitted) == ("agent", True)
+    assert [c.action for c in report_claims(d)] == ["update"]

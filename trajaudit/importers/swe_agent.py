@@ -14,7 +14,8 @@ is not a claim, and neither is a forced exit: a step whose action is a harness e
 (autosubmitted)" are SWE-agent's, not the model's) is no tool call. The run ends with an exit record: a system
 message with meta {exit_status: `info.exit_status`, ended_by: "agent" for `submitted` and `exit_forfeit`, else
 "harness" (also for "submitted (exit_cost)", an auto-submission), submitted: whether work was handed in}. A file
-without an exit status and without a harness exit step has no exit record. Files holding only `history` (OpenAI
+without an exit status gets one from its last call: `submit` was the agent ending the run, any other call means the
+run stopped mid-work (ended_by "harness", no exit_status). Files holding only `history` (OpenAI
 function-calling messages with `tool_calls`, or assistant messages with an `action` followed by observations) are
 converted message by message, the same way.
 """
@@ -104,14 +105,18 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     history = history if isinstance(history, list) else []
     yield emit.event(trajectory, "task", path="$", task_id=trajectory, goal=_goal(history))
     harness_exit: list = []  # (path, action, thought, observation) of a harness exit step, when there is one
-    if steps:
-        yield from _steps(emit, trajectory, steps, harness_exit)
-    else:
-        yield from _history(emit, trajectory, history, harness_exit)
+    last_tool = None
+    for item in _steps(emit, trajectory, steps, harness_exit) if steps else _history(
+        emit, trajectory, history, harness_exit
+    ):
+        if not isinstance(item, Malformed) and item[1].get("kind") == "tool_call":
+            last_tool = item[1].get("tool")
+        yield item
     info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
     status = str(info.get("exit_status") or "").strip()
     submission = info.get("submission")
-    record = _exit_record(status, isinstance(submission, str) and bool(submission.strip()), harness_exit)
+    submitted = isinstance(submission, str) and bool(submission.strip())
+    record = _exit_record(status, submitted, harness_exit) or _unrecorded_exit(last_tool)
     if record is not None:
         text, meta = record
         path = harness_exit[0] if harness_exit else "$.info.exit_status"
@@ -134,6 +139,17 @@ def _exit_record(status: str, submitted: bool, harness_exit: list) -> tuple[str,
     notes = [str(part).strip() for part in harness_exit[2:] if isinstance(part, str) and part.strip()]
     text = f"exit status {status}: {how}" + (f" ({'; '.join(notes)})" if notes else "")
     return text, {"exit_status": status, "ended_by": "agent" if by_agent else "harness", "submitted": submitted}
+
+
+def _unrecorded_exit(last_tool: str | None) -> tuple[str, dict] | None:
+    """The exit record of a run whose file names no exit status: the agent ended it if its last call submitted;
+    otherwise it stopped mid-work (a crash, a limit, a log cut short), and its last thought is no final report."""
+    if last_tool is None:
+        return None
+    if last_tool == "submit":
+        return "no exit status recorded: the agent submitted its work", {"ended_by": "agent", "submitted": True}
+    text = f"no exit status recorded: the run stopped after a {last_tool} call, without submitting"
+    return text, {"ended_by": "harness", "submitted": False}
 
 
 def _goal(history: list) -> str | None:
