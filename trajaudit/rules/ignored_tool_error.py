@@ -9,7 +9,8 @@ The error counts as handled when the agent later
 - makes any other tool call that succeeds (it tried another way), or
 - says something about the failure in a later assistant message or its reasoning ("error", "failed", "unable",
   "couldn't", "unfortunately", "not found", "already …", …).
-Otherwise the error is reported as ignored.
+Otherwise the error is reported as ignored, unless the harness stopped the run before the agent's next turn (an
+exit record with meta.ended_by "harness", such as SWE-agent's exit_cost): the agent had no chance to react.
 
 ## Why it matters
 An error that disappears from the agent's account is how a failed action turns into a success report: the cancel
@@ -38,6 +39,19 @@ from trajaudit.model import Event, Severity, Trajectory, Violation, events_by_ki
 CODE = "TA201"
 NAME = "ignored-tool-error"
 SEVERITY = Severity.WARNING
+
+
+def _stopped_before_next_turn(later: tuple[Event, ...]) -> bool:
+    """The harness stopped the run (an importer's exit record with meta.ended_by "harness", e.g. SWE-agent's
+    exit_cost) before the agent had another turn: it had no chance to react."""
+    for event in later:
+        if event[4] in ("tool_call", "reasoning") or (event[4] == "message" and event[2].get("role") == "assistant"):
+            return False
+        meta = event[2].get("meta") if event[4] == "message" else None
+        if isinstance(meta, dict) and meta.get("ended_by") == "harness":
+            return True
+    return False
+
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     groups = events_by_kind(trajectory)
@@ -72,6 +86,8 @@ def _handled(later: tuple[Event, ...], tool: str | None, ok_of_call: Mapping[Any
             data = event[2]
             if data.get("tool") == tool or ok_of_call.get(data.get("call_id")) is True:
                 return True
+    if _stopped_before_next_turn(later):
+        return True
     for event in later:
         kind = event[4]
         if (kind == "reasoning" or (kind == "message" and event[2].get("role") == "assistant")) and (

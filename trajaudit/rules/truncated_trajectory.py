@@ -2,7 +2,9 @@
 
 ## What it does
 Flags a trajectory whose last event is not an assistant message (or a claim) and which has no `outcome` event:
-the run ends on a tool call, a tool result, a user message or reasoning.
+the run ends on a tool call, a tool result, a user message or reasoning. An importer's exit record saying the agent
+ended the run itself (a system message with meta.ended_by "agent": SWE-agent's `submitted`) is a proper end; one
+saying the harness stopped it (a cost or context limit) is not.
 
 A conversation the simulated user ended is finished, not cut off: a last user message that ends with a user
 simulator's end-of-conversation marker (tau-bench's and tau2-bench's `###STOP###`, tau2-bench's `###TRANSFER###`
@@ -66,6 +68,8 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
         return
     if last.is_assistant_message or reason is not None or _user_ended(last) or _handed_off(last, groups["tool_call"]):
         return
+    if last.kind == "message" and last.get("role") == "system" and (last.get("meta") or {}).get("ended_by") == "agent":
+        return  # the agent submitted: the run is over, whatever its last words
     what = f"{last.kind} ({last.get('role')})" if last.kind == "message" else last.kind
     yield Violation(
         last,
