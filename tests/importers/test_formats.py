@@ -208,3 +208,13 @@ def test_otel_jsonl_with_one_export_request_per_line(tmp_path, validator):
     assert_well_formed(events, validator, "otel")
     assert [e["kind"] for e in events] == ["task", "message", "tool_call", "tool_result", "tool_call", "tool_result"]
     assert {e["origin"]["line"] for e in events} == {1, 2}
+
+
+def test_inspect_log_whose_samples_are_not_a_list_has_no_samples(tmp_path):
+    # found by hypothesis: `"samples": true` crashed the importer with a TypeError instead of reading nothing
+    from trajaudit.importers import inspect
+    from trajaudit.reader import Source
+
+    path = tmp_path / "odd.json"
+    path.write_text('{"version": 2, "eval": {"task": "t", "model": "m"}, "samples": true}')
+    assert list(inspect.convert(Source(str(path), path))) == []
