@@ -27,6 +27,7 @@ from trajaudit.config import Config, ConfigError
 from trajaudit.model import Severity, TrajectoryResult
 from trajaudit.reader import InputError, Malformed, Source, discover
 from trajaudit.report import FORMATS, Format, render
+from trajaudit.report.output import OutputError, atomic, check_not_input
 from trajaudit.rules import RULES, lookup
 
 EXIT_HELP = "Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration or unreadable input."
@@ -73,7 +74,14 @@ FROM = typer.Option(
     None, "--from", metavar="FORMAT", help=f"Input format: auto (default), {', '.join(importers.names())}."
 )
 FORMAT = typer.Option(Format.text, "--format", help="Output format; text on a terminal, machine formats on stdout.")
-OUTPUT = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
+OUTPUT = typer.Option(
+    None,
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write the report to FILE instead of stdout: complete or not at all (written beside it, then renamed). "
+    "FILE may not be one of the inputs.",
+)
 QUIET = typer.Option(False, "--quiet", "-q", help="No summary or notes on stderr; findings only.")
 CONFIG = typer.Option(
     None, "--config", metavar="FILE", help="Read settings from this TOML file instead of searching for one."
@@ -110,6 +118,7 @@ def validate(
         input_format=input_format or "auto", on_format=_format_note(quiet, input_format), jobs=jobs
     )
     sources = _sources(paths)
+    _guard_output(output, sources)
     run = engine.Validation(sources, options)
     with _output(output) as out:
         render(output_format, run, run.summary, out, console_for=_console, quiet=quiet, validate=True)
@@ -182,7 +191,9 @@ def audit(
         # The step-by-step text view needs every event of a trajectory, which workers do not send back.
         jobs=1 if output_format is Format.text else jobs,
     )
-    run = engine.Audit(_sources(paths), cfg, options)
+    sources = _sources(paths)
+    _guard_output(output, sources, outcomes, config_file)
+    run = engine.Audit(sources, cfg, options)
     show_progress = _wants_progress(quiet, output_format, output)
     with _output(output) as out:
         items = _with_progress(run, run.summary) if show_progress else run
@@ -208,6 +219,7 @@ def convert(
     _check_format(input_format)
     fmt = input_format or "auto"
     sources = _sources(paths)
+    _guard_output(output, sources)
     problems = unreadable = events = skipped = 0
     note = _format_note(quiet, input_format)
     with _output(output) as out:
@@ -300,7 +312,7 @@ def simulate(
         )
     except ValueError as exc:
         _usage_error(str(exc))
-    run, trajectories = _trajectories(paths, input_format, quiet)
+    run, trajectories = _trajectories(paths, input_format, quiet, output=output)
     result = simulation.run(trajectories, config)
     _write_table(output, output_format, simulate_report, result, per_task)
     _finish_collection(run.summary, quiet)
@@ -338,22 +350,26 @@ def stats(
         config = statistics.StatsConfig(ks=tuple(k) or None, max_k=max_k, bins=bins, confidence=confidence)
     except ValueError as exc:
         _usage_error(str(exc))
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes)
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
     result = statistics.compute(trajectories, config)
     _write_table(output, output_format, stats_report, result, per_task)
     _finish_collection(run.summary, quiet)
 
 
-def _trajectories(paths: List[str], input_format: str | None, quiet: bool, outcomes: Path | None = None):
+def _trajectories(
+    paths: List[str], input_format: str | None, quiet: bool, outcomes: Path | None = None, output: Path | None = None
+):
     """Assembled trajectories for the analysis commands; unreadable lines are noted on stderr, not fatal."""
     _check_format(input_format)
+    sources = _sources(paths)
+    _guard_output(output, sources, outcomes)
     options = engine.Options(
         input_format=input_format or "auto",
         outcomes=_outcomes(outcomes),
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format),
     )
-    run = engine.Audit(_sources(paths), Config(select=("TA001", "TA002")), options)
+    run = engine.Audit(sources, Config(select=("TA001", "TA002")), options)
 
     def trajectories():
         for item in run:
@@ -535,18 +551,28 @@ def _with_progress(items, summary):
             yield item
 
 
+def _guard_output(output: Path | None, sources: List[Source], *files: Path | None) -> None:
+    """Refuse, before anything is read, an --output that is one of the inputs (logs, --outcomes, --config)."""
+    if output is None:
+        return
+    try:
+        check_not_input(output, [s.path for s in sources] + [f for f in files if f is not None])
+    except OutputError as exc:
+        _usage_error(str(exc))
+
+
 @contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
+    """stdout as it streams, or FILE replaced only once the report is complete (see report.output)."""
     if path is None:
         yield sys.stdout
         sys.stdout.flush()
         return
     try:
-        handle = open(path, "w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        _usage_error(f"{path}: cannot write: {exc.strerror or exc}")
-    with handle:
-        yield handle
+        with atomic(path) as handle:
+            yield handle
+    except OutputError as exc:
+        _usage_error(str(exc))
 
 
 def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
