@@ -26,7 +26,7 @@ from trajaudit import config as config_module
 from trajaudit.config import Config, ConfigError
 from trajaudit.model import Severity, TrajectoryResult
 from trajaudit.reader import InputError, Malformed, Source, discover
-from trajaudit.report import FORMATS, Format, render
+from trajaudit.report import FORMATS, Format, render, safe
 from trajaudit.report.output import OutputError, atomic, check_not_input
 from trajaudit.rules import RULES, lookup
 
@@ -232,7 +232,7 @@ def convert(
                 if source.optional:  # other JSON found in a folder (reports, ground truth): not a log
                     skipped += 1
                     continue
-                stderr.print(f"trajaudit: {exc}", markup=False, highlight=False)
+                _note(f"trajaudit: {exc}")
                 unreadable += 1
                 continue
             if note is not None:
@@ -240,19 +240,15 @@ def convert(
             for item in stream:
                 if isinstance(item, Malformed):
                     where = item.file + (f":{item.line}" if item.line else "")
-                    stderr.print(f"trajaudit: {where}: {item.code} {item.message}", markup=False, highlight=False)
+                    _note(f"trajaudit: {where}: {item.code} {item.message}")
                     problems += 1
                     unreadable += item.unreadable
                     continue
-                write(orjson.dumps(item[1]) + b"\n")
+                write(safe.dumps(item[1]) + b"\n")
                 events += 1
     if not quiet:
         note = f" ({skipped} files no importer recognises skipped)" if skipped else ""
-        stderr.print(
-            f"trajaudit: converted {events} events from {len(sources) - skipped} files{note}",
-            markup=False,
-            highlight=False,
-        )
+        _note(f"trajaudit: converted {events} events from {len(sources) - skipped} files{note}")
     raise typer.Exit(2 if unreadable else 1 if problems else 0)
 
 
@@ -377,7 +373,7 @@ def _trajectories(
                 yield item.trajectory
             elif not quiet:
                 where = item.file + (f":{item.line}" if item.line else "")
-                stderr.print(f"trajaudit: {where}: {item.code} {item.message}", markup=False, highlight=False)
+                _note(f"trajaudit: {where}: {item.code} {item.message}")
 
     return run, trajectories()
 
@@ -385,20 +381,16 @@ def _trajectories(
 def _write_table(output: Path | None, output_format: TableFormat, module, result, per_task: bool) -> None:
     with _output(output) as out:
         if output_format is TableFormat.json:
-            out.write(orjson.dumps(module.to_json(result), option=orjson.OPT_INDENT_2).decode() + "\n")
+            out.write(safe.dumps(module.to_json(result), option=orjson.OPT_INDENT_2).decode() + "\n")
         else:
             module.render_text(result, _console(out), per_task=per_task)
 
 
 def _finish_collection(summary, quiet: bool) -> None:
     for problem in summary.unreadable:
-        stderr.print(f"trajaudit: unreadable input: {problem}", markup=False, highlight=False, style="red")
+        _note(f"trajaudit: unreadable input: {problem}", style="red")
     if not quiet:
-        stderr.print(
-            f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps",
-            markup=False,
-            highlight=False,
-        )
+        _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps")
     raise typer.Exit(2 if summary.unreadable else 0)
 
 
@@ -494,8 +486,14 @@ def _outcomes(path: Path | None):
         _usage_error(str(exc))
 
 
+def _note(text: str, style: str | None = None) -> None:
+    """One line on stderr. Notes quote file names, archive members and log text: cleaned (see report.safe) so they
+    cannot drive the terminal or a CI log, and never read as rich markup or emoji codes."""
+    stderr.print(safe.one_line(text), markup=False, highlight=False, emoji=False, style=style)
+
+
 def _usage_error(message: str) -> None:
-    stderr.print(f"trajaudit: error: {message}", markup=False, highlight=False)
+    _note(f"trajaudit: error: {message}")
     raise typer.Exit(2)
 
 
@@ -509,9 +507,7 @@ def _format_note(quiet: bool, explicit: str | None):
         # Once per format, not per file: a folder of 500 trajectories must not print 500 lines.
         if fmt != "native" and fmt not in announced:
             announced.add(fmt)
-            stderr.print(
-                f"trajaudit: reading {fmt} logs (first: {source.name})", markup=False, highlight=False, style="dim"
-            )
+            _note(f"trajaudit: reading {fmt} logs (first: {source.name})", style="dim")
 
     return note
 
@@ -577,26 +573,18 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
 
 def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
     for problem in summary.internal_errors:
-        stderr.print(f"trajaudit: {problem}", markup=False, highlight=False, style="red")
+        _note(f"trajaudit: {problem}", style="red")
     if summary.skipped and not quiet:
         shown = ", ".join(summary.skipped[:3]) + (
             f" and {len(summary.skipped) - 3} more" if len(summary.skipped) > 3 else ""
         )
-        stderr.print(
-            f"trajaudit: skipped {len(summary.skipped)} files no importer recognises: {shown}",
-            markup=False,
-            style="dim",
-        )
+        _note(f"trajaudit: skipped {len(summary.skipped)} files no importer recognises: {shown}", style="dim")
     for problem in summary.unreadable:
-        stderr.print(f"trajaudit: unreadable input: {problem}", markup=False, highlight=False, style="red")
+        _note(f"trajaudit: unreadable input: {problem}", style="red")
     code = engine.exit_code(summary, fail_on)
     if not quiet and output_format is not Format.text:
         counts = ", ".join(f"{n} {label}" for label, n in sorted(summary.findings_by_severity.items())) or "no findings"
-        stderr.print(
-            f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps: {counts}",
-            markup=False,
-            highlight=False,
-        )
+        _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps: {counts}")
     raise typer.Exit(code)
 
 
@@ -607,16 +595,12 @@ def execute() -> int:
     except SystemExit as exc:
         return _exit_code(exc.code)
     except KeyboardInterrupt:
-        stderr.print("trajaudit: interrupted", markup=False, highlight=False)
+        _note("trajaudit: interrupted")
         return 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence; details with TRAJAUDIT_DEBUG=1
         if os.environ.get("TRAJAUDIT_DEBUG"):
             raise
-        stderr.print(
-            f"trajaudit: internal error: {type(exc).__name__}: {exc} (set TRAJAUDIT_DEBUG=1 for the traceback)",
-            markup=False,
-            highlight=False,
-        )
+        _note(f"trajaudit: internal error: {type(exc).__name__}: {exc} (set TRAJAUDIT_DEBUG=1 for the traceback)")
         return 2
     return 0
 
