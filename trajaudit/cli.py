@@ -11,7 +11,9 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import gc  # noqa: E402
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -588,8 +590,20 @@ def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
     raise typer.Exit(code)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that worker processes are stopped and no partial report is left."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
 def execute() -> int:
-    """Run the command line and return its exit code: a crash is 2 with a one-line reason, never 1 (findings)."""
+    """Run the command line and return its exit code: a crash is 2 with a one-line reason, never 1 (findings);
+    SIGTERM is 143 once workers are stopped and temporary output removed."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         app(prog_name="trajaudit")
     except SystemExit as exc:
@@ -597,11 +611,17 @@ def execute() -> int:
     except KeyboardInterrupt:
         _note("trajaudit: interrupted")
         return 130
+    except Terminated:
+        _note("trajaudit: terminated")
+        return 128 + signal.SIGTERM
     except Exception as exc:  # noqa: BLE001 - the last line of defence; details with TRAJAUDIT_DEBUG=1
         if os.environ.get("TRAJAUDIT_DEBUG"):
             raise
         _note(f"trajaudit: internal error: {type(exc).__name__}: {exc} (set TRAJAUDIT_DEBUG=1 for the traceback)")
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 
