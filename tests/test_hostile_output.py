@@ -181,12 +181,11 @@ def escape_name(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("command", ["convert", "stats", "validate"])
+@pytest.mark.parametrize("command", ["convert", "stats"])  # both note an unreadable line with its file name
 def test_stderr_notes_never_print_escapes_from_file_names(escape_name, command):
     result = CliRunner().invoke(app, [command, str(escape_name)])
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
-    if command != "validate":  # these note the unreadable line with its file name
-        assert "log\ufffd[2J\ufffd.jsonl:4" in result.stderr
+    assert "log\ufffd[2J\ufffd.jsonl:4" in result.stderr
 
 
 def test_the_format_note_cleans_the_file_name(tmp_path):
@@ -213,3 +212,25 @@ NAMES = st.one_of(ANY_TEXT, st.binary(max_size=12).map(lambda b: os.fsdecode(b"d
 def test_any_log_text_keeps_every_format_well_formed(file, text):
     for fmt in MACHINE:
         check_framing(fmt, render(fmt, list(result_with(file, text))), findings=2)
+
+
+@pytest.mark.parametrize("fmt", MACHINE)
+def test_an_attack_log_through_the_command_line(tmp_path, fmt):
+    """End to end: the tool error and the final message of a log carry the attack; the report stays inert."""
+    events = [
+        {"trajectory": "t\x1b[2J", "step": 0, "kind": "tool_call", "call_id": "c1", "tool": ATTACK, "arguments": {}},
+        {"trajectory": "t\x1b[2J", "step": 1, "kind": "tool_result", "call_id": "c1", "ok": False, "error": ATTACK},
+        {"trajectory": "t\x1b[2J", "step": 2, "kind": "message", "role": "assistant", "text": "All done! " + ATTACK},
+    ]
+    log = tmp_path / "attack\x1b[31m.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in events) + "{broken\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["audit", str(log), "--format", fmt.value, "--isolated"])
+    assert result.exit_code == 1, result.output
+    assert "secret" in result.stdout  # the text is there, only made inert
+    assert not RAW_CONTROL.search(result.stdout) and "\x1b" not in result.stderr
+    if fmt is Format.github:
+        assert all(re.match(r"::(error|warning|notice) file=", line) for line in result.stdout.splitlines())
+    else:
+        assert not re.search(r"(?m)^\s*::|##\[", result.stdout)
+    if fmt is Format.markdown:
+        assert not re.search(r"@[A-Za-z0-9]", result.stdout)
