@@ -17,7 +17,7 @@ import threading
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import IO, Iterator, List
+from typing import IO, Iterator, List, NoReturn
 
 import orjson
 import typer
@@ -494,7 +494,7 @@ def _note(text: str, style: str | None = None) -> None:
     stderr.print(safe.one_line(text), markup=False, highlight=False, emoji=False, style=style)
 
 
-def _usage_error(message: str) -> None:
+def _usage_error(message: str) -> NoReturn:
     _note(f"trajaudit: error: {message}")
     raise typer.Exit(2)
 
