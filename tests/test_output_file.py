@@ -131,3 +131,14 @@ def test_an_unwritable_output_is_a_usage_error(log, tmp_path):
 def test_a_special_file_is_written_in_place(log):
     result = invoke("audit", str(log), "--format", "jsonl", "-o", os.devnull)
     assert result.exit_code == 0 and os.path.exists(os.devnull)
+
+
+def test_a_read_only_report_is_not_replaced(log, tmp_path, monkeypatch):
+    from trajaudit.report import output
+
+    report = tmp_path / "r.json"
+    report.write_text("kept", encoding="utf-8")
+    monkeypatch.setattr(output.os, "access", lambda path, mode: False)  # as for a non-root user on a 0444 file
+    result = invoke("audit", str(log), "--format", "json", "-o", str(report))
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+    assert report.read_text(encoding="utf-8") == "kept"

@@ -64,6 +64,8 @@ def atomic(path: Path) -> Iterator[IO[str]]:
         with handle:
             yield handle
         return
+    if existing is not None and not os.access(target, os.W_OK):  # renaming over it would get round its mode
+        raise OutputError(f"{one_line(str(path))}: cannot write: Permission denied")
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
         # 0o666 less the umask, as a plain open() would give; an existing report keeps its mode below
