@@ -126,10 +126,11 @@ def test_a_worker_notices_a_dead_parent_without_prctl(tmp_path):
     script = """
 import multiprocessing, os, sys, threading, time
 from trajaudit import parallel
-def busy():
+def busy(marker):
+    open(marker, "w").close()
     time.sleep(60)
 def fork_worker():  # from another thread: no prctl, as on other systems
-    process = parallel._process(multiprocessing.get_context("fork"), busy, ())
+    process = parallel._process(multiprocessing.get_context("fork"), busy, (sys.argv[1],))
     process.start()
     print(process.pid, flush=True)
 thread = threading.Thread(target=fork_worker)
@@ -138,7 +139,7 @@ thread.join()
 sys.stdin.read()
 """
     parent = subprocess.Popen(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", script, str(tmp_path / "running")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -146,7 +147,7 @@ sys.stdin.read()
     worker = 0
     try:
         worker = int(parent.stdout.readline())
-        assert alive(worker)
+        wait_for(lambda: (tmp_path / "running").exists(), "the worker to run")
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=WAIT)
         wait_for(lambda: not alive(worker), f"worker {worker} to end")
