@@ -52,7 +52,8 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     if isinstance(doc, Malformed):
         yield doc
         return
-    for index, sample in enumerate(doc.get("samples") or []):
+    samples = doc.get("samples")
+    for index, sample in enumerate(samples if isinstance(samples, list) else ()):
         yield from _sample(emit, doc["eval"], sample, f"$.samples[{index}]")
 
 
