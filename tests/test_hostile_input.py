@@ -444,7 +444,9 @@ def test_limits_are_read_from_configuration_and_flags():
     assert flagged.limits.max_document_bytes == 1 << 20 and flagged.limits.max_line_bytes == 2048
     assert flagged.options["TA205"] == {"min-repeats": 4}
     assert Config().limits == Limits()
-    for bad in ({"max-line-bytes": 0}, {"max-line-bytes": "lots"}, {"max-lines": 3}, {"max-line-bytes": True}):
+    assert from_mapping({"limits": {"max-line-bytes": " 3 kb "}}, "t.toml").limits.max_line_bytes == 3000
+    bad_values = (0, "lots", True, 1.5, "²", "5 XB", 10**30, "-1MiB")
+    for bad in [{"max-line-bytes": value} for value in bad_values] + [{"max-lines": 3}]:
         with pytest.raises(ConfigError, match="t.toml"):
             from_mapping({"limits": bad}, "t.toml")
 

@@ -17,6 +17,7 @@ option has a declared type and range (RULE_OPTIONS), checked when the settings a
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -249,17 +250,20 @@ def parse_limits(values: Mapping[str, Any], where: str, base: Limits | None = No
     return replace(base or Limits(), **changes)
 
 
+_SIZE = re.compile(r"\s*([0-9]+)\s*([A-Za-z]*)\s*")
+MAX_LIMIT = 1 << 40  # 1 TiB, or a trillion: past any machine, and within what reads can be asked for
+
+
 def _limit_value(value: Any, where: str) -> int:
+    expected = f'expected an integer from 1 to {MAX_LIMIT:,}, or a size such as "64MiB"'
     if isinstance(value, str):
-        number, unit = value.strip(), ""
-        while number and not number[-1].isdigit():
-            number, unit = number[:-1], number[-1] + unit
-        scale = _UNITS.get(unit.strip().lower())
-        if scale is None or not number.strip().isdigit():
-            raise ConfigError(f"{where} = {value!r}: expected a positive integer, or a size such as \"64MiB\"")
-        value = int(number) * scale
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{where} = {value!r}: expected a positive integer, or a size such as \"64MiB\"")
+        match = _SIZE.fullmatch(value)
+        scale = _UNITS.get(match.group(2).lower()) if match else None
+        if match is None or scale is None:
+            raise ConfigError(f"{where} = {value!r}: {expected}")
+        value = int(match.group(1)) * scale
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
+        raise ConfigError(f"{where} = {value!r}: {expected}")
     return value
 
 
