@@ -473,3 +473,22 @@ def test_a_lone_surrogate_on_the_first_line_does_not_hide_the_format(tmp_path):
     path = tmp_path / "run.log"  # a name that says nothing: detection reads the first line
     path.write_bytes(b"".join(FALSE_CLAIM[1:]))
     assert importers.detect(Source(str(path), path)).NAME == "native"
+
+
+def test_limits_reach_the_engine_from_the_command_line_and_a_config_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from trajaudit.cli import app
+
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(message_of_size(2 * KIB) + b"\n" + event("t", 1, "outcome", success=True))
+    args = ["audit", str(path), "--format", "jsonl", "-q", "--isolated"]
+    assert "max-line-bytes" not in CliRunner().invoke(app, args).stdout
+    flagged = CliRunner().invoke(app, [*args, "--option", "limits.max-line-bytes=1KiB"])
+    assert flagged.exit_code == 1 and "max-line-bytes" in flagged.stdout
+    config = tmp_path / "trajaudit.toml"
+    config.write_text('[limits]\nmax-line-bytes = "1KiB"\n')
+    configured = CliRunner().invoke(app, ["audit", str(path), "--format", "jsonl", "-q", "--config", str(config)])
+    assert configured.exit_code == 1 and "max-line-bytes" in configured.stdout
+    wrong = CliRunner().invoke(app, [*args, "--option", "limits.max-line-bytes=big"])
+    assert wrong.exit_code == 2 and "max-line-bytes" in wrong.stderr
