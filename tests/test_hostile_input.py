@@ -348,6 +348,19 @@ def test_a_symlinked_directory_outside_the_input_is_noted_inside_it_is_not(tmp_p
     assert run.summary.files == 1
 
 
+def test_a_symlinked_log_outside_the_input_is_noted_not_read_inside_it_is_read(tmp_path):
+    root, outside = tmp_path / "logs", tmp_path / "elsewhere"
+    root.mkdir()
+    outside.mkdir()
+    (root / "a.jsonl").write_bytes(event("a", 0, "outcome", success=True))
+    (outside / "secret.jsonl").write_bytes(event("s", 0, "outcome", success=True))
+    (root / "b.jsonl").symlink_to(outside / "secret.jsonl")  # a scan must not read outside the paths given
+    (root / "c.jsonl").symlink_to(root / "a.jsonl")
+    items, run = audit([root])
+    assert sorted(r.trajectory.id for r in items) == ["a", "a"]
+    assert len(run.summary.notes) == 1 and "b.jsonl" in run.summary.notes[0]
+
+
 def test_an_unreadable_subdirectory_and_a_dangling_link_are_unreadable_input(tmp_path, monkeypatch):
     (tmp_path / "locked").mkdir()
     (tmp_path / "ok.jsonl").write_bytes(event("a", 0, "outcome", success=True))

@@ -241,6 +241,10 @@ def _is_dir(path: Path, raw: str) -> bool:
     return status is not None and stat.S_ISDIR(status.st_mode)
 
 
+def _inside(target: str, roots: list[str]) -> bool:
+    return any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
 def _walk(top: Path, roots: list[str]) -> Iterator[Source]:
     pending = [top]
     while pending:
@@ -258,7 +262,7 @@ def _walk(top: Path, roots: list[str]) -> Iterator[Source]:
                     pending.append(path)
                 elif entry.is_symlink() and entry.is_dir():
                     target = os.path.realpath(entry.path)
-                    if not any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+                    if not _inside(target, roots):
                         yield Source(
                             entry.path,
                             path,
@@ -266,7 +270,15 @@ def _walk(top: Path, roots: list[str]) -> Iterator[Source]:
                         )
                 elif entry.name.endswith(SUFFIXES + DOCUMENT_SUFFIXES):
                     optional = not entry.name.endswith(SUFFIXES)
-                    if entry.is_file():
+                    if entry.is_symlink() and entry.is_file() and not _inside(os.path.realpath(entry.path), roots):
+                        # a directory scan reads nothing outside the paths given (SECURITY.md)
+                        target = os.path.realpath(entry.path)
+                        yield Source(
+                            entry.path,
+                            path,
+                            note=f"not audited: a symbolic link to a file outside the paths given; pass {target} instead",
+                        )
+                    elif entry.is_file():
                         yield Source(entry.path, path, optional=optional)
                     elif entry.is_symlink():
                         yield Source(entry.path, path, problem="cannot read: a symbolic link to nothing")
