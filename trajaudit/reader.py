@@ -276,7 +276,7 @@ def _walk(top: Path, roots: list[str]) -> Iterator[Source]:
                         yield Source(
                             entry.path,
                             path,
-                            note=f"not audited: a symbolic link to a file outside the paths given; pass {target} instead",
+                            note=f"not audited: a symbolic link to a file outside the paths given; pass {target}",
                         )
                     elif entry.is_file():
                         yield Source(entry.path, path, optional=optional)
