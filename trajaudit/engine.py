@@ -18,9 +18,10 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from trajaudit import importers, parallel, schema
 from trajaudit.config import ActiveRule, Config
-from trajaudit.model import Event, Finding, Limits, Severity, Summary, Trajectory, TrajectoryResult
+from trajaudit.model import ClaimRecord, Event, Finding, Limits, Severity, Summary, Trajectory, TrajectoryResult
 from trajaudit.reader import DEFAULT_LIMITS, Malformed, Source, file_size, iter_json
 from trajaudit.rules import BY_CODE
+from trajaudit.verdicts import claim_records
 
 Item = TrajectoryResult | Finding
 State = tuple[list[Event], list[Finding]]  # an open trajectory's events so far and the findings noted for it
@@ -514,7 +515,7 @@ class Audit:
                 self.position = (1, min(lines, default=0))
             findings = early + self.run_rules(trajectory)
             findings.sort(key=lambda f: (f.step if f.step is not None else -1, f.code))
-            result = TrajectoryResult(trajectory, tuple(findings))
+            result = TrajectoryResult(trajectory, tuple(findings), None, self.judge_claims(trajectory))
             self._tally(result)
             yield result
 
@@ -548,6 +549,18 @@ class Audit:
                 self.summary.internal_errors.append(f"internal error in {where}: {detail}")
         return findings
 
+    def judge_claims(self, trajectory: Trajectory) -> tuple[ClaimRecord, ...]:
+        """The verdicts on the trajectory's claims; a bug there, like a rule's, must not stop the audit."""
+        if not trajectory.events:
+            return ()
+        try:
+            return claim_records(trajectory)
+        except Exception as exc:
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            where = f"claim verdicts on trajectory {trajectory.id!r} ({trajectory.events[0].file})"
+            self.summary.internal_errors.append(f"internal error in {where}: {detail}")
+            return ()
+
     def _tally(self, result: TrajectoryResult, sign: int = 1) -> None:
         """Count a result in the summary (sign -1: take back a result that was counted and then dropped)."""
         summary = self.summary
@@ -558,6 +571,8 @@ class Audit:
         summary.outcomes["none" if outcome is None else "success" if outcome else "failure"] += sign
         for finding in result.findings:
             summary.count(finding, sign)
+        for claim in result.claims:
+            summary.claims[claim.verdict] += sign
 
 
 class _Stitch:

@@ -36,7 +36,7 @@ from trajaudit.evidence import (
     performs,
     primary,
 )
-from trajaudit.model import Trajectory, per_trajectory
+from trajaudit.model import ClaimRecord, Trajectory, per_trajectory
 
 
 class Verdict(str, Enum):
@@ -147,3 +147,20 @@ def _judge_tests(claim: Claim, before: list[Attempt]) -> ClaimVerdict:
     if last.passed:
         return ClaimVerdict(claim, Verdict.SUPPORTED, Basis.PASSED_TESTS, test_run=last)
     return ClaimVerdict(claim, Verdict.UNVERIFIABLE, Basis.NO_RESULT, test_run=last)
+
+
+def claim_records(trajectory: Trajectory) -> tuple[ClaimRecord, ...]:
+    """The trajectory's claims and their verdicts as plain records, for the reports."""
+    return tuple(
+        ClaimRecord(
+            judged.claim.event.step if judged.claim.event is not None else None,
+            judged.claim.type,
+            judged.claim.quote(400),
+            judged.claim.action,
+            judged.claim.target,
+            judged.verdict.value,
+            judged.basis.value,
+            judged.evidence_step,
+        )
+        for judged in claim_verdicts(trajectory)
+    )
