@@ -1,6 +1,7 @@
 """The command line: parse options, build the configuration, run the engine, hand results to a formatter, exit.
 
-Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage, configuration or unreadable input.
+Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage, configuration or unreadable input; 5 nothing
+audited (no trajectory and no finding; --allow-empty makes it 0); 141 stdout closed early (SIGPIPE).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import os
 # numpy's BLAS pool would spin a thread per core at import for nothing: we only do small vector maths.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import gc  # noqa: E402
+import errno  # noqa: E402
+import gc
 import signal
 import sys
 import threading
@@ -32,7 +34,12 @@ from trajaudit.report import FORMATS, Format, render, safe
 from trajaudit.report.output import OutputError, atomic, check_not_input
 from trajaudit.rules import RULES, lookup
 
-EXIT_HELP = "Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration or unreadable input."
+EXIT_EMPTY = 5  # as pytest's 5, "no tests collected": a gate that checked nothing must not pass
+EXIT_PIPE = 128 + 13  # SIGPIPE: what a shell reports for a Unix tool whose reader went away (`| head`)
+EXIT_HELP = (
+    "Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration or unreadable input; "
+    "5 nothing audited (no trajectory, no finding; see --allow-empty); 141 output pipe closed (SIGPIPE)."
+)
 
 app = typer.Typer(
     name="trajaudit",
@@ -89,6 +96,11 @@ CONFIG = typer.Option(
     None, "--config", metavar="FILE", help="Read settings from this TOML file instead of searching for one."
 )
 ISOLATED = typer.Option(False, "--isolated", help="Ignore configuration files.")
+ALLOW_EMPTY = typer.Option(
+    False,
+    "--allow-empty",
+    help="Exit 0 when the input holds no trajectory and no finding (empty files, no logs found) instead of 5.",
+)
 JOBS = typer.Option(
     0,
     "--jobs",
@@ -106,12 +118,14 @@ def validate(
     output_format: Format = FORMAT,
     output: Path | None = OUTPUT,
     jobs: int = JOBS,
+    allow_empty: bool = ALLOW_EMPTY,
     quiet: bool = QUIET,
 ) -> None:
     """Check every event against the trajaudit event schema.
 
     Reports each invalid line as file:line, trajectory, JSON path and message (TA001 invalid-json, TA002
-    schema-violation), then a summary. Exit codes: 0 all valid; 1 violations; 2 usage or unreadable input.
+    schema-violation), then a summary. Exit codes: 0 all valid; 1 violations; 2 usage or unreadable input;
+    5 nothing to validate (see --allow-empty).
 
     Example: trajaudit validate logs/ --format jsonl
     """
@@ -124,7 +138,7 @@ def validate(
     run = engine.Validation(sources, options)
     with _output(output) as out:
         render(output_format, run, run.summary, out, console_for=_console, quiet=quiet, validate=True)
-    _finish(run.summary, Severity.INFO, quiet, output_format)
+    _finish(run.summary, Severity.INFO, quiet, output_format, allow_empty)
 
 
 @app.command()
@@ -167,13 +181,15 @@ def audit(
     config_file: Path | None = CONFIG,
     isolated: bool = ISOLATED,
     jobs: int = JOBS,
+    allow_empty: bool = ALLOW_EMPTY,
     quiet: bool = QUIET,
 ) -> None:
     """Judge every step of every trajectory and report findings.
 
     Rules run per trajectory (see `trajaudit rules`); output is a per-step verdict view on a terminal, or
     --format json|jsonl|sarif|junit|github|markdown for machines. Exit codes: 0 no findings at or above --fail-on;
-    1 findings; 2 usage, configuration or unreadable input.
+    1 findings; 2 usage, configuration or unreadable input; 5 nothing audited: no trajectory and no finding in
+    the input (an empty folder, logs named *.log, empty files), unless --allow-empty.
 
     Example: trajaudit audit sample_traces/ --fail-on warning --format sarif -o trajaudit.sarif
     """
@@ -209,7 +225,7 @@ def audit(
         render(output_format, items, run.summary, out, console_for=_console, quiet=quiet, only_failures=only_failures)
     for note in matched.notes(quiet) if matched else ():
         _note(note)
-    _finish(run.summary, cfg.fail_on, quiet, output_format)
+    _finish(run.summary, cfg.fail_on, quiet, output_format, allow_empty)
 
 
 @app.command()
@@ -531,9 +547,16 @@ def _format_note(quiet: bool, explicit: str | None):
     return note
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich would exit 1, the findings code: pass the closed pipe on, to leave as SIGPIPE (see execute)
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def _console(out: IO[str]) -> Console:
     is_stdout = out is sys.stdout
-    return Console(
+    return _Console(
         file=out,
         highlight=False,
         soft_wrap=False,
@@ -590,7 +613,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         _usage_error(str(exc))
 
 
-def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
+def _finish(summary, fail_on, quiet: bool, output_format: Format, allow_empty: bool = False) -> None:
     for problem in summary.internal_errors:
         _note(f"trajaudit: {problem}", style="red")
     if summary.skipped and not quiet:
@@ -606,7 +629,20 @@ def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
     if not quiet and output_format is not Format.text:
         counts = ", ".join(f"{n} {label}" for label, n in sorted(summary.findings_by_severity.items())) or "no findings"
         _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps: {counts}")
+    if code == 0 and not allow_empty and _nothing_audited(summary):
+        # even with --quiet: this is why the exit code is not 0
+        skipped = f", {len(summary.skipped)} skipped" if summary.skipped else ""
+        _note(
+            f"trajaudit: error: nothing audited ({summary.files} files{skipped}, no trajectory, no finding); "
+            "pass --allow-empty if that is expected",
+            style="red",
+        )
+        code = EXIT_EMPTY
     raise typer.Exit(code)
+
+
+def _nothing_audited(summary) -> bool:
+    return not summary.trajectories and not summary.steps and not any(summary.findings_by_severity.values())
 
 
 class Terminated(BaseException):
@@ -619,14 +655,22 @@ def _terminate(signum: int, frame: object) -> None:
 
 def execute() -> int:
     """Run the command line and return its exit code: a crash is 2 with a one-line reason, never 1 (findings);
-    SIGTERM is 143 once workers are stopped and temporary output removed."""
+    SIGTERM is 143 once workers are stopped and temporary output removed; a closed stdout pipe is 141 (SIGPIPE)."""
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminate)
+    streams = sys.stdout, sys.stderr
     try:
         app(prog_name="trajaudit")
     except SystemExit as exc:
+        if sys.stdout is not streams[0]:
+            # click met EPIPE (the reader of stdout went away), wrapped the streams so later flushes stay quiet, and
+            # exited 1, the findings code; say SIGPIPE, as Unix tools do
+            sys.stdout, sys.stderr = streams
+            return EXIT_PIPE
         return _exit_code(exc.code)
+    except BrokenPipeError:  # outside click's handling (e.g. a final flush)
+        return EXIT_PIPE
     except KeyboardInterrupt:
         _note("trajaudit: interrupted")
         return 130
@@ -661,11 +705,15 @@ def run() -> None:
     try:
         sys.stdout.flush()
     except (BrokenPipeError, ValueError):  # the reader went away (`| head`), or stdout is closed
-        pass
+        code = EXIT_PIPE if code in (0, 1) else code
     try:
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass
+    if code == EXIT_PIPE and hasattr(signal, "SIGPIPE"):
+        # die of SIGPIPE with its default action, as `yes | head -1` does: the parent sees the signal, a shell 141
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
     os._exit(code)
 
 

@@ -1,0 +1,112 @@
+"""trajaudit as a CI gate: nothing may pass silently (issue 13)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from trajaudit.cli import app
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "importers"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def events(*items: dict) -> str:
+    return "".join(json.dumps(item) + "\n" for item in items)
+
+
+CLEAN = events(
+    {"trajectory": "a", "step": 0, "kind": "message", "role": "user", "text": "hi"},
+    {"trajectory": "a", "step": 1, "kind": "message", "role": "assistant", "text": "hello"},
+)
+WARNING_ONLY = events(
+    {"trajectory": "b", "step": 0, "kind": "tool_call", "call_id": "c1", "tool": "t", "arguments": {}},
+    {"trajectory": "b", "step": 1, "kind": "tool_result", "call_id": "c1", "ok": False, "output": "boom"},
+    {"trajectory": "b", "step": 2, "kind": "message", "role": "assistant", "text": "All done!"},
+)
+
+
+# --- 1. an audit that audited nothing -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["audit", "validate"])
+def test_nothing_to_audit_exits_5_and_says_why_even_when_quiet(runner, tmp_path, command):
+    (tmp_path / "empty").mkdir()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "run.log").write_text(CLEAN)  # logs under a name the directory scan does not read
+    (tmp_path / "blank.jsonl").write_text("\n\n")
+    for target in (tmp_path / "empty", logs, tmp_path / "blank.jsonl"):
+        result = runner.invoke(app, [command, str(target), "--format", "jsonl", "-q"])
+        assert result.exit_code == 5, (target, result.output)
+        assert "nothing audited" in result.stderr and "--allow-empty" in result.stderr
+        allowed = runner.invoke(app, [command, str(target), "--format", "jsonl", "-q", "--allow-empty"])
+        assert allowed.exit_code == 0, allowed.output
+
+
+def test_something_audited_keeps_its_exit_code(runner, tmp_path):
+    clean = tmp_path / "a.jsonl"
+    clean.write_text(CLEAN)
+    assert runner.invoke(app, ["audit", str(clean), "-q"]).exit_code == 0
+    warned = tmp_path / "b.jsonl"
+    warned.write_text(WARNING_ONLY)
+    # findings below --fail-on: audited, clean for the gate
+    assert runner.invoke(app, ["audit", str(warned), "-q", "--fail-on", "never"]).exit_code == 0
+    broken = tmp_path / "c.jsonl"
+    broken.write_text("not json\n")
+    # no trajectory, but a finding: the input was audited, and what it found decides
+    assert runner.invoke(app, ["audit", str(broken), "-q"]).exit_code == 1
+    assert runner.invoke(app, ["audit", str(broken), "-q", "--fail-on", "never"]).exit_code == 0
+
+
+def test_exit_codes_are_in_help_and_readme(runner):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    for code in ("| 0 |", "| 1 |", "| 2 |", "| 5 |", "| 141 |"):
+        assert code in table
+    for command in ("audit", "validate"):
+        help_text = runner.invoke(app, [command, "--help"]).stdout
+        assert "5 nothing" in " ".join(help_text.split())
+    assert "141" in " ".join(runner.invoke(app, ["--help"]).stdout.split())
+
+
+# --- 6. a closed pipe -----------------------------------------------------------------------------------------------
+
+
+def _run_into(args: list[str], closed: bool, tmp_path: Path) -> int:
+    """Run trajaudit with stdout a pipe whose reader is gone before anything is written (closed), or a file."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "trajaudit", *args]
+    if not closed:
+        with open(tmp_path / "out", "wb") as out:
+            return subprocess.run(command, stdout=out, stderr=subprocess.DEVNULL, env=env, timeout=120).returncode
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(command, stdout=write, stderr=subprocess.DEVNULL, env=env, timeout=120).returncode
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("fmt", ["text", "jsonl"])
+def test_closed_pipe_dies_of_sigpipe_never_with_the_findings_code(tmp_path, fmt):
+    import signal
+
+    log = tmp_path / "b.jsonl"
+    log.write_text(WARNING_ONLY * 50)
+    args = ["audit", str(log), "--format", fmt, "--fail-on", "warning"]
+    assert _run_into(args, closed=False, tmp_path=tmp_path) == 1  # findings, read to the end
+    assert _run_into(args, closed=True, tmp_path=tmp_path) == -signal.SIGPIPE
+    assert _run_into(["rules"], closed=False, tmp_path=tmp_path) == 0
+    assert _run_into(["rules"], closed=True, tmp_path=tmp_path) == -signal.SIGPIPE
