@@ -110,3 +110,54 @@ def test_closed_pipe_dies_of_sigpipe_never_with_the_findings_code(tmp_path, fmt)
     assert _run_into(args, closed=True, tmp_path=tmp_path) == -signal.SIGPIPE
     assert _run_into(["rules"], closed=False, tmp_path=tmp_path) == 0
     assert _run_into(["rules"], closed=True, tmp_path=tmp_path) == -signal.SIGPIPE
+
+
+# --- 2. a wrong --from, and files no importer reads -------------------------------------------------------------
+
+
+def _records(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+@pytest.mark.parametrize("select", [[], ["--select", "TA101"]])
+def test_wrong_from_is_a_usage_error_that_names_the_right_one(runner, tmp_path, select):
+    tau = str(FIXTURES / "tau_bench.json")
+    result = runner.invoke(app, ["audit", tau, "--from", "tau2", "--format", "jsonl", "-q", *select])
+    assert result.exit_code == 2, result.output
+    assert "not a tau2 log" in result.stderr and "--from tau-bench" in result.stderr
+    assert not [r for r in _records(result.stdout) if r["type"] == "finding"]  # valid JSON is no TA001
+    right = runner.invoke(app, ["audit", tau, "--from", "tau-bench", "--format", "jsonl", "-q", *select])
+    assert right.exit_code in (0, 1) and "not a" not in right.stderr
+
+
+def test_valid_json_of_no_known_shape_is_never_invalid_json(runner, tmp_path):
+    other = tmp_path / "config.json"
+    other.write_text('{"tasks": 3, "name": "not a log"}')
+    result = runner.invoke(app, ["audit", str(other), "--from", "tau2", "--format", "jsonl", "-q"])
+    assert result.exit_code == 2 and "not a tau2 results file" in result.stderr
+    assert "invalid-json" not in result.stdout
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"tasks": [')  # the near miss: not JSON at all is still TA001
+    result = runner.invoke(app, ["audit", str(broken), "--from", "tau2", "--format", "jsonl", "-q"])
+    assert [r["code"] for r in _records(result.stdout) if r["type"] == "finding"] == ["TA001"]
+
+
+def test_unrecognised_jsonl_in_a_folder_is_skipped_with_a_note_but_named_it_is_an_error(runner, tmp_path):
+    (tmp_path / "run.jsonl").write_text(CLEAN)
+    outcomes = tmp_path / "outcomes.jsonl"
+    outcomes.write_text('{"trajectory": "a", "resolved": true}\n{"trajectory": "b", "resolved": false}\n')
+    scanned = runner.invoke(app, ["audit", str(tmp_path), "--format", "jsonl"])
+    assert scanned.exit_code == 0, scanned.output
+    assert "skipped 1 files no importer recognises" in scanned.stderr and "outcomes.jsonl" in scanned.stderr
+    assert _records(scanned.stdout)[-1]["skipped"] == [str(outcomes)]
+    named = runner.invoke(app, ["audit", str(outcomes), "--format", "jsonl", "-q"])
+    assert named.exit_code == 2 and "unrecognised input format" in named.stderr
+
+
+def test_a_broken_native_log_in_a_folder_is_still_audited_not_skipped(runner, tmp_path):
+    # the near miss: events missing a field are native logs with schema errors, not some other file
+    broken = tmp_path / "run.jsonl"
+    broken.write_text(events({"trajectory": "a", "step": 0, "role": "user", "text": "hi"}))
+    result = runner.invoke(app, ["audit", str(tmp_path), "--format", "jsonl", "-q"])
+    assert result.exit_code == 1
+    assert {r["code"] for r in _records(result.stdout) if r["type"] == "finding"} == {"TA002"}

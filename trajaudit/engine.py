@@ -168,11 +168,9 @@ def unrecognised(source: Source, exc: Exception, summary: Summary, count: bool =
     if source.optional:
         summary.skipped.append(source.name)
         return
+    # exit code 2 and a note on stderr (SARIF: a notification), but no TA001 finding: the file may be valid JSON
     summary.unreadable.append(str(exc))
-    finding = input_finding(Malformed(source.name, None, str(exc), unreadable=True))
-    if count:
-        summary.count(finding)
-    yield finding
+    yield from ()
 
 
 def schema_findings(

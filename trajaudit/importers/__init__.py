@@ -7,6 +7,7 @@ A module exports `NAME` (the `--from` value), `DESCRIPTION` (what it expects, fo
 
 from __future__ import annotations
 
+import itertools
 from types import ModuleType
 from typing import Iterator
 
@@ -66,9 +67,10 @@ def detect(source: Source) -> ModuleType:
     """The first importer whose `sniff` accepts the source's head. An empty (or unreadable) head is native, so the
     reader reports the file itself; anything else unrecognised is a FormatError naming every format tried."""
     head = source.head()
-    if not head.strip() or (source.name.endswith(JSONL_SUFFIXES) and first_json_value(head) is None):
-        # Nothing recognisable to go on (empty, or no parseable line in a .jsonl): read it as native, so the reader
-        # reports each broken line with its number instead of rejecting the whole file.
+    if not head.strip() or (source.name.endswith(JSONL_SUFFIXES) and _native_or_broken(first_json_value(head))):
+        # Nothing recognisable to go on (empty, or no parseable line in a .jsonl), or a first event that is native
+        # but broken: read it as native, so the reader and the schema check report each bad line with its number
+        # instead of rejecting (or, in a folder, skipping) the whole file.
         return native
     for module in FORMATS:
         if module.sniff(source, head):
@@ -78,16 +80,61 @@ def detect(source: Source) -> ModuleType:
     raise FormatError(f"{source.name}: unrecognised input format (tried {tried}); name it with --from FORMAT")
 
 
+def _native_or_broken(first: object) -> bool:
+    """No parseable value, or an object with two of native's keys (one, `trajectory`, is how outcomes files name
+    their runs: those are not logs)."""
+    if first is None:
+        return True
+    return isinstance(first, dict) and sum(k in first for k in ("trajectory", "step", "kind")) >= 2
+
+
 def open_events(
     source: Source, fmt: str = AUTO
 ) -> tuple[str, Iterator[tuple[int | None, dict] | Malformed]]:
-    """The chosen format's name and the source's native event stream. A file that is not what `fmt` says yields a
-    Malformed naming the file and what was expected; an unknown name or unrecognised file raises FormatError.
-    A source found unreadable while walking a directory is one Malformed (unreadable); one left out on purpose (a
-    symbolic link to a directory) raises FormatError with its note."""
+    """The chosen format's name and the source's native event stream.
+
+    An unknown name, an unrecognised file, and a file that is not what `fmt` says raise FormatError: the input
+    cannot be read as asked, which is a usage error (or, for a file only found in a folder, a skip), not a finding
+    about its content; a valid JSON document is never reported as invalid JSON. A file recognisably of another
+    format than `fmt` names that format. Lines an importer cannot read inside a file it accepts stay Malformed,
+    with their line numbers. A source found unreadable while walking a directory is one Malformed (unreadable); one
+    left out on purpose (a symbolic link to a directory) raises FormatError with its note."""
     if source.problem is not None:
         return native.NAME, iter([Malformed(source.name, None, source.problem, unreadable=True)])
     if source.note is not None:
         raise FormatError(f"{source.name}: {source.note}")
-    module = detect(source) if fmt == AUTO else by_name(fmt)
-    return module.NAME, module.convert(source)
+    if fmt == AUTO:
+        module = detect(source)
+    else:
+        module = by_name(fmt)
+        _check_chosen(source, module)
+    stream = module.convert(source)
+    if module is native:  # streams line by line (stdin as it arrives): nothing to look ahead at
+        return module.NAME, stream
+    first = next(stream, None)
+    if first is None:
+        return module.NAME, iter(())
+    if type(first) is Malformed and first.line is None and not first.unreadable and first.message.startswith("not "):
+        # the importer parsed the document and found it is not its format (see _common.load_document)
+        raise FormatError(f"{source.name}: {first.message}{_looks_like(source, module)}")
+    return module.NAME, itertools.chain((first,), stream)
+
+
+def _check_chosen(source: Source, module: ModuleType) -> None:
+    """`--from X` on a file that X's sniff rejects and another format recognises: the wrong --from."""
+    head = source.head()
+    if not head.strip() or module.sniff(source, head):
+        return
+    hint = _looks_like(source, module)
+    if hint:
+        raise FormatError(f"{source.name}: not a {module.NAME} log{hint}")
+
+
+def _looks_like(source: Source, module: ModuleType) -> str:
+    try:
+        other = detect(source)
+    except FormatError:
+        return ""
+    if other is module or (other is native and not native.sniff(source, source.head())):
+        return ""
+    return f"; it looks like {other.NAME}: --from {other.NAME}"
