@@ -161,3 +161,31 @@ def test_a_broken_native_log_in_a_folder_is_still_audited_not_skipped(runner, tm
     result = runner.invoke(app, ["audit", str(tmp_path), "--format", "jsonl", "-q"])
     assert result.exit_code == 1
     assert {r["code"] for r in _records(result.stdout) if r["type"] == "finding"} == {"TA002"}
+
+
+# --- 3. a broken pyproject.toml -----------------------------------------------------------------------------------
+
+
+def test_unparsable_pyproject_is_a_config_error_naming_file_and_line(runner, tmp_path, monkeypatch):
+    log = tmp_path / "a.jsonl"
+    log.write_text(CLEAN)
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.trajaudit\nfail-on = "warning"\n')
+    monkeypatch.chdir(project / "src")  # found on the way up, as a config would be
+    result = runner.invoke(app, ["audit", str(log), "-q"])
+    assert result.exit_code == 2
+    assert str(project / "pyproject.toml") in result.stderr and "line 4" in result.stderr
+    assert runner.invoke(app, ["audit", str(log), "-q", "--isolated"]).exit_code == 0
+
+
+def test_a_valid_pyproject_without_our_table_is_passed_over(runner, tmp_path, monkeypatch):
+    log = tmp_path / "a.jsonl"
+    log.write_text(CLEAN)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["audit", str(log), "-q"]).exit_code == 0
+    # a trajaudit.toml beside a broken pyproject.toml is the file read, as before
+    (tmp_path / "pyproject.toml").write_text("[project\n")
+    (tmp_path / "trajaudit.toml").write_text('fail-on = "error"\n')
+    assert runner.invoke(app, ["audit", str(log), "-q"]).exit_code == 0
