@@ -189,3 +189,39 @@ def test_a_valid_pyproject_without_our_table_is_passed_over(runner, tmp_path, mo
     (tmp_path / "pyproject.toml").write_text("[project\n")
     (tmp_path / "trajaudit.toml").write_text('fail-on = "error"\n')
     assert runner.invoke(app, ["audit", str(log), "-q"]).exit_code == 0
+
+
+# --- 7. JUnit follows --fail-on -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1), ("never", 0), ("info", 1)])
+def test_junit_failures_are_what_fails_the_job(runner, tmp_path, fail_on, code):
+    import xml.etree.ElementTree as ET
+
+    log = tmp_path / "b.jsonl"
+    log.write_text(WARNING_ONLY)
+    result = runner.invoke(app, ["audit", str(log), "--format", "junit", "-q", "--fail-on", fail_on])
+    assert result.exit_code == code
+    root = ET.fromstring(result.stdout)
+    case = root.find("./testsuite/testcase")
+    assert case is not None and case.get("file") == str(log) and float(case.get("time", "x")) >= 0
+    assert float(root.find("./testsuite").get("time", "x")) >= 0  # type: ignore[union-attr]
+    failed = case.find("failure") is not None
+    assert failed == (code == 1) and root.get("failures") == str(int(failed))
+    if not failed:  # the warning is still there, for whoever opens the case
+        assert "TA201" in (case.findtext("system-out") or "")
+
+
+def test_junit_lists_an_input_that_could_not_be_read_as_an_error(runner, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    log = tmp_path / "a.jsonl"
+    log.write_text(CLEAN)
+    tau = str(FIXTURES / "tau_bench.json")
+    result = runner.invoke(app, ["audit", str(log), tau, "--from", "native", "--format", "junit", "-q"])
+    assert result.exit_code == 2
+    root = ET.fromstring(result.stdout)
+    errors = root.findall("./testsuite/testcase/error")
+    assert root.get("errors") == "1" and len(errors) == 1 and "tau_bench.json" in errors[0].get("message", "")
+    clean = runner.invoke(app, ["audit", str(log), "--format", "junit", "-q"])
+    assert ET.fromstring(clean.stdout).get("errors") == "0"

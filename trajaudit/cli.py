@@ -137,7 +137,10 @@ def validate(
     _guard_output(output, sources)
     run = engine.Validation(sources, options)
     with _output(output) as out:
-        render(output_format, run, run.summary, out, console_for=_console, quiet=quiet, validate=True)
+        render(
+            output_format, run, run.summary, out, console_for=_console, quiet=quiet, validate=True,
+            fail_on=Severity.INFO,
+        )
     _finish(run.summary, Severity.INFO, quiet, output_format, allow_empty)
 
 
@@ -222,7 +225,10 @@ def audit(
         items = _with_progress(run, run.summary) if show_progress else run
         matched = _match_count(attached, outcomes)
         items = matched.watch(iter(items)) if matched else items
-        render(output_format, items, run.summary, out, console_for=_console, quiet=quiet, only_failures=only_failures)
+        render(
+            output_format, items, run.summary, out, console_for=_console, quiet=quiet, only_failures=only_failures,
+            fail_on=cfg.fail_on,
+        )
     for note in matched.notes(quiet) if matched else ():
         _note(note)
     _finish(run.summary, cfg.fail_on, quiet, output_format, allow_empty)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib
 from enum import Enum
+from functools import partial
 from typing import IO, TYPE_CHECKING, Callable, Iterable
 
-from trajaudit.model import Finding, Summary, TrajectoryResult
+from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,8 +36,10 @@ def render(
     quiet: bool = False,
     only_failures: bool = False,
     validate: bool = False,
+    fail_on: Severity | None = Severity.WARNING,
 ) -> None:
-    """Write the report in the chosen format to `out` (a text stream; byte formats use its buffer)."""
+    """Write the report in the chosen format to `out` (a text stream; byte formats use its buffer). `fail_on` is
+    the run's --fail-on (None: never), for formats that mark what fails the run (JUnit failures)."""
     if fmt is Format.text:
         from trajaudit.report import text
 
@@ -45,16 +48,19 @@ def render(
         )
         return
     module = _module(fmt)
+    render_module = module.render
+    if fmt is Format.junit:
+        render_module = partial(module.render, fail_on=fail_on)
     out.flush()
     binary = getattr(out, "buffer", None)
     if binary is None:  # e.g. a StringIO in tests
         import io
 
         binary = io.BytesIO()
-        module.render(items, summary, binary)
+        render_module(items, summary, binary)
         out.write(binary.getvalue().decode("utf-8"))
         return
-    module.render(items, summary, binary)
+    render_module(items, summary, binary)
     binary.flush()
 
 
