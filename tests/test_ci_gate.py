@@ -225,3 +225,64 @@ def test_junit_lists_an_input_that_could_not_be_read_as_an_error(runner, tmp_pat
     assert root.get("errors") == "1" and len(errors) == 1 and "tau_bench.json" in errors[0].get("message", "")
     clean = runner.invoke(app, ["audit", str(log), "--format", "junit", "-q"])
     assert ET.fromstring(clean.stdout).get("errors") == "0"
+
+
+# --- 5. ids that collide across files ------------------------------------------------------------------------------
+
+
+def _two_agents(tmp_path: Path) -> Path:
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    for name in ("agent-a.json", "agent-b.json"):
+        (folder / name).write_bytes((FIXTURES / "tau_bench.json").read_bytes())
+    return folder
+
+
+def _trajectories(stdout: str) -> list[str]:
+    return [r["trajectory"] for r in _records(stdout) if r["type"] == "trajectory"]
+
+
+def test_same_ids_from_two_result_files_stay_two_runs_everywhere(runner, tmp_path, monkeypatch):
+    from trajaudit import reader
+
+    monkeypatch.setattr(reader, "_STDIN", None)  # standard input is read once per process: this test's own
+    monkeypatch.setattr(reader, "_STDIN_BUFFER", None)
+    folder = _two_agents(tmp_path)
+    single = _trajectories(runner.invoke(app, ["audit", str(folder / "agent-a.json"), "--format", "jsonl"]).stdout)
+    assert single and not any("agent-a.json/" in tid for tid in single)  # one file: ids as the importer names them
+    both = runner.invoke(app, ["audit", str(folder), "--format", "jsonl"])
+    ids = _trajectories(both.stdout)
+    assert len(ids) == 2 * len(single) and len(set(ids)) == len(ids)
+    assert {f"agent-b.json/{tid}" for tid in single} <= set(ids)
+    assert "also in" in both.stderr and "agent-b.json" in both.stderr
+    converted = runner.invoke(app, ["convert", str(folder)])
+    assert converted.exit_code == 0 and "also in" in converted.stderr
+    piped = runner.invoke(app, ["audit", "-", "--format", "jsonl", "-q", "--select", "TA003"], input=converted.stdout)
+    assert len(_trajectories(piped.stdout)) == len(ids)
+    assert not [r for r in _records(piped.stdout) if r["type"] == "finding"]  # no false step-order findings
+    validated = runner.invoke(app, ["validate", str(folder), "--format", "jsonl", "-q"])
+    assert _records(validated.stdout)[-1]["trajectories"] == len(ids)
+
+
+def test_a_native_trajectory_spread_over_two_files_is_still_one(runner, tmp_path):
+    (tmp_path / "part1.jsonl").write_text(events(
+        {"trajectory": "a", "step": 0, "kind": "message", "role": "user", "text": "hi"}))
+    (tmp_path / "part2.jsonl").write_text(events(
+        {"trajectory": "a", "step": 1, "kind": "message", "role": "assistant", "text": "hello"}))
+    result = runner.invoke(app, ["audit", str(tmp_path), "--format", "jsonl", "-q"])
+    assert _trajectories(result.stdout) == ["a"]
+
+
+def test_the_same_file_named_twice_is_read_once(runner, tmp_path, monkeypatch):
+    folder = _two_agents(tmp_path)
+    monkeypatch.chdir(folder)
+    (folder / "hard.json").hardlink_to(folder / "agent-a.json")
+    once = runner.invoke(app, ["audit", "agent-a.json", "--format", "jsonl", "-q"])
+    twice = runner.invoke(app, ["audit", "agent-a.json", "./agent-a.json", "hard.json", "--format", "jsonl", "-q"])
+    assert _trajectories(twice.stdout) == _trajectories(once.stdout)
+    assert _records(twice.stdout)[-1]["files"] == 1
+    assert "read once" in twice.stderr
+    stats = runner.invoke(app, ["stats", str(folder / "agent-a.json"), str(folder / "agent-a.json"), "--format",
+                                "json", "-q"])
+    single = runner.invoke(app, ["stats", str(folder / "agent-a.json"), "--format", "json", "-q"])
+    assert stats.stdout == single.stdout

@@ -255,6 +255,7 @@ def convert(
     _guard_output(output, sources)
     problems = unreadable = events = skipped = 0
     note = _format_note(quiet, input_format)
+    ids = importers.DistinctIds()
     with _output(output) as out:
         write = out.buffer.write if hasattr(out, "buffer") else (lambda b: out.write(b.decode("utf-8")))
         out.flush()
@@ -270,7 +271,7 @@ def convert(
                 continue
             if note is not None:
                 note(source, chosen)
-            for item in stream:
+            for item in ids.wrap(source, chosen, stream):
                 if isinstance(item, Malformed):
                     where = item.file + (f":{item.line}" if item.line else "")
                     _note(f"trajaudit: {where}: {item.code} {item.message}")
@@ -279,6 +280,8 @@ def convert(
                     continue
                 write(safe.dumps(item[1]) + b"\n")
                 events += 1
+    for renamed in ids.notes():
+        _note(f"trajaudit: {renamed}")
     if not quiet:
         note = f" ({skipped} files no importer recognises skipped)" if skipped else ""
         _note(f"trajaudit: converted {events} events from {len(sources) - skipped} files{note}")
@@ -495,9 +498,31 @@ def _check_format(name: str | None) -> None:
 
 def _sources(paths: List[str]) -> List[Source]:
     try:
-        return list(discover(paths))
+        found = list(discover(paths))
     except InputError as exc:
         _usage_error(str(exc))
+    return _read_once(found)
+
+
+def _read_once(sources: List[Source]) -> List[Source]:
+    """Each file once, however often it is named or found (`x.json ./x.json`, a folder and a file in it, a hard
+    link): read twice, its trajectories would be counted twice or, renamed apart, as two runs."""
+    seen: dict[tuple[int, int], str] = {}
+    kept = []
+    for source in sources:
+        if source.path is not None and source.problem is None and source.note is None:
+            try:
+                status = source.path.stat()
+            except OSError:
+                kept.append(source)  # reported when it is read
+                continue
+            key = (status.st_dev, status.st_ino)
+            if key in seen:
+                _note(f"trajaudit: {source.name}: the same file as {seen[key]}, read once")
+                continue
+            seen[key] = source.name
+        kept.append(source)
+    return kept
 
 
 def _config(config_file: Path | None, isolated: bool) -> Config:

@@ -399,6 +399,7 @@ class Audit:
 
     def _serial(self) -> Iterator[Item]:
         assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
+        ids = importers.DistinctIds()
         for source in self.sources:
             if source.note is not None:
                 self.summary.notes.append(f"{source.name}: {source.note}")
@@ -413,6 +414,7 @@ class Audit:
             if self.options.on_format is not None:
                 self.options.on_format(source, fmt)
             self.summary.formats[fmt] = self.summary.formats.get(fmt, 0) + 1
+            stream = ids.wrap(source, fmt, stream)
             first_line = 0
             if type(self.partition) is parallel.Share:  # only native single files are split (parallel.usable)
                 first_line = parallel.lines_before(source, self.partition.start)
@@ -426,6 +428,7 @@ class Audit:
                 yield from self._emit(finding)
             if fmt != "native":
                 yield from self._finish(assembler.end_of_document(), assembler, at_end=True)
+        self.summary.notes.extend(ids.notes())
         if type(self.partition) is parallel.Share:
             self._held = assembler.held()
             closed, open_ids = assembler.closed_ids(), list(assembler.open)
@@ -755,6 +758,7 @@ class Validation:
         trajectories = self.extra
         per_file = _FileCap(self.options.limits.max_findings_per_file)
         keep = self.options.limits.max_findings_per_event
+        ids = importers.DistinctIds()
         for source in self.sources:
             if source.note is not None:
                 summary.notes.append(f"{source.name}: {source.note}")
@@ -769,6 +773,7 @@ class Validation:
             if self.options.on_format is not None:
                 self.options.on_format(source, fmt)
             summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
+            stream = ids.wrap(source, fmt, stream)
             name = source.name
             if self.partition is not None:
                 stream = iter_json(source, *self.partition)
@@ -797,6 +802,7 @@ class Validation:
                 summary.count(finding)
                 yield finding
         summary.trajectories = len(trajectories)
+        summary.notes.extend(ids.notes())
 
 
 __all__ = ["Audit", "Assembler", "Options", "Validation", "exit_code", "input_finding", "schema_findings"]

@@ -120,6 +120,60 @@ def open_events(
     return module.NAME, itertools.chain((first,), stream)
 
 
+class DistinctIds:
+    """Keeps runs of different files apart when their ids collide.
+
+    Importers derive trajectory ids from a file's content (tau-bench's `task:trial`, a tau2 simulation id, an
+    instance id), unique within that file only: two agents' result files for the same tasks both hold `79:79`. Read
+    together, they would be merged into one trajectory, or counted by `stats` as two trials of one task. So an id an
+    imported file shares with an earlier file of the same run is renamed `FILE/ID` (the base name; the whole name
+    when base names collide too) in every event of that file, and the renaming is noted; `--outcomes` ids still
+    match it, as they match any id ending in `/ID`. Native logs are not renamed: their ids are chosen by whoever
+    wrote them, and one run may span several files."""
+
+    def __init__(self) -> None:
+        self.owner: dict[str, str] = {}  # id -> the file that yielded it first
+        self._renamed: dict[tuple[str, str], list[str]] = {}  # (file, earlier file) -> new ids
+
+    def wrap(
+        self, source: Source, fmt: str, stream: Iterator[tuple[int | None, dict] | Malformed]
+    ) -> Iterator[tuple[int | None, dict] | Malformed]:
+        return stream if fmt == native.NAME else self._rename(source.name, stream)
+
+    def _rename(
+        self, name: str, stream: Iterator[tuple[int | None, dict] | Malformed]
+    ) -> Iterator[tuple[int | None, dict] | Malformed]:
+        owner = self.owner
+        mapping: dict[str, str] = {}
+        for item in stream:
+            if type(item) is not Malformed:
+                data = item[1]  # type: ignore[index]
+                tid = data.get("trajectory") if type(data) is dict else None
+                if isinstance(tid, str):
+                    new = mapping.get(tid)
+                    if new is None:
+                        first = owner.setdefault(tid, name)
+                        new = mapping[tid] = tid if first == name else self._new_id(tid, name, first)
+                    if new is not tid:
+                        data["trajectory"] = new
+            yield item
+
+    def _new_id(self, tid: str, name: str, first: str) -> str:
+        new = f"{name.replace(chr(92), '/').rsplit('/', 1)[-1]}/{tid}"
+        if new in self.owner:
+            new = f"{name}/{tid}"
+        self.owner[new] = name
+        self._renamed.setdefault((name, first), []).append(new)
+        return new
+
+    def notes(self) -> list[str]:
+        return [
+            f"{name}: {len(ids)} trajectory id{'s' if len(ids) > 1 else ''} also in {first}, a different run: "
+            f"renamed FILE/ID ({ids[0]}{', ...' if len(ids) > 1 else ''})"
+            for (name, first), ids in self._renamed.items()
+        ]
+
+
 def _check_chosen(source: Source, module: ModuleType) -> None:
     """`--from X` on a file that X's sniff rejects and another format recognises: the wrong --from."""
     head = source.head()
