@@ -286,3 +286,48 @@ def test_the_same_file_named_twice_is_read_once(runner, tmp_path, monkeypatch):
                                 "json", "-q"])
     single = runner.invoke(app, ["stats", str(folder / "agent-a.json"), "--format", "json", "-q"])
     assert stats.stdout == single.stdout
+
+
+# --- 9. one run, several reports --------------------------------------------------------------------------------
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_traces"
+
+
+def test_one_run_writes_each_report_as_its_own_run_would(runner, tmp_path):
+    import re
+
+    sarif, junit, jsonl = tmp_path / "t.sarif", tmp_path / "t.xml", tmp_path / "t.jsonl"
+    both = runner.invoke(app, [
+        "audit", str(SAMPLES), "--format", "github", "-q", "--isolated",
+        "--report", f"sarif={sarif}", "--report", f"junit={junit}", "--report", f"jsonl={jsonl}",
+    ])
+    assert both.exit_code == 1, both.output
+    for fmt, path in (("github", None), ("sarif", sarif), ("junit", junit), ("jsonl", jsonl)):
+        alone = runner.invoke(app, ["audit", str(SAMPLES), "--format", fmt, "-q", "--isolated"])
+        written = both.stdout if path is None else path.read_text(encoding="utf-8")
+        if fmt == "junit":
+            written, expected = (re.sub(r'time="[0-9.]+"', "", t) for t in (written, alone.stdout))
+        else:
+            expected = alone.stdout
+        assert written == expected, fmt
+
+
+@pytest.mark.parametrize("spec", ["sarif", "sarif=", "nope=x.sarif", "text"])
+def test_a_bad_report_spec_is_a_usage_error(runner, tmp_path, spec):
+    log = tmp_path / "a.jsonl"
+    log.write_text(CLEAN)
+    result = runner.invoke(app, ["audit", str(log), "--report", spec])
+    assert result.exit_code == 2 and "--report" in result.stderr
+
+
+def test_report_files_are_never_inputs_and_never_shared(runner, tmp_path):
+    log = tmp_path / "a.jsonl"
+    log.write_text(CLEAN)
+    assert runner.invoke(app, ["audit", str(log), "-q", "--report", f"jsonl={log}"]).exit_code == 2
+    assert log.read_text() == CLEAN
+    out = tmp_path / "r.json"
+    twice = runner.invoke(app, ["audit", str(log), "-o", str(out), "--report", f"sarif={out}"])
+    assert twice.exit_code == 2 and "named twice" in twice.stderr and not out.exists()
+    fine = runner.invoke(app, ["validate", str(log), "-q", "--report", f"junit={out}"])
+    assert fine.exit_code == 0 and out.read_text().startswith("<?xml")

@@ -16,7 +16,7 @@ import gc
 import signal
 import sys
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import IO, Iterator, List, NoReturn
@@ -30,7 +30,7 @@ from trajaudit import config as config_module
 from trajaudit.config import Config, ConfigError
 from trajaudit.model import Severity, TrajectoryResult
 from trajaudit.reader import InputError, Malformed, Source, discover
-from trajaudit.report import FORMATS, Format, render, safe
+from trajaudit.report import FORMATS, Format, render_many, safe
 from trajaudit.report.output import OutputError, atomic, check_not_input
 from trajaudit.rules import RULES, lookup
 
@@ -96,6 +96,13 @@ CONFIG = typer.Option(
     None, "--config", metavar="FILE", help="Read settings from this TOML file instead of searching for one."
 )
 ISOLATED = typer.Option(False, "--isolated", help="Ignore configuration files.")
+REPORT = typer.Option(
+    None,
+    "--report",
+    metavar="FORMAT=FILE",
+    help="Also write the report in FORMAT to FILE, from the same run (repeatable), e.g. --format github "
+    "--report sarif=trajaudit.sarif --report junit=trajaudit.xml. Each FILE is complete or not written at all.",
+)
 ALLOW_EMPTY = typer.Option(
     False,
     "--allow-empty",
@@ -117,6 +124,7 @@ def validate(
     input_format: str | None = FROM,
     output_format: Format = FORMAT,
     output: Path | None = OUTPUT,
+    report: List[str] | None = REPORT,
     jobs: int = JOBS,
     allow_empty: bool = ALLOW_EMPTY,
     quiet: bool = QUIET,
@@ -133,14 +141,14 @@ def validate(
     options = engine.Options(
         input_format=input_format or "auto", on_format=_format_note(quiet, input_format), jobs=jobs
     )
+    reports = _reports(report, output)
     sources = _sources(paths)
     _guard_output(output, sources)
+    for _, path in reports:
+        _guard_output(path, sources)
     run = engine.Validation(sources, options)
-    with _output(output) as out:
-        render(
-            output_format, run, run.summary, out, console_for=_console, quiet=quiet, validate=True,
-            fail_on=Severity.INFO,
-        )
+    with _outputs(output, reports, output_format) as targets:
+        render_many(targets, run, run.summary, console_for=_console, quiet=quiet, validate=True, fail_on=Severity.INFO)
     _finish(run.summary, Severity.INFO, quiet, output_format, allow_empty)
 
 
@@ -150,6 +158,7 @@ def audit(
     input_format: str | None = FROM,
     output_format: Format = FORMAT,
     output: Path | None = OUTPUT,
+    report: List[str] | None = REPORT,
     select: List[str] | None = typer.Option(
         None,
         "--select",
@@ -195,6 +204,8 @@ def audit(
     the input (an empty folder, logs named *.log, empty files), unless --allow-empty.
 
     Example: trajaudit audit sample_traces/ --fail-on warning --format sarif -o trajaudit.sarif
+
+    In CI: trajaudit audit runs/ --format github --report sarif=trajaudit.sarif --report junit=trajaudit.xml
     """
     try:
         cfg = _config(config_file, isolated).with_flags(
@@ -208,6 +219,7 @@ def audit(
     except ConfigError as exc:
         _usage_error(str(exc))
     _check_format(cfg.input_format)
+    reports = _reports(report, output)
     attached = _outcomes(outcomes)
     options = engine.Options(
         input_format=cfg.input_format,
@@ -215,18 +227,20 @@ def audit(
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format or (None if cfg.input_format == "auto" else cfg.input_format)),
         # The step-by-step text view needs every event of a trajectory, which workers do not send back.
-        jobs=1 if output_format is Format.text else jobs,
+        jobs=1 if Format.text in (output_format, *(fmt for fmt, _ in reports)) else jobs,
     )
     sources = _sources(paths)
     _guard_output(output, sources, outcomes, config_file)
+    for _, path in reports:
+        _guard_output(path, sources, outcomes, config_file)
     run = engine.Audit(sources, cfg, options)
     show_progress = _wants_progress(quiet, output_format, output)
-    with _output(output) as out:
+    with _outputs(output, reports, output_format) as targets:
         items = _with_progress(run, run.summary) if show_progress else run
         matched = _match_count(attached, outcomes)
         items = matched.watch(iter(items)) if matched else items
-        render(
-            output_format, items, run.summary, out, console_for=_console, quiet=quiet, only_failures=only_failures,
+        render_many(
+            targets, items, run.summary, console_for=_console, quiet=quiet, only_failures=only_failures,
             fail_on=cfg.fail_on,
         )
     for note in matched.notes(quiet) if matched else ():
@@ -628,6 +642,39 @@ def _guard_output(output: Path | None, sources: List[Source], *files: Path | Non
         check_not_input(output, [s.path for s in sources] + [f for f in files if f is not None])
     except OutputError as exc:
         _usage_error(str(exc))
+
+
+def _reports(specs: List[str] | None, output: Path | None) -> list[tuple[Format, Path]]:
+    """--report FORMAT=FILE values, checked before anything is read: a known format, and each FILE named once."""
+    reports: list[tuple[Format, Path]] = []
+    for spec in specs or ():
+        name, sep, file = spec.partition("=")
+        if not sep or not file:
+            _usage_error(f"--report {spec!r}: expected FORMAT=FILE, e.g. sarif=trajaudit.sarif")
+        try:
+            fmt = Format(name.strip().lower())
+        except ValueError:
+            _usage_error(f"--report {spec!r}: unknown format {name!r} (expected one of: {', '.join(FORMATS)})")
+        reports.append((fmt, Path(file)))
+    targets = [p for _, p in reports] + ([output] if output is not None else [])
+    seen: set[str] = set()
+    for target in targets:
+        key = os.path.abspath(target)
+        if key in seen:
+            _usage_error(f"{target} is named twice in --report / --output: each report needs its own file")
+        seen.add(key)
+    return reports
+
+
+@contextmanager
+def _outputs(
+    output: Path | None, reports: list[tuple[Format, Path]], output_format: Format
+) -> Iterator[list[tuple[Format, IO[str]]]]:
+    """The main report (stdout or -o) and each --report file, all complete or none replaced."""
+    with ExitStack() as stack:
+        targets = [(output_format, stack.enter_context(_output(output)))]
+        targets += [(fmt, stack.enter_context(_output(path))) for fmt, path in reports]
+        yield targets
 
 
 @contextmanager

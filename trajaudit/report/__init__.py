@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import queue
+import threading
 from enum import Enum
 from functools import partial
-from typing import IO, TYPE_CHECKING, Callable, Iterable
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
 
@@ -62,6 +64,60 @@ def render(
         return
     render_module(items, summary, binary)
     binary.flush()
+
+
+def render_many(
+    targets: Sequence[tuple[Format, IO[str]]],
+    items: Iterable[TrajectoryResult | Finding],
+    summary: Summary,
+    **options: Any,
+) -> None:
+    """One run, several reports: the first target is written as the items stream, each other one by its own thread
+    from a bounded queue, so memory stays bounded however long the run. `summary` is complete for all of them, as
+    the items end before it is read. The first error of any report is raised once all have finished."""
+    first, *others = targets
+    if not others:
+        render(first[0], items, summary, first[1], **options)
+        return
+    end = object()
+    queues: list[queue.Queue[Any]] = [queue.Queue(maxsize=256) for _ in others]
+    errors: list[BaseException] = []
+
+    def drained(q: queue.Queue[Any]) -> Iterator[Any]:
+        while (item := q.get()) is not end:
+            yield item
+
+    def write(fmt: Format, out: IO[str], q: queue.Queue[Any]) -> None:
+        stream = drained(q)
+        try:
+            render(fmt, stream, summary, out, **options)
+        except BaseException as exc:  # noqa: BLE001 - raised in the main thread below
+            errors.append(exc)
+        for _ in stream:  # whatever is left unread, so the run is never blocked on this report
+            pass
+
+    threads = [
+        threading.Thread(target=write, args=(fmt, out, q), daemon=True)
+        for (fmt, out), q in zip(others, queues, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+
+    def fanned() -> Iterator[TrajectoryResult | Finding]:
+        for item in items:
+            for q in queues:
+                q.put(item)
+            yield item
+
+    try:
+        render(first[0], fanned(), summary, first[1], **options)
+    finally:
+        for q in queues:
+            q.put(end)
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _module(fmt: Format):
