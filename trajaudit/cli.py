@@ -30,7 +30,7 @@ from trajaudit import config as config_module
 from trajaudit.config import Config, ConfigError
 from trajaudit.model import Severity, TrajectoryResult
 from trajaudit.reader import InputError, Malformed, Source, discover
-from trajaudit.report import FORMATS, Format, render_many, safe
+from trajaudit.report import FORMATS, Format, render, render_many, safe
 from trajaudit.report.output import OutputError, atomic, check_not_input
 from trajaudit.rules import RULES, lookup
 
@@ -148,7 +148,9 @@ def validate(
         _guard_output(path, sources)
     run = engine.Validation(sources, options)
     with _outputs(output, reports, output_format) as targets:
-        render_many(targets, run, run.summary, console_for=_console, quiet=quiet, validate=True, fail_on=Severity.INFO)
+        render_many(
+            targets, run, run.summary, render, console_for=_console, quiet=quiet, validate=True, fail_on=Severity.INFO
+        )
     _finish(run.summary, Severity.INFO, quiet, output_format, allow_empty)
 
 
@@ -240,7 +242,7 @@ def audit(
         matched = _match_count(attached, outcomes)
         items = matched.watch(iter(items)) if matched else items
         render_many(
-            targets, items, run.summary, console_for=_console, quiet=quiet, only_failures=only_failures,
+            targets, items, run.summary, render, console_for=_console, quiet=quiet, only_failures=only_failures,
             fail_on=cfg.fail_on,
         )
     for note in matched.notes(quiet) if matched else ():

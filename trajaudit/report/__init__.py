@@ -70,14 +70,16 @@ def render_many(
     targets: Sequence[tuple[Format, IO[str]]],
     items: Iterable[TrajectoryResult | Finding],
     summary: Summary,
+    renderer: Callable[..., None] | None = None,
     **options: Any,
 ) -> None:
     """One run, several reports: the first target is written as the items stream, each other one by its own thread
     from a bounded queue, so memory stays bounded however long the run. `summary` is complete for all of them, as
     the items end before it is read. The first error of any report is raised once all have finished."""
+    write_one = renderer or render  # the CLI passes its own, which tests replace
     first, *others = targets
     if not others:
-        render(first[0], items, summary, first[1], **options)
+        write_one(first[0], items, summary, first[1], **options)
         return
     end = object()
     queues: list[queue.Queue[Any]] = [queue.Queue(maxsize=256) for _ in others]
@@ -90,7 +92,7 @@ def render_many(
     def write(fmt: Format, out: IO[str], q: queue.Queue[Any]) -> None:
         stream = drained(q)
         try:
-            render(fmt, stream, summary, out, **options)
+            write_one(fmt, stream, summary, out, **options)
         except BaseException as exc:  # noqa: BLE001 - raised in the main thread below
             errors.append(exc)
         for _ in stream:  # whatever is left unread, so the run is never blocked on this report
@@ -110,7 +112,7 @@ def render_many(
             yield item
 
     try:
-        render(first[0], fanned(), summary, first[1], **options)
+        write_one(first[0], fanned(), summary, first[1], **options)
     finally:
         for q in queues:
             q.put(end)
