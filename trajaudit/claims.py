@@ -726,6 +726,14 @@ def _action_noun(text: str, prefer_last: bool) -> str | None:
     return found[-1][1] if prefer_last else found[0][1]
 
 
+def action_nouns(text: str) -> frozenset[str]:
+    """The actions that nouns in a text name ("marked for return", "set to exchange requested" → return, exchange)."""
+    text = _fold(text[:_TARGET_SCOPE])
+    if not _ANY_ACTION_NOUN.search(text):
+        return frozenset()
+    return frozenset(action for pattern, action in _ACTION_NOUNS if pattern.search(text))
+
+
 _WHITESPACE = re.compile(r"\s+")
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
+from trajaudit.claims import verb_lemma
 from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
 
@@ -147,6 +148,7 @@ _TOOL_STEMS: dict[str, tuple[str, ...]] = {
             "save", "modify"),
     "merge": ("merge",),
     "deploy": ("deploy", "release", "publish", "rollout", "ship"),
+    "restart": ("restart", "reboot", "relaunch", "bounce", "rollout", "cycle"),
     "install": ("install", "add_package", "add_dependency"),
     "commit": ("commit",),
     "push": ("push",),
@@ -168,7 +170,10 @@ _COMMAND_PATTERNS: dict[str, str] = {
     "merge": r"\bgit\s+merge\b|\bgh\s+pr\s+merge\b",
     "deploy": r"\bdeploy\b|\bkubectl\s+(?:apply|rollout)\b|\bhelm\s+(?:install|upgrade)\b|\bterraform\s+apply\b|"
     r"\bdocker\s+push\b|\btwine\s+upload\b|\bnpm\s+publish\b|\bcargo\s+publish\b|\bgh\s+release\s+create\b",
-    "send": r"\b(?:mail|sendmail|mutt)\b|\bcurl\b.*\s-X\s*POST\b|\bgh\s+(?:pr|issue)\s+comment\b",
+    "send": r"\b(?:mail|sendmail|mutt|msmtp|swaks)\b|\bcurl\b.*\s-X\s*POST\b|\bgh\s+(?:pr|issue)\s+comment\b",
+    # bounded gaps: "systemctl restart nginx", "docker compose restart web", "kubectl rollout restart deploy/api"
+    "restart": r"\b(?:systemctl|service|docker|docker-compose|podman|pm2|supervisorctl|brew\s+services|"
+    r"kubectl\s+rollout)\b[^\n;|&]{0,80}\brestart\b|\b(?:reboot|shutdown\s+-r)\b",
 }
 _COMPILED_COMMANDS = {action: re.compile(pattern, re.I) for action, pattern in _COMMAND_PATTERNS.items()}
 
@@ -184,8 +189,10 @@ def _tokens(tool: str) -> tuple[str, ...]:
 
 
 def performs(attempt: Attempt, action: str) -> bool:
-    """Whether this call performs the (normalised) action: its tool name has a matching stem, or its shell command
-    matches the action's command pattern."""
+    """Whether this call performs the (normalised) action: its tool name has a matching stem or a word that the
+    claims' action taxonomy reads as that action (send_email, rebootInstance), or its shell command matches the
+    action's command pattern. A tool whose name starts with a verb of looking (get_, find_, list_, search_, …) performs
+    no action: find_user_id_by_email sends nothing."""
     if attempt.command:
         pattern = _COMPILED_COMMANDS.get(action)
         return bool(pattern and pattern.search(attempt.command))
@@ -199,11 +206,63 @@ def _tool_performs(tool: str, action: str) -> bool:
     name = tool.lower()
     if any(stem in ("str_replace", "multiedit") and stem in name for stem in stems):
         return True
-    return any(token.startswith(stem) for token in _tokens(tool) for stem in stems)
+    tokens = _tokens(tool)
+    if tokens and tokens[0] in _INSPECT_TOOL:
+        return False
+    if any(token.startswith(stem) for token in tokens for stem in stems):
+        return True
+    return any(verb_lemma(token) == action for token in tokens)
 
 
 def knows_action(action: str | None) -> bool:
     return action in _TOOL_STEMS
+
+
+# What a declared tool's description says it does: "Cancel an order and email the customer a receipt." The verbs are
+# read where a description puts them: its first word and the first word of each sentence ("Cancels …", "Send …"), a
+# verb after "and"/"then"/"also" ("… and notifies the customer"), and a participle after "is"/"are"/"be" ("the
+# customer is notified by email"). Elsewhere a word is a noun: "refund status", "Returns the order details".
+_DESCRIPTION_WORDS = re.compile(r"[a-z]+|[.;:\n]")
+_DESCRIPTION_VERB_AFTER = frozenset({"and", "then", "also", "or", "automatically", "will", "to"})
+_DESCRIPTION_PARTICIPLE_AFTER = frozenset({"is", "are", "be", "been", "gets", "get"})
+_DESCRIPTION_NOT_EFFECTS = frozenset({"return"})  # "Returns the order details": what a function gives back
+_DESCRIPTION_LIMIT = 2000  # characters of a description read
+
+
+def description_effects(description: str) -> frozenset[str]:
+    """The action lemmas a tool description says the tool performs."""
+    words = _DESCRIPTION_WORDS.findall(description[:_DESCRIPTION_LIMIT].lower())
+    effects = set()
+    before = "."
+    for word in words:
+        if before in ".;:\n" or before in _DESCRIPTION_VERB_AFTER or before in _DESCRIPTION_PARTICIPLE_AFTER:
+            lemma = verb_lemma(word)
+            if lemma and lemma in _TOOL_STEMS and lemma not in _DESCRIPTION_NOT_EFFECTS:
+                effects.add(lemma)
+        before = word
+    return frozenset(effects)
+
+
+@per_trajectory
+def declared_effects(trajectory: Trajectory) -> dict[str, frozenset[str]]:
+    """For each tool the trajectory's task declares with a description, the actions the description says it performs."""
+    task = trajectory.task
+    tools = task.get("tools") if task is not None else None
+    effects: dict[str, frozenset[str]] = {}
+    for tool in tools if isinstance(tools, list) else ():
+        if not isinstance(tool, dict):
+            continue
+        function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+        name, description = function.get("name"), function.get("description")
+        if isinstance(name, str) and isinstance(description, str):
+            effects[name] = description_effects(description)
+    return effects
+
+
+def performs_as_declared(attempt: Attempt, action: str, effects: dict[str, frozenset[str]]) -> bool:
+    """Whether a successful call performed the action as a documented side effect of its tool (`effects` from
+    declared_effects): cancel_order whose description says it emails a receipt performs send."""
+    return action in effects.get(attempt.tool, ()) and attempt.ok is True
 
 
 _NOT_IN_TARGET = re.compile(r"[^a-z0-9./_-]")
