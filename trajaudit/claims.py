@@ -213,7 +213,8 @@ _STATE_LEMMAS = frozenset(
 _ADJECTIVAL = frozenset({"fixed"})
 _REPAIRABLE = frozenset(
     "bug bugs issue issues problem problems error errors crash crashes regression regressions typo typos leak leaks "
-    "failure failures exception exceptions it this that everything test tests build".split()
+    "failure failures exception exceptions it this that everything test tests build condition conditions deadlock "
+    "vulnerability vulnerabilities warning warnings glitch defect defects outage incident flake".split()
 )
 # Generic verbs that, in the simple past, usually narrate history ("the payment was made using your card").
 _HISTORY = frozenset({"make", "place", "confirm", "apply", "start", "mark", "request", "pay", "create", "charge"})
@@ -665,7 +666,27 @@ def _sentences(masked: str) -> list[tuple[int, int]]:
 
 def _clauses(folded: str, start: int, end: int, sentence: str, with_words: bool) -> list[tuple[int, int]]:
     """(start, end) of each clause of the sentence between start and end. `sentence` is its text; with_words: it may
-    hold one of the _CLAUSE_WORDS (a quick test before the patterns, which are tried at every space or mark)."""
+    hold one of the _CLAUSE_WORDS (a quick test before the patterns, which are tried at every space or mark). A clause
+    longer than _MAX_CLAUSE characters is read in pieces of at most that length, cut at spaces."""
+    clauses = _split_clauses(folded, start, end, sentence, with_words)
+    if any(clause_end - clause_start > _MAX_CLAUSE for clause_start, clause_end in clauses):
+        return [piece for clause in clauses for piece in _pieces(folded, *clause)]
+    return clauses
+
+
+_MAX_CLAUSE = 2000  # no sentence of a report has a longer clause; a log line pasted without punctuation may
+
+
+def _pieces(folded: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while end - start > _MAX_CLAUSE:
+        cut = folded.rfind(" ", start + _MAX_CLAUSE // 2, start + _MAX_CLAUSE)
+        cut = cut if cut > start else start + _MAX_CLAUSE
+        yield start, cut
+        start = cut
+    yield start, end
+
+
+def _split_clauses(folded: str, start: int, end: int, sentence: str, with_words: bool) -> list[tuple[int, int]]:
     marked = _CLAUSE_MARK.search(sentence)
     if not marked and not with_words:
         return [(start, end)]
@@ -909,6 +930,7 @@ _ADVERBS = frozenset(
     "immediately automatically indeed then since entirely promptly effectively duly manually permanently safely "
     "cleanly actually again quickly likewise subsequently".split()
 )
+_NOT = frozenset({"not", "never"})
 _BE_PRESENT = frozenset({"is", "are", "am", "'s"})
 _BE_PAST = frozenset({"was", "were"})
 _HAVE = frozenset({"has", "have", "had", "'d"})
@@ -994,10 +1016,11 @@ def _verb_at(words: list[str], i: int) -> tuple[str, int] | None:
 
 
 def _back(words: list[str], i: int) -> tuple[int, set[str]]:
-    """The index of the word before i that is not one of the _ADVERBS (at most 5 back), and the adverbs skipped."""
+    """The index of the word before i that is not one of the _ADVERBS or a negation (at most 5 back), and the words
+    skipped. A negation is skipped here and read by _assertion: "was not deleted" is a negated reading."""
     skipped: set[str] = set()
     j = i - 1
-    while j >= 0 and words[j] in _ADVERBS and i - j <= 5:
+    while j >= 0 and (words[j] in _ADVERBS or words[j] in _NOT) and i - j <= 5:
         skipped.add(words[j])
         j -= 1
     return j, skipped
@@ -1032,7 +1055,8 @@ def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading |
     if prev in _BE_PRESENT:
         state = lemma in _STATE_LEMMAS or bool(adverbs & _STATE_ADVERBS)
         if state and form in _ADJECTIVAL and not adverbs & _STATE_ADVERBS:
-            state = j > 0 and words[j - 1] in _REPAIRABLE  # "the bug is fixed", not "the price is fixed"
+            # "the bug is fixed", "the race condition in the scheduler is fixed", not "the price is fixed"
+            state = any(word in _REPAIRABLE for word in words[max(0, j - 6) : j])
         return _Group("none", "state" if state else "present", j, False)
     if prev in _BE_PAST:
         if lemma in _HISTORY and not adverbs & _HISTORY_ADVERBS:
