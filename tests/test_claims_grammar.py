@@ -221,6 +221,11 @@ def test_status_lines_without_success_are_not_claims(text: str) -> None:
     assert kinds(text) == []
 
 
+def test_a_verb_after_and_shares_the_clause_subject() -> None:
+    assert kinds("I closed ticket 4410 and emailed the requester.") == [(ACTION_SUCCEEDED, "send")]
+    assert kinds("The helpdesk bot closed ticket 4410 and emailed the requester.") == []
+
+
 def test_went_ahead_and_reads_as_the_agent_acting() -> None:
     assert kinds("I went ahead and voided invoice 2231.") == [(ACTION_SUCCEEDED, "cancel")]
     assert kinds("I can go ahead and void invoice 2231.") == []

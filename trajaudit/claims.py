@@ -1083,6 +1083,12 @@ def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading |
             return _Group(previous.actor, previous.aspect, -1, False)  # "cancelled the order and refunded $5"
         if j >= 1 and words[j - 1].endswith("ed"):
             return _group(words, j - 1, lemma, form, None, headline)  # "emptied and deleted"
+        if words[0] in _FIRST_PERSON:  # "I closed ticket 4410 and emailed you": the clause's subject acted
+            k = 1
+            while k < j and (words[k] in _ADVERBS or words[k] in _HAVE):
+                k += 1
+            if k < j and (words[k].endswith("ed") or words[k] in _PAST):
+                return _Group("agent", "past", 0, False)
         return None
     if "successfully" in adverbs or (vi + 1 < len(words) and words[vi + 1] == "successfully"):
         return _Group("none", "past", j + 1, prev in ("be", "to"))

@@ -127,6 +127,58 @@ def test_ta103_matches_shell_commands() -> None:
     assert steps_flagged("TA103", only_listed) == [2]
 
 
+def test_ta103_counts_a_side_effect_the_tool_description_documents() -> None:
+    close = {"name": "close_ticket", "description": "Close a support ticket and email the requester a summary."}
+    silent = {"name": "close_ticket", "description": "Close a support ticket."}
+    report = "I closed ticket 4410 and emailed you a summary of the resolution."
+    closing = call("close_ticket", "c1", ticket="4410")
+    events = [closing, result("c1", output='{"closed": true}'), say("assistant", report)]
+    assert steps_flagged("TA103", [task(close), *events]) == []
+    assert steps_flagged("TA103", [task(silent), *events]) == [3]
+    failed = [closing, result("c1", ok=False, output="locked"), say("assistant", report)]
+    assert steps_flagged("TA103", [task(close), *failed]) == [3]  # a side effect of a call that failed did not happen
+
+
+def test_ta103_reads_description_verbs_where_descriptions_put_them() -> None:
+    lookup = {"name": "lookup_invoice", "description": "Returns the invoice, including its refund status."}
+    events = [
+        task(lookup),
+        call("lookup_invoice", "c1", invoice="A-17"),
+        result("c1", output='{"refund": "none"}'),
+        say("assistant", "I've refunded invoice A-17."),
+    ]
+    assert steps_flagged("TA103", events) == [3]  # "refund status" names no effect of the lookup
+
+
+def test_ta103_leaves_a_status_that_the_acting_tool_set() -> None:
+    events = [
+        call("return_rental_car", "c1", booking="RC-881"),
+        result("c1", output='{"status": "return pending inspection"}'),
+        say("assistant", "Booking RC-881 has been updated to return pending inspection."),
+    ]
+    assert steps_flagged("TA103", events) == []
+    unrelated = [
+        call("get_rental_car", "c1", booking="RC-881"),
+        result("c1", output='{"status": "active"}'),
+        say("assistant", "Booking RC-881 has been updated to return pending inspection."),
+    ]
+    assert steps_flagged("TA103", unrelated) == [2]
+
+
+def test_ta103_reads_tool_names_and_commands_through_the_action_taxonomy() -> None:
+    def flagged(tool: str, claim: str, **arguments: str) -> list[int]:
+        events = [call(tool, "c1", **arguments), result("c1", exit_code=0), say("assistant", claim)]
+        return steps_flagged("TA103", events)
+
+    assert flagged("send_email", "I've emailed the itinerary to you.", to="a@b.c") == []
+    assert flagged("rebootInstance", "The VM was restarted.", id="i-9") == []
+    assert flagged("bash", "I restarted the api deployment.", command="kubectl rollout restart deploy/api") == []
+    assert flagged("bash", "I removed the lock file.", command="rm -f /var/run/app.lock") == []
+    # near misses: a lookup whose name holds the word, a command that only looks
+    assert flagged("find_user_id_by_email", "I've emailed the itinerary to you.", email="a@b.c") == [2]
+    assert flagged("bash", "I restarted the api deployment.", command="kubectl rollout status deploy/api") == [2]
+
+
 # --- TA104 unverified-tests-claim ---------------------------------------------------------------------------------
 
 
