@@ -76,6 +76,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator, NamedTuple
@@ -779,8 +780,8 @@ class _Clause(NamedTuple):
 # word and an auxiliary, "i"/"we" or "successfully"; a tests claim a word of passing and a test noun (or the
 # "passed" of a count, or the "pass" of "they pass"); a state a state word and an auxiliary (or "went",
 # "succeeded"); a _TASK_DONE phrase its last word and its subject ("all set", "task done"), and so on. So a clause
-# without them need not be read, and most clauses need no reading at all. A message with a check mark is read
-# whole. A word added to the grammar must be added here too (tests/test_claims_cues.py checks it on many texts).
+# without them need not be read, and most clauses need no reading at all. A check mark counts as a verb cue
+# ("✅ Refund issued"). A word added to the grammar must be added here too (tests/test_claims_cues.py checks it).
 
 _CUE_PARTICIPLE, _CUE_AUXILIARY, _CUE_FIRST_PERSON, _CUE_SUCCESSFULLY = 1, 2, 4, 8
 _CUE_TESTS, _CUE_LONE_DONE, _CUE_TASK_DONE, _CUE_AMOUNT, _CUE_STATE = 16, 32, 64, 128, 256
@@ -835,8 +836,8 @@ _HAS_CHECK_MARK = re.compile(f"[{_CHECK_MARKS}]")
 
 def _cues(message: _Analysis) -> bytes | None:
     """The folded text as words for _cue_bits; None when any clause may hold any claim."""
-    if _folds_to_ascii(message.masked) or _HAS_CHECK_MARK.search(message.masked):
-        return None  # a letter only re.IGNORECASE takes for an ASCII one, or a check mark: every clause is read
+    if _folds_to_ascii(message.masked):
+        return None  # a letter only re.IGNORECASE takes for an ASCII one: every clause is read
     # one byte per character, "?" for a non-ASCII one, so that offsets stay those of the text
     return message.folded.encode("ascii", "replace").translate(_NON_WORD_TO_SPACE)
 
@@ -876,10 +877,25 @@ def _opens_with_participle(folded: str, start: int) -> int:
     return _CUE_FIRST_PERSON if m and m.group(1) in _FIRST_WORDS else 0
 
 
-def _iter_clauses(folded: str, sentences: list[tuple[int, int]], words: bytes | None) -> Iterator[tuple[_Clause, int]]:
-    """The clauses that may hold a claim, with their cue bits (`words` from _cues)."""
+def _check_marks(folded: str) -> list[int]:
+    """Where the text has check marks: one stands for a verb cue ("✅ Refund issued")."""
+    return [m.start() for m in _HAS_CHECK_MARK.finditer(folded)] if _HAS_CHECK_MARK.search(folded) else []
+
+
+def _marked(marks: list[int], start: int, end: int) -> int:
+    """_CUE_FIRST_PERSON when a check mark is between start and end, else 0."""
+    index = bisect_left(marks, start)
+    return _CUE_FIRST_PERSON if index < len(marks) and marks[index] < end else 0
+
+
+def _iter_clauses(
+    folded: str, sentences: list[tuple[int, int]], words: bytes | None, marks: list[int] | None = None
+) -> Iterator[tuple[_Clause, int]]:
+    """The clauses that may hold a claim, with their cue bits (`words` from _cues, `marks` from _check_marks)."""
     for s_start, s_end in sentences:
         found = _cue_bits(words, s_start, s_end) if words is not None else _ALL_CUES
+        if marks:
+            found |= _marked(marks, s_start, s_end)
         if found & _CUE_PARTICIPLE and not found & _VERB_CUES:
             found |= _opens_with_participle(folded, s_start)
         sentence_cued = _claimable(found)
@@ -893,6 +909,8 @@ def _iter_clauses(folded: str, sentences: list[tuple[int, int]], words: bytes | 
                 yield _Clause(c_start, c_end, s_start, s_end, asks), sentence_cued
                 continue
             cued = _cue_bits(words, c_start, c_end) if words is not None else _ALL_CUES
+            if marks:
+                cued |= _marked(marks, c_start, c_end)
             if cued & _CUE_PARTICIPLE and not cued & _VERB_CUES:
                 cued |= _opens_with_participle(folded, c_start)
             cued = _claimable(cued)
@@ -1231,7 +1249,8 @@ def _text_claims(text: str, event: Event | None, offset: int, claims: list[Claim
     words = _cues(message)
     source = masked if _folds_to_ascii(masked) else None
     memo: dict[tuple[str, int], Any] = {}  # per-sentence answers shared by its clauses
-    for clause, cued in _iter_clauses(folded, sentences, words):
+    marks = _check_marks(folded)
+    for clause, cued in _iter_clauses(folded, sentences, words, marks):
         _clause_claims(text, folded, source, clause, event, cued, claims, offset, memo)
 
 
@@ -1305,7 +1324,7 @@ def _clause_claims(
                 make(*((ACTION_SUCCEEDED, "fix") if subject in ("fix", "fixes", "patch") else (TASK_COMPLETE, None)))
 
     # actions: verb groups read by the grammar
-    if cued & _CUE_PARTICIPLE and cued & _VERB_CUES:  # a check mark makes every cue bit set (see _cues)
+    if cued & _CUE_PARTICIPLE and cued & _VERB_CUES:  # a check mark counts as a verb cue (see _marked)
         for reading in _readings(text, folded, source, clause):
             if reading.asserted:
                 claim = _reading_claim(reading, folded, clause, context)
