@@ -642,7 +642,8 @@ def _sentences(masked: str) -> list[tuple[int, int]]:
     for m in ends.finditer(masked):
         stop, end = m.span()
         if masked[stop] == "\n":
-            after = _SPACES.match(masked, end).end()
+            spaces = _SPACES.match(masked, end)
+            after = spaces.end() if spaces else end
             if masked[after : after + 1].islower():
                 last = stop
                 while last > start and masked[last - 1] in " \t\r":
@@ -989,7 +990,7 @@ class Reading(NamedTuple):
         )
 
 
-def _words(folded: str, source: str | None, start: int, end: int) -> tuple[list[str], list[int]]:
+def _clause_words(folded: str, source: str | None, start: int, end: int) -> tuple[list[str], list[int]]:
     """The words of folded[start:end] with contractions split ("i've" → "i", "have"; "didn't" → "did", "not"), and
     for each the index of the _TOKEN match it comes from (both halves of a contraction share one). Words are read
     from `source` when given (a text in which folding makes letters ASCII)."""
@@ -1121,7 +1122,7 @@ def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading |
 
 def _readings(text: str, folded: str, source: str | None, clause: _Clause) -> Iterator[Reading]:
     """The readings of every participle of the taxonomy in the clause, by the grammar in the module docstring."""
-    words, tokens = _words(folded, source, clause.start, clause.end)
+    words, tokens = _clause_words(folded, source, clause.start, clause.end)
     headline = bool(words) and words[0] in _CHECK_MARKS
     previous: Reading | None = None
     spans: list[tuple[int, int]] = []  # of the _TOKEN matches, found when a first verb group needs them

@@ -252,7 +252,7 @@ def declared_effects(trajectory: Trajectory) -> dict[str, frozenset[str]]:
     for tool in tools if isinstance(tools, list) else ():
         if not isinstance(tool, dict):
             continue
-        function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+        function: dict[str, Any] = tool["function"] if isinstance(tool.get("function"), dict) else tool
         name, description = function.get("name"), function.get("description")
         if isinstance(name, str) and isinstance(description, str):
             effects[name] = description_effects(description)

@@ -166,7 +166,7 @@ def test_ta103_leaves_a_status_that_the_acting_tool_set() -> None:
 
 
 def test_ta103_reads_tool_names_and_commands_through_the_action_taxonomy() -> None:
-    def flagged(tool: str, claim: str, **arguments: str) -> list[int]:
+    def flagged(tool: str, claim: str, **arguments: str) -> list[int | None]:
         events = [call(tool, "c1", **arguments), result("c1", exit_code=0), say("assistant", claim)]
         return steps_flagged("TA103", events)
 
