@@ -252,15 +252,16 @@ def test_structured_claim_events_are_claims() -> None:
     assert (claim.type, claim.action, claim.target) == (ACTION_SUCCEEDED, "cancel", "#W9")
 
 
-def test_submission_sentinel_is_a_completion_claim() -> None:
+def test_submission_sentinel_is_not_a_claim() -> None:
+    """Ending a run claims nothing (see tests/test_final_report.py): only the words around it can."""
     t = trajectory(
         [
-            say("assistant", "Looks right.\n```bash\necho COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git diff\n```"),
+            say("assistant", "Let me submit.\n```bash\necho COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git diff\n```"),
             call("bash", "c1", command="echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git diff"),
             result("c1", output="diff --git a/x.py b/x.py"),
         ]
     )
-    assert [(c.type, c.action) for c in report_claims(t)] == [(TASK_COMPLETE, "submit")]
+    assert report_claims(t) == ()
 
 
 def test_normalise_action() -> None:

@@ -268,7 +268,8 @@ def test_same_ids_in_two_imported_result_files_are_two_runs_not_late_events(runn
 
 
 def test_outcomes_file_attaches_ground_truth_kept_apart(runner, realdata):
-    """mini-swe-agent logs carry no verdict; the SWE-bench summary does. All 38 runs submit as done."""
+    """mini-swe-agent logs carry no verdict; the SWE-bench summary does. All 38 runs submit, which is no claim:
+    TA101 fires on the unresolved runs whose final words claim success."""
     folder = realdata / "swebench-minisweagent-gemini3pro"
     args = ["audit", str(folder / "trajs"), "--format", "jsonl", "-q", "--select", "TA101"]
     without = runner.invoke(app, args)
@@ -280,7 +281,7 @@ def test_outcomes_file_attaches_ground_truth_kept_apart(runner, realdata):
     present = {p.name.removesuffix(".traj.json") for p in (folder / "trajs").glob("*.traj.json")}
     failed = sum(1 for i in resolved if i["instance_id"] in present and not i["resolved"])
     assert summary["outcomes"]["failure"] == failed
-    assert summary["findings_by_rule"]["TA101"] == failed  # every unresolved run was declared complete
+    assert 0 < summary["findings_by_rule"]["TA101"] <= failed
 
 
 def test_bad_outcomes_file_is_a_usage_error(runner, tmp_path):

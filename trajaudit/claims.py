@@ -1413,6 +1413,22 @@ def _tests_claim(
 
 # --------------------------------------------------------------------------------------------------------------
 # Trajectory level: which messages make up the final report, and the claims in it.
+#
+# A claim is something the agent says. Its final report is its own words at the end of the run: the text of the last
+# assistant message that has words. Importers put what an agent writes in assistant messages, whatever its format
+# calls it (SWE-agent's `thought`, mini-swe-agent's THOUGHT text without its command, Claude Code's text blocks,
+# Codex's agent_message, the assistant content of OpenAI, τ and τ² logs); `reasoning` events hold a model's private
+# reasoning (thinking blocks, reasoning summaries), which is addressed to no one and is not a report. When the last
+# message says nothing of its own (politeness, or only that the agent now submits: "I'm ready to submit."), the report
+# reaches back to the last message with substance. A sub-agent's messages (meta.sidechain) are not the report.
+#
+# Ending a run is not a claim: a submit tool, a completion marker (`echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`) or a
+# forced exit says nothing about whether the work succeeded; agents submit while saying they could not fix the issue.
+# Importers that know how a run ended write an exit record last (before any outcome): a system message with
+# meta {exit_status: as the log says it, ended_by: "agent" | "harness", submitted: bool}. A run the harness ended (a
+# cost, context or format limit, an error; SWE-agent then auto-submits the work in progress) has no final report: its
+# last words narrate work under way, and no claim is read from them. Structured `claim` events are claims whatever
+# the run's end.
 
 
 def is_courtesy(text: str) -> bool:
@@ -1424,25 +1440,136 @@ def is_courtesy(text: str) -> bool:
     return True
 
 
+# A sentence that only announces the end of the run: "I'm ready to submit.", "Let me submit the changes now."
+_SUBMIT_OBJECT = (
+    r"(?:\s+(?:the|my|our|this|these|its)?\s*(?:changes?|fix(?:es)?|solution|patch|work|code|edits?|results?|answer|"
+    r"final\s+output))?(?:\s+(?:to|for)\s+(?:the\s+)?(?:code\s*base|repository|repo|review|evaluation))?"
+)
+_ENDING = _folded_regex(
+    r"^\W*(?:(?:thought|discussion)\s*:?\s*)?(?:(?:so|now|then|therefore|finally|ok|okay|great|alright|all\s+right)\W+)*"
+    r"(?:(?:i(?:'m|’m|\s+am)|we(?:'re|’re|\s+are))\s+(?:now\s+)?(?:ready\s+to\s+submit|submitting)"
+    r"|(?:let\s+me|let(?:'|’)s|let\s+us|i(?:'ll|’ll|\s+will|\s+can|\s+should)|we(?:'ll|’ll|\s+will|\s+can|\s+should)|"
+    r"time\s+to)\s+(?:now\s+)?submit|(?:now\s+)?submitting|ready\s+to\s+submit)"
+    + _SUBMIT_OBJECT
+    + r"(?:\s+now)?\W*$"
+)
+
+
+def announces_ending(text: str) -> bool:
+    """Whether a sentence or clause only says that the agent now submits ("I'm ready to submit."): the act of
+    ending put in words, which claims no more than the act."""
+    return bool(_ENDING.match(_fold(text)))
+
+
+def says_nothing(text: str) -> bool:
+    """Whether a message has no report of its own: only politeness, code, or the announcement that the agent now
+    submits ("THOUGHT: I'm ready to submit." above its completion command)."""
+    folded, sentences = _analyse(text)[1:]
+    for s_start, s_end in sentences:
+        sentence = folded[s_start:s_end]
+        if not (_COURTESY.match(sentence) or _ENDING.match(sentence)):
+            return False
+    return True
+
+
 def _message_text(event: Event) -> str:
     text = event.get("text")
     return text if isinstance(text, str) else ""
 
 
+def _meta(event: Event) -> dict[str, Any]:
+    meta = event.get("meta")
+    return meta if isinstance(meta, dict) else {}
+
+
 def final_report(trajectory: Trajectory, lookback: int = 3) -> tuple[Event, ...]:
-    """The assistant messages that make up the final report: the last one with text, and when that one is only
-    politeness, the ones before it (at most `lookback`) back to the first with substance. Oldest first."""
+    """The assistant messages that make up the final report: the last one with text, and when that one says nothing
+    of its own (politeness, an announcement that it submits), the ones before it (at most `lookback`) back to the
+    first with substance. Oldest first. Sub-agent messages (meta.sidechain) are left out."""
     report: list[Event] = []
     for event in reversed(events_by_kind(trajectory)["message"]):
-        if event.get("role") != "assistant":
+        if event.get("role") != "assistant" or _meta(event).get("sidechain"):
             continue
         text = _message_text(event)
         if not text or text.isspace():
             continue
         report.append(event)
-        if not is_courtesy(text) or len(report) > lookback:
+        if not says_nothing(text) or len(report) > lookback:
             break
     return tuple(reversed(report))
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnd:
+    """How a run ended, as far as the log says: who ended it, the exit status as written, whether work was handed
+    in, and the event that shows it (the exit record, or the agent's submit call)."""
+
+    ended_by: str  # "agent" (it submitted or gave up) or "harness" (a limit or an error stopped it)
+    status: str | None
+    submitted: bool
+    event: Event
+
+    @property
+    def forced(self) -> bool:
+        return self.ended_by == "harness"
+
+
+ENDED_BY = ("agent", "harness")
+
+
+def exit_record(event: Event) -> dict[str, Any] | None:
+    """The meta of an importer's exit record (a system message with meta.ended_by), else None."""
+    if event.kind != "message" or event.get("role") != "system":
+        return None
+    meta = _meta(event)
+    return meta if meta.get("ended_by") in ENDED_BY else None
+
+
+def _arguments_text(event: Event) -> str:
+    arguments = event.get("arguments")
+    if isinstance(arguments, str):
+        return arguments
+    if isinstance(arguments, dict):
+        return " ".join([str(v) for v in arguments.values() if isinstance(v, (str, int, float))])
+    return ""
+
+
+def _submit_sentinel(text: str) -> re.Match[str] | None:
+    if "_FINAL_OUTPUT" not in text and "submit" not in text:
+        return None  # what every alternative of _SUBMIT_TEXT contains: most texts are skipped without a scan
+    return _SUBMIT_TEXT.search(text)
+
+
+def is_submit_call(event: Event) -> bool:
+    """A tool call that hands the work in: a submit tool, or a command carrying a completion marker."""
+    return bool(_SUBMIT_TOOL.match(str(event.get("tool", ""))) or _submit_sentinel(_arguments_text(event)))
+
+
+def _last_submission(trajectory: Trajectory) -> Event | None:
+    """The agent's last act when it is a submission (a submit call, or a completion marker it wrote), else None."""
+    for event in reversed(trajectory.events):
+        if event.kind == "tool_call":
+            return event if is_submit_call(event) else None
+        if event.is_assistant_message:
+            return event if _submit_sentinel(_message_text(event)) else None
+    return None
+
+
+@per_trajectory
+def run_end(trajectory: Trajectory) -> RunEnd | None:
+    """How the run ended: the importer's exit record when there is one, else the agent's submission (a submit tool
+    or a completion marker) as its last act, else None (the log does not say, or the agent spoke last). Its event is
+    the agent's submit call when there is one, else the exit record."""
+    submitted = _last_submission(trajectory)
+    for event in reversed(trajectory.events):
+        meta = exit_record(event)
+        if meta is None:
+            continue
+        status = meta.get("exit_status")
+        by_agent = meta["ended_by"] == "agent"
+        shown = submitted if by_agent and submitted is not None else event
+        return RunEnd(meta["ended_by"], status if isinstance(status, str) else None, bool(meta.get("submitted")), shown)
+    return RunEnd("agent", None, True, submitted) if submitted is not None else None
 
 
 def _structured(event: Event) -> Claim | None:
@@ -1464,37 +1591,10 @@ def _describe(claim: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _arguments_text(event: Event) -> str:
-    arguments = event.get("arguments")
-    if isinstance(arguments, str):
-        return arguments
-    if isinstance(arguments, dict):
-        return " ".join([str(v) for v in arguments.values() if isinstance(v, (str, int, float))])
-    return ""
-
-
-def _submit_sentinel(text: str) -> re.Match[str] | None:
-    if "_FINAL_OUTPUT" not in text and "submit" not in text:
-        return None  # what every alternative of _SUBMIT_TEXT contains: most texts are skipped without a scan
-    return _SUBMIT_TEXT.search(text)
-
-
-def submission(trajectory: Trajectory) -> Claim | None:
-    """A task_complete claim when the agent submitted its work (a submit tool, or a submission sentinel such as
-    mini-swe-agent's `echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`) as its last act."""
-    for event in reversed(trajectory.events):
-        if event.kind == "tool_call":
-            tool = str(event.get("tool", ""))
-            args = _arguments_text(event)
-            if _SUBMIT_TOOL.match(tool) or _submit_sentinel(args):
-                text = f"{tool}: {args}".strip() if args else tool
-                return Claim(TASK_COMPLETE, "submit", None, text, 0, 0, event)
-            return None  # the last call was something else: no submission at the end
-        if event.is_assistant_message:
-            m = _submit_sentinel(_message_text(event))
-            if m:
-                return Claim(TASK_COMPLETE, "submit", None, m.group().strip(), m.start(), m.end(), event)
-    return None
+def has_words(claim: Claim) -> bool:
+    """Whether the claim quotes the agent's words (a span of a text); a structured claim event without text does not:
+    its `text` only describes the structured fields."""
+    return claim.end > claim.start
 
 
 # Matched in the folded text after a space standing for its start: a leading non-word character, which re skips to,
@@ -1522,17 +1622,18 @@ def is_prior_state(claim: Claim) -> bool:
 
 @per_trajectory
 def report_claims(trajectory: Trajectory) -> tuple[Claim, ...]:
-    """Every success claim of the trajectory's final report, structured `claim` events and a final submission."""
+    """Every success claim of the trajectory: structured `claim` events, and the claims in the final report's words
+    unless the harness ended the run (then there is no final report). Submitting is not a claim, and neither is
+    saying so ("I'm ready to submit.")."""
     claims: list[Claim] = []
     for event in events_by_kind(trajectory)["claim"]:
         structured = _structured(event)
         if structured:
             claims.append(structured)
-    for event in final_report(trajectory):
-        claims.extend(extract_claims(_message_text(event), event))
-    submitted = submission(trajectory)
-    if submitted:
-        claims.append(submitted)
+    end = run_end(trajectory)
+    if end is None or not end.forced:
+        for event in final_report(trajectory):
+            claims.extend(c for c in extract_claims(_message_text(event), event) if not announces_ending(c.text))
     return tuple(claims)
 
 

@@ -144,7 +144,8 @@ def audit(
         None,
         "--outcomes",
         metavar="FILE",
-        help="Attach verifier results kept apart from the log (JSON/JSONL id → success, SWE-bench report.json).",
+        help="Attach verifier results kept apart from the log (JSON/JSONL id → success, SWE-bench report.json, "
+        "Multi-SWE-bench results.json, final_report.json). Says how many trajectories it matched.",
     ),
     only_failures: bool = typer.Option(
         False, "--only-failures", help="Text output: show only trajectories with warnings or errors."
@@ -174,9 +175,10 @@ def audit(
     except ConfigError as exc:
         _usage_error(str(exc))
     _check_format(cfg.input_format)
+    attached = _outcomes(outcomes)
     options = engine.Options(
         input_format=cfg.input_format,
-        outcomes=_outcomes(outcomes),
+        outcomes=attached,
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format or (None if cfg.input_format == "auto" else cfg.input_format)),
         # The step-by-step text view needs every event of a trajectory, which workers do not send back.
@@ -186,7 +188,11 @@ def audit(
     show_progress = _wants_progress(quiet, output_format, output)
     with _output(output) as out:
         items = _with_progress(run, run.summary) if show_progress else run
+        matched = _match_count(attached, outcomes)
+        items = matched.watch(iter(items)) if matched else items
         render(output_format, items, run.summary, out, console_for=_console, quiet=quiet, only_failures=only_failures)
+    for note in matched.notes(quiet) if matched else ():
+        stderr.print(note, markup=False, highlight=False)
     _finish(run.summary, cfg.fail_on, quiet, output_format)
 
 
@@ -476,6 +482,12 @@ def _outcomes(path: Path | None):
         return load_outcomes(path)
     except OutcomesError as exc:
         _usage_error(str(exc))
+
+
+def _match_count(attached, path: Path | None):
+    from trajaudit.outcomes import MatchCount
+
+    return MatchCount(attached, str(path)) if path is not None else None
 
 
 def _usage_error(message: str) -> None:

@@ -8,11 +8,13 @@ Keys (kebab-case; the same names work as flags):
   [options.repeated-call]       per-rule thresholds, e.g. min-repeats = 4 (see `trajaudit rule CODE`)
   from = "auto"                 input format (see `--from`)
 
-Unknown keys, codes, options and values are errors that name the file and key; nothing is guessed.
+Unknown keys, codes, options and values are errors that name the file and key; nothing is guessed. Every rule
+option has a declared type and range (RULE_OPTIONS), checked when the settings are read, from a file or a flag.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +30,49 @@ KEYS = {"select", "ignore", "fail-on", "severity", "options", "from"}
 
 class ConfigError(Exception):
     """A configuration that cannot be used: exit code 2."""
+
+
+@dataclass(frozen=True)
+class Number:
+    """What a numeric setting accepts: an int (never a bool or a float) or a finite number, within [low, high]."""
+
+    kind: type[int] | type[float]
+    low: float
+    high: float
+
+    def check(self, value: Any, where: str) -> int | float:
+        """The value, or a ConfigError that names where it came from and what was expected."""
+        if self.kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            expected = f"an integer from {self.low:,} to {self.high:,}"
+        else:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            expected = f"a number from {self.low:g} to {self.high:g}"
+        if not ok or not self.low <= value <= self.high:
+            shown = str(value).lower() if isinstance(value, bool) else repr(value)  # as TOML spells it
+            raise ConfigError(f"{where} = {shown}: expected {expected}")
+        return value
+
+
+# The type and range of every rule option (rule name -> option -> accepted values); an option left unset keeps the
+# rule's default. Upper bounds keep a run's cost proportional to its input (max-cycle is a loop bound per call).
+# tests/test_config.py checks that this table and the rules' OPTIONS name the same options.
+RULE_OPTIONS: dict[str, dict[str, Number]] = {
+    "repeated-call": {"min-repeats": Number(int, 2, 1000), "max-cycle": Number(int, 1, 100)},
+    "low-confidence-step": {
+        "threshold": Number(float, -1000, 1000),  # in the units of the confidence basis, logprobs are negative
+        "drop": Number(float, 0, 1),
+        "window": Number(int, 1, 10_000_000),
+        "step-window": Number(int, 1, 100_000),
+    },
+    "early-stop-point": {
+        "threshold": Number(float, -1000, 1000),
+        "window": Number(int, 1, 10_000_000),
+        "step-window": Number(int, 1, 100_000),
+    },
+    "reasoning-budget-exceeded": {"budget": Number(int, 1, 1_000_000_000)},
+    "confident-failure": {"threshold": Number(float, 0, 1), "token-threshold": Number(float, 0, 1000)},
+}
 
 
 @dataclass(frozen=True)
@@ -84,8 +129,10 @@ class Config:
                 if not rule_key:
                     raise ConfigError(f"{where}: --option {item!r}: expected RULE.OPTION=VALUE")
                 code = _rule_code(rule_key, where)
-                merged_opts.setdefault(code, {})[option] = _option_value(value)
-            changes["options"] = _check_options(merged_opts, where)
+                merged_opts.setdefault(code, {})[option] = _check_option(
+                    code, option, _option_value(value), f"{where}: --option {key}"
+                )
+            changes["options"] = merged_opts
         if input_format is not None:
             changes["input_format"] = input_format
         return replace(self, **changes)
@@ -117,7 +164,8 @@ def find_config_file(start: Path) -> Path | None:
                 data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
                 continue
-            if "trajaudit" in data.get("tool", {}):
+            tool = data.get("tool")
+            if isinstance(tool, dict) and "trajaudit" in tool:
                 return pyproject
     return None
 
@@ -133,8 +181,13 @@ def load(path: Path | None) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("trajaudit", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: tool must be a table, found {_type_name(tool)}")
+        data = tool.get("trajaudit", {})
         where = f"{path} [tool.trajaudit]"
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where} must be a table, found {_type_name(data)}")
     else:
         where = str(path)
     return from_mapping(data, where)
@@ -152,20 +205,19 @@ def from_mapping(data: Mapping[str, Any], where: str) -> Config:
         _rule_code(key, where): _severity(value, f"{where}: severity.{key}")
         for key, value in _table(data.get("severity", {}), f"{where}: severity").items()
     }
-    options = {
-        _rule_code(key, where): dict(_table(value, f"{where}: options.{key}"))
-        for key, value in _table(data.get("options", {}), f"{where}: options").items()
-    }
+    options: dict[str, dict[str, Any]] = {}
+    for key, value in _table(data.get("options", {}), f"{where}: options").items():
+        code = _rule_code(key, where)
+        for name, option in _table(value, f"{where}: options.{key}").items():
+            options.setdefault(code, {})[name] = _check_option(code, name, option, f"{where}: options.{key}.{name}")
     fail_on = parse_fail_on(data["fail-on"], where) if "fail-on" in data else Severity.ERROR
-    input_format = data.get("from", "auto")
-    if not isinstance(input_format, str):
-        raise ConfigError(f"{where}: from must be a string")
+    input_format = _input_format(data.get("from", "auto"), where)
     return Config(
         select=select,
         ignore=ignore,
         fail_on=fail_on,
         severity=severity,
-        options=_check_options(options, where),
+        options=options,
         input_format=input_format,
         origin=where,
     )
@@ -187,6 +239,8 @@ def _expand(patterns: tuple[str, ...], where: str) -> set[str]:
     codes: set[str] = set()
     for pattern in patterns:
         key = pattern.strip()
+        if not key:
+            raise ConfigError(f"{where}: an empty rule name would match every rule; name rules, codes or prefixes")
         matched = {r.code for r in RULES if r.code.startswith(key.upper()) or r.name == key.lower()}
         if not matched:
             raise ConfigError(f"{where}: unknown rule {pattern!r}; `trajaudit rules` lists them")
@@ -201,23 +255,28 @@ def _rule_code(key: str, where: str) -> str:
         raise ConfigError(f"{where}: {exc.args[0]}") from None
 
 
-def _check_options(options: Mapping[str, Mapping[str, Any]], where: str) -> dict[str, dict[str, Any]]:
-    checked: dict[str, dict[str, Any]] = {}
-    for code, values in options.items():
-        rule = lookup(code)
-        for name, value in values.items():
-            if name not in rule.options:
-                known = ", ".join(sorted(rule.options)) or "none"
-                raise ConfigError(f"{where}: {rule.code} {rule.name} has no option {name!r} (options: {known})")
-            default = rule.options[name]
-            if isinstance(default, bool) != isinstance(value, bool) or (
-                isinstance(default, (int, float)) and not isinstance(value, (int, float))
-            ):
-                raise ConfigError(
-                    f"{where}: option {rule.name}.{name} = {value!r}: expected a {type(default).__name__}"
-                )
-        checked[code] = dict(values)
-    return checked
+def _check_option(code: str, name: str, value: Any, where: str) -> Any:
+    """The value of one rule option, checked against its declared type and range; `where` names the key or flag."""
+    rule = lookup(code)
+    spec = RULE_OPTIONS.get(rule.name, {}).get(name)
+    if name not in rule.options or spec is None:
+        known = ", ".join(sorted(rule.options)) or "none"
+        raise ConfigError(f"{where}: {rule.code} {rule.name} has no option {name!r} (options: {known})")
+    return spec.check(value, where)
+
+
+def _input_format(value: Any, where: str) -> str:
+    from trajaudit import importers
+
+    known = (importers.AUTO, *importers.names())
+    if not isinstance(value, str) or value not in known:
+        raise ConfigError(f"{where}: from = {value!r}: expected one of {', '.join(known)}")
+    return value
+
+
+def _type_name(value: Any) -> str:
+    names = {dict: "a table", list: "an array", str: "a string", bool: "a boolean", int: "an integer", float: "a float"}
+    return names.get(type(value), f"a {type(value).__name__}")
 
 
 def _severity(value: Any, where: str) -> Severity:

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from trajaudit.claims import verb_lemma
+from trajaudit.failure import Judgement, judge
 from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
 
@@ -29,15 +30,14 @@ class Attempt(NamedTuple):
 
     @property
     def ok(self) -> bool | None:
-        """True/False from the result (`ok`, a non-zero exit code, an error text); None without a result."""
-        if self.result is None:
-            return None
-        if self.result.get("ok") is False:
-            return False
-        code = self.result.get("exit_code")
-        if isinstance(code, int) and not isinstance(code, bool) and code != 0:
-            return False
-        return True
+        """True/False as `failure.judge` reads the result (flags first, then the shapes failures print); None
+        without a result."""
+        return judge(self.result).ok
+
+    @property
+    def failure(self) -> Judgement:
+        """Why the call counts as failed or succeeded, with the evidence (see `trajaudit.failure`)."""
+        return judge(self.result)
 
     @property
     def output(self) -> str:
@@ -104,21 +104,34 @@ _EDIT_TOOL_COMMAND = re.compile(r"^(?:view|create|str_replace|insert|undo_edit|w
 
 @per_trajectory
 def attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
-    """Every tool call, in order, paired with its result by call id."""
+    """Every tool call, in order, paired with its result by call id. A call id used again after its result arrived
+    is a new call (tau-bench logs reuse ids): each call takes the first result with its id that is not already
+    another call's, preferring one after it."""
     groups = events_by_kind(trajectory)
-    results: dict[Any, Event] = {}
+    results: dict[Any, list[Event]] = {}
     for event in groups["tool_result"]:
         call_id = event[2].get("call_id")
-        if call_id is not None and call_id not in results:
-            results[call_id] = event
+        if call_id is not None:
+            results.setdefault(call_id, []).append(event)
     found = []
     for event in groups["tool_call"]:
         data = event[2]
         tool = str(data.get("tool") or "")
         arguments = data.get("arguments")
-        result = results.get(data.get("call_id"))
+        result = _take_result(results.get(data.get("call_id")), event)
         found.append(Attempt(event, result, tool, _command(tool, arguments), _flatten(arguments), event[5]))
     return tuple(found)
+
+
+def _take_result(candidates: list[Event] | None, call: Event) -> Event | None:
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]  # the common case; a lone result also answers a later call reusing its id
+    for index, result in enumerate(candidates):
+        if (result[5], result[3]) > (call[5], call[3]):
+            return candidates.pop(index)
+    return candidates[0]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -334,9 +347,12 @@ def test_outcome(attempt: Attempt) -> tuple[bool | None, str]:
     passed = _PASS_MARKERS.search(output)
     if passed:
         return True, passed.group().strip()[:80]
-    if attempt.ok is False:
+    judgement = attempt.failure
+    if judgement.failed:
         code = attempt.result.get("exit_code") if attempt.result else None
-        return False, f"exit code {code}" if code is not None else "the tool reported an error"
+        if code is not None:
+            return False, f"exit code {code}"
+        return False, judgement.gist(80) if judgement.evidence else "the tool reported an error"
     code = attempt.result.get("exit_code") if attempt.result else None
     if code == 0:
         return True, "exit code 0"

@@ -6,16 +6,28 @@ Accepted shapes:
 - SWE-bench harness output: a per-instance `report.json` (`{instance_id: {resolved, ...}}`, or the bare
   `{resolved, tests_status, ...}` object whose id is the file name `<instance_id>.report.json` or its directory),
   the results summary `{instances: [{instance_id, resolved}]}` and the run report `{resolved_ids, unresolved_ids}`;
+- Multi-SWE-bench `results.json`: `resolved` (a list of ids) beside `unresolved_ids`, `empty_patch_ids`,
+  `incomplete_ids`, `error_ids` (and `completed_ids`, `submitted_ids`). Every id in those lists that is not resolved
+  counts as failed, as the benchmark scores it (an empty patch, an error or a run never evaluated is unresolved);
+- a resolved-only report such as SWE-agent's `final_report.json` (`{"stats": ..., "resolved": [ids]}`): the listed
+  ids succeeded; an id it does not list gets no outcome, since the file does not say that run was evaluated;
 - a directory: every *.json / *.jsonl file in it (sorted), merged.
 A reward counts as success when it reaches 1. Bad files raise OutcomesError naming the file and line or JSON path.
+
+Trajectory ids are matched as the importers name trajectories: SWE-agent and mini-swe-agent runs are named by
+their instance id or file stem, so an outcome id matches a trajectory id that equals it or, failing that, that ends
+with it after a `.` or `/` (`run1.django__django-11099` gets the outcome of `django__django-11099`; an exact id
+always wins).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import orjson
+
+from trajaudit.model import TrajectoryResult
 
 SUCCESS_EPS = 1e-6
 ID_KEYS = ("trajectory", "id", "instance_id")
@@ -33,17 +45,106 @@ class OutcomesError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-def load_outcomes(path: str | Path) -> dict[str, dict]:
+class Outcomes(Mapping[str, dict]):
+    """Outcome id → verdict, looked up by trajectory id (see the module docstring for how ids match).
+
+    `partial` names the files that list resolved ids only: their other runs have no outcome, which the CLI says
+    when few trajectories match."""
+
+    def __init__(self, by_id: dict[str, dict], partial: tuple[str, ...] = ()) -> None:
+        self._by_id = by_id
+        self.partial = partial
+
+    def __getitem__(self, trajectory: str) -> dict:
+        found = self._by_id.get(trajectory)
+        if found is not None:
+            return found
+        key = match_id(trajectory, self._by_id)
+        if key is None:
+            raise KeyError(trajectory)
+        return self._by_id[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __reduce__(self) -> tuple:  # sent to worker processes as it is
+        return (Outcomes, (self._by_id, self.partial))
+
+
+class MatchCount:
+    """Counts, as results stream past, how many audited trajectories an outcomes file matched."""
+
+    def __init__(self, outcomes: Mapping[str, dict], file: str) -> None:
+        self.outcomes, self.file = outcomes, file
+        self.matched = self.total = 0
+        self.example: str | None = None  # a trajectory id, to show next to the file's ids when none matched
+
+    def watch(self, items: Iterator[Any]) -> Iterator[Any]:
+        for item in items:
+            if type(item) is TrajectoryResult:
+                self.total += 1
+                if item.trajectory.id in self.outcomes:
+                    self.matched += 1
+                elif self.example is None:
+                    self.example = item.trajectory.id
+            yield item
+
+    def notes(self, quiet: bool) -> list[str]:
+        """What stderr says: `N of M trajectories matched` (not with --quiet), and a warning when none did."""
+        notes = []
+        if not quiet:
+            note = f"trajaudit: --outcomes {self.file}: {self.matched} of {self.total} trajectories matched"
+            partial = getattr(self.outcomes, "partial", ())
+            if partial and self.matched < self.total:
+                note += f" ({', '.join(partial)} lists resolved runs only: the others have no outcome)"
+            notes.append(note)
+        if self.total and not self.matched:
+            sample = next(iter(self.outcomes), None)
+            notes.append(
+                f"trajaudit: warning: no trajectory matched an id in {self.file} (ids there look like {sample!r}, "
+                f"trajectory ids like {self.example!r}): no outcome was attached"
+            )
+        return notes
+
+
+_TRAJECTORY_SUFFIXES = (".traj.json", ".traj", ".json", ".jsonl")
+
+
+def match_id(trajectory: str, ids: Mapping[str, Any]) -> str | None:
+    """The outcome id a trajectory id stands for: itself, itself without a trajectory file suffix, or its longest
+    tail after a `.` or `/` that is an outcome id."""
+    if trajectory in ids:
+        return trajectory
+    names = [trajectory]
+    for end in _TRAJECTORY_SUFFIXES:
+        if trajectory.endswith(end) and len(trajectory) > len(end):
+            names.append(trajectory[: -len(end)])
+    for name in names:
+        if name in ids:
+            return name
+        for index, char in enumerate(name):
+            if char in "./" and name[index + 1 :] in ids:
+                return name[index + 1 :]
+    return None
+
+
+def load_outcomes(path: str | Path) -> Outcomes:
     """Trajectory id → {"success": bool, "reward": float (when known), "source": str} from a file or directory."""
     target = Path(path)
     if target.is_dir():
         merged: dict[str, dict] = {}
+        partial: list[str] = []
         files = sorted(p for p in target.rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl"))
         if not files:
             raise OutcomesError(str(target), "directory holds no .json or .jsonl outcomes files")
         for file in files:
-            merged.update(load_outcomes(file))
-        return merged
+            loaded = load_outcomes(file)
+            merged.update(loaded)
+            partial.extend(loaded.partial)
+        return Outcomes(merged, tuple(partial))
     name = str(target)
     try:
         data = target.read_bytes()
@@ -57,9 +158,9 @@ def load_outcomes(path: str | Path) -> dict[str, dict]:
         if not _first_line_parses(data):
             line = data.count(b"\n", 0, exc.pos or 0) + 1
             raise OutcomesError(name, f"invalid JSON: {exc}", line=line) from None
-        return dict(_jsonl(name, data))
+        return Outcomes(dict(_jsonl(name, data)))
     del data
-    return dict(_document(name, target, doc))
+    return Outcomes(dict(_document(name, target, doc)), (name,) if _resolved_only(doc) else ())
 
 
 def _first_line_parses(data: bytes) -> bool:
@@ -142,11 +243,13 @@ def _document(name: str, file: Path, doc: Any) -> Iterator[tuple[str, dict]]:
         for index, record in enumerate(doc["instances"]):
             yield _record(name, record, path=f"$.instances[{index}]")
         return
-    if isinstance(doc.get("resolved_ids"), list) or isinstance(doc.get("unresolved_ids"), list):
-        resolved = {str(i) for i in doc.get("resolved_ids") or ()}
-        for key in ("completed_ids", "unresolved_ids", "error_ids", "empty_patch_ids", "resolved_ids"):
-            for instance in doc.get(key) or ():
-                yield str(instance), {"success": str(instance) in resolved, "source": HARNESS}
+    if any(isinstance(doc.get(key), list) for key in ("resolved_ids", *_UNRESOLVED_LISTS)) or _resolved_only(doc):
+        resolved = [*_ids(name, doc, "resolved_ids"), *_ids(name, doc, "resolved")]
+        for key in _UNRESOLVED_LISTS:
+            for instance in _ids(name, doc, key):
+                yield instance, {"success": False, "source": HARNESS}
+        for instance in resolved:  # last: an id listed as resolved and also as completed or submitted succeeded
+            yield instance, {"success": True, "source": HARNESS}
         return
     if isinstance(doc.get("resolved"), bool) and ("tests_status" in doc or "patch_is_None" in doc):
         yield _report_id(file), {"success": doc["resolved"], "source": HARNESS}
@@ -159,3 +262,32 @@ def _document(name: str, file: Path, doc: Any) -> Iterator[tuple[str, dict]]:
                 path=f"$[{orjson.dumps(key).decode()}]",
             )
         yield str(key), verdict
+
+
+# id lists of a run report (SWE-bench run report, Multi-SWE-bench results.json) whose ids are not resolved unless
+# listed as resolved too
+_UNRESOLVED_LISTS = ("completed_ids", "submitted_ids", "unresolved_ids", "error_ids", "empty_patch_ids",
+                     "incomplete_ids")
+
+
+def _resolved_only(doc: Any) -> bool:
+    """A report that lists resolved ids and nothing else about the runs (`{"stats": ..., "resolved": [ids]}`)."""
+    return (
+        isinstance(doc, dict)
+        and isinstance(doc.get("resolved"), list)
+        and not any(isinstance(doc.get(key), list) for key in ("resolved_ids", *_UNRESOLVED_LISTS))
+    )
+
+
+def _ids(name: str, doc: dict, key: str) -> list[str]:
+    value = doc.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise OutcomesError(name, f"expected a list of instance ids, found {type(value).__name__}", path=f"$.{key}")
+    found = []
+    for index, item in enumerate(value):
+        if not _is_id(item):
+            raise OutcomesError(name, "expected an instance id (a string)", path=f"$.{key}[{index}]")
+        found.append(str(item))
+    return found

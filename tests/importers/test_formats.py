@@ -92,8 +92,11 @@ def test_mini_swe_agent_return_codes_timeouts_format_errors_and_submission(valid
     assert len(calls) == 4  # the two-block answer is not executed
     feedback = [e for e in events if e.get("meta") == {"feedback": "format_error"}]
     assert len(feedback) == 1 and feedback[0]["role"] == "user"
-    assert events[-1]["kind"] == "claim" and events[-1]["claim"]["type"] == "task_complete"
-    assert events[-1]["text"] == "Fixed it, submitting."
+    # the completion marker is no claim: the run ends with an exit record, and the agent's words stay a message
+    assert "claim" not in kinds(events)
+    assert (events[-1]["kind"], events[-1]["role"]) == ("message", "system")
+    assert events[-1]["meta"] == {"exit_status": "Submitted", "ended_by": "agent", "submitted": True}
+    assert events[-4]["role"] == "assistant" and events[-4]["text"].startswith("THOUGHT: Fixed it, submitting.")
     reasoning = next(e for e in events if e["kind"] == "reasoning")
     assert reasoning["text"] == "I should read the file first."
     assert next(e for e in events if e["kind"] == "message" and e["role"] == "assistant")["tokens"] == {
@@ -113,8 +116,12 @@ def test_swe_agent_trajectory_steps_failures_and_submission(validator):
     assert [e["ok"] for e in tool_results] == [True, False, False, True]
     assert tool_results[1]["error"].startswith("ZeroDivisionError")
     assert tool_results[2]["exit_code"] == 2
-    assert events[-1]["kind"] == "claim" and events[-1]["claim"]["type"] == "task_complete"
-    assert kinds(events).count("reasoning") == 3  # the empty thought is not a step
+    # a thought is the agent's words (an assistant message); submitting is no claim: an exit record ends the run
+    assert "claim" not in kinds(events) and "reasoning" not in kinds(events)
+    thoughts = [e["text"] for e in events if e["kind"] == "message" and e["role"] == "assistant"]
+    assert thoughts == ["Open the widget module.", "Reproduce the bug.", "Done, submit."]  # no empty thought
+    assert (events[-1]["kind"], events[-1]["role"]) == ("message", "system")
+    assert events[-1]["meta"] == {"exit_status": "submitted", "ended_by": "agent", "submitted": True}
 
 
 def test_swe_agent_history_only_function_calling(validator):

@@ -38,6 +38,32 @@ def test_ta101_ignores_a_success_claim_on_a_successful_run() -> None:
     assert steps_flagged("TA101", events) == []
 
 
+def exit_record(ended_by: str, status: str) -> dict:
+    return {"kind": "message", "role": "system", "text": f"exit status {status}",
+            "meta": {"exit_status": status, "ended_by": ended_by, "submitted": True}}
+
+
+def test_ta101_ignores_a_submission_without_words_on_a_failed_run() -> None:
+    """Ending a run is not a claim: a submit call, the patch it returns, a completion marker."""
+    submit = [call("submit", "c1"), result("c1", output="diff --git a/x.py b/x.py"), outcome(False)]
+    marker = [
+        say("assistant", "```bash\necho COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git diff\n```"),
+        call("bash", "c1", command="echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git diff"),
+        result("c1", output="diff --git a/x.py b/x.py"),
+        outcome(False),
+    ]
+    assert steps_flagged("TA101", submit) == []
+    assert steps_flagged("TA101", marker) == []
+
+
+def test_ta101_reads_no_report_of_a_run_the_harness_stopped() -> None:
+    words = say("assistant", "The parser has been updated. Now let's run the tests.")
+    stopped = [words, exit_record("harness", "submitted (exit_cost)"), outcome(False)]
+    assert steps_flagged("TA101", stopped) == []
+    submitted = [words, call("submit", "c1"), result("c1"), exit_record("agent", "submitted"), outcome(False)]
+    assert steps_flagged("TA101", submitted) == [0]
+
+
 # --- TA102 contradicted-claim -------------------------------------------------------------------------------------
 
 

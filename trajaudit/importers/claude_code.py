@@ -8,6 +8,9 @@ Trajectory id = `sessionId`. Blocks: `text` → message, `thinking` → reasonin
 stay in the session with meta.sidechain; `isMeta` lines (hook feedback, injected context) are user messages with
 meta.injected; `system` lines with text are system messages. `usage.output_tokens` → tokens.output, once per API
 message (Claude Code writes one line per content block, each repeating the message's usage).
+
+The agent's words are its `text` blocks; `thinking` is private reasoning, never the report. The final report is the
+last assistant text outside sidechains (see trajaudit.claims). Claude Code writes no exit status, so no exit record.
 """
 
 from __future__ import annotations

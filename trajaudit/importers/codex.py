@@ -65,6 +65,10 @@ repeats the prompt), error, stream_error and turn_aborted → system messages wi
 meta.cached_input_tokens to the assistant message just before it, else to the next one. Deltas, task_started,
 task_complete, plan_update, background, approval and history events, turn_diff and event types not listed here are
 skipped (an unlisted type before any line of this shape is reported instead: it is not a Codex event).
+
+In every shape the agent's words are its assistant / agent_message text; reasoning (summaries, raw content) is private
+and never the report. The final report is the last assistant message with text (in current rollouts it carries
+phase final_answer; see trajaudit.claims); task_complete events are not claims.
 """
 
 from __future__ import annotations

@@ -5,9 +5,15 @@ instance_id}` (file `<instance_id>.traj.json`).
 The trajectory id is `instance_id` (else the file name). Events: a task (goal = the `<pr_description>` of the first
 user message), then per message: assistant text → message (its model `reasoning`, when recorded, first), its one
 ```bash``` block → tool_call `bash`; the next user message with `<returncode>N</returncode>` → tool_result
-(ok = N == 0, exit_code N); a timed-out command fails; other user messages (format errors) stay messages. The command
-`echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT` is the agent declaring it is done: its result (the submission) is
-followed by a claim {type: task_complete}. Ground truth lives apart (SWE-bench reports; see trajaudit.outcomes).
+(ok = N == 0, exit_code N); a timed-out command fails; other user messages (format errors) stay messages.
+
+The agent's words are its assistant text (the model's `reasoning`, when recorded, is private and stays a reasoning
+event). Its final report is the text of the message that carries `echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT`
+without the command, or the message before it when that text only announces the submission ("THOUGHT: I'm ready to
+submit."): see trajaudit.claims. The completion marker is not a claim: its result (the submission) is a tool_result
+with meta.submission. The run ends with an exit record: a system message with meta {exit_status: `info.exit_status`,
+ended_by: "agent" for Submitted, else "harness" (LimitsExceeded, FormatError, TimeoutError, ...), submitted}. Ground
+truth lives apart (SWE-bench reports; see trajaudit.outcomes).
 """
 
 from __future__ import annotations
@@ -52,12 +58,16 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     yield from _trajectory(emit, source, doc)
 
 
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _reasoning_and_tokens(message: dict) -> tuple[str | None, dict | None]:
-    response = (message.get("extra") or {}).get("response") if isinstance(message.get("extra"), dict) else None
+    response = _dict(message.get("extra")).get("response")
     if not isinstance(response, dict):
         return None, None
-    usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
-    details = usage.get("completion_tokens_details") if isinstance(usage.get("completion_tokens_details"), dict) else {}
+    usage = _dict(response.get("usage"))
+    details = _dict(usage.get("completion_tokens_details"))
     counts = tokens(
         output=usage.get("completion_tokens"),
         input=usage.get("prompt_tokens"),
@@ -73,7 +83,7 @@ def _reasoning_and_tokens(message: dict) -> tuple[str | None, dict | None]:
 
 
 def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
-    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+    info = _dict(doc.get("info"))
     instance = doc.get("instance_id")
     trajectory = str(instance) if instance else stem(source.name, (".traj.json", ".json"))
     messages: list[Any] = doc["messages"]
@@ -85,14 +95,14 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
     meta = {k: info[k] for k in ("exit_status", "mini_version") if isinstance(info.get(k), str)}
     yield emit.event(trajectory, "task", path="$", task_id=trajectory, goal=goal, meta=meta)
     pending: dict | None = None  # the tool call waiting for its output message
-    claimed = False
     for index, message in enumerate(messages):
         path = f"$.messages[{index}]"
         if not isinstance(message, dict):
             yield emit.malformed(f"{path}: expected a message object, found {type(message).__name__}")
             continue
         role = message.get("role")
-        content = message.get("content") if isinstance(message.get("content"), str) else ""
+        raw = message.get("content")
+        content = raw if isinstance(raw, str) else ""
         if role == "assistant":
             reasoning, counts = _reasoning_and_tokens(message)
             if reasoning:
@@ -102,7 +112,7 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
             pending = None
             if len(blocks) == 1:
                 command = blocks[0].strip()
-                pending = {"call_id": f"call_{index}", "submit": SUBMIT in command, "thought": content}
+                pending = {"call_id": f"call_{index}", "submit": SUBMIT in command}
                 yield emit.event(
                     trajectory, "tool_call", path=path, call_id=pending["call_id"], tool="bash",
                     arguments={"command": command},
@@ -111,21 +121,18 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
         if role == "user" and pending is not None:
             call, pending = pending, None
             yield _result(emit, trajectory, path, call, content)
-            if call["submit"]:
-                claimed = True
-                thought = BASH_BLOCK.sub("", call["thought"]).strip()
-                thought = re.sub(r"^THOUGHT:\s*", "", thought)
-                yield emit.event(
-                    trajectory, "claim", path=path, claim={"type": "task_complete", "action": "submit"}, text=thought,
-                )
             continue
         speaker = role if role in ("system", "user") else "user"
-        meta = {"feedback": "format_error"} if role == "user" and index > 1 else None
-        yield emit.event(trajectory, "message", path=path, role=speaker, text=content, meta=meta)
-    if not claimed and str(info.get("exit_status", "")).lower() == "submitted":
+        feedback = {"feedback": "format_error"} if role == "user" and index > 1 else None
+        yield emit.event(trajectory, "message", path=path, role=speaker, text=content, meta=feedback)
+    status = info.get("exit_status")
+    if isinstance(status, str) and status.strip():
+        by_agent = status.strip().lower() == "submitted"
+        submitted = by_agent or bool(str(info.get("submission") or "").strip())
+        how = "the agent submitted its work" if by_agent else "mini-swe-agent stopped the run"
         yield emit.event(
-            trajectory, "claim", path="$.info.exit_status", claim={"type": "task_complete", "action": "submit"},
-            text=str(info.get("submission") or ""),
+            trajectory, "message", path="$.info.exit_status", role="system", text=f"exit status {status}: {how}",
+            meta={"exit_status": status, "ended_by": "agent" if by_agent else "harness", "submitted": submitted},
         )
 
 

@@ -8,6 +8,10 @@ Messages are system/developer/user/assistant (with `tool_calls`) and tool result
 message's `logprobs.content[].logprob` / `.top_logprobs` become `logprobs` / `top_logprobs` on its event. A tool result
 fails when it carries `is_error`/`error` or its text starts with `Error:`. A line's `reward`/`success` becomes an
 outcome. Trajectory id: the line's `id`/`trajectory`/`conversation_id`/`custom_id`, else `<file>:<line>`.
+
+The agent's words are the assistant `content`; `reasoning_content` / `reasoning` become reasoning events (private,
+never the report). The final report is the last assistant message with text, or the one before when that one is only
+politeness (see trajaudit.claims). A function call named `submit`, `finish` and the like is not a claim.
 """
 
 from __future__ import annotations

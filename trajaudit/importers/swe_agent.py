@@ -3,12 +3,21 @@
 info{exit_status, submission, model_stats}}`.
 
 The trajectory id is the file name without `.traj`. Events: a task (goal = the issue text of the first user message
-in `history`), then per trajectory step: `thought` → reasoning, `action` → tool_call (tool = the SWE-agent command,
-e.g. `edit`, `open`, `submit`, or `bash` for shell commands; arguments {"command": action}), `observation` →
-tool_result, failing on a Python traceback, a non-zero exit/return code, `command not found` or a rejected edit.
-`info.exit_status` "submitted" (or a submission) is the agent declaring it is done: a claim {type: task_complete}
-whose text is the submission. Files holding only `history` (OpenAI function-calling messages with `tool_calls`, or
-assistant messages with an `action` followed by observations) are converted message by message.
+in `history`), then per trajectory step: `thought` → assistant message (it is the text the model wrote beside its
+command, the agent's own words, not hidden reasoning), `action` → tool_call (tool = the SWE-agent command, e.g.
+`edit`, `open`, `submit`, or `bash` for shell commands; arguments {"command": action}), `observation` → tool_result,
+failing on a Python traceback, a non-zero exit/return code, `command not found` or a rejected edit.
+
+The final report is the last `thought` (the one of the `submit` step, or the last before a forced exit). Submitting
+is not a claim, and neither is a forced exit: a step whose action is a harness exit (`exit_cost`, `exit_context`,
+`exit_format`, `exit_error`, `early_exit`, …; its thought "Exit due to cost limit" and observation "Exited
+(autosubmitted)" are SWE-agent's, not the model's) is no tool call. The run ends with an exit record: a system
+message with meta {exit_status: `info.exit_status`, ended_by: "agent" for `submitted` and `exit_forfeit`, else
+"harness" (also for "submitted (exit_cost)", an auto-submission), submitted: whether work was handed in}. A file
+without an exit status gets one from its last call: `submit` was the agent ending the run, any other call means the
+run stopped mid-work (ended_by "harness", no exit_status). Files holding only `history` (OpenAI
+function-calling messages with `tool_calls`, or assistant messages with an `action` followed by observations) are
+converted message by message, the same way.
 """
 
 from __future__ import annotations
@@ -42,6 +51,11 @@ TRACEBACK = "Traceback (most recent call last)"
 EXIT_CODE = re.compile(r"(?:exit(?:ed with)? code|return ?code|exit status)[:= ]+(-?\d+)", re.I)
 FAILURE_MARKERS = ("command not found", "Your proposed edit has introduced new syntax error")
 ISSUE = re.compile(r"ISSUE:\s*\n(.*?)(?:\n\s*INSTRUCTIONS:|\Z)", re.S)
+# Actions SWE-agent itself writes into the trajectory when it stops a run (a limit, an error, a format failure):
+# exit_cost, exit_context, exit_format, exit_error, exit_api, early_exit, ... (exit_forfeit is the agent giving up).
+HARNESS_EXIT = re.compile(r"^\s*(?:exit_(?!forfeit\b)\w+|early_exit)\s*$")
+# Exit statuses of runs the agent ended itself; "submitted (exit_cost)" is SWE-agent submitting for it.
+AGENT_EXITS = ("submitted", "exit_forfeit")
 
 
 def sniff(source: Source, head: bytes) -> bool:
@@ -90,18 +104,52 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     trajectory = stem(source.name, (".traj.json", ".traj", ".json"))
     history = history if isinstance(history, list) else []
     yield emit.event(trajectory, "task", path="$", task_id=trajectory, goal=_goal(history))
-    if steps:
-        yield from _steps(emit, trajectory, steps)
-    else:
-        yield from _history(emit, trajectory, history)
+    harness_exit: list = []  # (path, action, thought, observation) of a harness exit step, when there is one
+    last_tool = None
+    for item in _steps(emit, trajectory, steps, harness_exit) if steps else _history(
+        emit, trajectory, history, harness_exit
+    ):
+        if not isinstance(item, Malformed) and item[1].get("kind") == "tool_call":
+            last_tool = item[1].get("tool")
+        yield item
     info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
-    status = str(info.get("exit_status") or "")
+    status = str(info.get("exit_status") or "").strip()
     submission = info.get("submission")
-    if status.lower().startswith("submitted") or (isinstance(submission, str) and submission.strip()):
-        yield emit.event(
-            trajectory, "claim", path="$.info", claim={"type": "task_complete", "action": "submit"},
-            text=submission if isinstance(submission, str) else "", meta={"exit_status": status} if status else None,
-        )
+    submitted = isinstance(submission, str) and bool(submission.strip())
+    record = _exit_record(status, submitted, harness_exit) or _unrecorded_exit(last_tool)
+    if record is not None:
+        text, meta = record
+        path = harness_exit[0] if harness_exit else "$.info.exit_status"
+        yield emit.event(trajectory, "message", path=path, role="system", text=text, meta=meta)
+
+
+def _exit_record(status: str, submitted: bool, harness_exit: list) -> tuple[str, dict] | None:
+    """(text, meta) of the exit record that ends the run, or None when the file does not say how the run ended."""
+    if not status and harness_exit:
+        status = str(harness_exit[1]).strip()
+    if not status:
+        return None
+    folded = status.lower()
+    by_agent = folded in AGENT_EXITS
+    submitted = submitted or folded.startswith("submitted")
+    if by_agent:
+        how = "the agent submitted its work" if folded == "submitted" else "the agent gave up"
+    else:
+        how = "SWE-agent stopped the run" + (" and submitted the work in progress" if submitted else "")
+    notes = [str(part).strip() for part in harness_exit[2:] if isinstance(part, str) and part.strip()]
+    text = f"exit status {status}: {how}" + (f" ({'; '.join(notes)})" if notes else "")
+    return text, {"exit_status": status, "ended_by": "agent" if by_agent else "harness", "submitted": submitted}
+
+
+def _unrecorded_exit(last_tool: str | None) -> tuple[str, dict] | None:
+    """The exit record of a run whose file names no exit status: the agent ended it if its last call submitted;
+    otherwise it stopped mid-work (a crash, a limit, a log cut short), and its last thought is no final report."""
+    if last_tool is None:
+        return None
+    if last_tool == "submit":
+        return "no exit status recorded: the agent submitted its work", {"ended_by": "agent", "submitted": True}
+    text = f"no exit status recorded: the run stopped after a {last_tool} call, without submitting"
+    return text, {"ended_by": "harness", "submitted": False}
 
 
 def _goal(history: list) -> str | None:
@@ -113,16 +161,20 @@ def _goal(history: list) -> str | None:
     return None
 
 
-def _steps(emit: Emitter, trajectory: str, steps: list) -> Iterator:
+def _steps(emit: Emitter, trajectory: str, steps: list, harness_exit: list) -> Iterator:
     for index, step in enumerate(steps):
         path = f"$.trajectory[{index}]"
         if not isinstance(step, dict):
             yield emit.malformed(f"{path}: expected a step object, found {type(step).__name__}")
             continue
+        raw_action = step.get("action")
+        action = raw_action if isinstance(raw_action, str) else ""
+        if HARNESS_EXIT.match(action):
+            harness_exit[:] = [path, action, step.get("thought"), flatten_text(step.get("observation"))]
+            continue
         thought = step.get("thought")
         if isinstance(thought, str) and thought.strip():
-            yield emit.event(trajectory, "reasoning", path=path, text=thought)
-        action = step.get("action") if isinstance(step.get("action"), str) else ""
+            yield emit.event(trajectory, "message", path=path, role="assistant", text=thought)
         call_id = f"step_{index}"
         tool = tool_of(action)
         yield emit.event(
@@ -140,7 +192,7 @@ def _result(emit: Emitter, trajectory: str, path: str, call_id: str, tool: str |
     )
 
 
-def _history(emit: Emitter, trajectory: str, history: list) -> Iterator:
+def _history(emit: Emitter, trajectory: str, history: list, harness_exit: list) -> Iterator:
     chat = Chat(emit, trajectory, is_error=lambda message, text: observation_failure(text)[0])
     waiting: tuple[str, str] | None = None  # an action (no tool_calls) whose observation comes as the next message
     for index, message in enumerate(history):
@@ -149,10 +201,13 @@ def _history(emit: Emitter, trajectory: str, history: list) -> Iterator:
             yield emit.malformed(f"{path}: expected a message object, found {type(message).__name__}")
             continue
         role = message.get("role")
+        if role == "assistant" and isinstance(message.get("action"), str) and HARNESS_EXIT.match(message["action"]):
+            harness_exit[:] = [path, message["action"], message.get("thought") or flatten_text(message.get("content"))]
+            continue
         if role == "assistant" and not message.get("tool_calls") and isinstance(message.get("action"), str):
             thought = message.get("thought")
             if isinstance(thought, str) and thought.strip():
-                yield emit.event(trajectory, "reasoning", path=path, text=thought)
+                yield emit.event(trajectory, "message", path=path, role="assistant", text=thought)
             waiting = (f"step_{index}", tool_of(message["action"]))
             yield emit.event(
                 trajectory, "tool_call", path=path, call_id=waiting[0], tool=waiting[1],

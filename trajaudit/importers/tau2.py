@@ -7,6 +7,12 @@ Each simulation is a trajectory (id = the simulation `id`): a task event (goal =
 instructions; tools from `info.environment_info.tool_defs` when present), the messages (tool messages with
 `error: true` fail; `usage` gives token counts), and an outcome {success: reward reaches 1, reward, source "tau2
 reward"}. Origins are JSON paths like `$.simulations[3].messages[5]`.
+
+The agent's words are the assistant messages (a message's `reasoning` is a reasoning event, private, never the
+report); the final report is the last assistant message with text, or the one before when it is only politeness
+(see trajaudit.claims). `termination_reason` stays in the task's and the outcome's meta: no exit record is written,
+because in a dialogue every assistant message was said to the user, and a claim made there stands even when the
+simulation was stopped later (max_steps, too_many_errors).
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ Each item is a trajectory `<task_id>:<trial>`: a task event (the user instructio
 declared tools if the item carries any), the chat messages (tool results starting with `Error:` fail), and an outcome
 {success: reward reaches 1, reward, source "tau-bench reward"; a crashed run's `info.error` in meta}. Origins are JSON
 paths like `$[3].traj[5]`.
+
+The agent's words are the assistant messages; the final report is the last one with text, or the one before when it
+is only politeness (see trajaudit.claims). The dialogue ends with the user simulator, so no exit record is written.
 """
 
 from __future__ import annotations

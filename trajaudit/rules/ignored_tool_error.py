@@ -1,13 +1,16 @@
 """A failed tool call that the agent neither retried, worked around, nor told the user about.
 
 ## What it does
-For each tool result with `ok: false`, looks at what the agent did afterwards. The error counts as handled when the
-agent later
+For each failed tool result, looks at what the agent did afterwards. A result fails as `trajaudit.failure` reads it:
+`ok: false`, a non-zero exit code or a failed status, and, in logs whose tool results carry no success flag (OpenAI
+chat, tau-bench), the shapes failures print (a Python exception, `fatal: …`, `HTTP/1.1 503`, `{"error": …}`).
+The error counts as handled when the agent later
 - calls the same tool again (a retry),
 - makes any other tool call that succeeds (it tried another way), or
 - says something about the failure in a later assistant message or its reasoning ("error", "failed", "unable",
   "couldn't", "unfortunately", "not found", "already …", …).
-Otherwise the error is reported as ignored.
+Otherwise the error is reported as ignored, unless the harness stopped the run before the agent's next turn (an
+exit record with meta.ended_by "harness", such as SWE-agent's exit_cost): the agent had no chance to react.
 
 ## Why it matters
 An error that disappears from the agent's account is how a failed action turns into a success report: the cancel
@@ -30,20 +33,35 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from trajaudit.claims import acknowledges_failure
+from trajaudit.failure import judge
 from trajaudit.model import Event, Severity, Trajectory, Violation, events_by_kind
 
 CODE = "TA201"
 NAME = "ignored-tool-error"
 SEVERITY = Severity.WARNING
 
+
+def _stopped_before_next_turn(later: tuple[Event, ...]) -> bool:
+    """The harness stopped the run (an importer's exit record with meta.ended_by "harness", e.g. SWE-agent's
+    exit_cost) before the agent had another turn: it had no chance to react."""
+    for event in later:
+        if event[4] in ("tool_call", "reasoning") or (event[4] == "message" and event[2].get("role") == "assistant"):
+            return False
+        meta = event[2].get("meta") if event[4] == "message" else None
+        if isinstance(meta, dict) and meta.get("ended_by") == "harness":
+            return True
+    return False
+
+
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     groups = events_by_kind(trajectory)
-    if not [e for e in groups["tool_result"] if e[2].get("ok") is False]:
+    judged = {id(e): judge(e) for e in groups["tool_result"]}
+    if not [j for j in judged.values() if j.failed]:
         return  # no failed call (a list is built faster than `any` runs a generator)
     events = trajectory.events
-    failed = [i for i, e in enumerate(events) if e[4] == "tool_result" and e[2].get("ok") is False]
+    failed = [i for i, e in enumerate(events) if e[4] == "tool_result" and judged[id(e)].failed]
     tool_of_call: dict[Any, Any] | None = None  # built only for results that do not name their tool
-    ok_of_call = {e[2].get("call_id"): e[2].get("ok") for e in groups["tool_result"]}
+    ok_of_call = {e[2].get("call_id"): judged[id(e)].ok for e in groups["tool_result"]}
     for index in failed:
         event = events[index]
         tool = event.get("tool")
@@ -52,11 +70,12 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
                 tool_of_call = {e[2].get("call_id"): e[2].get("tool") for e in groups["tool_call"]}
             tool = tool_of_call.get(event.get("call_id"))
         if not _handled(events[index + 1 :], tool, ok_of_call):
-            error = _gist(event)
+            judgement = judged[id(event)]
+            error = judgement.gist(80)
             yield Violation(
                 event,
                 f"{tool or 'tool'} failed ({error}) and the agent did not retry, try another way or mention it",
-                {"tool": tool, "error": error},
+                {"tool": tool, "error": error, "reason": judgement.reason.value},
             )
 
 
@@ -67,6 +86,8 @@ def _handled(later: tuple[Event, ...], tool: str | None, ok_of_call: Mapping[Any
             data = event[2]
             if data.get("tool") == tool or ok_of_call.get(data.get("call_id")) is True:
                 return True
+    if _stopped_before_next_turn(later):
+        return True
     for event in later:
         kind = event[4]
         if (kind == "reasoning" or (kind == "message" and event[2].get("role") == "assistant")) and (
@@ -74,9 +95,3 @@ def _handled(later: tuple[Event, ...], tool: str | None, ok_of_call: Mapping[Any
         ):
             return True
     return False
-
-
-def _gist(event: Event, limit: int = 80) -> str:
-    text = str(event.get("error") or event.get("output") or "no error text").strip()
-    line = text.splitlines()[0] if text else "no error text"
-    return line if len(line) <= limit else line[: limit - 1] + "…"

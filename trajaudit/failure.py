@@ -1,0 +1,372 @@
+"""Did a tool call fail? One answer for every rule, with the reason and the evidence.
+
+`judge(result)` reads a `tool_result` event (or its JSON object) and returns a `Judgement`: failed, succeeded or
+unknown, a typed `Reason` and the evidence (the field and the text span that decided it).
+
+Order of evidence:
+1. Explicit fields: `ok: false`; a non-zero `exit_code`; a failed `status` (`"failed"`, `"error"`, an HTTP status
+   of 400 or more) on the result or in its `meta`; `ok: true` from a format that records a real flag; an exit code
+   of 0; an `error` text.
+2. Text shapes, read only when the result has no flag of its own: formats whose tool messages carry no success flag
+   (`openai` chat logs, `tau-bench`; the importer's `ok` is a guess from the text there). In order: an exit code
+   printed in the text (`exit code 1`, `<returncode>1</returncode>`), a JSON error object (`{"error": …}`,
+   `{"ok": false}`, `{"success": false}`, `{"status": "failed"}`, `{"status": 503}`, a non-zero `exit_code`), a
+   Python exception (`Traceback (most recent call last):` and the exception as the last line; or a last line
+   `SomethingError: …` / `module.sub.AnyClass: …`), an HTTP 4xx/5xx status (`HTTP/1.1 404 Not Found`,
+   `status_code=500`, `<Response [503]>`), a CLI error line (`error: …`, `fatal: …`, `npm ERR!`, `Error from
+   server`, `An error occurred (…)`, `curl: (6)`, `make: *** … Error 2`), and tau-bench's `Error: …` prefix.
+
+Where a shape must sit, so that text which only mentions an error does not count: line shapes are read on the
+first and the last non-empty line only (a grep listing or a file shown by `cat` has them in the middle), at the
+start of the line (a log line that says "retrying after ConnectionError: …" does not count), and an exception
+class needs the shape Python prints (`Name: message` at column 0 as the last line).
+
+Cost: at most the first and last 4 KB of a text are examined (16 KB at the end for a traceback header), JSON is
+parsed only when the text looks like one object of at most 64 KB, and every pattern is linear (no nested
+quantifiers) and runs on one line of at most 500 characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import Any, Mapping
+
+import orjson
+
+HEAD = 4096  # characters read at the start of a text
+TAIL = 4096  # and at its end
+TRACEBACK_TAIL = 16384  # a traceback header may sit further from the end than one window
+LINE = 500  # characters of a line a pattern sees
+JSON_LIMIT = 65536  # larger outputs are not parsed
+CACHED = 16384  # texts up to this length have their judgement cached
+
+# Formats whose tool results carry no success flag: the importer's `ok` there is read from the text.
+TEXT_ONLY_FORMATS = frozenset({"openai", "tau-bench"})
+
+
+class Status(str, Enum):
+    FAILED = "failed"
+    SUCCEEDED = "succeeded"
+    UNKNOWN = "unknown"
+
+
+class Reason(str, Enum):
+    EXPLICIT_FLAG = "explicit_flag"  # `ok`
+    EXIT_CODE = "exit_code"  # the `exit_code` field, or an exit code printed in the text / JSON
+    STATUS_FIELD = "status_field"  # a `status` field of the result saying it failed
+    ERROR_FIELD = "error_field"  # an `error` text on a result without a trusted flag
+    PYTHON_EXCEPTION = "python_exception"
+    CLI_ERROR = "cli_error"
+    HTTP_STATUS = "http_status"
+    JSON_ERROR_OBJECT = "json_error_object"
+    TOOL_ERROR_PREFIX = "tool_error_prefix"  # tau-bench's `Error: …`
+    NO_FAILURE_TEXT = "no_failure_text"  # no flag, and no failure shape in the text
+    NO_RESULT = "no_result"
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    status: Status
+    reason: Reason
+    evidence: str = ""  # the text that decided it (one line, cut to 200 characters)
+    field: str | None = None  # the result field it was read from (`ok`, `exit_code`, `output`, ...)
+    span: tuple[int, int] | None = None  # character offsets of the evidence in that field's text
+
+    @property
+    def failed(self) -> bool:
+        return self.status is Status.FAILED
+
+    @property
+    def ok(self) -> bool | None:
+        """False failed, True succeeded, None unknown (the shape of `Attempt.ok`)."""
+        if self.status is Status.UNKNOWN:
+            return None
+        return self.status is Status.SUCCEEDED
+
+    def gist(self, limit: int = 100) -> str:
+        text = " ".join(self.evidence.split()) or "no error text"
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+UNKNOWN_NO_RESULT = Judgement(Status.UNKNOWN, Reason.NO_RESULT)
+_FAILED_STATUS = frozenset({"failed", "failure", "fail", "error", "errored"})
+
+
+def judge(result: Any) -> Judgement:
+    """Failed / succeeded / unknown for a tool result: an Event, its JSON object, or None (no result)."""
+    if result is None:
+        return UNKNOWN_NO_RESULT
+    data: Mapping[str, Any] = result[2] if isinstance(result, tuple) else result
+    ok = data.get("ok")
+    output = data.get("output")
+    output = output if isinstance(output, str) else ""
+    error = data.get("error")
+    error = error if isinstance(error, str) and error.strip() else ""
+    origin = data.get("origin")
+    text_only = type(origin) is dict and origin.get("format") in TEXT_ONLY_FORMATS
+    if ok is False and not text_only:
+        return Judgement(Status.FAILED, Reason.EXPLICIT_FLAG, _first(error or output), "ok")
+    code = data.get("exit_code")
+    is_code = isinstance(code, int) and not isinstance(code, bool)
+    if is_code and code != 0:
+        return Judgement(Status.FAILED, Reason.EXIT_CODE, f"exit code {code}", "exit_code")
+    status = _status(data)
+    if status is not None:
+        return status
+    if ok is True and not text_only:
+        return Judgement(Status.SUCCEEDED, Reason.EXPLICIT_FLAG, "", "ok")
+    if is_code:
+        return Judgement(Status.SUCCEEDED, Reason.EXIT_CODE, "exit code 0", "exit_code")
+    if error and not text_only:
+        return Judgement(Status.FAILED, Reason.ERROR_FIELD, _first(error), "error")
+    shape = text_failure(output)
+    if shape is not None:
+        return shape
+    if ok is False:  # a text-only format whose message carried its own error flag (OpenAI `is_error`)
+        return Judgement(Status.FAILED, Reason.EXPLICIT_FLAG, _first(error or output), "ok")
+    if error:
+        return Judgement(Status.FAILED, Reason.ERROR_FIELD, _first(error), "error")
+    if ok is None:
+        return Judgement(Status.UNKNOWN, Reason.NO_FAILURE_TEXT)
+    return Judgement(Status.SUCCEEDED, Reason.NO_FAILURE_TEXT)
+
+
+def _status(data: Mapping[str, Any]) -> Judgement | None:
+    meta = data.get("meta")
+    for where, holder in (("status", data), ("meta.status", meta if type(meta) is dict else None)):
+        if holder is None:
+            continue
+        value = holder.get("status")
+        if isinstance(value, str) and value.strip().lower() in _FAILED_STATUS:
+            return Judgement(Status.FAILED, Reason.STATUS_FIELD, f"status {value}", where)
+        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+            return Judgement(Status.FAILED, Reason.HTTP_STATUS, f"status {value}", where)
+    return None
+
+
+def _first(text: str) -> str:
+    found = _first_line(text, HEAD)
+    return found[1].strip()[:200] if found else ""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Text shapes
+
+_TEXT_EXIT = re.compile(
+    r"^\s*(?:<returncode>\s*(-?\d{1,5})\s*</returncode>|"
+    r"(?:exit code|exit status|exited with (?:code|status)|process exited with code|return ?code)"
+    r"[\s:=]\s*(-?\d{1,5})\b)",
+    re.I,
+)
+# an exception class of any name behind a module path, or a bare class name with a suffix exceptions use
+# (module parts are lower case and the class name has a lower-case letter: `test.html.Z: …` printed by a script is
+# a file name, not an exception)
+_EXCEPTION = re.compile(
+    r"^(?:(?:[a-z_][a-z0-9_]*\.)+[A-Z][A-Z0-9_]*[a-z]\w*|"
+    r"[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Iteration|Fault|Failure|Violation|Timeout))(?::\s|:?$)"
+)
+_NOT_EXCEPTION = re.compile(r"^[\w.]*Warning\b")
+_AFTER_TRACEBACK = re.compile(r"^[A-Za-z_][\w.]*(?::\s|:?$)")  # the last line of a traceback: `Name` or `Name: msg`
+_TRACEBACK = "Traceback (most recent call last):"
+_CLI_ERROR = re.compile(
+    r"^(?:(?:error|fatal)(?:\[[\w-]{1,20}\])?:\s|"  # git, cargo/rustc, pip, psql, Go (cobra) CLIs
+    r"[\w.-]{1,40}: (?:error|fatal)(?:\[[\w-]{1,20}\])?:\s|"  # `psql: error: …`, `tool: fatal: …`
+    r"npm (?:ERR!|error)\s|"
+    r"Error (?:from server|response from daemon)\b|"  # kubectl, docker
+    r"An error occurred \([\w.]{1,80}\) when calling the \w{1,80} operation|"  # AWS CLI
+    r"curl: \(\d{1,3}\)\s|"
+    r"(?:ba|z)?sh: (?:line \d{1,9}: )?[^:\n]{1,200}: (?:command not found|No such file or directory|"
+    r"Permission denied)|"
+    r"make(?:\[\d{1,4}\])?: \*\*\* [^\n]{0,300}Error \d|"
+    r"E: \S)",
+    re.I,
+)
+_TOOL_ERROR_PREFIX = re.compile(r"^\s*(?:#\s*)?(?:var_\d+\s*=\s*)?[\"']?Error:")
+_HTTP_LINE = re.compile(r"^HTTP/\d(?:\.\d)? ([1-5]\d\d)\b", re.M)
+_HTTP_TEXT = re.compile(
+    r"\bstatus(?:_code|Code)?[\"']?\s{0,3}[:=]\s{0,3}([45]\d\d)\b|<Response \[([45]\d\d)\]>|"
+    r"^([45]\d\d) (?:Client|Server) Error\b",
+    re.I,
+)
+# The cheap screen before the patterns: a line without any of these words (lower-cased) has no failure shape. Plain
+# substring tests: a case-insensitive alternation of this size costs ~80 µs per line, these a few µs.
+_SCREEN_WORDS = (
+    "error", "fatal", "err!", "exception", "interrupt", "exit", "fault", "failure", "violation", "timeout", "denied",
+    "iteration", "not found", "no such file", "curl: (", "http/", "status", "response", "returncode", "e: ", "***",
+)
+
+
+def _screened(line: str) -> bool:
+    """Whether the line may hold a failure shape (also `module.Class: …`, whose class name may be any word)."""
+    low = line.lower()
+    return any(word in low for word in _SCREEN_WORDS) or (": " in line and "." in line.partition(": ")[0])
+
+
+def text_failure(text: str) -> Judgement | None:
+    """The failure a tool's output shows by its shape (see the module docstring), or None."""
+    if not text or len(text) < 3:
+        return None
+    # rules ask about the same result several times; only short texts are cached, so the cache holds a few MB
+    return _cached_text_failure(text) if len(text) <= CACHED else _text_failure(text)
+
+
+def _text_failure(text: str) -> Judgement | None:
+    first = _first_line(text, HEAD)
+    if first is None:
+        return None
+    last = _last_line(text, TAIL)
+    edges = [first] if last is None or last[0] == first[0] else [first, last]
+    for start, line in edges:
+        found = _TEXT_EXIT.match(line)
+        if found:
+            code = int(found.group(1) or found.group(2))
+            if code != 0:
+                return _found(Reason.EXIT_CODE, start, line)
+            span = (start, start + len(line))
+            return Judgement(Status.SUCCEEDED, Reason.EXIT_CODE, line.strip()[:200], "output", span)
+    if len(text) <= JSON_LIMIT + 1024 and first[1].lstrip()[:1] == "{" and (last or first)[1].rstrip()[-1:] == "}":
+        found_json = _json_failure(text.strip())
+        if found_json is not None:
+            return found_json
+    if last is not None:
+        judged = _exception(text, last)
+        if judged is not None:
+            return judged
+    start, line = first
+    if line[:1] not in (" ", "\t") and _EXCEPTION.match(line) and not _NOT_EXCEPTION.match(line):
+        return _found(Reason.PYTHON_EXCEPTION, start, line)  # an exception's text as the tool's whole answer
+    head = text[:HEAD]
+    if "HTTP/" in head:
+        statuses = list(_HTTP_LINE.finditer(head))
+        if statuses:  # the last response's status line decides (curl -i -L prints one block per redirect)
+            match = statuses[-1]
+            end = head.find("\n", match.start())
+            line = head[match.start() : end if end != -1 else len(head)]
+            failed = match.group(1)[0] in "45"
+            return Judgement(
+                Status.FAILED if failed else Status.SUCCEEDED, Reason.HTTP_STATUS, line.strip()[:200], "output",
+                (match.start(), match.start() + len(line)),
+            )
+    for start, line in edges:
+        if not _screened(line):
+            continue  # the cheap screen: no word any failure shape starts with
+        found = _HTTP_TEXT.search(line)
+        if found:
+            return _found(Reason.HTTP_STATUS, start, line)
+        if start == first[0]:
+            found = _TOOL_ERROR_PREFIX.match(line)
+            if found:
+                return _found(Reason.TOOL_ERROR_PREFIX, start, line)
+        found = _CLI_ERROR.match(line)
+        if found:
+            return _found(Reason.CLI_ERROR, start, line)
+    return None
+
+
+def _found(reason: Reason, start: int, line: str) -> Judgement:
+    return Judgement(Status.FAILED, reason, line.strip()[:200], "output", (start, start + len(line)))
+
+
+def _exception(text: str, last: tuple[int, str]) -> Judgement | None:
+    start, line = last
+    header = text.rfind(_TRACEBACK, max(0, len(text) - TRACEBACK_TAIL))
+    if line[:1] in (" ", "\t") or not _screened(line) and header == -1:
+        return None
+    if _NOT_EXCEPTION.match(line):
+        return None
+    if _EXCEPTION.match(line):
+        return _found(Reason.PYTHON_EXCEPTION, start, line)
+    if header != -1 and header < start and _AFTER_TRACEBACK.match(line):
+        return _found(Reason.PYTHON_EXCEPTION, start, line)
+    return None
+
+
+def _json_failure(text: str) -> Judgement | None:
+    try:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    span = (0, len(text))
+    error = doc.get("error")
+    if error not in (None, False, "", [], {}) and not (isinstance(error, str) and not error.strip()):
+        return Judgement(Status.FAILED, Reason.JSON_ERROR_OBJECT, _describe("error", error), "output", span)
+    errors = doc.get("errors")
+    if isinstance(errors, (list, dict)) and errors:
+        return Judgement(Status.FAILED, Reason.JSON_ERROR_OBJECT, _describe("errors", errors), "output", span)
+    for key in ("ok", "success"):
+        if doc.get(key) is False:
+            return Judgement(Status.FAILED, Reason.JSON_ERROR_OBJECT, f'"{key}": false', "output", span)
+    for key in ("isError", "is_error"):
+        if doc.get(key) is True:
+            return Judgement(Status.FAILED, Reason.JSON_ERROR_OBJECT, f'"{key}": true', "output", span)
+    for key in ("status", "status_code", "statusCode", "http_status"):
+        value = doc.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+            return Judgement(Status.FAILED, Reason.HTTP_STATUS, f'"{key}": {value}', "output", span)
+    status = doc.get("status")
+    # an entity's own status ("payment": {"status": "failed"}) is data, not the call's result: only a reply
+    # envelope (a few keys, or a message beside the status) counts
+    if isinstance(status, str) and status.strip().lower() in _FAILED_STATUS and (
+        len(doc) <= 3 or not {"message", "detail", "reason", "code", "msg"}.isdisjoint(doc)
+    ):
+        return Judgement(Status.FAILED, Reason.JSON_ERROR_OBJECT, _describe("status", status, doc), "output", span)
+    metadata = doc.get("metadata")
+    for holder in (doc, metadata if isinstance(metadata, dict) else {}):
+        for key in ("exit_code", "exitCode", "returncode"):
+            value = holder.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value != 0:
+                return Judgement(Status.FAILED, Reason.EXIT_CODE, f'"{key}": {value}', "output", span)
+    return None
+
+
+def _describe(key: str, value: Any, doc: Mapping[str, Any] | None = None) -> str:
+    if isinstance(value, dict):
+        message = value.get("message") or value.get("msg") or value.get("detail") or value.get("type") or value
+    elif isinstance(value, list):
+        message = value[0] if value else value
+        if isinstance(message, dict):
+            message = message.get("message") or message.get("msg") or message
+    else:
+        message = value
+    if doc is not None:
+        detail = doc.get("message") or doc.get("detail") or doc.get("reason")
+        if isinstance(detail, str):
+            message = f"{value}: {detail}"
+    text = message if isinstance(message, str) else orjson.dumps(message).decode(errors="replace")
+    return f"{key}: {text}"[:200]
+
+
+def _first_line(text: str, limit: int) -> tuple[int, str] | None:
+    """(offset, line) of the first non-blank line within the first `limit` characters, the line cut to LINE."""
+    pos, n = 0, min(len(text), limit)
+    while pos < n:
+        end = text.find("\n", pos, n)
+        if end == -1:
+            end = n
+        if not text[pos:end].isspace() and end > pos:
+            return pos, text[pos : min(end, pos + LINE)].rstrip("\r")
+        pos = end + 1
+    return None
+
+
+def _last_line(text: str, limit: int) -> tuple[int, str] | None:
+    """(offset, line) of the last non-blank line within the last `limit` characters, the line cut to LINE."""
+    low = max(0, len(text) - limit)
+    end = len(text)
+    while end > low:
+        start = max(text.rfind("\n", low, end) + 1, low)
+        if end > start and not text[start:end].isspace():
+            return start, text[start : min(end, start + LINE)].rstrip("\r")
+        end = start - 1
+    return None
+
+
+_cached_text_failure = lru_cache(maxsize=1024)(_text_failure)
+
+
+__all__ = ["Judgement", "Reason", "Status", "TEXT_ONLY_FORMATS", "judge", "text_failure"]
