@@ -36,27 +36,37 @@ Verb groups (a participle P of the taxonomy, adverbs such as "now", "successfull
 - ``X has|have|had been P``, ``X was|were P``, ``X got P`` → none, perfect/past. A few generic verbs in the simple past
   narrate history ("the payment was made using your card") unless "now", "successfully" or "just" says otherwise.
 - ``X is|are P`` → state when P names a resulting state (cancelled, deleted, fixed, booked, confirmed, …, or "now" /
-  "successfully" / "already" is there), else present (policy). "fixed" and "set" are adjectives unless the subject
-  is a problem ("the bug is fixed", not "the price is fixed"); a hyphenated P ("fixed-rate") is an adjective.
+  "successfully" / "already" is there), else present (policy). "fixed" is an adjective unless a word of its subject
+  names a problem ("the bug is fixed", not "the price is fixed"), and "set" is no action (only the idiom "all
+  set"); a hyphenated P ("fixed-rate") is an adjective.
 - ``successfully P`` / ``P successfully`` without an auxiliary → none, past.
 - ``… and P`` continues the clause's previous reading ("I cancelled the order and refunded $5"); "I went ahead and P"
   reads as "I P".
 - A clause opened by a check mark (✅ ✔ ☑ ✓) reads a bare participle as past: "✅ Refund issued".
-- ``P … by X`` (X not "me"/"us") → third_party.
+- Report style: a clause that opens with P → agent, past, when an object, a preposition, a number or an identifier
+  follows or nothing does ("Deleted the stale snapshots.", "Merged feature/login into main.", "Sent!"), not when a
+  noun does ("Updated instructions are below").
+- Headlines: a bare subject of at most three words (no article, pronoun or auxiliary) then P, followed by nothing, a
+  preposition, an adverb, a number or a check mark → none, past ("nginx restarted.", "Message sent to the team.");
+  not a label ("**Items Returned**: 2"), not "Customer cancelled the order" (an active verb with its object), and
+  not the history verbs ("Amount paid").
+- ``P … by X`` within five words, X an article or possessive ("by the airline", "by our billing team") or a
+  capitalised name ("by Stripe") → third_party; "by me", "by email" name no one else.
 - ``, P-ing the issue`` after a clause ("…, addressing the issue", "…, fixing the crash") → none, past, for
   fix/resolve/address: the sentence says the work did that.
 
 Idioms (fixed phrases read with the same window checks): the task as a whole ("you're all set", "all done", "I've
 completed the task", "this completes", a lone "Done." / "✅ Complete" / "**Status:** Done"), states ("the transfer
-went through", "the migration was a success", "the account is now active", "the fix works", "X is complete|done|
-confirmed|in place"), tests ("all tests pass", "57 passed", "they all pass"; a failure count in the sentence undoes
+went through", "your email went out", "the migration was a success", "the account is now active", "the fix works",
+"X is complete|done|confirmed|in place|up and running|back online"), tests ("all tests pass", "57 passed", "they all pass"; a failure count in the sentence undoes
 it), amounts ("$42 has been refunded"). A clause that hands over ("transferred to a human agent", "escalated")
 claims nothing. A verb of checking with "that" ("this confirms that …", "the output shows …") adds no modality: the
 clause after it is read as it stands.
 
 Structured reports: a message that is a JSON object is read through its ``message``, ``summary``, ``result``,
 ``final_answer``, ``answer``, ``response`` and ``details`` strings, and a ``status`` of success/succeeded/done/
-completed/complete/resolved/fixed/ok is a task_complete claim.
+completed/complete/resolved/fixed/ok is a task_complete claim; a ``status`` that is a past form of the taxonomy
+("sent", "deleted", "deployed") claims that action.
 
 Action taxonomy (`ACTIONS`): each action lemma with its synonyms; every synonym's past forms, third-person and
 -ing forms are produced by suffix rules plus a table of irregular verbs (`_IRREGULAR`), so "canceled" and
@@ -171,19 +181,24 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "update": (
         "update", "modify", "change", "edit", "switch", "adjust", "upgrade", "downgrade", "alter", "amend", "replace",
         "correct", "rename", "move", "migrate", "refactor", "reconfigure", "configure", "set up", "reset", "restore",
-        "revert", "rewrite", "bump", "tweak",
+        "revert", "rewrite", "bump", "tweak", "resize",
     ),
     "delete": (
         "delete", "remove", "erase", "drop", "purge", "wipe", "clean up", "uninstall", "destroy", "rm", "unlink",
     ),
-    "create": ("create", "add", "generate", "write", "implement", "open", "insert", "introduce"),
-    "send": ("send", "email", "e-mail", "mail", "notify", "message", "forward", "deliver", "resend"),
+    "create": ("create", "add", "generate", "write", "implement", "open", "insert", "introduce", "save", "draft"),
+    "send": ("send", "email", "e-mail", "mail", "notify", "message", "forward", "deliver", "resend", "post", "share"),
     "issue": ("issue", "grant", "award"),
     "fix": ("fix", "patch", "repair", "solve", "hotfix"),
     "merge": ("merge",),
     "deploy": ("deploy", "release", "publish", "roll out", "redeploy"),
     "restart": ("restart", "reboot", "relaunch", "bounce", "rolling restart"),
     "install": ("install", "reinstall"),
+    # actions that evidence.py has no tool or command patterns for: claims keep them, TA103 does not judge them
+    "rotate": ("rotate",),
+    "renew": ("renew",),
+    "scale": ("scale",),
+    "rollback": ("roll back",),
     "commit": ("commit",),
     "push": ("push",),
     "pay": ("pay", "charge", "bill"),
@@ -207,7 +222,7 @@ _IRREGULAR: dict[str, tuple[str, ...]] = {
 # Process verbs ("refunds are processed to ...") read as policy and are left out.
 _STATE_LEMMAS = frozenset(
     "cancel delete remove fix do complete confirm book update resolve merge deploy install finish finalize finalise "
-    "solve restart".split()
+    "solve restart commit push".split()
 )
 # Adjectives that look like participles: "the price is fixed", "the schedule is set". Read as a state only with a
 # subject that can be repaired.
@@ -407,12 +422,13 @@ _AMOUNT = _folded_regex(
 _STATE_VERB = ("is", "are", "was", "were", "has been", "have been", "'s", "’s")
 _STATE_WORD = (
     r"(?:now\s+|all\s+|fully\s+|also\s+)*(?:complete|successful|through|confirmed|in place|finalized|finalised|done|"
-    r"finished)\b"
+    r"finished|up and running|back online|back up and running|operational)\b"
 )
 _STATE_PREDICATE = rf"(?:{'|'.join(_STATE_VERB)})\s+{_STATE_WORD}"
 _STATE_PHRASES = (
     "went through", "succeeded", "was a success", "were a success", "has gone through", "have gone through",
-    "is now active", "are now active", "is now live", "are now live", "is live", "are live",
+    "is now active", "are now active", "is now live", "are now live", "is live", "are live", "went out",
+    "has gone out", "have gone out", "ran successfully", "completed successfully",
 )
 _STATE_PHRASE = rf"(?:{'|'.join(_STATE_PHRASES)})\b"
 # The subject starts at a word's start (not after every hyphen or apostrophe inside one): tried once per word.
@@ -441,8 +457,8 @@ _LONE_DONE = _folded_regex(
 )
 _CHECK_MARKS = "\u2705\u2714\u2611\u2713"  # ✅ ✔ ☑ ✓
 _TEST_NOUN = _Screened(
-    r"\b(?:tests?|test suites?|test cases?|testsuite|specs?|unit tests?|checks|ci|pytest|unittest|test run)\b",
-    ("test", "spec", "checks", "ci"),
+    r"\b(?:tests?|test suites?|suites?|test cases?|testsuite|specs?|unit tests?|checks|ci|pytest|unittest|test run)\b",
+    ("test", "spec", "checks", "ci", "suite"),
 )
 _TEST_PASS = _folded_regex(r"\b(?:pass(?:es|ed)?|passing|succeed(?:s|ed)?|green|successful(?:ly)?|ok)\b")
 _TEST_COUNT_PASS = _Screened(r"\b(?P<n>\d+)\s+(?:tests?\s+)?(?:passed|passing)\b", ("pass",))
@@ -803,12 +819,14 @@ for _bit, _words in (
     (_CUE_TASK_DONE, ("set", "done", "finished", "submit", "completes", "complete", "completed", "accomplished")),
     (_CUE_AMOUNT, ("refunded", "credited", "charged", "paid")),
     (_CUE_STATE, ("complete", "successful", "through", "confirmed", "place", "finalized", "finalised", "done",
-                  "finished", "succeeded", "success", "active", "live")),
+                  "finished", "succeeded", "success", "active", "live", "running", "online", "operational", "out",
+                  "successfully")),
     (_CUE_CLAUSE_WORD, _CLAUSE_WORDS),
-    (_CUE_TEST_NOUN, ("test", "tests", "testsuite", "spec", "specs", "checks", "ci", "pytest", "unittest")),
+    (_CUE_TEST_NOUN, ("test", "tests", "testsuite", "spec", "specs", "checks", "ci", "pytest", "unittest", "suite",
+                      "suites")),
     (_CUE_TEST_COUNT, ("passed", "passing")),
     (_CUE_TEST_PRONOUN, ("pass", "passes", "passed")),
-    (_CUE_STATE_VERB, ("went", "succeeded")),
+    (_CUE_STATE_VERB, ("went", "succeeded", "ran", "completed")),
     (_CUE_TASK_SUBJECT, ("you", "we", "everything", "it", "all", "that", "i", "this", "task", "work", "job",
                          "mission")),
     (_CUE_WORKS, ("works", "work", "working", "behaves")),
@@ -865,17 +883,20 @@ def _claimable(found: int) -> int:
     return 0
 
 
-_FIRST_WORD = re.compile(r"[^a-z0-9_]*+([a-z]+)")
+# The first three words of a clause (report style and headlines put the participle there).
+_FIRST_WORD = re.compile(
+    r"[^a-z0-9_]*+(\w+)(?:[^a-z0-9_]++(\w+))?(?:[^a-z0-9_]++(\w+))?(?:[^a-z0-9_]++(\w+))?", re.ASCII
+)
 # What may stand before a report-style participle in the original text: bullets, numbering, Markdown, check marks
 # (not code or quotes, which masking blanks: "`x` added the join" has a subject).
 _REPORT_PREFIX = re.compile(r"[\s\-*+•▪◦‣#>_.)\d\ufe0f✅✔☑✓]*")
 
 
 def _opens_with_participle(folded: str, start: int) -> int:
-    """_CUE_FIRST_PERSON when the text at `start` opens with a participle (report style: "Deleted the old logs."),
-    which then needs no auxiliary or subject, else 0."""
+    """_CUE_FIRST_PERSON when one of the first four words at `start` is a participle (report style: "Deleted the old
+    logs."; a headline: "nginx restarted."), which then needs no auxiliary or subject, else 0."""
     m = _FIRST_WORD.match(folded, start)
-    return _CUE_FIRST_PERSON if m and m.group(1) in _FIRST_WORDS else 0
+    return _CUE_FIRST_PERSON if m and any(word in _FIRST_WORDS for word in m.groups()) else 0
 
 
 def _check_marks(folded: str) -> list[int]:
@@ -898,7 +919,9 @@ def _iter_clauses(
         if marks:
             found |= _marked(marks, s_start, s_end)
         if found & _CUE_PARTICIPLE and not found & _VERB_CUES:
-            found |= _opens_with_participle(folded, s_start)
+            # a clause of the sentence may open with a participle: "Refund: $20, processed to your card."
+            opens = _opens_with_participle(folded, s_start) or _CLAUSE_MARK.search(folded, s_start, s_end)
+            found |= _CUE_FIRST_PERSON if opens else 0
         sentence_cued = _claimable(found)
         if not sentence_cued:
             continue
@@ -1055,6 +1078,20 @@ class _Group(NamedTuple):
     aspect: str
     group: int  # index of the group's first word (subject, auxiliary or adverb); -1: the previous reading's
     modal: bool
+    style: str = ""  # "report" ("Merged the branch."), "headline" ("nginx restarted."): checked by _readings
+
+
+# Words that make a clause's opening words a full sentence rather than a headline's bare subject.
+_FUNCTION_WORDS = frozenset(
+    "the a an this that these those your my our their his her its i we you he she they it there here and or but so "
+    "then if when once not no is are was were has have had will would can could should may might must do does did "
+    "to be been being".split()
+)
+# What starts a "by" phrase naming who did it: "by the airline", "by our billing team", "by Stripe" (capitalised)
+_AGENT_START = frozenset("the a an your their our its his her another this that".split())
+_PREPOSITIONS = frozenset("to into onto from in on for at with across over out back up".split())
+# What makes the word after a report-style participle an object: "Merged feature/login", "Rolled out v2.3"
+_IDENTIFIER = re.compile(r"\s*(?:`|[\w-]*[\d/_.][\w./-]*)")
 
 
 def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading | None, headline: bool) -> _Group | None:
@@ -1113,10 +1150,15 @@ def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading |
         return _Group("none", "past", j + 1, prev in ("be", "to"))
     if headline:
         return _Group("none", "past", vi, False)  # "✅ Refund issued"
-    if j == -1 and vi + 1 < len(words):
-        after = words[vi + 1]
-        if after in _OBJECT_START or after.isdigit():
-            return _Group("agent", "past", j + 1, False)  # report style: "Deleted the stale snapshots."
+    if j == -1:
+        return _Group("agent", "past", vi, False, "report")  # "Deleted the stale snapshots.", "Sent!"
+    if vi <= 3 and not any(word in _FUNCTION_WORDS for word in words[:vi]):
+        # "nginx restarted.", "Message sent to the team." — not "Policy requires returned items" (an adjective)
+        following = words[vi + 1] if vi + 1 < len(words) else ""
+        if not following or following in _PREPOSITIONS or following in _ADVERBS or following.isdigit():
+            return _Group("none", "past", 0, False, "headline")
+        if following in _CHECK_MARKS:
+            return _Group("none", "past", 0, False, "headline")
     return None
 
 
@@ -1146,16 +1188,33 @@ def _readings(text: str, folded: str, source: str | None, clause: _Clause) -> It
         found_group = _group(words, i, lemma, form, previous, headline)
         if found_group is None:
             continue
-        actor, aspect, group, modal = found_group
+        actor, aspect, group, modal, style = found_group
         if actor == "agent" and lemma in _ACTIVE_EXCLUDED:
             continue  # "I confirmed that ...", "I made sure": narration
         verb_start, verb_end = span(i)[0], span(last)[1]
-        if group == i and actor == "agent" and not _REPORT_PREFIX.fullmatch(text, clause.start, verb_start):
-            continue  # report style only at the clause's start
+        if style and not _REPORT_PREFIX.fullmatch(text, clause.start, span(group)[0]):
+            continue  # a report-style participle or a headline's subject opens its clause (not after code)
+        if style == "report" and after < len(words):
+            following = words[after]
+            if not (
+                following in _OBJECT_START or following in _PREPOSITIONS or following.isdigit()
+                or _IDENTIFIER.match(text, verb_end)
+            ):
+                continue  # "Updated instructions are below", "Scheduled maintenance starts at noon"
         if folded[verb_end : verb_end + 1] == "-" and folded[verb_end + 1 : verb_end + 2].isalpha():
             continue  # "fixed-rate", "updated-at": part of a compound adjective
-        if after + 1 < len(words) and words[after] == "by" and words[after + 1] not in _BY_US:
-            actor = "third_party"  # "cancelled by the airline"
+        for k in range(after, min(after + 5, len(words) - 1)):
+            if words[k] == "by":
+                named = words[k + 1]
+                if named in _AGENT_START or (named not in _BY_US and text[span(k + 1)[0]].isupper()):
+                    actor = "third_party"  # "cancelled by the airline", "issued last week by our billing team"
+                break
+        if style == "headline":
+            if lemma in _HISTORY:
+                continue  # "Total amount paid", "Order placed": history, as "was paid" without "now"
+            if text[verb_end : verb_end + 4].lstrip("*_ `").startswith(":"):
+                continue  # a label: "**Items Returned**: …"
+            group = -2  # the subject is read before the verb, as a passive's is
         start = previous.start if group == -1 and previous else span(group)[0] if group >= 0 else verb_start
         modal = modal or (group >= 1 and words[group - 1] in _MODALS and actor != "agent")
         blocked = _assertion(folded, clause, verb_start)
@@ -1228,12 +1287,15 @@ def _json_object_claims(
         name = str(key).lower()
         if isinstance(value, str):
             where = None
-            if name in _JSON_STATUS_FIELDS and "".join(_LETTERS.findall(value.lower())) in _SUCCESS_STATUS:
+            status = " ".join(_LETTERS.findall(value.lower())) if name in _JSON_STATUS_FIELDS else ""
+            done = status in _SUCCESS_STATUS or bool(_PAST.get(status))  # "success", "completed"; "sent", "deleted"
+            if done:
                 where = _locate(part, value)
                 if where:
                     start, end = where
                     quoted = part[start:end]
-                    claims.append(Claim(TASK_COMPLETE, None, None, quoted, offset + start, offset + end, event))
+                    kind, action = (ACTION_SUCCEEDED, _PAST[status]) if _PAST.get(status) else (TASK_COMPLETE, None)
+                    claims.append(Claim(kind, action, None, quoted, offset + start, offset + end, event))
             elif name in _JSON_TEXT_FIELDS:
                 where = _locate(part, value)
                 if where:
@@ -1368,8 +1430,9 @@ def _reading_claim(reading: Reading, folded: str, clause: _Clause, context: str)
     if action in ACTIONS:
         if _SYNONYM.get(reading.verb) in _NEEDS_NOUN:
             return (ACTION_SUCCEEDED, action) if _action_noun(before + " " + after, passive) == action else None
-        if action in _WEAK:
-            action = _action_noun(near, prefer_last=passive) or action
+        if action in _WEAK:  # "a refund was issued": a refund; "posted the update": an update is news, not an edit
+            noun = _action_noun(near, prefer_last=passive)
+            action = noun if noun and noun != "update" else action
         if action == "update" and _TO_HUMAN.match(after):
             return None
         return ACTION_SUCCEEDED, action

@@ -206,10 +206,26 @@ def performs(attempt: Attempt, action: str) -> bool:
     claims' action taxonomy reads as that action (send_email, rebootInstance), or its shell command matches the
     action's command pattern. A tool whose name starts with a verb of looking (get_, find_, list_, search_, …) performs
     no action: find_user_id_by_email sends nothing."""
-    if attempt.command:
+    command = attempt.command or _cli_command(attempt)
+    if command:
         pattern = _COMPILED_COMMANDS.get(action)
-        return bool(pattern and pattern.search(attempt.command))
+        if pattern and pattern.search(command):
+            return True
+        if _is_shell(attempt.tool):
+            return False
     return _tool_performs(attempt.tool, action)
+
+
+# Tools named after a command-line program take its arguments: kubectl({"args": "rollout restart deploy/api"}).
+_CLI_TOOLS = frozenset(
+    "kubectl docker git gh helm terraform systemctl service npm pip yarn cargo make psql mysql aws gcloud az "
+    "logrotate certbot".split()
+)
+
+
+def _cli_command(attempt: Attempt) -> str:
+    tool = attempt.tool.lower()
+    return f"{tool} {attempt.arguments}" if tool in _CLI_TOOLS else ""
 
 
 # The answers about a tool name are cached: logs use a few tools thousands of times.
@@ -233,9 +249,10 @@ def knows_action(action: str | None) -> bool:
 
 # What a declared tool's description says it does: "Cancel an order and email the customer a receipt." The verbs are
 # read where a description puts them: its first word and the first word of each sentence ("Cancels …", "Send …"), a
-# verb after "and"/"then"/"also" ("… and notifies the customer"), and a participle after "is"/"are"/"be" ("the
-# customer is notified by email"). Elsewhere a word is a noun: "refund status", "Returns the order details".
-_DESCRIPTION_WORDS = re.compile(r"[a-z]+|[.;:\n]")
+# verb after "and"/"then"/"also" ("… and notifies the customer"), a participle after "is"/"are"/"be" ("the
+# customer is notified by email") or after a comma ("…, restarting every replica"). Elsewhere a word is a noun:
+# "refund status", "Returns the order details".
+_DESCRIPTION_WORDS = re.compile(r"[a-z]+|[.;:,\n]")
 _DESCRIPTION_VERB_AFTER = frozenset({"and", "then", "also", "or", "automatically", "will", "to"})
 _DESCRIPTION_PARTICIPLE_AFTER = frozenset({"is", "are", "be", "been", "gets", "get"})
 _DESCRIPTION_NOT_EFFECTS = frozenset({"return"})  # "Returns the order details": what a function gives back
@@ -248,7 +265,10 @@ def description_effects(description: str) -> frozenset[str]:
     effects = set()
     before = "."
     for word in words:
-        if before in ".;:\n" or before in _DESCRIPTION_VERB_AFTER or before in _DESCRIPTION_PARTICIPLE_AFTER:
+        if before == "," and not word.endswith("ing"):
+            before = word
+            continue  # after a comma only a participle is a verb: "…, restarting every replica"; "…, refund status"
+        if before in ".;:,\n" or before in _DESCRIPTION_VERB_AFTER or before in _DESCRIPTION_PARTICIPLE_AFTER:
             lemma = verb_lemma(word)
             if lemma and lemma in _TOOL_STEMS and lemma not in _DESCRIPTION_NOT_EFFECTS:
                 effects.add(lemma)
