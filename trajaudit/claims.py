@@ -58,10 +58,10 @@ Verb groups (a participle P of the taxonomy, adverbs such as "now", "successfull
 Idioms (fixed phrases read with the same window checks): the task as a whole ("you're all set", "all done", "I've
 completed the task", "this completes", a lone "Done." / "✅ Complete" / "**Status:** Done"), states ("the transfer
 went through", "your email went out", "the migration was a success", "the account is now active", "the fix works",
-"X is complete|done|confirmed|in place|up and running|back online"), tests ("all tests pass", "57 passed", "they
-all pass"; a failure count in the sentence undoes it), amounts ("$42 has been refunded"). A clause that hands over ("transferred to a human agent", "escalated")
-claims nothing. A verb of checking with "that" ("this confirms that …", "the output shows …") adds no modality: the
-clause after it is read as it stands.
+"X is complete|done|confirmed|in place|up and running|back online"), tests ("all tests pass", "57 passed", "they all
+pass"; a failure count in the sentence undoes it), amounts ("$42 has been refunded"). A clause that hands over
+("transferred to a human agent", "escalated") claims nothing. A verb of checking with "that" ("this confirms that
+…", "the output shows …") adds no modality: the clause after it is read as it stands.
 
 Structured reports: a message that is a JSON object is read through its ``message``, ``summary``, ``result``,
 ``final_answer``, ``answer``, ``response`` and ``details`` strings, and a ``status`` of success/succeeded/done/
