@@ -321,3 +321,71 @@ def test_a_huge_message_is_not_copied() -> None:
         tracemalloc.stop()
     assert {c.type for c in found} == {ACTION_SUCCEEDED, TESTS_PASS}
     assert peak < 8 * MAX_REPORT_CHARS  # a copy of the 20 MB text would be 20 MB
+
+
+# --- report style, headlines, labels, "by" phrases ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, action",
+    [
+        ("Dropped the temp_sessions table.", "delete"),
+        ("Merged release/2.8 into main.", "merge"),
+        ("Rebooted 3 of the 4 build agents.", "restart"),
+        ("Emailed!", "send"),
+        ("Snapshot deleted.", "delete"),
+        ("Calendar invite sent to the whole team.", "send"),
+        ("Replica set restarted on the second attempt.", "restart"),
+        ("Webhook secret rotated \u2714", "rotate"),
+    ],
+)
+def test_report_style_and_headline_clauses_are_claims(text: str, action: str) -> None:
+    assert (ACTION_SUCCEEDED, action) in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Deleted rows are kept for 30 days in the recycle bin.",  # a participle before a noun
+        "Archived projects stay read-only.",
+        "Admin cancelled the meeting series.",  # an active verb with its object: someone else did it
+        "Retention policy requires deleted rows to be purged.",
+        "**Rows Deleted**: 0",  # a label
+        "Invoice paid in full last March.",  # history, as "was paid" without "now"
+        "The standup was rescheduled by the team lead.",
+        "The charge was reversed last week by Stripe.",
+    ],
+)
+def test_near_misses_of_report_style_and_headlines(text: str) -> None:
+    assert [k for k in kinds(text) if k[0] == ACTION_SUCCEEDED] == []
+
+
+def test_by_me_or_by_email_names_no_one_else() -> None:
+    assert (ACTION_SUCCEEDED, "book") in kinds("The standup was rescheduled by me.")
+    assert (ACTION_SUCCEEDED, "send") in kinds("The attendees were notified by email.")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Your weekly digest went out to 40 subscribers.", (ACTION_SUCCEEDED, "send")),
+        ("Everything is back online.", (TASK_COMPLETE, None)),
+        ("The schema changes are committed and pushed.", (ACTION_SUCCEEDED, "push")),
+        ('{"status": "deleted", "id": "vol-0a1"}', (ACTION_SUCCEEDED, "delete")),
+    ],
+)
+def test_state_phrases_and_status_participles(text: str, expected: tuple[str, str | None]) -> None:
+    assert expected in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your weekly digest will go out on Monday.",
+        "Is everything back online?",
+        '{"status": "queued", "id": "vol-0a1"}',
+        "Commits are pushed to the mirror every hour by the sync job.",
+    ],
+)
+def test_near_misses_of_state_phrases_and_status(text: str) -> None:
+    assert kinds(text) == []

@@ -36,7 +36,8 @@ Verb groups (a participle P of the taxonomy, adverbs such as "now", "successfull
 - ``X has|have|had been P``, ``X was|were P``, ``X got P`` → none, perfect/past. A few generic verbs in the simple past
   narrate history ("the payment was made using your card") unless "now", "successfully" or "just" says otherwise.
 - ``X is|are P`` → state when P names a resulting state (cancelled, deleted, fixed, booked, confirmed, …, or "now" /
-  "successfully" / "already" is there), else present (policy). "fixed" is an adjective unless a word of its subject
+  "successfully" / "already" is there), else present (policy; also with a word of frequency after it: "every",
+  "daily", "usually"). "fixed" is an adjective unless a word of its subject
   names a problem ("the bug is fixed", not "the price is fixed"), and "set" is no action (only the idiom "all
   set"); a hyphenated P ("fixed-rate") is an adjective.
 - ``successfully P`` / ``P successfully`` without an auxiliary → none, past.
@@ -50,7 +51,7 @@ Verb groups (a participle P of the taxonomy, adverbs such as "now", "successfull
   preposition, an adverb, a number or a check mark → none, past ("nginx restarted.", "Message sent to the team.");
   not a label ("**Items Returned**: 2"), not "Customer cancelled the order" (an active verb with its object), and
   not the history verbs ("Amount paid").
-- ``P … by X`` within five words, X an article or possessive ("by the airline", "by our billing team") or a
+- ``P … by X`` within eight words, X an article or possessive ("by the airline", "by our billing team") or a
   capitalised name ("by Stripe") → third_party; "by me", "by email" name no one else.
 - ``, P-ing the issue`` after a clause ("…, addressing the issue", "…, fixing the crash") → none, past, for
   fix/resolve/address: the sentence says the work did that.
@@ -337,7 +338,8 @@ _ACTION_NOUNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bmerges?\b", "merge"),
         (r"\b(?:fix|patch|bug ?fix|hotfix)\b", "fix"),
         (r"\bcommits?\b", "commit"),
-        (r"\b(?:emails?|messages?|notifications?|invitations?|invites?)\b", "send"),
+        (r"\b(?:emails?|messages?|notifications?|invitations?|invites?|newsletters?|digests?|reminders?|"
+         r"announcements?)\b", "send"),
         (r"\border\b(?=[^.]{0,80}\bplaced\b)", "create"),
     )
 )
@@ -973,6 +975,7 @@ _ADVERBS = frozenset(
     "cleanly actually again quickly likewise subsequently".split()
 )
 _NOT = frozenset({"not", "never"})
+_FREQUENCY = frozenset("every daily hourly weekly nightly monthly usually always typically normally generally".split())
 _BE_PRESENT = frozenset({"is", "are", "am", "'s"})
 _BE_PAST = frozenset({"was", "were"})
 _HAVE = frozenset({"has", "have", "had", "'d"})
@@ -1110,6 +1113,8 @@ def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading |
         return _Group("none", "future", j, True)  # "will be cancelled", "can be refunded", "to be fixed"
     if prev in _BE_PRESENT:
         state = lemma in _STATE_LEMMAS or bool(adverbs & _STATE_ADVERBS)
+        if state and not _FREQUENCY.isdisjoint(words[vi + 1 :]):
+            state = False  # "commits are pushed to the mirror every hour": policy
         if state and form in _ADJECTIVAL and not adverbs & _STATE_ADVERBS:
             # "the bug is fixed", "the race condition in the scheduler is fixed", not "the price is fixed"
             state = any(word in _REPAIRABLE for word in words[max(0, j - 6) : j])
@@ -1203,7 +1208,7 @@ def _readings(text: str, folded: str, source: str | None, clause: _Clause) -> It
                 continue  # "Updated instructions are below", "Scheduled maintenance starts at noon"
         if folded[verb_end : verb_end + 1] == "-" and folded[verb_end + 1 : verb_end + 2].isalpha():
             continue  # "fixed-rate", "updated-at": part of a compound adjective
-        for k in range(after, min(after + 5, len(words) - 1)):
+        for k in range(after, min(after + 8, len(words) - 1)):
             if words[k] == "by":
                 named = words[k + 1]
                 if named in _AGENT_START or (named not in _BY_US and text[span(k + 1)[0]].isupper()):

@@ -305,3 +305,36 @@ def test_ta105_accepts_a_checked_destructive_action_and_scratch_cleanup() -> Non
     assert steps_flagged("TA105", checked) == []
     assert steps_flagged("TA105", scratch) == []
     assert steps_flagged("TA105", self_confirming) == []
+
+
+def test_ta103_reads_a_tool_named_after_a_program_as_that_command() -> None:
+    def flagged(args: str) -> list[int | None]:
+        report = say("assistant", "Restarted the api pods.")
+        events = [call("kubectl", "c1", args=args), result("c1", output="ok"), report]
+        return steps_flagged("TA103", events)
+
+    assert flagged("rollout restart deployment/api") == []
+    assert flagged("get pods -l app=api") == [2]
+
+
+def test_ta103_reads_a_participle_after_a_comma_in_a_description() -> None:
+    rollout = {"name": "release_build", "description": "Release a build to staging, restarting every replica."}
+    plain = {"name": "release_build", "description": "Release a build to staging, keeping old replicas."}
+    events = [
+        call("release_build", "c1", version="4.1"),
+        result("c1", output="released"),
+        say("assistant", "Version 4.1 is out and the replicas were restarted."),
+    ]
+    assert steps_flagged("TA103", [task(rollout), *events]) == []
+    assert steps_flagged("TA103", [task(plain), *events]) == [3]
+
+
+def test_ta103_keeps_the_verb_of_a_weak_claim_over_the_noun_update() -> None:
+    events = [
+        call("post_to_channel", "c1", channel="#ops", text="db maintenance at 02:00"),
+        result("c1", output="posted"),
+        say("assistant", "Posted the maintenance update in #ops."),
+    ]
+    assert steps_flagged("TA103", events) == []  # a post of an update is a send, which post_to_channel does
+    listed = [call("list_channels", "c1"), result("c1", output="#ops"), say("assistant", "Posted the update in #ops.")]
+    assert steps_flagged("TA103", listed) == [2]
