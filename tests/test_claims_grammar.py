@@ -389,3 +389,17 @@ def test_state_phrases_and_status_participles(text: str, expected: tuple[str, st
 )
 def test_near_misses_of_state_phrases_and_status(text: str) -> None:
     assert kinds(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, claimed",
+    [
+        ("The generated migration diff looks correct.", True),
+        ("Everything behaves as expected with the new cron schedule.", True),
+        ("It looks like the migration diff was applied.", False),  # "looks like": a hedge
+        ("Does the migration diff look correct?", False),
+        ("The diff should look correct once rebased.", False),
+    ],
+)
+def test_the_work_judged_right_is_a_completion_claim(text: str, claimed: bool) -> None:
+    assert ((TASK_COMPLETE, None) in kinds(text)) == claimed

@@ -58,11 +58,12 @@ Verb groups (a participle P of the taxonomy, adverbs such as "now", "successfull
 
 Idioms (fixed phrases read with the same window checks): the task as a whole ("you're all set", "all done", "I've
 completed the task", "this completes", a lone "Done." / "✅ Complete" / "**Status:** Done"), states ("the transfer
-went through", "your email went out", "the migration was a success", "the account is now active", "the fix works",
-"X is complete|done|confirmed|in place|up and running|back online"), tests ("all tests pass", "57 passed", "they all
-pass"; a failure count in the sentence undoes it), amounts ("$42 has been refunded"). A clause that hands over
-("transferred to a human agent", "escalated") claims nothing. A verb of checking with "that" ("this confirms that
-…", "the output shows …") adds no modality: the clause after it is read as it stands.
+went through", "your email went out", "the migration was a success", "the account is now active", "X is
+complete|done|confirmed|in place|up and running|back online"), the work judged right ("the fix works", "everything
+behaves as expected", "the diff looks correct"; "looks like" stays a hedge), tests ("all tests pass", "57 passed",
+"they all pass"; a failure count in the sentence undoes it), amounts ("$42 has been refunded"). A clause that hands
+over ("transferred to a human agent", "escalated") claims nothing. A verb of checking with "that" ("this confirms
+that …", "the output shows …") adds no modality: the clause after it is read as it stands.
 
 Structured reports: a message that is a JSON object is read through its ``message``, ``summary``, ``result``,
 ``final_answer``, ``answer``, ``response`` and ``details`` strings, and a ``status`` of success/succeeded/done/
@@ -443,9 +444,11 @@ _STATE_END = _folded_regex(
     "|".join([rf"{verb}\s+{_STATE_WORD}" for verb in _STATE_VERB] + [rf"{phrase}\b" for phrase in _STATE_PHRASES])
 )
 # "the fix works", "everything works as expected now"
+# "the fix works", "everything behaves as expected", "the diff looks correct": the work judged to be right
 _WORKS = _folded_regex(
-    r"\b(?P<subject>fix|fixes|patch|change|changes|solution|workaround|everything|it all|all)\s+(?:now\s+)?"
-    r"(?:works?|is working|are working|behaves correctly)\b"
+    r"\b(?P<subject>fix|fixes|patch|change|changes|solution|workaround|everything|it all|all|diff|implementation|"
+    r"code|output)\s+(?:now\s+|also\s+|still\s+)?(?:works?(?:\s+as\s+expected)?|is working|are working|"
+    r"behaves?\s+(?:correctly|as\s+expected)|looks?\s+(?:good|correct|right|fine|great))\b"
 )
 _TASK_DONE = _folded_regex(
     r"\b(?:(?:you|we)(?:'re|’re|\s+are)\s+(?:now\s+)?all\s+set|(?:everything|it|all|that)(?:'s|’s|\s+is)\s+"
@@ -831,8 +834,9 @@ for _bit, _words in (
     (_CUE_STATE_VERB, ("went", "succeeded", "ran", "completed")),
     (_CUE_TASK_SUBJECT, ("you", "we", "everything", "it", "all", "that", "i", "this", "task", "work", "job",
                          "mission")),
-    (_CUE_WORKS, ("works", "work", "working", "behaves")),
-    (_CUE_WORKS_SUBJECT, ("fix", "fixes", "patch", "change", "changes", "solution", "workaround", "everything", "all")),
+    (_CUE_WORKS, ("works", "work", "working", "behaves", "behave", "look", "looks")),
+    (_CUE_WORKS_SUBJECT, ("fix", "fixes", "patch", "change", "changes", "solution", "workaround", "everything", "all",
+                          "diff", "implementation", "code", "output")),
     (_CUE_ING, ("addressing", "fixing", "resolving", "solving")),
 ):
     for _word in _words:
