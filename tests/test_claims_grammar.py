@@ -4,12 +4,15 @@ claim tests do not use; each behaviour has the case that must fire and the near-
 
 from __future__ import annotations
 
+import json
 import signal
 import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trajaudit import claims
 from trajaudit.claims import (
@@ -298,6 +301,7 @@ ATTACKS = {
     "digit run": "I refunded #" + "1" * SIZE + "x",
     "tests clauses": "tests pass, " * (SIZE // 12),
     "spaces after an amount": "$1" + " " * SIZE + "x refunded",
+    "JSON with many message fields": "{" + ", ".join(f'"k{i}": {{"message": "x{i}"}}' for i in range(SIZE // 30)) + "}",
 }
 
 
@@ -403,3 +407,14 @@ def test_near_misses_of_state_phrases_and_status(text: str) -> None:
 )
 def test_the_work_judged_right_is_a_completion_claim(text: str, claimed: bool) -> None:
     assert ((TASK_COMPLETE, None) in kinds(text)) == claimed
+
+
+_FIELD_VALUES = st.text(alphabet=st.sampled_from(list("abcdefg deleted sent ✅ \"\\\n.,:é")), max_size=60)
+
+
+@given(st.dictionaries(st.sampled_from(["status", "message", "summary", "result", "other"]), _FIELD_VALUES, max_size=4))
+def test_json_reports_give_claims_with_valid_spans(fields: dict[str, str]) -> None:
+    text = json.dumps(fields, ensure_ascii=False)
+    for claim in extract_claims(text):
+        assert 0 <= claim.start <= claim.end <= len(text)
+        assert text[claim.start : claim.end] == claim.text

@@ -1275,8 +1275,11 @@ def _json_claims(part: str, event: Event | None, offset: int, claims: list[Claim
         return False
     if not isinstance(data, dict):
         return False
-    _json_object_claims(data, part, event, offset, claims, 0)
+    _json_object_claims(data, part, event, offset, claims, 0, [_JSON_FIELDS_READ])
     return True
+
+
+_JSON_FIELDS_READ = 32  # fields located in the text (one scan each) per report: a report has a few
 
 
 def _locate(part: str, value: str) -> tuple[int, int] | None:
@@ -1290,15 +1293,19 @@ def _locate(part: str, value: str) -> tuple[int, int] | None:
 
 
 def _json_object_claims(
-    data: dict[str, Any], part: str, event: Event | None, offset: int, claims: list[Claim], depth: int
+    data: dict[str, Any], part: str, event: Event | None, offset: int, claims: list[Claim], depth: int,
+    budget: list[int],
 ) -> None:
     for key, value in data.items():
+        if budget[0] <= 0:
+            return
         name = str(key).lower()
         if isinstance(value, str):
             where = None
             status = " ".join(_LETTERS.findall(value.lower())) if name in _JSON_STATUS_FIELDS else ""
             done = status in _SUCCESS_STATUS or bool(_PAST.get(status))  # "success", "completed"; "sent", "deleted"
             if done:
+                budget[0] -= 1
                 where = _locate(part, value)
                 if where:
                     start, end = where
@@ -1306,12 +1313,14 @@ def _json_object_claims(
                     kind, action = (ACTION_SUCCEEDED, _PAST[status]) if _PAST.get(status) else (TASK_COMPLETE, None)
                     claims.append(Claim(kind, action, None, quoted, offset + start, offset + end, event))
             elif name in _JSON_TEXT_FIELDS:
+                budget[0] -= 1
                 where = _locate(part, value)
                 if where:
                     start, end = where
                     _text_claims(part[start:end], event, offset + start, claims)
         elif isinstance(value, dict) and depth < 3:
-            _json_object_claims(value, part, event, offset, claims, depth + 1)
+            budget[0] -= 1  # a nested object costs a step too: a million empty ones are not walked
+            _json_object_claims(value, part, event, offset, claims, depth + 1, budget)
 
 
 def _text_claims(text: str, event: Event | None, offset: int, claims: list[Claim]) -> None:
