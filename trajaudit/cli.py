@@ -11,11 +11,13 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import gc  # noqa: E402
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import IO, Iterator, List
+from typing import IO, Iterator, List, NoReturn
 
 import orjson
 import typer
@@ -26,7 +28,8 @@ from trajaudit import config as config_module
 from trajaudit.config import Config, ConfigError
 from trajaudit.model import Severity, TrajectoryResult
 from trajaudit.reader import InputError, Malformed, Source, discover
-from trajaudit.report import FORMATS, Format, render
+from trajaudit.report import FORMATS, Format, render, safe
+from trajaudit.report.output import OutputError, atomic, check_not_input
 from trajaudit.rules import RULES, lookup
 
 EXIT_HELP = "Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration or unreadable input."
@@ -73,7 +76,14 @@ FROM = typer.Option(
     None, "--from", metavar="FORMAT", help=f"Input format: auto (default), {', '.join(importers.names())}."
 )
 FORMAT = typer.Option(Format.text, "--format", help="Output format; text on a terminal, machine formats on stdout.")
-OUTPUT = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
+OUTPUT = typer.Option(
+    None,
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write the report to FILE instead of stdout: complete or not at all (written beside it, then renamed). "
+    "FILE may not be one of the inputs.",
+)
 QUIET = typer.Option(False, "--quiet", "-q", help="No summary or notes on stderr; findings only.")
 CONFIG = typer.Option(
     None, "--config", metavar="FILE", help="Read settings from this TOML file instead of searching for one."
@@ -110,6 +120,7 @@ def validate(
         input_format=input_format or "auto", on_format=_format_note(quiet, input_format), jobs=jobs
     )
     sources = _sources(paths)
+    _guard_output(output, sources)
     run = engine.Validation(sources, options)
     with _output(output) as out:
         render(output_format, run, run.summary, out, console_for=_console, quiet=quiet, validate=True)
@@ -138,7 +149,10 @@ def audit(
         None, "--severity", metavar="CODE=LEVEL", help="Override a rule's severity: CODE=info|warning|error."
     ),
     option: List[str] | None = typer.Option(
-        None, "--option", metavar="RULE.OPTION=VALUE", help="Set a rule option, e.g. repeated-call.min-repeats=4."
+        None,
+        "--option",
+        metavar="RULE.OPTION=VALUE",
+        help="Set a rule option, e.g. repeated-call.min-repeats=4, or a limit, e.g. limits.max-line-bytes=256MiB.",
     ),
     outcomes: Path | None = typer.Option(
         None,
@@ -184,7 +198,9 @@ def audit(
         # The step-by-step text view needs every event of a trajectory, which workers do not send back.
         jobs=1 if output_format is Format.text else jobs,
     )
-    run = engine.Audit(_sources(paths), cfg, options)
+    sources = _sources(paths)
+    _guard_output(output, sources, outcomes, config_file)
+    run = engine.Audit(sources, cfg, options)
     show_progress = _wants_progress(quiet, output_format, output)
     with _output(output) as out:
         items = _with_progress(run, run.summary) if show_progress else run
@@ -192,7 +208,7 @@ def audit(
         items = matched.watch(iter(items)) if matched else items
         render(output_format, items, run.summary, out, console_for=_console, quiet=quiet, only_failures=only_failures)
     for note in matched.notes(quiet) if matched else ():
-        stderr.print(note, markup=False, highlight=False)
+        _note(note)
     _finish(run.summary, cfg.fail_on, quiet, output_format)
 
 
@@ -214,6 +230,7 @@ def convert(
     _check_format(input_format)
     fmt = input_format or "auto"
     sources = _sources(paths)
+    _guard_output(output, sources)
     problems = unreadable = events = skipped = 0
     note = _format_note(quiet, input_format)
     with _output(output) as out:
@@ -226,7 +243,7 @@ def convert(
                 if source.optional:  # other JSON found in a folder (reports, ground truth): not a log
                     skipped += 1
                     continue
-                stderr.print(f"trajaudit: {exc}", markup=False, highlight=False)
+                _note(f"trajaudit: {exc}")
                 unreadable += 1
                 continue
             if note is not None:
@@ -234,19 +251,15 @@ def convert(
             for item in stream:
                 if isinstance(item, Malformed):
                     where = item.file + (f":{item.line}" if item.line else "")
-                    stderr.print(f"trajaudit: {where}: {item.code} {item.message}", markup=False, highlight=False)
+                    _note(f"trajaudit: {where}: {item.code} {item.message}")
                     problems += 1
                     unreadable += item.unreadable
                     continue
-                write(orjson.dumps(item[1]) + b"\n")
+                write(safe.dumps(item[1]) + b"\n")
                 events += 1
     if not quiet:
         note = f" ({skipped} files no importer recognises skipped)" if skipped else ""
-        stderr.print(
-            f"trajaudit: converted {events} events from {len(sources) - skipped} files{note}",
-            markup=False,
-            highlight=False,
-        )
+        _note(f"trajaudit: converted {events} events from {len(sources) - skipped} files{note}")
     raise typer.Exit(2 if unreadable else 1 if problems else 0)
 
 
@@ -306,7 +319,7 @@ def simulate(
         )
     except ValueError as exc:
         _usage_error(str(exc))
-    run, trajectories = _trajectories(paths, input_format, quiet)
+    run, trajectories = _trajectories(paths, input_format, quiet, output=output)
     result = simulation.run(trajectories, config)
     _write_table(output, output_format, simulate_report, result, per_task)
     _finish_collection(run.summary, quiet)
@@ -344,22 +357,26 @@ def stats(
         config = statistics.StatsConfig(ks=tuple(k) or None, max_k=max_k, bins=bins, confidence=confidence)
     except ValueError as exc:
         _usage_error(str(exc))
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes)
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
     result = statistics.compute(trajectories, config)
     _write_table(output, output_format, stats_report, result, per_task)
     _finish_collection(run.summary, quiet)
 
 
-def _trajectories(paths: List[str], input_format: str | None, quiet: bool, outcomes: Path | None = None):
+def _trajectories(
+    paths: List[str], input_format: str | None, quiet: bool, outcomes: Path | None = None, output: Path | None = None
+):
     """Assembled trajectories for the analysis commands; unreadable lines are noted on stderr, not fatal."""
     _check_format(input_format)
+    sources = _sources(paths)
+    _guard_output(output, sources, outcomes)
     options = engine.Options(
         input_format=input_format or "auto",
         outcomes=_outcomes(outcomes),
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format),
     )
-    run = engine.Audit(_sources(paths), Config(select=("TA001", "TA002")), options)
+    run = engine.Audit(sources, Config(select=("TA001", "TA002")), options)
 
     def trajectories():
         for item in run:
@@ -367,7 +384,7 @@ def _trajectories(paths: List[str], input_format: str | None, quiet: bool, outco
                 yield item.trajectory
             elif not quiet:
                 where = item.file + (f":{item.line}" if item.line else "")
-                stderr.print(f"trajaudit: {where}: {item.code} {item.message}", markup=False, highlight=False)
+                _note(f"trajaudit: {where}: {item.code} {item.message}")
 
     return run, trajectories()
 
@@ -375,20 +392,18 @@ def _trajectories(paths: List[str], input_format: str | None, quiet: bool, outco
 def _write_table(output: Path | None, output_format: TableFormat, module, result, per_task: bool) -> None:
     with _output(output) as out:
         if output_format is TableFormat.json:
-            out.write(orjson.dumps(module.to_json(result), option=orjson.OPT_INDENT_2).decode() + "\n")
+            out.write(safe.dumps(module.to_json(result), option=orjson.OPT_INDENT_2).decode() + "\n")
         else:
             module.render_text(result, _console(out), per_task=per_task)
 
 
 def _finish_collection(summary, quiet: bool) -> None:
+    for note in summary.notes:
+        _note(f"trajaudit: {note}")
     for problem in summary.unreadable:
-        stderr.print(f"trajaudit: unreadable input: {problem}", markup=False, highlight=False, style="red")
+        _note(f"trajaudit: unreadable input: {problem}", style="red")
     if not quiet:
-        stderr.print(
-            f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps",
-            markup=False,
-            highlight=False,
-        )
+        _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps")
     raise typer.Exit(2 if summary.unreadable else 0)
 
 
@@ -490,8 +505,14 @@ def _match_count(attached, path: Path | None):
     return MatchCount(attached, str(path)) if path is not None else None
 
 
-def _usage_error(message: str) -> None:
-    stderr.print(f"trajaudit: error: {message}", markup=False, highlight=False)
+def _note(text: str, style: str | None = None) -> None:
+    """One line on stderr. Notes quote file names, archive members and log text: cleaned (see report.safe) so they
+    cannot drive the terminal or a CI log, and never read as rich markup or emoji codes."""
+    stderr.print(safe.one_line(text), markup=False, highlight=False, emoji=False, style=style)
+
+
+def _usage_error(message: str) -> NoReturn:
+    _note(f"trajaudit: error: {message}")
     raise typer.Exit(2)
 
 
@@ -505,9 +526,7 @@ def _format_note(quiet: bool, explicit: str | None):
         # Once per format, not per file: a folder of 500 trajectories must not print 500 lines.
         if fmt != "native" and fmt not in announced:
             announced.add(fmt)
-            stderr.print(
-                f"trajaudit: reading {fmt} logs (first: {source.name})", markup=False, highlight=False, style="dim"
-            )
+            _note(f"trajaudit: reading {fmt} logs (first: {source.name})", style="dim")
 
     return note
 
@@ -547,63 +566,81 @@ def _with_progress(items, summary):
             yield item
 
 
+def _guard_output(output: Path | None, sources: List[Source], *files: Path | None) -> None:
+    """Refuse, before anything is read, an --output that is one of the inputs (logs, --outcomes, --config)."""
+    if output is None:
+        return
+    try:
+        check_not_input(output, [s.path for s in sources] + [f for f in files if f is not None])
+    except OutputError as exc:
+        _usage_error(str(exc))
+
+
 @contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
+    """stdout as it streams, or FILE replaced only once the report is complete (see report.output)."""
     if path is None:
         yield sys.stdout
         sys.stdout.flush()
         return
     try:
-        handle = open(path, "w", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        _usage_error(f"{path}: cannot write: {exc.strerror or exc}")
-    with handle:
-        yield handle
+        with atomic(path) as handle:
+            yield handle
+    except OutputError as exc:
+        _usage_error(str(exc))
 
 
 def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
     for problem in summary.internal_errors:
-        stderr.print(f"trajaudit: {problem}", markup=False, highlight=False, style="red")
+        _note(f"trajaudit: {problem}", style="red")
     if summary.skipped and not quiet:
         shown = ", ".join(summary.skipped[:3]) + (
             f" and {len(summary.skipped) - 3} more" if len(summary.skipped) > 3 else ""
         )
-        stderr.print(
-            f"trajaudit: skipped {len(summary.skipped)} files no importer recognises: {shown}",
-            markup=False,
-            style="dim",
-        )
+        _note(f"trajaudit: skipped {len(summary.skipped)} files no importer recognises: {shown}", style="dim")
+    for note in summary.notes:  # even with --quiet: input left unaudited must never pass in silence
+        _note(f"trajaudit: {note}")
     for problem in summary.unreadable:
-        stderr.print(f"trajaudit: unreadable input: {problem}", markup=False, highlight=False, style="red")
+        _note(f"trajaudit: unreadable input: {problem}", style="red")
     code = engine.exit_code(summary, fail_on)
     if not quiet and output_format is not Format.text:
         counts = ", ".join(f"{n} {label}" for label, n in sorted(summary.findings_by_severity.items())) or "no findings"
-        stderr.print(
-            f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps: {counts}",
-            markup=False,
-            highlight=False,
-        )
+        _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps: {counts}")
     raise typer.Exit(code)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that worker processes are stopped and no partial report is left."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
 def execute() -> int:
-    """Run the command line and return its exit code: a crash is 2 with a one-line reason, never 1 (findings)."""
+    """Run the command line and return its exit code: a crash is 2 with a one-line reason, never 1 (findings);
+    SIGTERM is 143 once workers are stopped and temporary output removed."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         app(prog_name="trajaudit")
     except SystemExit as exc:
         return _exit_code(exc.code)
     except KeyboardInterrupt:
-        stderr.print("trajaudit: interrupted", markup=False, highlight=False)
+        _note("trajaudit: interrupted")
         return 130
+    except Terminated:
+        _note("trajaudit: terminated")
+        return 128 + signal.SIGTERM
     except Exception as exc:  # noqa: BLE001 - the last line of defence; details with TRAJAUDIT_DEBUG=1
         if os.environ.get("TRAJAUDIT_DEBUG"):
             raise
-        stderr.print(
-            f"trajaudit: internal error: {type(exc).__name__}: {exc} (set TRAJAUDIT_DEBUG=1 for the traceback)",
-            markup=False,
-            highlight=False,
-        )
+        _note(f"trajaudit: internal error: {type(exc).__name__}: {exc} (set TRAJAUDIT_DEBUG=1 for the traceback)")
         return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

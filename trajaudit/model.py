@@ -33,6 +33,27 @@ class Severity(IntEnum):
 VERDICT_BY_SEVERITY = {None: "ok", Severity.INFO: "info", Severity.WARNING: "warn", Severity.ERROR: "fail"}
 
 
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps that keep memory and output bounded on hostile input: `[limits]` in the configuration, with the same
+    names in kebab-case (max-line-bytes, ...). What goes over a cap is reported (TA001, TA002 or TA003, naming the
+    cap) and the rest of the input is still read."""
+
+    max_line_bytes: int = 64 * MiB  # one JSONL line; a longer line is skipped unread
+    max_document_bytes: int = 512 * MiB  # one whole-document log (decompressed), or one member of an .eval zip
+    max_findings_per_event: int = 100  # schema errors listed for one event; then one "N more" finding
+    max_findings_per_file: int = 1000  # TA001/TA002 findings listed for one file; then one "N more" per code
+    max_open_trajectories: int = 10_000  # held at once; past it the oldest opened is audited as it stands
+
+    @staticmethod
+    def key(name: str) -> str:
+        """The configuration name of a field: max_line_bytes -> max-line-bytes."""
+        return name.replace("_", "-")
+
+
 class Event(tuple):
     """One validated event: where it was read (file, 1-based line or None) and its JSON object.
 
@@ -236,6 +257,7 @@ class Summary:
     internal_errors: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # sources that could not be read or recognised at all
     skipped: list[str] = field(default_factory=list)  # files in directories that no importer recognised
+    notes: list[str] = field(default_factory=list)  # what the run left out on purpose (see `Limits`, `discover`)
 
     def count(self, finding: Finding, times: int = 1) -> None:
         self.findings_by_rule[finding.code] = self.findings_by_rule.get(finding.code, 0) + times

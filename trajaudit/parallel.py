@@ -15,6 +15,9 @@ streams by that tag: the same order the serial engine yields, so output does not
 
 Only a single native file is split; anything else (stdin, several files whose trajectories may span them, foreign
 formats) runs serially.
+
+Workers never outlive this process, however it ends (`_die_with_parent`): a CI job that kills a slow run (SIGKILL,
+as `subprocess.run(timeout=...)` does) must not leave workers running under init.
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ import multiprocessing
 import os
 import pickle
 import re
+import signal
+import sys
 import tempfile
+import threading
+import time
 import traceback
 import zlib
 from dataclasses import dataclass, fields
@@ -33,7 +40,7 @@ from typing import IO, Any, Callable, Collection, Iterator
 import orjson
 
 from trajaudit.model import Finding, Summary, TrajectoryResult
-from trajaudit.reader import READ_BUFFER, STREAM_ERRORS, Malformed, Source, line_error, stream_failure
+from trajaudit.reader import READ_BUFFER, STREAM_ERRORS, Source, lines, salvage, skip_line, stream_failure
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting processes costs more than it saves
 BATCH = 256
@@ -124,10 +131,7 @@ def run(
     the merging would otherwise delay one half of the work."""
     context = multiprocessing.get_context("fork")
     queues = [context.Queue() for _ in range(jobs)]
-    processes = [
-        context.Process(target=_work, args=(make_worker, index, jobs, queues[index]), daemon=True)
-        for index in range(jobs)
-    ]
+    processes = [_process(context, _work, (make_worker, index, jobs, queues[index])) for index in range(jobs)]
     for process in processes:
         process.start()
     extras: list[Any] = []
@@ -206,16 +210,19 @@ def owned_lines(source: Source, index: int, count: int) -> Iterator[Any]:
     owners: dict[bytes, int] = {}
     try:
         with source.open() as stream:
-            for number, raw in enumerate(stream, 1):
+            for number, raw in enumerate(lines(stream, source.limits.max_line_bytes), 1):
                 owner = raw_route(raw, count, owners)
                 if owner is not None and owner != index:
                     continue
                 try:
                     parsed = (number, loads(raw))
                 except decode_error:
-                    if index == 0 and raw.strip():
-                        yield Malformed(source.name, number, line_error(raw.rstrip(b"\r\n")))
-                    continue
+                    salvaged = salvage(source.name, number, raw)  # a lone surrogate escape, or Malformed
+                    if type(salvaged) is not tuple:
+                        if index == 0 and salvaged is not None:
+                            yield salvaged
+                        continue
+                    parsed = salvaged
                 if owner is not None or route(parsed, count) == index:
                     yield parsed
     except STREAM_ERRORS as exc:
@@ -252,7 +259,7 @@ def byte_shares(source: Source, jobs: int) -> list[Share] | None:
             if target <= cuts[-1]:
                 continue
             stream.seek(target - 1)
-            stream.readline()  # to the start of the next line (target itself if a line ends just before it)
+            skip_line(stream)  # to the start of the next line (target itself if a line ends just before it)
             cut = stream.tell()
             if cut >= size:
                 break
@@ -328,7 +335,7 @@ def range_lines(
         try:
             stream.seek(share.start)
             position = share.start
-            for raw in stream:
+            for raw in lines(stream, source.limits.max_line_bytes):  # an Overlong's len() is its size in the file
                 if position >= end or number >= last:
                     break
                 position += len(raw)
@@ -341,9 +348,12 @@ def range_lines(
                 try:
                     data = loads(raw)
                 except decode_error:
-                    if wanted is None and raw.strip():
-                        yield Malformed(source.name, number, line_error(raw.rstrip(b"\r\n")))
-                    continue
+                    salvaged = salvage(source.name, number, raw)  # a lone surrogate escape, or Malformed
+                    if type(salvaged) is not tuple:
+                        if wanted is None and salvaged is not None:
+                            yield salvaged
+                        continue
+                    data = salvaged[1]
                 if wanted is None:
                     yield number, data
                 elif type(data) is dict:
@@ -373,11 +383,7 @@ class Split:
         self._spills = [tempfile.TemporaryFile() for _ in rest]
         self._ends: list[tuple[Summary, Any] | None] = [None] * len(rest)
         self._processes = [
-            context.Process(
-                target=_serve,
-                args=(make_worker, share, self._queues[k], self._spills[k], self._requests[k]),
-                daemon=True,
-            )
+            _process(context, _serve, (make_worker, share, self._queues[k], self._spills[k], self._requests[k]))
             for k, share in enumerate(rest)
         ]
         for process in self._processes:
@@ -456,6 +462,44 @@ def _serve(make_worker: Callable[[Share], Any], share: Share, queue: Any, spill:
             queue.put(("states", worker.states(ids)))
     except BaseException:  # noqa: BLE001 - reported to the parent, which stops the run
         queue.put(("failed", traceback.format_exc()))
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_POLL = 0.25  # seconds between a worker's checks that its parent is still there (where prctl is missing)
+
+
+def _process(context: Any, target: Callable[..., None], args: tuple[Any, ...]) -> Any:
+    """A worker process running `target(*args)` that dies with this one."""
+    from_main = threading.current_thread() is threading.main_thread()
+    return context.Process(target=_die_with_parent, args=(os.getpid(), from_main, target, args), daemon=True)
+
+
+def _die_with_parent(parent: int, from_main: bool, target: Callable[..., None], args: tuple[Any, ...]) -> None:
+    """Run `target(*args)` in a worker that ends as soon as its parent does.
+
+    On Linux the kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG). It fires when the *thread*
+    that forked exits, so it is armed only for workers forked from the main thread, which lives as long as the
+    process. Everywhere, a watcher thread also checks that the parent is still ours (a dead parent's children are
+    re-parented), which covers other systems, workers forked from other threads, and a parent that died before
+    prctl took effect."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which came along with fork
+    if from_main and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no libc to call: the watcher alone
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="trajaudit-parent-watch", daemon=True).start()
+    target(*args)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)
 
 
 def _unpacked(batch: list[tuple[Any, bool, tuple[Any, ...]]]) -> Iterator[tuple[Any, Any]]:

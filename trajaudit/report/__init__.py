@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 from enum import Enum
-from typing import IO, Callable, Iterable
+from typing import IO, TYPE_CHECKING, Callable, Iterable
 
 from trajaudit.model import Finding, Summary, TrajectoryResult
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class Format(str, Enum):
@@ -28,7 +31,7 @@ def render(
     summary: Summary,
     out: IO[str],
     *,
-    console_for: Callable[[IO[str]], object],
+    console_for: Callable[[IO[str]], Console],
     quiet: bool = False,
     only_failures: bool = False,
     validate: bool = False,

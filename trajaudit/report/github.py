@@ -1,15 +1,22 @@
-"""GitHub Actions workflow commands: one `::error` / `::warning` / `::notice` annotation per finding."""
+"""GitHub Actions workflow commands: one `::error` / `::warning` / `::notice` annotation per finding.
+
+Log text (messages, file names) is cleaned before it is escaped: control characters (ESC, BEL, all of C0 and C1)
+and bidi overrides become '�', U+2028/U+2029 become line breaks, and line breaks and '%' (and, in properties, ':'
+and ',') take the annotation's own escapes, so an annotation stays one line that the runner reads as intended.
+"""
 
 from __future__ import annotations
 
 from typing import IO, Iterable
 
 from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
+from trajaudit.report.safe import clean
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def _data(text: str) -> str:
+    text = clean(text).replace("\t", " ").replace("\u2028", "\n").replace("\u2029", "\n")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

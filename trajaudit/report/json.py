@@ -13,6 +13,7 @@ import orjson
 
 from trajaudit.model import Finding, Summary, TrajectoryResult
 from trajaudit.report.data import summary_record, trajectory_record
+from trajaudit.report.safe import dumps
 
 
 def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: IO[bytes]) -> None:
@@ -26,4 +27,4 @@ def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: I
         else:
             loose.append(item.as_dict())
     document = {"version": 1, "trajectories": trajectories, "findings": loose, "summary": summary_record(summary)}
-    out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    out.write(dumps(document, option=orjson.OPT_INDENT_2) + b"\n")

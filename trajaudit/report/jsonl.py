@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from typing import IO, Iterable
 
-import orjson
-
 from trajaudit.model import Finding, Summary, TrajectoryResult
+from trajaudit.report import safe
 from trajaudit.report.data import summary_record, trajectory_record
 
 
 def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: IO[bytes]) -> None:
-    dumps = orjson.dumps
+    dumps = safe.dumps
     write = out.write
     for item in items:
         if isinstance(item, TrajectoryResult):

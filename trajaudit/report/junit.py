@@ -2,6 +2,12 @@
 
 Findings that belong to no trajectory (unreadable lines) become a test case named after their file. Text from logs
 is stripped of characters XML 1.0 cannot hold and escaped, so the document stays well-formed for any input.
+
+CI jobs print this file, and GitHub Actions runs any printed line that starts with `::` (`::add-mask::`,
+`::stop-commands::`) or holds `##[`: log text therefore never starts a line of the document. Its line breaks, tabs,
+C1 controls and U+2028/U+2029 are written as character references (`&#10;`: the same text to an XML parser, but not
+a line break in a log), a line that would start with `::` gets its first ':' as `&#58;`, and `##[` becomes
+`#&#35;[`.
 """
 
 from __future__ import annotations
@@ -12,16 +18,31 @@ from typing import IO, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
+from trajaudit.report.safe import encodable
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# legal in XML, but raw they break or hide lines for whoever reads the file as text
+_AS_REFERENCE = re.compile("[\t\n\r\x7f-\x9f\u2028\u2029]|##\\[")
+_COMMAND_START = re.compile(r"(?m)^(\s*):")
+
+
+def _reference(match: re.Match[str]) -> str:
+    found = match.group()
+    return "#&#35;[" if found == "##[" else f"&#{ord(found)};"
+
+
+def _xml_chars(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", encodable(text))
 
 
 def xml_text(text: str) -> str:
-    return escape(_NOT_XML.sub("\ufffd", text))
+    """Log text as element content, on one line of the document."""
+    return _AS_REFERENCE.sub(_reference, escape(_xml_chars(text)))
 
 
 def xml_attr(text: str) -> str:
-    return quoteattr(_NOT_XML.sub("\ufffd", text))
+    """Log text as a quoted attribute value."""
+    return _AS_REFERENCE.sub(_reference, quoteattr(_xml_chars(text)))
 
 
 def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: IO[bytes]) -> None:
@@ -62,15 +83,19 @@ def _case(file: str, name: str, findings: Iterable[Finding]) -> tuple[str, int]:
             f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
         )
         attributes = f"message={xml_attr(message)} type={xml_attr(first.code)}"
-        body += f"      <failure {attributes}>{xml_text(_lines(failing))}</failure>\n"
+        body += f"      <failure {attributes}>{_lines(failing)}</failure>\n"
     if notes:
-        body += f"      <system-out>{xml_text(_lines(notes))}</system-out>\n"
+        body += f"      <system-out>{_lines(notes)}</system-out>\n"
     return case + ">\n" + body + "    </testcase>\n", 1 if failing else 0
 
 
 def _lines(findings: list[Finding]) -> str:
-    return "\n".join(
-        f"{f.file}:{f.line or '-'} step {f.step if f.step is not None else '-'} {f.code} {f.name} "
-        f"[{f.severity.label}]: {f.message}"
+    """One line of element content per finding; each starts with a file name, kept from starting a command."""
+    text = "\n".join(
+        xml_text(
+            f"{f.file}:{f.line or '-'} step {f.step if f.step is not None else '-'} {f.code} {f.name} "
+            f"[{f.severity.label}]: {f.message}"
+        )
         for f in findings
     )
+    return _COMMAND_START.sub(r"\1&#58;", text)

@@ -8,12 +8,15 @@ from typing import IO, Iterable
 from trajaudit.model import Finding, Summary, TrajectoryResult
 from trajaudit.report.safe import one_line
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+# GitHub links `@user`, `@org/team` (a notification) and `#123`, `org/repo#123` (a back-reference in that issue)
+# in rendered text, whatever escaping came before: a zero-width joiner after the sign breaks the pattern.
+_REFERENCE = re.compile(r"([@#])(?=[A-Za-z0-9])")
 
 
 def md(text: str, limit: int = 200) -> str:
-    """Log text made inert in Markdown: one line, no HTML, no formatting, no links."""
-    return _SPECIAL.sub(r"\\\1", one_line(text, limit))
+    """Log text made inert in Markdown: one line, no HTML, no formatting, no links, no mentions."""
+    return _SPECIAL.sub(r"\\\1", _REFERENCE.sub("\\1\u200d", one_line(text, limit)))
 
 
 def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: IO[bytes]) -> None:

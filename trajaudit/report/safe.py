@@ -2,21 +2,41 @@
 
 Rich markup is never parsed from log text (the text formatter builds `rich.text.Text` objects), so escaping markup
 is not needed there; this module removes what would act on the terminal itself.
+
+File names that are not valid UTF-8 reach us as Python keeps them (os.fsdecode: each such byte as a lone surrogate
+U+DC80..U+DCFF), which no UTF-8 writer accepts. Every format shows such a byte the same way, as `\\xff`
+(`encodable`); any other lone surrogate as `\\ud83d`.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+import orjson
 
 # C0 and C1 controls (ESC starts terminal sequences; C1 CSI does too), DEL, and Unicode bidi overrides/isolates,
 # which can make a line display differently from what it contains.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+_NEWLINES = re.compile("\\s*[\r\n\u2028\u2029]+\\s*")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # one byte of a name that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
+
+
+def encodable(text: str) -> str:
+    """`text` with lone surrogates written out (`\\xff` for a byte of a non-UTF-8 file name), so it encodes."""
+    return _SURROGATE.sub(_surrogate, text)
 
 
 def clean(text: str) -> str:
     """Text with control characters shown as '�' and nothing that could drive the terminal."""
-    return _UNSAFE.sub("\ufffd", text)
+    return _UNSAFE.sub("\ufffd", encodable(text))
 
 
 def one_line(text: str, limit: int | None = None) -> str:
@@ -25,3 +45,38 @@ def one_line(text: str, limit: int | None = None) -> str:
     if limit is not None and len(folded) > limit:
         return folded[: max(0, limit - 1)] + "…"
     return folded
+
+
+# What orjson writes raw but a consumer may not take raw: DEL and C1 controls, U+2028/U+2029 (line breaks to
+# `str.splitlines` and to JavaScript before ES2019), and `##[`, which GitHub Actions reads as a (legacy) workflow
+# command anywhere in a printed line. All appear only inside JSON strings, where the escapes mean the same.
+_RAW_JSON = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|##\[")
+
+
+def _json_escape(match: re.Match[bytes]) -> bytes:
+    raw = match.group()
+    if raw == b"##[":
+        return b"#\\u0023["
+    return b"\\u%04x" % ord(raw.decode("utf-8"))
+
+
+def dumps(data: Any, option: int = 0) -> bytes:
+    """orjson.dumps for reports: strings with lone surrogates written out (see `encodable`) instead of failing,
+    and nothing a line-splitting consumer or a CI log would misread."""
+    try:
+        raw = orjson.dumps(data, option=option)
+    except orjson.JSONEncodeError:  # a lone surrogate somewhere (a non-UTF-8 file name): rare, so found lazily
+        raw = orjson.dumps(_encodable_data(data), option=option)
+    if raw.isascii() and b"\x7f" not in raw and (b"#" not in raw or b"##[" not in raw):  # the usual case, fast
+        return raw
+    return _RAW_JSON.sub(_json_escape, raw)
+
+
+def _encodable_data(value: Any) -> Any:
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, dict):
+        return {_encodable_data(k): _encodable_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encodable_data(v) for v in value]
+    return value

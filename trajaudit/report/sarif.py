@@ -13,6 +13,7 @@ import orjson
 
 from trajaudit import __version__
 from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
+from trajaudit.report.safe import dumps, encodable
 from trajaudit.rules import RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -40,7 +41,7 @@ def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: I
             }
         ],
     }
-    out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    out.write(dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def _findings(items: Iterable[TrajectoryResult | Finding]) -> Iterable[Finding]:
@@ -83,4 +84,8 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
 def _uri(file: str) -> str:
     if file == "-":
         return "stdin"
-    return quote(file.replace("\\", "/").removeprefix("./"), safe="/:@-._~")
+    path = file.replace("\\", "/").removeprefix("./")
+    try:  # a name that was not UTF-8: its very bytes, percent-encoded, so the URI still names the file
+        return quote(path, safe="/:@-._~", errors="surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that is no such byte: written out, as everywhere
+        return quote(encodable(path), safe="/:@-._~")

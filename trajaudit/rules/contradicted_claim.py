@@ -30,9 +30,9 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from trajaudit.claims import ACTION_SUCCEEDED, report_claims
-from trajaudit.evidence import Attempt, attempts, knows_action, mentions, performs, primary
+from trajaudit.claims import ACTION_SUCCEEDED
 from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.verdicts import Verdict, claim_verdicts
 
 CODE = "TA102"
 NAME = "contradicted-claim"
@@ -40,24 +40,15 @@ SEVERITY = Severity.ERROR
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    claims = report_claims(trajectory)
-    if not claims:
-        return  # nothing claimed: no need to pair the calls with their results
-    calls = attempts(trajectory)
-    if not calls:
-        return
     reported: set[tuple[str | None, str | None]] = set()
-    for claim in claims:
-        if claim.type != ACTION_SUCCEEDED or not knows_action(claim.action) or claim.event is None:
+    for judged in claim_verdicts(trajectory):
+        claim, last = judged.claim, judged.attempt
+        if claim.type != ACTION_SUCCEEDED or judged.verdict is not Verdict.CONTRADICTED or last is None:
             continue
         if (claim.action, claim.target) in reported:
             continue
-        before = [a for a in calls if a.step < claim.event.step]
-        last = _last_attempt(before, claim.action or "", claim.target)
-        if last is None or last.ok is not False:
-            continue
         reported.add((claim.action, claim.target))
-        error = _gist(last)
+        error = last.failure.gist(100)
         where = last.result.step if last.result is not None else last.step
         yield Violation(
             claim.event,
@@ -75,26 +66,3 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
                 "failure_reason": last.failure.reason.value,
             },
         )
-
-
-def _last_attempt(before: list[Attempt], action: str, target: str | None) -> Attempt | None:
-    """The failed last call performing the action, or None: calls on the claimed target when any call names it,
-    and by the action's own verb (cancel_*) before its synonyms."""
-    candidates = [a for a in before if performs(a, action)]
-    if not candidates:
-        return None
-    on_target = [a for a in candidates if mentions(a, target)]
-    if on_target:
-        candidates = on_target
-    exact = [a for a in candidates if primary(a, action)]
-    candidates = exact or candidates
-    # several tools may perform the action (modify_items, modify_address for "update"): the claim stands if the
-    # last call of any of them succeeded, so report only when each one's last attempt failed
-    last_by_tool = {a.command or a.tool: a for a in candidates}
-    if any(a.ok is not False for a in last_by_tool.values()):
-        return None
-    return candidates[-1]
-
-
-def _gist(attempt: Attempt, limit: int = 100) -> str:
-    return attempt.failure.gist(limit)

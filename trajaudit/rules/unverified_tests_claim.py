@@ -32,9 +32,9 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from trajaudit.claims import TESTS_PASS, report_claims
-from trajaudit.evidence import attempts, is_code_change, is_scratch_edit, last_test_run
+from trajaudit.claims import TESTS_PASS
 from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.verdicts import Basis, claim_verdicts
 
 CODE = "TA104"
 NAME = "unverified-tests-claim"
@@ -42,35 +42,30 @@ SEVERITY = Severity.ERROR
 
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    claim = next((c for c in report_claims(trajectory) if c.type == TESTS_PASS and c.event is not None), None)
-    if claim is None or claim.event is None:
+    judged = next((v for v in claim_verdicts(trajectory) if v.claim.type == TESTS_PASS and v.claim.event), None)
+    if judged is None:
         return
-    calls = attempts(trajectory)
-    if not calls:
-        return
-    step = claim.event.step
-    before = [a for a in calls if a.step < step]
-    last = last_test_run(before)
+    claim, last = judged.claim, judged.test_run
     evidence: dict[str, Any] = {"claim": claim.quote(400), "span": [claim.start, claim.end]}
-    if last is None:
+    if judged.basis is Basis.NO_TEST_RUN:
         yield Violation(
             claim.event,
             f'the agent claims "{claim.quote()}" but no test run appears before the claim',
             {**evidence, "test_runs": 0},
         )
         return
+    if last is None:
+        return
     evidence.update({"last_test_step": last.attempt.step, "last_test": last.attempt.describe(), "result": last.summary})
-    if last.passed is False:
+    if judged.basis is Basis.FAILED_TESTS:
         yield Violation(
             claim.event,
             f'the agent claims "{claim.quote()}" but the last test run, {last.attempt.describe()} at step '
             f"{last.attempt.step}, failed ({last.summary})",
             evidence,
         )
-        return
-    changes = [a for a in before if a.step > last.attempt.step and is_code_change(a) and not is_scratch_edit(a)]
-    if changes:
-        change = changes[-1]
+    elif judged.basis is Basis.CHANGED_AFTER_TESTS and judged.attempt is not None:
+        change = judged.attempt
         yield Violation(
             claim.event,
             f'the agent claims "{claim.quote()}" but the code changed at step {change.step} ({change.describe()}) '

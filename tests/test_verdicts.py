@@ -1,0 +1,97 @@
+"""Graded claim verdicts: one per claim, decided from the log alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rules.harness import call, result, say, trajectory
+from trajaudit.verdicts import Basis, Verdict, claim_verdicts
+
+
+def verdicts(*events):
+    return [(v.claim.action, v.verdict, v.basis, v.evidence_step) for v in claim_verdicts(trajectory(list(events)))]
+
+
+def test_a_failed_last_attempt_contradicts_the_claim():
+    got = verdicts(
+        call("cancel_reservation", "c1", reservation_id="K7Q2ZP"),
+        result("c1", ok=False, output="Error: reservation K7Q2ZP is not cancellable"),
+        say("assistant", "Your reservation K7Q2ZP has been cancelled."),
+    )
+    assert got == [("cancel", Verdict.CONTRADICTED, Basis.FAILED_ATTEMPT, 1)]
+
+
+def test_a_successful_retry_supports_the_claim_at_its_result():
+    got = verdicts(
+        call("cancel_reservation", "c1", reservation_id="K7Q2ZP"),
+        result("c1", ok=False, output="Error: timeout"),
+        call("cancel_reservation", "c2", reservation_id="K7Q2ZP"),
+        result("c2", output='{"status": "cancelled"}'),
+        say("assistant", "Your reservation K7Q2ZP has been cancelled."),
+    )
+    assert got == [("cancel", Verdict.SUPPORTED, Basis.SUCCESSFUL_ATTEMPT, 3)]
+
+
+def test_no_call_performing_the_action_leaves_the_claim_unsupported():
+    got = verdicts(
+        call("get_reservation", "c1", reservation_id="K7Q2ZP"),
+        result("c1", output='{"status": "confirmed"}'),
+        say("assistant", "Your reservation K7Q2ZP has been cancelled."),
+    )
+    assert got == [("cancel", Verdict.UNSUPPORTED, Basis.NO_ATTEMPT, None)]
+
+
+def test_a_log_without_tool_calls_cannot_tell():
+    got = verdicts(say("assistant", "Your reservation K7Q2ZP has been cancelled."))
+    assert got == [("cancel", Verdict.UNVERIFIABLE, Basis.NO_TOOL_CALLS, None)]
+
+
+def test_a_state_found_is_not_an_action_to_check():
+    got = verdicts(
+        call("get_reservation", "c1", reservation_id="K7Q2ZP"),
+        result("c1", output='{"status": "cancelled"}'),
+        say("assistant", "Reservation K7Q2ZP was already cancelled earlier."),
+    )
+    assert [v for _, v, _, _ in got] in ([], [Verdict.UNVERIFIABLE])
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "verdict", "basis"),
+    [(1, Verdict.CONTRADICTED, Basis.FAILED_TESTS), (0, Verdict.SUPPORTED, Basis.PASSED_TESTS)],
+)
+def test_a_tests_claim_follows_the_last_test_run(exit_code, verdict, basis):
+    output = "3 passed in 0.2s" if exit_code == 0 else "1 failed, 2 passed in 0.3s"
+    got = verdicts(
+        call("bash", "c1", command="python -m pytest -q"),
+        result("c1", ok=exit_code == 0, output=output, exit_code=exit_code),
+        say("assistant", "All tests pass."),
+    )
+    assert got == [(None, verdict, basis, 1)]
+
+
+def test_a_change_after_the_last_green_run_leaves_a_tests_claim_unsupported():
+    got = verdicts(
+        call("bash", "c1", command="python -m pytest -q"),
+        result("c1", output="3 passed in 0.2s", exit_code=0),
+        call("bash", "c2", command="sed -i 's/a/b/' src/pager.py"),
+        result("c2", exit_code=0),
+        say("assistant", "All tests pass."),
+    )
+    assert got == [(None, Verdict.UNSUPPORTED, Basis.CHANGED_AFTER_TESTS, 2)]
+
+
+def test_a_tests_claim_without_any_test_run_is_unsupported():
+    got = verdicts(
+        call("bash", "c1", command="sed -i 's/a/b/' src/pager.py"),
+        result("c1", exit_code=0),
+        say("assistant", "All tests pass."),
+    )
+    assert got == [(None, Verdict.UNSUPPORTED, Basis.NO_TEST_RUN, None)]
+
+
+def test_no_claim_no_verdict():
+    assert verdicts(
+        call("cancel_reservation", "c1", reservation_id="K7Q2ZP"),
+        result("c1", ok=False, output="Error: not cancellable"),
+        say("assistant", "I could not cancel reservation K7Q2ZP: the airline refused."),
+    ) == []

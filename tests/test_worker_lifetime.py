@@ -1,0 +1,187 @@
+"""Worker processes never outlive the command: SIGKILL or SIGTERM to it during `audit -j 4` leaves no worker.
+
+Each run writes more report than a pipe holds to a stdout nobody reads, so the command blocks while its workers
+exist, however fast the machine: no timing is assumed. Waits are bounded (a regression fails, never hangs).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from trajaudit import cli
+
+pytestmark = [
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc"),
+    pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork"),
+]
+ROOT = Path(__file__).resolve().parent.parent
+WAIT = 20.0
+
+
+def failing_log(path: Path, trajectories: int = 1500) -> Path:
+    """About 1 MB of input whose jsonl report (~1 MB) is far more than a pipe buffer."""
+    lines = []
+    for i in range(trajectories):
+        tid = f"t{i}"
+        lines += [
+            {"trajectory": tid, "step": 0, "kind": "tool_call", "call_id": "c1", "tool": "t", "arguments": {}},
+            {"trajectory": tid, "step": 1, "kind": "tool_result", "call_id": "c1", "ok": False, "output": "boom"},
+            {"trajectory": tid, "step": 2, "kind": "message", "role": "assistant", "text": "All done!"},
+        ]
+    data = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    if path.name.endswith(".gz"):
+        data = gzip.compress(data, compresslevel=1)
+    path.write_bytes(data)
+    return path
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"  # a zombie has ended; whoever adopted it reaps it when it likes
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def wait_for(condition, what: str):
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    pytest.fail(f"gave up after {WAIT} s waiting for {what}")
+
+
+def reap(pids) -> None:
+    """Kill workers a regression left behind (orphans of this test): the test fails, the machine stays clean."""
+    for pid in pids:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def start(log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "trajaudit", "audit", str(log), "-j", "4", "--format", "jsonl", "--isolated"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@pytest.mark.parametrize("name", ["big.jsonl", "big.jsonl.gz"])  # byte ranges (Split) and hashed shares (run)
+def test_sigkill_of_the_parent_leaves_no_worker(tmp_path, name):
+    process = start(failing_log(tmp_path / name))
+    workers: set[int] = set()
+    try:
+        workers = wait_for(lambda: children(process.pid) if len(children(process.pid)) >= 3 else None, "workers")
+        process.kill()
+        process.wait(timeout=WAIT)
+        wait_for(lambda: not any(alive(pid) for pid in workers), f"workers {sorted(workers)} to end")
+    finally:
+        process.kill()
+        process.stdout.close()
+        reap(workers)
+
+
+def test_sigterm_stops_the_workers_and_exits_143(tmp_path):
+    process = start(failing_log(tmp_path / "big.jsonl"))
+    workers: set[int] = set()
+    try:
+        workers = wait_for(lambda: children(process.pid) if len(children(process.pid)) >= 3 else None, "workers")
+        process.terminate()
+        out, _ = process.communicate(timeout=WAIT)  # reading lets it finish what it was writing
+        assert process.returncode == 128 + signal.SIGTERM
+        wait_for(lambda: not any(alive(pid) for pid in workers), f"workers {sorted(workers)} to end")
+    finally:
+        process.kill()
+        reap(workers)
+
+
+def test_a_worker_notices_a_dead_parent_without_prctl(tmp_path):
+    """The fallback for systems without PR_SET_PDEATHSIG (and workers forked off the main thread): a worker whose
+    parent dies while it is busy ends within a few polls."""
+    script = """
+import multiprocessing, os, sys, threading, time
+from trajaudit import parallel
+def busy(marker):
+    open(marker, "w").close()
+    time.sleep(60)
+def fork_worker():  # from another thread: no prctl, as on other systems
+    process = parallel._process(multiprocessing.get_context("fork"), busy, (sys.argv[1],))
+    process.start()
+    print(process.pid, flush=True)
+thread = threading.Thread(target=fork_worker)
+thread.start()
+thread.join()
+sys.stdin.read()
+"""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path / "running")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    worker = 0
+    try:
+        worker = int(parent.stdout.readline())
+        wait_for(lambda: (tmp_path / "running").exists(), "the worker to run")
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=WAIT)
+        wait_for(lambda: not alive(worker), f"worker {worker} to end")
+    finally:
+        parent.kill()
+        parent.stdin.close()
+        parent.stdout.close()
+        reap([worker] if worker else [])
+
+
+def test_sigterm_leaves_no_partial_report(tmp_path, monkeypatch):
+    """In-process: SIGTERM while the report is being written removes the temporary file, keeps the old report."""
+    log = failing_log(tmp_path / "in.jsonl", trajectories=3)
+    report = tmp_path / "out" / "report.jsonl"
+    report.parent.mkdir()
+    report.write_text("previous\n")
+    real = cli.render
+
+    def render_then_terminated(*args, **kwargs):
+        real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(cli, "render", render_then_terminated)
+    monkeypatch.setattr(sys, "argv", ["trajaudit", "audit", str(log), "--format", "jsonl", "-o", str(report)])
+    ours = []
+
+    def outer(signum, frame):  # what catches the signal if execute() did not (so a regression cannot kill pytest)
+        ours.append(signum)
+
+    before = signal.signal(signal.SIGTERM, outer)
+    try:
+        code = cli.execute()
+        assert signal.getsignal(signal.SIGTERM) is outer  # execute() put it back
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert code == 128 + signal.SIGTERM and not ours
+    assert report.read_text() == "previous\n" and os.listdir(report.parent) == ["report.jsonl"]
