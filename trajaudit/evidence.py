@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from trajaudit.claims import verb_lemma
+from trajaudit.claims import action_nouns, verb_lemma
 from trajaudit.failure import Judgement, judge
 from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
@@ -296,6 +296,23 @@ def performs_as_declared(attempt: Attempt, action: str, effects: dict[str, froze
     """Whether a successful call performed the action as a documented side effect of its tool (`effects` from
     declared_effects): cancel_order whose description says it emails a receipt performs send."""
     return action in effects.get(attempt.tool, ()) and attempt.ok is True
+
+
+def side_effect(
+    claim_text: str, action: str, before: Sequence[Attempt], effects: dict[str, frozenset[str]]
+) -> Attempt | None:
+    """The successful call before a claim that performed its action as a side effect, or None: a call whose tool's
+    description documents the action (performs_as_declared), or, for an update, a call that performed the action a
+    noun of the claim names ("marked for return" after return_delivered_order_items: that tool set the status)."""
+    for attempt in reversed(before):
+        if performs_as_declared(attempt, action, effects):
+            return attempt
+    if action == "update":
+        others = action_nouns(claim_text) - {"update"}
+        for attempt in reversed(before):
+            if attempt.ok is True and any(performs(attempt, other) for other in others):
+                return attempt
+    return None
 
 
 _NOT_IN_TARGET = re.compile(r"[^a-z0-9./_-]")

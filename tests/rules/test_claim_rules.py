@@ -338,3 +338,20 @@ def test_ta103_keeps_the_verb_of_a_weak_claim_over_the_noun_update() -> None:
     assert steps_flagged("TA103", events) == []  # a post of an update is a send, which post_to_channel does
     listed = [call("list_channels", "c1"), result("c1", output="#ops"), say("assistant", "Posted the update in #ops.")]
     assert steps_flagged("TA103", listed) == [2]
+
+
+def test_claim_verdicts_agree_with_ta103_on_side_effects() -> None:
+    from tests.rules.harness import trajectory
+    from trajaudit.verdicts import Verdict, claim_verdicts
+
+    close = {"name": "close_ticket", "description": "Close a support ticket and email the requester a summary."}
+    silent = {"name": "close_ticket", "description": "Close a support ticket."}
+    events = [
+        call("close_ticket", "c1", ticket="4410"),
+        result("c1", output='{"closed": true}'),
+        say("assistant", "I closed ticket 4410 and emailed you a summary."),
+    ]
+    [documented] = claim_verdicts(trajectory([task(close), *events]))
+    [undocumented] = claim_verdicts(trajectory([task(silent), *events]))
+    assert (documented.verdict, documented.evidence_step) == (Verdict.SUPPORTED, 2)
+    assert undocumented.verdict is Verdict.UNSUPPORTED

@@ -33,8 +33,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator, Mapping
 
-from trajaudit.claims import ACTION_SUCCEEDED, action_nouns, is_prior_state, report_claims
-from trajaudit.evidence import Attempt, attempts, declared_effects, knows_action, performs, performs_as_declared
+from trajaudit.claims import ACTION_SUCCEEDED, is_prior_state, report_claims
+from trajaudit.evidence import attempts, declared_effects, knows_action, performs, side_effect
 from trajaudit.model import Severity, Trajectory, Violation
 
 CODE = "TA103"
@@ -61,9 +61,7 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
             continue
         before = [a for a in calls if a.step < claim.event.step]
         action = claim.action or ""
-        if any(performs(a, action) or performs_as_declared(a, action, effects) for a in before):
-            continue
-        if action == "update" and _status_set_by(claim.text, before):
+        if any(performs(a, action) for a in before) or side_effect(claim.text, action, before, effects):
             continue
         reported.add(claim.action)
         tools = sorted({a.tool for a in before})
@@ -80,9 +78,3 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
             },
         )
 
-
-def _status_set_by(text: str, before: list[Attempt]) -> bool:
-    """Whether an update claim names the state another successful call set: "marked for return" after
-    return_delivered_order_items, "updated to exchange requested" after an exchange tool."""
-    others = action_nouns(text) - {"update"}
-    return any(a.ok and performs(a, other) for other in others for a in before)
