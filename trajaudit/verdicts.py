@@ -57,6 +57,7 @@ class Basis(str, Enum):
     NO_TEST_RUN = "no_test_run"  # unsupported: no test run before the claim
     CHANGED_AFTER_TESTS = "changed_after_tests"  # unsupported: the code changed after the last test run
     SUCCESSFUL_ATTEMPT = "successful_attempt"  # supported
+    SIDE_EFFECT = "side_effect"  # supported: a successful call did it as its tool's description documents
     PASSED_TESTS = "passed_tests"  # supported
     WHOLE_TASK = "whole_task"  # unverifiable: "the task is complete" names no action to check
     UNKNOWN_ACTION = "unknown_action"  # unverifiable: no tool vocabulary names the action
@@ -119,7 +120,7 @@ def _judge(claim: Claim, calls: tuple[Attempt, ...], effects: dict[str, frozense
         before = [a for a in calls if a.step < claim.event.step]
         done_by = side_effect(claim.text, action, before, effects)  # as TA103: documented or status set by a tool
         if done_by is not None:
-            return ClaimVerdict(claim, Verdict.SUPPORTED, Basis.SUCCESSFUL_ATTEMPT, done_by)
+            return ClaimVerdict(claim, Verdict.SUPPORTED, Basis.SIDE_EFFECT, done_by)
         if is_prior_state(claim) or _STATUS.search(claim.text):
             return ClaimVerdict(claim, Verdict.UNVERIFIABLE, Basis.PRIOR_STATE)
         return ClaimVerdict(claim, Verdict.UNSUPPORTED, Basis.NO_ATTEMPT)

@@ -30,41 +30,27 @@ Make the agent report only what its tool results confirm. If the action is done 
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator, Mapping
 
-from trajaudit.claims import ACTION_SUCCEEDED, is_prior_state, report_claims
-from trajaudit.evidence import attempts, declared_effects, knows_action, performs, side_effect
+from trajaudit.claims import ACTION_SUCCEEDED
+from trajaudit.evidence import attempts
 from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.verdicts import Basis, claim_verdicts
 
 CODE = "TA103"
 NAME = "claim-without-action"
 SEVERITY = Severity.ERROR
 
-# A status that changed is a consequence of some other action, not an action of its own.
-_STATUS = re.compile(r"\bstatus\b", re.I)
-
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    claims = report_claims(trajectory)
-    if not claims:
-        return  # nothing claimed: no need to pair the calls with their results
-    calls = attempts(trajectory)
-    if not calls:
-        return  # the agent does not act through tools here: nothing to hold the claim against
-    effects = declared_effects(trajectory)
     reported: set[str | None] = set()
-    for claim in claims:
-        if claim.type != ACTION_SUCCEEDED or not knows_action(claim.action) or claim.event is None:
-            continue
-        if claim.action in reported or is_prior_state(claim) or _STATUS.search(claim.text):
-            continue
-        before = [a for a in calls if a.step < claim.event.step]
-        action = claim.action or ""
-        if any(performs(a, action) for a in before) or side_effect(claim.text, action, before, effects):
+    for judged in claim_verdicts(trajectory):
+        claim = judged.claim
+        if claim.type != ACTION_SUCCEEDED or judged.basis is not Basis.NO_ATTEMPT or claim.action in reported:
             continue
         reported.add(claim.action)
-        tools = sorted({a.tool for a in before})
+        step = claim.event.step if claim.event is not None else None
+        tools = sorted({a.tool for a in attempts(trajectory) if step is None or a.step < step})
         yield Violation(
             claim.event,
             f'the agent claims "{claim.quote()}" but no tool call before it performs {claim.action!r} '
@@ -77,4 +63,3 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
                 "tools_called": tools,
             },
         )
-
