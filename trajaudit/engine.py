@@ -704,7 +704,7 @@ class _FileCap:
 
 
 def _fields(finding: Finding) -> dict[str, Any]:
-    return {name: getattr(finding, name) for name in Finding.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(finding, name) for name in Finding.__slots__}
 
 
 def worst_severity(summary: Summary) -> Severity | None:
