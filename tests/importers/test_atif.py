@@ -367,3 +367,88 @@ def test_our_rules_agree_with_the_reference_validators(tmp_path: Path, nat_atif,
     with pytest.raises(ValueError):
         nat_atif.Trajectory.model_validate(copy.deepcopy(bad_doc))
     assert len(violations(split(write(tmp_path / "bad.json", bad_doc))[1])) == 1
+
+
+# --- shapes of real ATIF files in public repositories (written here by hand, smaller) ------------------------------
+
+
+def test_real_shape_harbor_computer_use_agent(tmp_path: Path, validator):
+    """Mirrors refreshdotdev/harbor-trajectories
+    `jobs/2026-02-09__00-15-22/computer-use-oncall-debug__kFdZhTa/agent/trajectory.json` (ATIF-v1.6, a Harbor
+    computer-use agent): agent steps with an empty message and one tool call each, observation results WITHOUT
+    source_call_id, screenshots as image content parts, per-step token metrics."""
+    def act(step_id: int, tool: str, content) -> dict:
+        return {"step_id": step_id, "source": "agent", "model_name": "gemini/x", "message": "",
+                "tool_calls": [{"tool_call_id": f"call_{step_id}__thought__x", "function_name": tool, "arguments": {}}],
+                "observation": {"results": [{"content": content}]},
+                "metrics": {"prompt_tokens": 1000 * step_id, "completion_tokens": 10}}
+
+    screenshot = [{"type": "image", "source": {"media_type": "image/png", "path": "images/step_2.png"}}]
+    doc = {"schema_version": "ATIF-v1.6", "session_id": "navigator",
+           "agent": {"name": "navigator", "version": "0.1.0", "model_name": "gemini/x"},
+           "steps": [{"step_id": 1, "source": "user", "message": "Read the dashboard and write a report."},
+                     act(2, "computer_screenshot", screenshot),
+                     act(3, "computer_scroll", "OK: pyautogui.scroll(-500, x=500, y=500)"),
+                     {"step_id": 4, "source": "agent", "message": "Report written."}]}
+    events, bad = split(write(tmp_path / "trajectory.json", doc))
+    assert not bad
+    assert_well_formed(events, validator, "atif")
+    kinds = [e["kind"] for e in events]
+    assert kinds == ["task", "message", "tool_call", "tool_result", "tool_call", "tool_result", "message"]
+    shot, scroll = events[3], events[5]
+    assert shot["call_id"] == "call_2__thought__x" and shot["output"] == "" and shot["ok"] is True
+    assert scroll["tool"] == "computer_scroll" and scroll["meta"] == {"paired": "by order: no source_call_id"}
+    assert events[2]["tokens"] == {"input": 2000, "output": 10}
+    # the audit sees every call answered (no unmatched call/result finding, TA204) ...
+    assert "TA204" not in {c for _, _, c in audit_codes(tmp_path / "trajectory.json")}
+    # ... and a call that no result answers is still reported
+    doc["steps"][2]["tool_calls"].append({"tool_call_id": "extra", "function_name": "computer_key", "arguments": {}})
+    assert "TA204" in {c for _, _, c in audit_codes(write(tmp_path / "unanswered.json", doc))}
+
+
+def test_real_shape_nemo_agent_toolkit_export(tmp_path: Path):
+    """Mirrors NVIDIA/NeMo-Agent-Toolkit `packages/nvidia_nat_atif/examples/atof_to_atif/output/exmp04_atif.json`
+    (ATIF-v1.7 from the ATOF converter): tool calls and steps carry `extra.ancestry` / `extra.invocation`,
+    steps `llm_call_count`; no trajectory_id, so the session id names the trajectory."""
+    def invocation(status: str) -> dict:
+        return {"ancestry": {"function_id": "tool-1", "parent_id": "agent-1"},
+                "invocation": {"invocation_id": "t1", "framework": "nat", "status": status}}
+
+    doc = {"schema_version": "ATIF-v1.7", "session_id": "agent-004",
+           "agent": {"name": "summarizer", "version": "1.0.0", "model_name": "model-y"},
+           "steps": [
+               {"step_id": 1, "source": "user", "message": "Summarize /docs/intro.md"},
+               {"step_id": 2, "source": "agent", "message": "Reading it.", "llm_call_count": 1,
+                "tool_calls": [{"tool_call_id": "t1", "function_name": "read_file", "arguments": {"path": "/d"},
+                                "extra": invocation("error")}],
+                "observation": {"results": [{"source_call_id": "t1", "content": "no such file"}]},
+                "extra": {"data_schema": {"name": "anthropic/messages", "version": "1"}}},
+               {"step_id": 3, "source": "agent", "message": "It is an intro page.", "llm_call_count": 1},
+           ]}
+    events, bad = split(write(tmp_path / "exmp.json", doc))
+    assert not bad
+    assert {e["trajectory"] for e in events} == {"agent-004"}
+    result = next(e for e in events if e["kind"] == "tool_result")
+    assert result["ok"] is False  # the call's invocation status says error
+    doc["steps"][1]["tool_calls"][0]["extra"] = invocation("completed")
+    result = next(e for e in split(write(tmp_path / "ok.json", doc))[0] if e["kind"] == "tool_result")
+    assert result["ok"] is True
+
+
+def test_real_shape_converted_run_that_never_acted(tmp_path: Path):
+    """Mirrors refreshdotdev/harbor-trajectories
+    `jobs/2026-02-09__12-10-48/011_atlassian-api__atlassian-pyt__t9JToEW/agent/trajectory.json` (ATIF-v1.2,
+    "Converted from mini-swe-agent trajectory format to ATIF"): a system prompt and the task, no agent step,
+    `notes`, zero final metrics, agent config under `agent.extra`."""
+    doc = {"schema_version": "ATIF-v1.2", "session_id": "96c4",
+           "agent": {"name": "mini-swe-agent", "version": "1.14.4", "model_name": "bedrock/x",
+                     "extra": {"original_format": "mini-swe-agent-1"}},
+           "steps": [{"step_id": 1, "source": "system", "message": "You are a helpful assistant."},
+                     {"step_id": 2, "source": "user", "message": "Please solve this issue: implement download_report"}],
+           "notes": "Converted from mini-swe-agent trajectory format to ATIF",
+           "final_metrics": {"total_prompt_tokens": 0, "total_completion_tokens": 0}}
+    events, bad = split(write(tmp_path / "trajectory.json", doc))
+    assert not bad
+    assert [(e["kind"], e.get("role")) for e in events] == [("task", None), ("message", "system"), ("message", "user")]
+    assert events[0]["goal"].startswith("Please solve this issue")
+    assert events[0]["meta"]["notes"].startswith("Converted from mini-swe-agent")

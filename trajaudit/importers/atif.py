@@ -12,9 +12,12 @@ from `agent.tool_definitions`, OpenAI function schemas; goal = the first user st
 schema version, session id, notes, final metrics); then per step, in order: user and system steps are messages of
 that role; an agent step is a reasoning event (`reasoning_content`), an assistant message (`message`; left out when
 empty and the step has tool calls), its tool calls, and its observation's results as tool results (paired by
-`source_call_id`; failed when the result's `extra` says `is_error` or status error, or its text starts with
-`Error:`). A result without `source_call_id` (an action outside the tool-calling format, or a system event) is a
-message to the agent (role user; system in a system step) with meta `{atif: "observation"}`. The step's
+`source_call_id`; failed when the result's `extra` says `is_error` or status error, the call's
+`extra.invocation.status` says error (NeMo Agent Toolkit), or the text starts with `Error:`). A result without
+`source_call_id` answers the step's next call that no result names (producers such as Harbor's computer-use agents
+omit the id when a step makes one call; meta `paired` says so); with no call left (an action outside the
+tool-calling format, or a system event) it is a message to the agent (role user; system in a system step) with meta
+`{atif: "observation"}`. The step's
 `metrics` go on its first generated event: `prompt_tokens`/`completion_tokens` (and `extra.reasoning_tokens`) as
 token counts, `logprobs` (one per generated token) as the event's logprobs, the confidence input for TA5xx and
 `simulate`; cost and cached tokens go to meta. Origins are JSON paths like `$.steps[4].tool_calls[0]`.
@@ -251,6 +254,7 @@ class Reader:
         self, emit: Emitter, tid: str, steps: list, where: str, links: dict[str, dict], keep_copied: bool
     ) -> Iterator:
         names: dict[str, str] = {}
+        failed_calls: set[str] = set()
         for index, step in enumerate(steps):
             path = f"{where}.steps[{index}]"
             if not isinstance(step, dict) or (not keep_copied and step.get("is_copied_context") is True):
@@ -262,7 +266,7 @@ class Reader:
                 role = source if source in ("system", "user") else "user"
                 yield emit.event(tid, "message", path=path, timestamp=stamp, role=role, text=text,
                                  meta=None if role == source else {"source": source})
-                yield from self.results(emit, tid, step, path, names, links, role)
+                yield from self.results(emit, tid, step, path, names, links, role, [])
                 continue
             generated = _generated(step)
             extra_meta = {"model": step["model_name"]} if isinstance(step.get("model_name"), str) else None
@@ -270,6 +274,7 @@ class Reader:
             if isinstance(reasoning, str) and reasoning.strip():
                 yield emit.event(tid, "reasoning", path=path, timestamp=stamp, text=reasoning)
             calls = [c for c in _list(step.get("tool_calls")) if isinstance(c, dict)]
+            call_ids: list[str] = []
             if text or not calls:
                 yield emit.event(tid, "message", path=path, timestamp=stamp, role="assistant", text=text,
                                  meta={**(extra_meta or {}), **generated.pop("meta", {})} or None, **generated)
@@ -278,18 +283,26 @@ class Reader:
                 call_id = str(call.get("tool_call_id", call.get("id")) or f"call_{index + 1}_{k}")
                 tool = call.get("function_name") or call.get("name") or "unknown"
                 names[call_id] = str(tool)
+                call_ids.append(call_id)
+                if _call_failed(call):
+                    failed_calls.add(call_id)
                 meta = {**(extra_meta or {}), **generated.pop("meta", {})}
                 yield emit.event(
                     tid, "tool_call", path=f"{path}.tool_calls[{k}]", timestamp=stamp, call_id=call_id, tool=str(tool),
                     arguments=parse_arguments(call.get("arguments")), meta=meta or None, **generated,
                 )
                 generated, extra_meta = {}, None
-            yield from self.results(emit, tid, step, path, names, links, "user")
+            yield from self.results(emit, tid, step, path, names, links, "user", call_ids, failed_calls)
 
     def results(self, emit: Emitter, tid: str, step: dict, path: str, names: dict[str, str], links: dict[str, dict],
-                role: str) -> Iterator:
+                role: str, call_ids: list[str], failed_calls: set[str] | None = None) -> Iterator:
+        """The step's observation results. A result without `source_call_id` answers the step's next call that no
+        result names (several producers omit the id when a step makes one call); with no call left, it is a message."""
         stamp = step.get("timestamp") if isinstance(step.get("timestamp"), str) else None
-        for j, result in enumerate(_results(step)):
+        results = _results(step)
+        named = {str(r["source_call_id"]) for r in results if r.get("source_call_id") is not None}
+        unanswered = [c for c in call_ids if c not in named]
+        for j, result in enumerate(results):
             at = f"{path}.observation.results[{j}]"
             text = flatten_text(result.get("content"))
             subagents = []
@@ -304,13 +317,16 @@ class Reader:
                             **({"parent_call_id": str(result["source_call_id"])}
                                if result.get("source_call_id") is not None else {}),
                         }
-            meta = {"subagent_trajectories": subagents} if subagents else {}
+            meta: dict[str, Any] = {"subagent_trajectories": subagents} if subagents else {}
             call_id = result.get("source_call_id")
-            if call_id is None:
+            if call_id is None and unanswered:
+                call_id = unanswered.pop(0)
+                meta["paired"] = "by order: no source_call_id"
+            elif call_id is None:
                 yield emit.event(tid, "message", path=at, timestamp=stamp, role=role, text=text,
                                  meta={"atif": "observation", **meta})
                 continue
-            failed = _failed(result, text)
+            failed = _failed(result, text) or str(call_id) in (failed_calls or ())
             yield emit.event(
                 tid, "tool_result", path=at, timestamp=stamp, call_id=str(call_id), tool=names.get(str(call_id)),
                 ok=not failed, output=text, error=first_line(text) if failed else None, meta=meta or None,
@@ -338,6 +354,14 @@ def _failed(result: dict, text: str) -> bool:
     if isinstance(outcome, dict) and outcome.get("success") is False:
         return True
     return error_text(text)
+
+
+def _call_failed(call: dict) -> bool:
+    """NeMo Agent Toolkit records a tool's end state on the call: `extra.invocation.status`."""
+    extra = call.get("extra") if isinstance(call.get("extra"), dict) else None
+    invocation = extra.get("invocation") if extra else None
+    status = invocation.get("status") if isinstance(invocation, dict) else None
+    return isinstance(status, str) and status.lower() in ("error", "failed", "failure")
 
 
 def _generated(step: dict) -> dict[str, Any]:
