@@ -236,6 +236,22 @@ def test_a_missing_continuation_is_reported(tmp_path: Path):
     assert len(events) == 10
 
 
+@pytest.mark.parametrize("ref", ["/etc/passwd", "../outside.json", "a\x00b", "x" * 5000, "trajectory.json"])
+def test_continuations_stay_in_the_folder_and_never_raise(tmp_path: Path, ref: str):
+    """A log names the next file to read: files outside its folder are not followed (nor read and echoed), and
+    unusable names are reported, not raised."""
+    write(tmp_path / "outside.json", document())
+    doc = document(continued_trajectory_ref=ref)
+    path = write(tmp_path / "run" / "trajectory.json", doc)
+    events, bad = split(path)
+    assert {e["origin"]["file"] for e in events} == {str(path)}  # nothing read from another file
+    assert len(violations(bad)) == 1
+    if ref in ("/etc/passwd", "../outside.json"):
+        assert "not followed" in bad[0].message
+    for item in atif.convert(Source(str(path), path, optional=True)):  # the sibling scan of a directory read
+        assert isinstance(item, (tuple, Malformed))
+
+
 def test_a_list_of_trajectories(tmp_path: Path):
     second = document()
     second["trajectory_id"] = "traj-2"
@@ -452,3 +468,40 @@ def test_real_shape_converted_run_that_never_acted(tmp_path: Path):
     assert [(e["kind"], e.get("role")) for e in events] == [("task", None), ("message", "system"), ("message", "user")]
     assert events[0]["goal"].startswith("Please solve this issue")
     assert events[0]["meta"]["notes"].startswith("Converted from mini-swe-agent")
+
+
+# --- no input makes the importer raise --------------------------------------------------------------------------------
+
+ATIF_KEYS = ["schema_version", "session_id", "trajectory_id", "agent", "tool_definitions", "steps", "step_id", "source",
+             "message", "reasoning_content", "tool_calls", "tool_call_id", "function_name", "arguments", "observation",
+             "results", "source_call_id", "content", "subagent_trajectory_ref", "subagent_trajectories", "metrics",
+             "logprobs", "prompt_tokens", "completion_tokens", "continued_trajectory_ref", "is_copied_context",
+             "extra", "invocation", "status", "is_error", "type", "text"]
+
+
+def _atif_values():
+    from hypothesis import strategies as st
+
+    leaves = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+              | st.sampled_from(["agent", "user", "system", "call_1", "ATIF-v1.7", "../x.json", "Error: x", ""])
+              | st.text(max_size=12))
+    return st.recursive(leaves, lambda children: st.lists(children, max_size=4)
+                        | st.dictionaries(st.sampled_from(ATIF_KEYS), children, max_size=6), max_leaves=40)
+
+
+def test_arbitrary_atif_shaped_json_never_raises(tmp_path_factory):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(steps=st.lists(_atif_values(), max_size=5), top=st.dictionaries(st.sampled_from(ATIF_KEYS), _atif_values(),
+                                                                           max_size=5))
+    def check(steps, top):
+        folder = tmp_path_factory.mktemp("atif")
+        path = folder / "t.json"
+        path.write_text(json.dumps({**top, "steps": steps}))
+        for optional in (False, True):
+            for item in atif.convert(Source(str(path), path, optional=optional)):
+                assert isinstance(item, Malformed) or (isinstance(item, tuple) and isinstance(item[1], dict))
+
+    check()

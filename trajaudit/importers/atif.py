@@ -26,7 +26,8 @@ Embedded `subagent_trajectories` are trajectories of their own, `<parent id>/<su
 meta names the parent trajectory, step and call whose result refers to them (`subagent_trajectory_ref`); that tool
 result's meta lists them. A `continued_trajectory_ref` naming a file beside this one is joined: its steps continue
 this trajectory (steps it marks `is_copied_context` repeat earlier context and are skipped), with origins in that
-file; a continuation file found in a directory next to the file that refers to it is not read a second time.
+file; only files inside the first file's folder are followed (the name comes from the log); a continuation file
+found in a directory next to the file that refers to it is not read a second time.
 
 ATIF carries no verdict, so no outcome event is written (pass one with `--outcomes`). ATIF's own rules are checked
 and each violation is reported as a schema-violation finding (TA002) naming the JSON path: step ids run 1, 2, 3…
@@ -169,17 +170,31 @@ class Reader:
         """The steps of the files `continued_trajectory_ref` chains to, appended to this trajectory."""
         here = self.source.path
         ref = doc.get("continued_trajectory_ref")
-        visited = {here.resolve()} if here is not None else set()
+        if here is None or not isinstance(ref, str) or not ref:
+            return
+        folder = here.resolve().parent
+        visited = {here.resolve()}
         for _ in range(MAX_CONTINUATIONS):
-            if not isinstance(ref, str) or not ref or here is None:
+            if not isinstance(ref, str) or not ref:
                 return
-            path = (here.parent / ref).resolve()
+            shown = ref[:200]
+            try:
+                path = (here.parent / ref).resolve()
+                found = path.is_file()
+            except (OSError, ValueError):
+                path, found = folder, False
+            # A log names the file to read next: only files in the folder of the first one are followed, so a
+            # document cannot make the audit read (and echo) files elsewhere on the machine.
+            if found and not path.is_relative_to(folder):
+                yield self.violation(f"continued_trajectory_ref {shown!r} is outside the folder of {here.name}: "
+                                     "not followed")
+                return
             if path in visited:
-                yield self.violation(f"continued_trajectory_ref {ref!r} leads back to a file already read")
+                yield self.violation(f"continued_trajectory_ref {shown!r} leads back to a file already read")
                 return
             visited.add(path)
-            if not path.is_file():
-                yield self.violation(f"continued_trajectory_ref {ref!r}: no such file beside {here.name}")
+            if not found:
+                yield self.violation(f"continued_trajectory_ref {shown!r}: no such file beside {here.name}")
                 return
             source = Source(str(path) if Path(self.source.name).is_absolute() else _relative(self.source.name, ref),
                             path)
@@ -413,5 +428,8 @@ def _continuation_targets(folder: str, _mtime: int) -> frozenset[Path]:
         except OSError:
             continue
         for match in _CONTINUATION.finditer(data):
-            targets.add((directory / match.group(1).decode(errors="replace")).resolve())
+            try:
+                targets.add((directory / match.group(1).decode(errors="replace")).resolve())
+            except (OSError, ValueError):
+                continue
     return frozenset(targets)
