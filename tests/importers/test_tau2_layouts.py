@@ -228,3 +228,41 @@ def test_real_run_re_laid_gives_the_same_findings(realdata: Path, tmp_path: Path
     assert {t for t, _, _ in listed if t} <= {s["id"] for s in doc["simulations"]}
     assert {(t, s, c) for t, s, c in listed if c not in ("TA102", "TA104")} == {
         (t, s, c) for t, s, c in reference if c not in ("TA102", "TA104")}
+
+
+TAU2_KEYS = ["id", "task_id", "trial", "termination_reason", "messages", "ticks", "role", "content", "tool_calls",
+             "name", "arguments", "requestor", "error", "agent_chunk", "user_chunk", "agent_tool_calls",
+             "user_tool_calls", "agent_tool_results", "user_tool_results", "user_transcript", "utterance_ids",
+             "is_audio", "contains_speech", "audio_script_gold", "reward_info", "reward", "usage", "timestamp"]
+
+
+def test_arbitrary_simulations_never_raise(tmp_path_factory):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    leaves = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+              | st.sampled_from(["assistant", "user", "tool", "c1", ""]) | st.text(max_size=10))
+    values = st.recursive(leaves, lambda children: st.lists(children, max_size=4)
+                          | st.dictionaries(st.sampled_from(TAU2_KEYS), children, max_size=6), max_leaves=40)
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(body=st.dictionaries(st.sampled_from(TAU2_KEYS), values, max_size=6),
+           ticks=st.lists(st.dictionaries(st.sampled_from(TAU2_KEYS), values, max_size=6), max_size=5),
+           layout=st.sampled_from(["list", "file", "dir"]))
+    def check(body, ticks, layout):
+        simulation = {**body, "task_id": "t", "ticks": ticks}
+        simulation.pop("messages", None)
+        folder = tmp_path_factory.mktemp("tau2")
+        if layout == "list":
+            paths = [write(folder / "l.json", [simulation])]
+        elif layout == "file":
+            paths = [write(folder / "simulations" / "s.json", simulation)]
+        else:
+            paths = [write(folder / "results.json", {"info": {}, "tasks": []}),
+                     write(folder / "simulations" / "s.json", simulation)]
+        for path in paths:
+            for optional in (False, True):
+                for item in tau2.convert(Source(str(path), path, optional=optional)):
+                    assert not isinstance(item, tuple) or isinstance(item[1], dict)
+
+    check()

@@ -229,7 +229,8 @@ def _tick_messages(ticks: list, where: str) -> Iterator[tuple[str, str, Any]]:
             chunk = tick.get(f"{side}_chunk")
             text = _chunk_text(chunk, tick if side == "user" else None)
             if text:
-                ids = set(chunk.get("utterance_ids") or ()) if isinstance(chunk, dict) else set()
+                raw_ids = chunk.get("utterance_ids") if isinstance(chunk, dict) else None
+                ids = {str(i) for i in raw_ids} if isinstance(raw_ids, list) else set()
                 if turn and turn[0] != role:
                     yield from flush()
                 if not turn:
