@@ -505,3 +505,33 @@ def test_arbitrary_atif_shaped_json_never_raises(tmp_path_factory):
                 assert isinstance(item, Malformed) or (isinstance(item, tuple) and isinstance(item[1], dict))
 
     check()
+
+
+def test_convert_round_trip_through_the_cli(tmp_path: Path):
+    """`trajaudit convert` of an ATIF folder (a trajectory, its continuation, an embedded subagent) gives native events
+    that validate, and auditing them gives the findings of auditing the ATIF files."""
+    from typer.testing import CliRunner
+
+    from trajaudit.cli import app
+
+    first, _ = continued(tmp_path / "agent")
+    doc = json.loads(first.read_text())
+    doc["subagent_trajectories"] = [subagent("sub-a", "found it")]
+    doc["steps"][1]["observation"]["results"][0]["subagent_trajectory_ref"] = [{"trajectory_id": "sub-a"}]
+    write(first, doc)
+    runner = CliRunner()
+    converted = runner.invoke(app, ["convert", str(tmp_path / "agent"), "-q"])
+    assert converted.exit_code == 0, converted.stderr
+    native = write(tmp_path / "native.jsonl", None)
+    native.write_text(converted.stdout, encoding="utf-8")
+    assert runner.invoke(app, ["validate", str(native), "-q"]).exit_code == 0
+
+    def findings(path: Path) -> list[tuple]:
+        result = runner.invoke(app, ["audit", str(path), "--format", "jsonl", "-q", "--fail-on", "never"])
+        assert result.exit_code == 0, result.stderr
+        records = [json.loads(line) for line in result.stdout.splitlines()]
+        return sorted((r["trajectory"], r["step"], r["code"]) for r in records if r["type"] == "finding")
+
+    direct = findings(tmp_path / "agent")
+    assert direct and {t for t, _, _ in direct} <= {"traj-main", "traj-main/sub-a"}
+    assert findings(native) == direct
