@@ -95,3 +95,63 @@ def test_no_claim_no_verdict():
         result("c1", ok=False, output="Error: not cancellable"),
         say("assistant", "I could not cancel reservation K7Q2ZP: the airline refused."),
     ) == []
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from trajaudit.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def _write(tmp_path, *events):
+    import json
+
+    path = tmp_path / "run.jsonl"
+    path.write_text("".join(json.dumps({"trajectory": "r1", "step": i, **e}) + "\n" for i, e in enumerate(events)))
+    return path
+
+
+def test_machine_formats_carry_one_record_per_claim_with_its_verdict(tmp_path):
+    import json
+
+    path = _write(
+        tmp_path,
+        call("cancel_reservation", "c1", reservation_id="K7Q2ZP"),
+        result("c1", ok=False, output="Error: reservation K7Q2ZP is not cancellable"),
+        say("assistant", "Your reservation K7Q2ZP has been cancelled."),
+    )
+    out = _cli("audit", str(path), "--format", "jsonl", "-q")
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    claims = [r for r in records if r["type"] == "claim"]
+    assert [(c["step"], c["action"], c["target"], c["verdict"], c["evidence_step"]) for c in claims] == [
+        (2, "cancel", "K7Q2ZP", "contradicted", 1)
+    ]
+    trajectory = next(r for r in records if r["type"] == "trajectory")
+    assert trajectory["claims"]["contradicted"] == 1 and records[-1]["claims"]["contradicted"] == 1
+    document = json.loads(_cli("audit", str(path), "--format", "json", "-q").stdout)
+    assert [c["verdict"] for c in document["trajectories"][0]["claim_list"]] == ["contradicted"]
+
+
+def test_a_run_without_claims_has_no_claim_records(tmp_path):
+    path = _write(
+        tmp_path,
+        call("cancel_reservation", "c1", reservation_id="K7Q2ZP"),
+        result("c1", ok=False, output="Error: reservation K7Q2ZP is not cancellable"),
+        say("assistant", "I could not cancel reservation K7Q2ZP: the airline refused."),
+    )
+    out = _cli("audit", str(path), "--format", "jsonl", "-q")
+    assert '"type":"claim"' not in out.stdout
+
+
+def test_the_text_view_shows_each_claim_and_the_summary_counts_them(tmp_path):
+    path = _write(
+        tmp_path,
+        call("cancel_reservation", "c1", reservation_id="K7Q2ZP"),
+        result("c1", output='{"status": "cancelled"}'),
+        say("assistant", "Your reservation K7Q2ZP has been cancelled."),
+    )
+    out = _cli("audit", str(path), "--format", "text")
+    assert "claim supported" in " ".join(out.stdout.split())
+    assert "supported 1" in out.stdout

@@ -149,7 +149,10 @@ def audit(
         None, "--severity", metavar="CODE=LEVEL", help="Override a rule's severity: CODE=info|warning|error."
     ),
     option: List[str] | None = typer.Option(
-        None, "--option", metavar="RULE.OPTION=VALUE", help="Set a rule option, e.g. repeated-call.min-repeats=4."
+        None,
+        "--option",
+        metavar="RULE.OPTION=VALUE",
+        help="Set a rule option, e.g. repeated-call.min-repeats=4, or a limit, e.g. limits.max-line-bytes=256MiB.",
     ),
     outcomes: Path | None = typer.Option(
         None,
@@ -395,6 +398,8 @@ def _write_table(output: Path | None, output_format: TableFormat, module, result
 
 
 def _finish_collection(summary, quiet: bool) -> None:
+    for note in summary.notes:
+        _note(f"trajaudit: {note}")
     for problem in summary.unreadable:
         _note(f"trajaudit: unreadable input: {problem}", style="red")
     if not quiet:
@@ -593,6 +598,8 @@ def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
             f" and {len(summary.skipped) - 3} more" if len(summary.skipped) > 3 else ""
         )
         _note(f"trajaudit: skipped {len(summary.skipped)} files no importer recognises: {shown}", style="dim")
+    for note in summary.notes:  # even with --quiet: input left unaudited must never pass in silence
+        _note(f"trajaudit: {note}")
     for problem in summary.unreadable:
         _note(f"trajaudit: unreadable input: {problem}", style="red")
     code = engine.exit_code(summary, fail_on)

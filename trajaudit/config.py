@@ -7,6 +7,8 @@ Keys (kebab-case; the same names work as flags):
   [severity]  TA205 = "error"   per-rule severity overrides
   [options.repeated-call]       per-rule thresholds, e.g. min-repeats = 4 (see `trajaudit rule CODE`)
   from = "auto"                 input format (see `--from`)
+  [limits]  max-line-bytes = "64MiB"   caps on hostile input (see `Limits`; README "Limits"); also
+                                       `--option limits.NAME=VALUE`
 
 Unknown keys, codes, options and values are errors that name the file and key; nothing is guessed. Every rule
 option has a declared type and range (RULE_OPTIONS), checked when the settings are read, from a file or a flag.
@@ -15,17 +17,18 @@ option has a declared type and range (RULE_OPTIONS), checked when the settings a
 from __future__ import annotations
 
 import math
+import re
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from trajaudit.model import Severity
+from trajaudit.model import Limits, Severity
 from trajaudit.rules import RULES, lookup
 from trajaudit.rules.rule import Rule
 
 CONFIG_FILES = ("trajaudit.toml", "pyproject.toml")
-KEYS = {"select", "ignore", "fail-on", "severity", "options", "from"}
+KEYS = {"select", "ignore", "fail-on", "severity", "options", "from", "limits"}
 
 
 class ConfigError(Exception):
@@ -93,6 +96,7 @@ class Config:
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     input_format: str = "auto"
     origin: str = "defaults"  # which file the settings came from, for error messages
+    limits: Limits = Limits()
 
     def with_flags(
         self,
@@ -121,6 +125,12 @@ class Config:
                 key, value = _assignment(item, "--severity", "CODE=LEVEL")
                 merged[_rule_code(key, where)] = _severity(value, f"{where}: --severity {item}")
             changes["severity"] = merged
+        limit_items = [item for item in options or () if item.strip().startswith(LIMITS_PREFIX)]
+        if limit_items:
+            pairs = [_assignment(item.strip()[len(LIMITS_PREFIX) :], "--option", "limits.NAME=VALUE") for item in
+                     limit_items]
+            changes["limits"] = parse_limits(dict(pairs), f"{where}: --option", self.limits)
+            options = [item for item in options or () if item not in limit_items]
         if options:
             merged_opts = {code: dict(opts) for code, opts in self.options.items()}
             for item in options:
@@ -220,7 +230,41 @@ def from_mapping(data: Mapping[str, Any], where: str) -> Config:
         options=options,
         input_format=input_format,
         origin=where,
+        limits=parse_limits(_table(data.get("limits", {}), f"{where}: limits"), f"{where}: limits"),
     )
+
+
+LIMITS_PREFIX = "limits."
+_UNITS = {"": 1, "k": 1000, "kb": 1000, "kib": 1 << 10, "m": 10**6, "mb": 10**6, "mib": 1 << 20, "g": 10**9,
+          "gb": 10**9, "gib": 1 << 30}
+
+
+def parse_limits(values: Mapping[str, Any], where: str, base: Limits | None = None) -> Limits:
+    """`Limits` from kebab-case keys; positive integers, sizes also as strings with a unit ("64MiB", "1 GB")."""
+    known = {Limits.key(f.name): f.name for f in fields(Limits)}
+    changes = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown limit {key!r} (known: {', '.join(sorted(known))})")
+        changes[known[key]] = _limit_value(value, f"{where}: {key}")
+    return replace(base or Limits(), **changes)
+
+
+_SIZE = re.compile(r"\s*([0-9]+)\s*([A-Za-z]*)\s*")
+MAX_LIMIT = 1 << 40  # 1 TiB, or a trillion: past any machine, and within what reads can be asked for
+
+
+def _limit_value(value: Any, where: str) -> int:
+    expected = f'expected an integer from 1 to {MAX_LIMIT:,}, or a size such as "64MiB"'
+    if isinstance(value, str):
+        match = _SIZE.fullmatch(value)
+        scale = _UNITS.get(match.group(2).lower()) if match else None
+        if match is None or scale is None:
+            raise ConfigError(f"{where} = {value!r}: {expected}")
+        value = int(match.group(1)) * scale
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
+        raise ConfigError(f"{where} = {value!r}: {expected}")
+    return value
 
 
 def parse_fail_on(value: Any, where: str) -> Severity | None:

@@ -2,7 +2,8 @@
 
 A trajectory is closed (its rules run and its result yielded) when its `outcome` event arrives, when the source it
 came from ends (imported formats hold whole trajectories per file), or when all input is read (native logs may spread
-a trajectory over several files). Memory is therefore bounded by the trajectories open at once, not by input size.
+a trajectory over several files). Memory is therefore bounded by the trajectories open at once, not by input size,
+and those are capped (`Limits.max_open_trajectories`: past it, the one opened first is closed early).
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import heapq
 import itertools
 import traceback
+from collections import deque
 from dataclasses import dataclass, field, replace
 from operator import gt, itemgetter
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from trajaudit import importers, parallel, schema
 from trajaudit.config import ActiveRule, Config
-from trajaudit.model import Event, Finding, Severity, Summary, Trajectory, TrajectoryResult
-from trajaudit.reader import Malformed, Source, file_size, iter_json
+from trajaudit.model import ClaimRecord, Event, Finding, Limits, Severity, Summary, Trajectory, TrajectoryResult
+from trajaudit.reader import DEFAULT_LIMITS, Malformed, Source, file_size, iter_json
 from trajaudit.rules import BY_CODE
+from trajaudit.verdicts import claim_records
 
 Item = TrajectoryResult | Finding
 State = tuple[list[Event], list[Finding]]  # an open trajectory's events so far and the findings noted for it
@@ -34,6 +37,7 @@ class Options:
     outcomes_file: str = "--outcomes"
     on_format: Callable[[Source, str], None] | None = None  # told which format `auto` chose per source
     jobs: int = 1  # processes for one large native file (0: as many as cores); results do not depend on it
+    limits: Limits = DEFAULT_LIMITS  # for `Validation`; an `Audit` takes its config's
 
 
 def input_finding(problem: Malformed, trajectory: str | None = None, step: int | None = None) -> Finding:
@@ -44,9 +48,14 @@ def input_finding(problem: Malformed, trajectory: str | None = None, step: int |
 class Assembler:
     """Groups a stream of events into trajectories, closing each as soon as it is complete."""
 
-    def __init__(self, outcomes: Mapping[str, Mapping[str, Any]], outcomes_file: str) -> None:
+    def __init__(
+        self, outcomes: Mapping[str, Mapping[str, Any]], outcomes_file: str, max_open: int | None = None
+    ) -> None:
         self.open: dict[str, list[Event]] = {}  # id -> events so far; read directly by the per-line loop
+        self.max_open = max_open  # more open at once: the oldest opened is closed early (see `evict`)
         self._closed: set[str] = set()
+        self._evicted: set[str] = set()
+        self._opened: deque[str] = deque()  # ids in opening order, with some since closed (see `evict`)
         self._early: dict[str, list[Finding]] = {}
         self._outcomes = outcomes
         self._outcomes_file = outcomes_file
@@ -73,14 +82,47 @@ class Assembler:
     def start(self, tid: str, event: Event) -> list[Event]:
         """Open a trajectory for its first event (noting it if the id was already closed by an outcome)."""
         events = self.open[tid] = []
+        if self.max_open is not None:
+            self._remember(tid)
         if tid in self._closed:
             self.note(tid, _late_event(event))
+        elif tid in self._evicted:
+            self._evicted.discard(tid)
+            self.note(tid, _continued(event, self.max_open))
         return events
+
+    def over_limit(self) -> bool:
+        return self.max_open is not None and len(self.open) > self.max_open
+
+    def evict(self) -> Trajectory:
+        """Close the trajectory opened first, to keep at most `max_open` in memory: it is audited as it stands, and
+        if more of its events come later they are audited as a second part with a TA003 finding saying why. The
+        oldest, because a trajectory that has waited longest is the likeliest to be over (an agent that died
+        without an outcome); refusing new ones instead would leave them unaudited."""
+        # Not next(iter(self.open)): a dict whose first entries keep being deleted is scanned from its start.
+        opened = self._opened
+        while (tid := opened.popleft()) not in self.open:
+            pass
+        known = tid in self._closed
+        trajectory = self.close(tid)
+        if not known:
+            self._closed.discard(tid)
+            self._evicted.add(tid)
+        return trajectory
 
     def note(self, tid: str, finding: Finding) -> None:
         """A finding about a trajectory that is reported with its result (e.g. a schema error in one of its lines)."""
         self._early.setdefault(tid, []).append(finding)
-        self.open.setdefault(tid, [])
+        if tid not in self.open:
+            self.open[tid] = []
+            if self.max_open is not None:
+                self._remember(tid)
+
+    def _remember(self, tid: str) -> None:
+        opened = self._opened
+        opened.append(tid)
+        if len(opened) > 2 * len(self.open) + 64:  # forget the ids closed since (kept once if reopened)
+            self._opened = deque(dict.fromkeys(t for t in opened if t in self.open))
 
     def close(self, tid: str) -> Trajectory:
         events = self.open.pop(tid)
@@ -105,6 +147,7 @@ class Assembler:
         same id in the next file (two agents' result files for the same tasks) is another run, not a late event."""
         yield from self.close_all()
         self._closed.clear()
+        self._evicted.clear()
 
     def early_findings(self, tid: str) -> list[Finding]:
         return self._early.pop(tid, [])
@@ -132,8 +175,15 @@ def unrecognised(source: Source, exc: Exception, summary: Summary, count: bool =
     yield finding
 
 
-def schema_findings(name: str, line: int | None, data: Any) -> list[Finding]:
-    """TA002 findings for an event that failed the fast check, with JSON paths (origin-relative if imported)."""
+def schema_findings(
+    name: str, line: int | None, data: Any, keep: int = DEFAULT_LIMITS.max_findings_per_event
+) -> list[Finding]:
+    """TA002 findings for an event that failed the fast check, with JSON paths (origin-relative if imported).
+
+    At most `keep` of them, then one saying how many more (`limits.max_findings_per_event`): one line of
+    `"tools": [1, 1, ...]` would otherwise be millions of findings. The detailed validator builds every error it
+    finds at once, so it is shown the event with each array cut to its first `keep` + 1 items; if the errors all lie
+    beyond those, the fast validator names the first."""
     rule = BY_CODE["TA002"]
     is_object = type(data) is dict
     tid = data.get("trajectory") if is_object else None
@@ -142,11 +192,15 @@ def schema_findings(name: str, line: int | None, data: Any) -> list[Finding]:
     step = step if type(step) is int else None
     origin = data.get("origin") if is_object else None
     base = origin.get("path") if type(origin) is dict and isinstance(origin.get("path"), str) else None
+    cut = False
     if is_object:
-        problems = schema.errors(data)
+        shown, cut = _cut_arrays(data, keep + 1)  # one more than shown, to know there are more
+        problems = schema.errors(shown)
+        if not problems and cut:
+            problems = _first_error(data)
     else:
         problems = [schema.SchemaError("$", f"expected a JSON object (one event), found {_json_type(data)}")]
-    return [
+    findings = [
         Finding(
             rule.code,
             rule.name,
@@ -158,12 +212,88 @@ def schema_findings(name: str, line: int | None, data: Any) -> list[Finding]:
             f"{problem.path}: {problem.message}",
             path=problem.path if base is None else base + problem.path[1:],
         )
-        for problem in problems
+        for problem in problems[:keep]
     ]
+    if len(problems) > keep:
+        more = f"{'at least ' if cut else ''}{len(problems) - keep:,} more schema errors in this event not listed"
+        message = over_limit(more, "max-findings-per-event", keep)
+        findings.append(Finding(rule.code, rule.name, rule.severity, name, line, tid, step, message, path=base))
+    return findings
+
+
+def over_limit(what: str, key: str, limit: int) -> str:
+    return f"{what} (limit: {limit:,}, limits.{key}; raise it with `--option limits.{key}=N`)"
+
+
+def _cut_arrays(value: Any, keep: int, depth: int = 8) -> tuple[Any, bool]:
+    """The value with every array (to `depth` levels; the schema looks no deeper) cut to its first `keep` items,
+    and whether anything was cut. Containers with nothing to cut are the originals, not copies."""
+    kind = type(value)
+    if kind is list:
+        items = value[:keep]
+        cut = len(value) > keep
+    elif kind is dict:
+        items = value
+        cut = False
+    else:
+        return value, False
+    if not depth:
+        return items, cut
+    changed = cut
+    if kind is list:
+        pruned = []
+        for item in items:
+            new, was_cut = _cut_arrays(item, keep, depth - 1)
+            pruned.append(new)
+            cut |= was_cut
+            changed |= new is not item
+        return (pruned if changed else value), cut
+    copy = {}
+    for key, item in items.items():
+        new, was_cut = _cut_arrays(item, keep, depth - 1)
+        copy[key] = new
+        cut |= was_cut
+        changed |= new is not item
+    return (copy if changed else value), cut
+
+
+def _first_error(data: Any) -> list[schema.SchemaError]:
+    try:
+        schema.validator().validate(data)
+    except Exception as exc:  # noqa: BLE001 - jsonschema-rs's ValidationError
+        message = str(getattr(exc, "message", exc))
+        message = message if len(message) <= 200 else message[:199] + "…"
+        return [schema.SchemaError(schema.json_path(getattr(exc, "instance_path", ())), message)]
+    return []
 
 
 def _json_type(value: Any) -> str:
     return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+
+
+OPEN_LIMIT_NOTE = (
+    "more than {:,} trajectories were open at once (limits.max-open-trajectories): the ones opened first were "
+    "audited early, as they stood; any later events of theirs are reported (TA003) and audited as a second part"
+)
+
+
+def _continued(event: Event, max_open: int | None) -> Finding:
+    rule = BY_CODE["TA003"]
+    what = (
+        f"trajectory continues after it was closed early and audited in part: more than {max_open:,} trajectories "
+        "were open at once; its events from here on are audited as a separate part"
+    )
+    return Finding(
+        rule.code,
+        rule.name,
+        rule.severity,
+        event.file,
+        event.line,
+        event.data["trajectory"],
+        event.step,
+        over_limit(what, "max-open-trajectories", max_open or 0),
+        path=event.path,
+    )
 
 
 def _late_event(event: Event) -> Finding:
@@ -200,7 +330,8 @@ class Audit:
         config: Config,
         options: Options | None = None,
     ) -> None:
-        self.sources = list(sources)
+        self.limits = config.limits
+        self.sources = [_limited(source, self.limits) for source in sources]
         self.config = config
         self.options = options or Options(input_format=config.input_format)
         self.summary = Summary()
@@ -211,10 +342,14 @@ class Audit:
         active = config.active_rules()
         self._enabled = {a.rule.code: a for a in active}
         self._checks: tuple[ActiveRule, ...] = tuple(a for a in active if a.rule.check is not None)
+        self._per_file = _FileCap(self.limits.max_findings_per_file, set(self._enabled))
+        self._evicting = False
 
     def __iter__(self) -> Iterator[Item]:
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
-        if self.partition is None and parallel.usable(self.sources, self.options.input_format, jobs):
+        if self.partition is None and _readable(self.sources) and parallel.usable(
+            self.sources, self.options.input_format, jobs
+        ):
             source = self.sources[0]
             shares = parallel.byte_shares(source, jobs)
             if shares is None or len(shares) > 1:
@@ -224,6 +359,7 @@ class Audit:
                     yield from parallel.run(self._worker, jobs, self.summary)
                 else:
                     yield from self._split(source, shares)
+                self.summary.notes = list(dict.fromkeys(self.summary.notes))  # each process may have noted it
                 return
         yield from self._serial()
 
@@ -264,8 +400,11 @@ class Audit:
                 del counts[key]
 
     def _serial(self) -> Iterator[Item]:
-        assembler = Assembler(self.options.outcomes, self.options.outcomes_file)
+        assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
         for source in self.sources:
+            if source.note is not None:
+                self.summary.notes.append(f"{source.name}: {source.note}")
+                continue
             self.summary.files += 1
             self.summary.bytes += file_size(source)
             try:
@@ -283,7 +422,10 @@ class Audit:
                 assembler.last_line = {}
             elif self.partition is not None:
                 stream = parallel.owned_lines(source, *self.partition)
+            self._per_file.reset()
             yield from self._read(source, stream, assembler)
+            for finding in self._per_file.summary(source.name):
+                yield from self._emit(finding)
             if fmt != "native":
                 yield from self._finish(assembler.end_of_document(), assembler, at_end=True)
         if type(self.partition) is parallel.Share:
@@ -311,7 +453,8 @@ class Audit:
                 if item.unreadable:
                     summary.unreadable.append(f"{item.file}: {item.message}")
                 self.position = (0, item.line or 0)
-                yield from self._emit(input_finding(item))
+                if self._per_file.admits(item.code):
+                    yield from self._emit(input_finding(item))
                 continue
             line, data = item
             summary.lines += 1
@@ -321,6 +464,9 @@ class Audit:
                 events = open_trajectories.get(tid)
                 if events is None:
                     events = start(tid, event)
+                    if assembler.over_limit():
+                        self.position = (0, line or 0)
+                        yield from self._evict(assembler)
                 events.append(event)
                 if event[4] == "outcome":
                     self.position = (0, line or 0)
@@ -330,11 +476,21 @@ class Audit:
             yield from self._schema_problem(name, line, data, assembler)
 
     def _schema_problem(self, name: str, line: int | None, data: Any, assembler: Assembler) -> Iterator[Item]:
-        for finding in schema_findings(name, line, data):
+        for finding in schema_findings(name, line, data, self.limits.max_findings_per_event):
+            if not self._per_file.admits(finding.code):
+                continue
             if finding.trajectory is not None:
                 assembler.note(finding.trajectory, finding)
+                if assembler.over_limit():
+                    yield from self._evict(assembler)
             else:
                 yield from self._emit(finding)
+
+    def _evict(self, assembler: Assembler) -> Iterator[Item]:
+        if not self._evicting:
+            self._evicting = True
+            self.summary.notes.append(OPEN_LIMIT_NOTE.format(assembler.max_open or 0))
+        yield from self._finish((assembler.evict(),), assembler)
 
     def _emit(self, finding: Finding) -> Iterator[Finding]:
         """Loose findings (no trajectory to attach them to), after configuration."""
@@ -359,7 +515,7 @@ class Audit:
                 self.position = (1, min(lines, default=0))
             findings = early + self.run_rules(trajectory)
             findings.sort(key=lambda f: (f.step if f.step is not None else -1, f.code))
-            result = TrajectoryResult(trajectory, tuple(findings))
+            result = TrajectoryResult(trajectory, tuple(findings), None, self.judge_claims(trajectory))
             self._tally(result)
             yield result
 
@@ -393,6 +549,18 @@ class Audit:
                 self.summary.internal_errors.append(f"internal error in {where}: {detail}")
         return findings
 
+    def judge_claims(self, trajectory: Trajectory) -> tuple[ClaimRecord, ...]:
+        """The verdicts on the trajectory's claims; a bug there, like a rule's, must not stop the audit."""
+        if not trajectory.events:
+            return ()
+        try:
+            return claim_records(trajectory)
+        except Exception as exc:
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            where = f"claim verdicts on trajectory {trajectory.id!r} ({trajectory.events[0].file})"
+            self.summary.internal_errors.append(f"internal error in {where}: {detail}")
+            return ()
+
     def _tally(self, result: TrajectoryResult, sign: int = 1) -> None:
         """Count a result in the summary (sign -1: take back a result that was counted and then dropped)."""
         summary = self.summary
@@ -403,6 +571,8 @@ class Audit:
         summary.outcomes["none" if outcome is None else "success" if outcome else "failure"] += sign
         for finding in result.findings:
             summary.count(finding, sign)
+        for claim in result.claims:
+            summary.claims[claim.verdict] += sign
 
 
 class _Stitch:
@@ -489,6 +659,49 @@ class _Stitch:
         return results
 
 
+def _readable(sources: list[Source]) -> bool:
+    """Whether every source is a file to read (not a directory found unreadable or left out): only then split."""
+    return all(source.problem is None and source.note is None for source in sources)
+
+
+def _limited(source: Source, limits: Limits) -> Source:
+    return source if source.limits == limits else replace(source, limits=limits)
+
+
+class _FileCap:
+    """Counts the input findings (TA001, TA002) of one file and admits the first `limit`; `summary` gives one
+    finding per code for the rest (`limits.max_findings_per_file`): a file of a million broken lines is one
+    problem, not a million findings held in memory."""
+
+    def __init__(self, limit: int, counted: set[str] | None = None) -> None:
+        self.limit = limit
+        self.counted = counted  # codes this run reports (None: all); others are dropped later anyway
+        self.reset()
+
+    def reset(self) -> None:
+        self.admitted = 0
+        self.refused: dict[str, int] = {}
+
+    def admits(self, code: str) -> bool:
+        if self.counted is not None and code not in self.counted:
+            return True
+        if self.admitted < self.limit:
+            self.admitted += 1
+            return True
+        self.refused[code] = self.refused.get(code, 0) + 1
+        return False
+
+    def summary(self, name: str) -> list[Finding]:
+        findings = []
+        for code, count in sorted(self.refused.items()):
+            rule = BY_CODE[code]
+            what = f"{count:,} more {code} {rule.name} findings in this file not listed"
+            message = over_limit(what, "max-findings-per-file", self.limit)
+            findings.append(Finding(rule.code, rule.name, rule.severity, name, None, None, None, message))
+        self.reset()
+        return findings
+
+
 def _fields(finding: Finding) -> dict[str, Any]:
     return {name: getattr(finding, name) for name in Finding.__slots__}  # type: ignore[attr-defined]
 
@@ -512,8 +725,8 @@ class Validation:
     """Schema validation only: no assembly, no rules. Iterate for findings; `summary` is complete afterwards."""
 
     def __init__(self, sources: Iterable[Source], options: Options | None = None) -> None:
-        self.sources = list(sources)
         self.options = options or Options()
+        self.sources = [_limited(source, self.options.limits) for source in sources]
         self.summary = Summary()
         self.partition: tuple[int, int] | None = None  # (index, count) inside a parallel worker
         self.position: tuple[int, int] = (0, 0)
@@ -521,7 +734,9 @@ class Validation:
 
     def __iter__(self) -> Iterator[Finding]:
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
-        if self.partition is None and parallel.usable(self.sources, self.options.input_format, jobs):
+        if self.partition is None and _readable(self.sources) and parallel.usable(
+            self.sources, self.options.input_format, jobs
+        ):
             if self.options.on_format is not None:
                 self.options.on_format(self.sources[0], "native")
             yield from parallel.run(self._worker, jobs, self.summary, self._merge_ids)
@@ -540,7 +755,12 @@ class Validation:
         summary = self.summary
         is_valid = schema.validator().is_valid
         trajectories = self.extra
+        per_file = _FileCap(self.options.limits.max_findings_per_file)
+        keep = self.options.limits.max_findings_per_event
         for source in self.sources:
+            if source.note is not None:
+                summary.notes.append(f"{source.name}: {source.note}")
+                continue
             summary.files += 1
             summary.bytes += file_size(source)
             try:
@@ -558,10 +778,11 @@ class Validation:
                 if type(item) is Malformed:
                     if item.unreadable:
                         summary.unreadable.append(f"{item.file}: {item.message}")
-                    finding = input_finding(item)
-                    summary.count(finding)
                     self.position = (0, item.line or 0)
-                    yield finding
+                    if per_file.admits(item.code):
+                        finding = input_finding(item)
+                        summary.count(finding)
+                        yield finding
                     continue
                 line, data = item
                 summary.lines += 1
@@ -570,9 +791,13 @@ class Validation:
                     trajectories.add(data["trajectory"])
                     continue
                 self.position = (0, line or 0)
-                for finding in schema_findings(name, line, data):
-                    summary.count(finding)
-                    yield finding
+                for finding in schema_findings(name, line, data, keep):
+                    if per_file.admits(finding.code):
+                        summary.count(finding)
+                        yield finding
+            for finding in per_file.summary(name):
+                summary.count(finding)
+                yield finding
         summary.trajectories = len(trajectories)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import wraps
 from operator import itemgetter
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, NamedTuple, TypeVar
 
 KINDS = ("task", "message", "reasoning", "tool_call", "tool_result", "outcome", "claim")
 
@@ -31,6 +31,27 @@ class Severity(IntEnum):
 
 
 VERDICT_BY_SEVERITY = {None: "ok", Severity.INFO: "info", Severity.WARNING: "warn", Severity.ERROR: "fail"}
+
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps that keep memory and output bounded on hostile input: `[limits]` in the configuration, with the same
+    names in kebab-case (max-line-bytes, ...). What goes over a cap is reported (TA001, TA002 or TA003, naming the
+    cap) and the rest of the input is still read."""
+
+    max_line_bytes: int = 64 * MiB  # one JSONL line; a longer line is skipped unread
+    max_document_bytes: int = 512 * MiB  # one whole-document log (decompressed), or one member of an .eval zip
+    max_findings_per_event: int = 100  # schema errors listed for one event; then one "N more" finding
+    max_findings_per_file: int = 1000  # TA001/TA002 findings listed for one file; then one "N more" per code
+    max_open_trajectories: int = 10_000  # held at once; past it the oldest opened is audited as it stands
+
+    @staticmethod
+    def key(name: str) -> str:
+        """The configuration name of a field: max_line_bytes -> max-line-bytes."""
+        return name.replace("_", "-")
 
 
 class Event(tuple):
@@ -174,13 +195,36 @@ PACKED_KEYS = ("trajectory", "step", "kind", "task_id", "success", "reward", "so
 _SEVERITIES = (None, Severity.INFO, Severity.WARNING, Severity.ERROR)
 
 
+CLAIM_VERDICTS = ("contradicted", "unsupported", "supported", "unverifiable")
+
+
+class ClaimRecord(NamedTuple):
+    """One claim of a trajectory's final report with its verdict (see verdicts.py), as reports show it. A tuple:
+    it travels from parallel workers as it is."""
+
+    step: int | None
+    type: str  # task_complete, action_succeeded, tests_pass
+    text: str  # the claim's words, on one line and shortened
+    action: str | None
+    target: str | None
+    verdict: str  # one of CLAIM_VERDICTS
+    basis: str  # why (verdicts.Basis)
+    evidence_step: int | None  # the step that decides it, if any
+
+    def as_dict(self, trajectory: str) -> dict[str, Any]:
+        return {"type": "claim", "trajectory": trajectory, "step": self.step, "claim_type": self.type,
+                "text": self.text, "action": self.action, "target": self.target, "verdict": self.verdict,
+                "basis": self.basis, "evidence_step": self.evidence_step}
+
+
 @dataclass(frozen=True, slots=True)
 class TrajectoryResult:
-    """The verdict on one trajectory: its events and the findings about them."""
+    """The verdict on one trajectory: its events, the findings about them and the verdicts on its claims."""
 
     trajectory: Trajectory
     findings: tuple[Finding, ...]
     steps: int | None = None  # set when `trajectory` was slimmed for transport (see `packed`)
+    claims: tuple[ClaimRecord, ...] = ()
 
     @property
     def n_steps(self) -> int:
@@ -197,13 +241,19 @@ class TrajectoryResult:
             (e[0], e[1], {key: e[2][key] for key in PACKED_KEYS if key in e[2]}, e[3])
             for e in sorted(kept.values(), key=itemgetter(5))
         )
-        return trajectory.id, slim, tuple(f.packed() for f in self.findings), len(events)
+        return trajectory.id, slim, tuple(f.packed() for f in self.findings), len(events), self.claims
 
     @classmethod
     def unpacked(cls, packed: tuple[Any, ...]) -> TrajectoryResult:
-        tid, slim, findings, steps = packed
+        tid, slim, findings, steps, claims = packed
         events = tuple(Event(*event) for event in slim)
-        return cls(Trajectory(tid, events), tuple(map(Finding.unpacked, findings)), steps)
+        return cls(Trajectory(tid, events), tuple(map(Finding.unpacked, findings)), steps, claims)
+
+    def claim_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(CLAIM_VERDICTS, 0)
+        for claim in self.claims:
+            counts[claim.verdict] += 1
+        return counts
 
     @property
     def worst(self) -> Severity | None:
@@ -236,6 +286,8 @@ class Summary:
     internal_errors: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)  # sources that could not be read or recognised at all
     skipped: list[str] = field(default_factory=list)  # files in directories that no importer recognised
+    notes: list[str] = field(default_factory=list)  # what the run left out on purpose (see `Limits`, `discover`)
+    claims: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLAIM_VERDICTS, 0))  # claims by verdict
 
     def count(self, finding: Finding, times: int = 1) -> None:
         self.findings_by_rule[finding.code] = self.findings_by_rule.get(finding.code, 0) + times

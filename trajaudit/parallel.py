@@ -40,7 +40,7 @@ from typing import IO, Any, Callable, Collection, Iterator
 import orjson
 
 from trajaudit.model import Finding, Summary, TrajectoryResult
-from trajaudit.reader import READ_BUFFER, STREAM_ERRORS, Malformed, Source, line_error, stream_failure
+from trajaudit.reader import READ_BUFFER, STREAM_ERRORS, Source, lines, salvage, skip_line, stream_failure
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting processes costs more than it saves
 BATCH = 256
@@ -210,16 +210,19 @@ def owned_lines(source: Source, index: int, count: int) -> Iterator[Any]:
     owners: dict[bytes, int] = {}
     try:
         with source.open() as stream:
-            for number, raw in enumerate(stream, 1):
+            for number, raw in enumerate(lines(stream, source.limits.max_line_bytes), 1):
                 owner = raw_route(raw, count, owners)
                 if owner is not None and owner != index:
                     continue
                 try:
                     parsed = (number, loads(raw))
                 except decode_error:
-                    if index == 0 and raw.strip():
-                        yield Malformed(source.name, number, line_error(raw.rstrip(b"\r\n")))
-                    continue
+                    salvaged = salvage(source.name, number, raw)  # a lone surrogate escape, or Malformed
+                    if type(salvaged) is not tuple:
+                        if index == 0 and salvaged is not None:
+                            yield salvaged
+                        continue
+                    parsed = salvaged
                 if owner is not None or route(parsed, count) == index:
                     yield parsed
     except STREAM_ERRORS as exc:
@@ -256,7 +259,7 @@ def byte_shares(source: Source, jobs: int) -> list[Share] | None:
             if target <= cuts[-1]:
                 continue
             stream.seek(target - 1)
-            stream.readline()  # to the start of the next line (target itself if a line ends just before it)
+            skip_line(stream)  # to the start of the next line (target itself if a line ends just before it)
             cut = stream.tell()
             if cut >= size:
                 break
@@ -332,7 +335,7 @@ def range_lines(
         try:
             stream.seek(share.start)
             position = share.start
-            for raw in stream:
+            for raw in lines(stream, source.limits.max_line_bytes):  # an Overlong's len() is its size in the file
                 if position >= end or number >= last:
                     break
                 position += len(raw)
@@ -345,9 +348,12 @@ def range_lines(
                 try:
                     data = loads(raw)
                 except decode_error:
-                    if wanted is None and raw.strip():
-                        yield Malformed(source.name, number, line_error(raw.rstrip(b"\r\n")))
-                    continue
+                    salvaged = salvage(source.name, number, raw)  # a lone surrogate escape, or Malformed
+                    if type(salvaged) is not tuple:
+                        if wanted is None and salvaged is not None:
+                            yield salvaged
+                        continue
+                    data = salvaged[1]
                 if wanted is None:
                     yield number, data
                 elif type(data) is dict:

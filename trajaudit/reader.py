@@ -1,21 +1,27 @@
 """Find input files and stream their lines, keeping file and line number; never raise on bad bytes.
 
 A bad line (invalid JSON, invalid UTF-8, a gzip stream that ends early, an unreadable file) becomes a `Malformed`
-value in the stream instead of an exception, so every other line is still read.
+value in the stream instead of an exception, so every other line is still read. So does a line or document over its
+size limit (`Limits`), which is skipped in bounded chunks: no input makes the reader hold more than the limit.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
+import re
 import sys
 import zlib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import IO, Any, BinaryIO, Iterable, Iterator
 
 import orjson
+
+from trajaudit.model import Limits
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 # Whole-document logs of other tools (tau-bench results, SWE-agent .traj, Inspect logs): picked up in directories
@@ -24,6 +30,8 @@ DOCUMENT_SUFFIXES = (".json", ".json.gz", ".traj", ".eval")
 STDIN = "-"
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20  # line iteration over a 8 KiB buffer costs ~2x the system calls and copies of 1 MiB
+CHUNK = 1 << 20  # what is read at once where a line or document may be over its limit
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,9 @@ class Source:
     name: str
     path: Path | None  # None for stdin
     optional: bool = False  # found in a directory with a non-log suffix: skip quietly if no format matches
+    limits: Limits = DEFAULT_LIMITS
+    problem: str | None = None  # found but cannot be read at all (an unreadable directory): reported, exit code 2
+    note: str | None = None  # found and left unread on purpose (a symlinked directory): said on stderr
 
     def open(self) -> BinaryIO:
         if self.path is None:
@@ -58,23 +69,86 @@ class Source:
         return raw
 
     def head(self) -> bytes:
-        """The first bytes (decompressed), for format detection; stdin is buffered so it can still be read whole."""
+        """The first bytes (decompressed), for format detection. Standard input is read ahead only until its first
+        line is complete JSON (or HEAD_BYTES, or its end), so a pipe that stays open is not waited on, and those
+        bytes are read again by `open`."""
         try:
+            if self.path is None:
+                _stdin()
+                assert _STDIN is not None
+                return _STDIN.head()
             with self.open() as stream:
-                if hasattr(stream, "peek") and self.path is None:
-                    return stream.peek(HEAD_BYTES)[:HEAD_BYTES]
                 return stream.read(HEAD_BYTES)
         except (OSError, EOFError, zlib.error):
             return b""
 
 
+class _Stdin(io.RawIOBase):
+    """Standard input as a raw stream that first gives back the bytes that format detection read ahead.
+
+    Over the raw file, so that a read returns what the pipe holds instead of waiting for a full buffer."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self._ahead = b""
+        self._served = 0
+        self._started = False
+        self._head: bytes | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self._started = True
+        if self._served < len(self._ahead):
+            n = min(len(buffer), len(self._ahead) - self._served)
+            buffer[:n] = self._ahead[self._served : self._served + n]
+            self._served += n
+            return n
+        return self._raw.readinto(buffer) or 0
+
+    def head(self) -> bytes:
+        if self._head is None:
+            self._head = self._read_ahead()
+        return self._head
+
+    def _read_ahead(self) -> bytes:
+        if self._started:  # already being read as a stream: nothing more can be looked at first
+            return b""
+        ahead = bytearray()
+        end = 0
+        while len(ahead) < HEAD_BYTES and not end:
+            chunk = self._raw.read(HEAD_BYTES - len(ahead))
+            if not chunk:
+                break
+            ahead += chunk
+            end = _complete_first_line(ahead)
+        self._ahead = bytes(ahead)
+        return self._ahead[:end] if end else self._ahead
+
+
+def _complete_first_line(data: bytearray) -> int:
+    """Where the complete lines of `data` end, once its first non-blank line is complete JSON (line-based formats
+    can then be told apart); 0 while more is needed (no complete line yet, or a document's first line such as `{`)."""
+    start = 0
+    while (end := data.find(b"\n", start)) >= 0:
+        line = bytes(data[start:end])
+        if line.strip():
+            return data.rfind(b"\n") + 1 if parse_line(line) is not NOT_JSON else 0
+        start = end + 1
+    return 0
+
+
+_STDIN: _Stdin | None = None
 _STDIN_BUFFER: io.BufferedReader | None = None
 
 
 def _stdin() -> BinaryIO:
-    global _STDIN_BUFFER
+    global _STDIN, _STDIN_BUFFER
     if _STDIN_BUFFER is None:
-        _STDIN_BUFFER = io.BufferedReader(sys.stdin.buffer, buffer_size=HEAD_BYTES * 2)  # type: ignore[arg-type]
+        buffer = sys.stdin.buffer
+        _STDIN = _Stdin(getattr(buffer, "raw", buffer))
+        _STDIN_BUFFER = io.BufferedReader(_STDIN, buffer_size=HEAD_BYTES * 2)
     return _NonClosing(_STDIN_BUFFER)  # type: ignore[return-value]
 
 
@@ -121,22 +195,95 @@ def stream_failure(name: str, next_line: int | None, exc: BaseException) -> Malf
 
 
 def discover(paths: Iterable[str]) -> Iterator[Source]:
-    """Expand paths into sources: files as given, directories recursively (sorted, log suffixes only), '-' = stdin."""
+    """Expand paths into sources: files as given, directories walked (sorted, log suffixes only), '-' = stdin.
+
+    A directory is walked without recursion, so depth is no limit. Symbolic links to directories are not followed
+    (as find and ripgrep do; a link could lead out of the tree or in a circle): one whose target lies outside every
+    directory given becomes a Source with a `note`, so the run says what it left out. A subdirectory that cannot be
+    read, or a log-named entry that cannot be (a dangling link), becomes a Source with a `problem`."""
+    paths = list(paths)
+    roots = []
+    for raw in paths:
+        if raw != STDIN and _is_dir(Path(raw), raw):
+            roots.append(os.path.realpath(raw))
     for raw in paths:
         if raw == STDIN:
             yield Source(STDIN, None)
             continue
         path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.name.endswith(SUFFIXES + DOCUMENT_SUFFIXES) and p.is_file())
-            for p in found:
-                yield Source(str(p), p, optional=not p.name.endswith(SUFFIXES))
+        if _is_dir(path, raw):
+            yield from sorted(_walk(path, roots), key=lambda source: source.path)  # type: ignore[arg-type,return-value]
+        elif _stat(path, raw) is None:
+            raise InputError(f"{raw}: no such file or directory")
         elif path.is_file():
             yield Source(raw, path)
-        elif not path.exists():
-            raise InputError(f"{raw}: no such file or directory")
         else:
             raise InputError(f"{raw}: not a regular file or directory")
+
+
+def _stat(path: Path, raw: str) -> os.stat_result | None:
+    """The path's status (following links), None when it does not exist; other failures (a name too long, a loop
+    of links, no permission on a parent) are a usage error naming the path."""
+    try:
+        return path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise InputError(f"{raw}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # an embedded NUL
+        raise InputError(f"{raw}: {exc}") from None
+
+
+def _is_dir(path: Path, raw: str) -> bool:
+    import stat
+
+    status = _stat(path, raw)
+    return status is not None and stat.S_ISDIR(status.st_mode)
+
+
+def _inside(target: str, roots: list[str]) -> bool:
+    return any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _walk(top: Path, roots: list[str]) -> Iterator[Source]:
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            yield Source(str(folder), folder, problem=f"cannot read directory: {exc.strerror or exc}")
+            continue
+        for entry in listed:
+            path = Path(entry.path)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif entry.is_symlink() and entry.is_dir():
+                    target = os.path.realpath(entry.path)
+                    if not _inside(target, roots):
+                        yield Source(
+                            entry.path,
+                            path,
+                            note=f"not audited: a symbolic link to a directory, not followed; pass {target} instead",
+                        )
+                elif entry.name.endswith(SUFFIXES + DOCUMENT_SUFFIXES):
+                    optional = not entry.name.endswith(SUFFIXES)
+                    if entry.is_symlink() and entry.is_file() and not _inside(os.path.realpath(entry.path), roots):
+                        # a directory scan reads nothing outside the paths given (SECURITY.md)
+                        target = os.path.realpath(entry.path)
+                        yield Source(
+                            entry.path,
+                            path,
+                            note=f"not audited: a symbolic link to a file outside the paths given; pass {target}",
+                        )
+                    elif entry.is_file():
+                        yield Source(entry.path, path, optional=optional)
+                    elif entry.is_symlink():
+                        yield Source(entry.path, path, problem="cannot read: a symbolic link to nothing")
+            except OSError as exc:
+                yield Source(entry.path, path, problem=f"cannot read: {exc.strerror or exc}")
 
 
 def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[int, object] | Malformed]:
@@ -144,24 +291,158 @@ def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[
 
     With `count` > 1, only every `count`-th line (from line `index + 1`) is parsed: one parallel worker's share; the
     other lines are skipped unread, and a broken stream is reported by worker 0 only. The hot loop of every native
-    audit, so line splitting and parsing share one generator."""
+    audit, so line splitting and parsing share one generator. A line longer than `limits.max_line_bytes` is
+    skipped without being held (see `lines`)."""
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     name = source.name
+    limit = source.limits.max_line_bytes
     number = 0
     try:
         with source.open() as stream:
-            for number, raw in enumerate(stream, 1):
+            readline = stream.readline
+            for number, raw in enumerate(iter(partial(readline, limit + 1), b""), 1):
+                if len(raw) > limit and raw[-1] != 10:
+                    raw = _overlong(raw, readline, limit)
                 if count > 1 and number % count != index:
                     continue
                 try:
                     yield number, loads(raw)
                 except decode_error:
-                    if raw.strip():  # orjson rejects blank lines too; those are simply skipped
-                        yield Malformed(name, number, line_error(raw.rstrip(b"\r\n")))
+                    salvaged = salvage(name, number, raw)
+                    if salvaged is not None:
+                        yield salvaged
     except STREAM_ERRORS as exc:
         if index == 0:  # every worker meets the same broken stream; one reports it
             yield stream_failure(name, number + 1, exc)
+
+
+def lines(stream: IO[bytes], limit: int) -> Iterator[bytes]:
+    """The lines of a binary stream, as iterating it gives them, except that a line longer than `limit` bytes is
+    skipped in bounded chunks and stands as an `Overlong` (which no JSON parser accepts; see `salvage`)."""
+    readline = stream.readline
+    for raw in iter(partial(readline, limit + 1), b""):
+        if len(raw) > limit and raw[-1] != 10:
+            yield _overlong(raw, readline, limit)
+        else:
+            yield raw
+
+
+def skip_line(stream: IO[bytes]) -> None:
+    """Read on to the start of the next line without holding the line (however long it is)."""
+    while (chunk := stream.readline(CHUNK)) and chunk[-1] != 10:
+        pass
+
+
+class Overlong(bytes):
+    """Stands for a line over the line limit, skipped unread: its bytes (a NUL) are not JSON, and its `len()` is
+    the line's length in the file, so that code counting byte positions line by line stays right."""
+
+    size: int  # bytes in the file, newline included
+    length: int  # bytes of the line, newline excluded
+    limit: int
+
+    def __len__(self) -> int:
+        return self.size
+
+
+def _overlong(first: bytes, readline: Any, limit: int) -> Overlong:
+    size = len(first)
+    chunk = b""
+    while (chunk := readline(CHUNK)) and chunk[-1] != 10:
+        size += len(chunk)
+    size += len(chunk)
+    marker = Overlong(b"\x00")
+    marker.size = size
+    marker.length = size - 1 if chunk.endswith(b"\n") else size
+    marker.limit = limit
+    return marker
+
+
+def salvage(name: str, number: int, raw: bytes) -> tuple[int, Any] | Malformed | None:
+    """A line orjson rejected: None if blank; the value if it is valid JSON orjson refuses only for a lone
+    surrogate escape (see `lenient`); otherwise Malformed, saying why (a line over the limit names it)."""
+    if type(raw) is Overlong:
+        what = f"line is {raw.length:,} bytes long"
+        return Malformed(name, number, over_limit(what, "max-line-bytes", raw.limit, "skipped unread"))
+    if not raw.strip():
+        return None
+    value = lenient(raw)
+    if value is not NOT_JSON:
+        return number, value
+    return Malformed(name, number, line_error(raw.rstrip(b"\r\n")))
+
+
+def over_limit(what: str, key: str, limit: int, fate: str) -> str:
+    """The message for input over one of the `Limits`: what, the limit by name, and how to raise it."""
+    return (
+        f"{what}, over the limit of {format_size(limit)} (limits.{key}): {fate}; raise it with "
+        f"`--option limits.{key}=SIZE` or `{key} = ...` under [tool.trajaudit.limits]"
+    )
+
+
+def format_size(size: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size:,} bytes"
+
+
+NOT_JSON = object()
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_line(raw: bytes | bytearray) -> Any:
+    """A JSON value, orjson first; NOT_JSON if it is not one (see `lenient`)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return lenient(raw)
+
+
+def lenient(raw: bytes | bytearray) -> Any:
+    """JSON text that orjson refuses only because it escapes a lone surrogate (`"\\ud83d"` without its pair: valid
+    JSON, RFC 8259 §8.2, but no Unicode character), parsed by the standard library with each lone surrogate
+    replaced by U+FFFD; NOT_JSON for anything else. Only ever called after orjson failed: the fast path is
+    unchanged, and NaN/Infinity, which the standard library would accept, stay invalid."""
+    if _SURROGATE_ESCAPE.search(raw) is None:
+        return NOT_JSON
+    try:
+        value = json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return NOT_JSON
+    return _replace_lone_surrogates(value)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _replace_lone_surrogates(value: Any) -> Any:
+    """The value with every lone surrogate in its strings (keys too) replaced by U+FFFD; without recursion."""
+    fix = _LONE_SURROGATE.sub
+    if type(value) is str:
+        return fix("\ufffd", value)
+    pending = [value]
+    while pending:
+        container = pending.pop()
+        if type(container) is list:
+            for index, item in enumerate(container):
+                if type(item) is str:
+                    container[index] = fix("\ufffd", item)
+                elif type(item) in (list, dict):
+                    pending.append(item)
+        elif type(container) is dict:
+            items = list(container.items())
+            container.clear()
+            for key, item in items:
+                if type(item) is str:
+                    item = fix("\ufffd", item)
+                elif type(item) in (list, dict):
+                    pending.append(item)
+                container[fix("\ufffd", key)] = item
+    return value
 
 
 def line_error(raw: bytes) -> str:
@@ -183,17 +464,48 @@ def describe_json_error(exc: orjson.JSONDecodeError, raw: bytes) -> str:
 
 
 def read_document(source: Source) -> object | Malformed:
-    """A whole-file JSON document (tau2 results, .traj), parsed from one buffer that is released right after."""
+    """A whole-file JSON document (tau2 results, .traj), parsed from one buffer that is released right after.
+
+    Read in chunks up to `limits.max_document_bytes` (decompressed, for .gz): a larger document is reported
+    without ever holding more than the limit."""
+    limit = source.limits.max_document_bytes
+    compressed = source.name.endswith(".gz")
+    if not compressed and file_size(source) > limit:
+        return Malformed(source.name, None, document_over_limit(file_size(source), limit, compressed))
     try:
         with source.open() as stream:
-            data = stream.read()
+            data = read_at_most(stream, limit)
     except STREAM_ERRORS as exc:
         return stream_failure(source.name, None, exc)
+    if data is None:
+        return Malformed(source.name, None, document_over_limit(None, limit, compressed))
+    return parse_document(source.name, data)
+
+
+def parse_document(name: str, data: bytes | bytearray) -> object | Malformed:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        value = lenient(data)
+        if value is not NOT_JSON:
+            return value
         line = data.count(b"\n", 0, exc.pos or 0) + 1
-        return Malformed(source.name, line, describe_json_error(exc, data))
+        return Malformed(name, line, describe_json_error(exc, bytes(data)))
+
+
+def document_over_limit(size: int | None, limit: int, compressed: bool = False) -> str:
+    what = f"document is {size:,} bytes" if size is not None else "document is larger"
+    return over_limit(what + (" decompressed" if compressed else ""), "max-document-bytes", limit, "not read")
+
+
+def read_at_most(stream: BinaryIO, limit: int) -> bytearray | None:
+    """All of a stream, read in chunks; None as soon as it turns out longer than `limit` bytes."""
+    data = bytearray()
+    while chunk := stream.read(min(CHUNK, limit + 1 - len(data))):
+        data += chunk
+        if len(data) > limit:
+            return None
+    return data
 
 
 def file_size(source: Source) -> int:

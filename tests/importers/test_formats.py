@@ -218,3 +218,14 @@ def test_inspect_log_whose_samples_are_not_a_list_has_no_samples(tmp_path):
     path = tmp_path / "odd.json"
     path.write_text('{"version": 2, "eval": {"task": "t", "model": "m"}, "samples": true}')
     assert list(inspect.convert(Source(str(path), path))) == []
+
+
+def test_swe_agent_trajectory_that_is_not_a_list_falls_back_to_the_history(tmp_path):
+    # found by hypothesis: `"trajectory": true` beside a history list was iterated and crashed the importer
+    from trajaudit.importers import swe_agent
+    from trajaudit.reader import Source
+
+    path = tmp_path / "odd.traj"
+    path.write_text('{"history": [], "role": null, "trajectory": true}')
+    kinds = [item[1]["kind"] for item in swe_agent.convert(Source(str(path), path)) if isinstance(item, tuple)]
+    assert kinds[:1] == ["task"]

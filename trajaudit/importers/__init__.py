@@ -84,6 +84,12 @@ def open_events(
     source: Source, fmt: str = AUTO
 ) -> tuple[str, Iterator[tuple[int | None, dict] | Malformed]]:
     """The chosen format's name and the source's native event stream. A file that is not what `fmt` says yields a
-    Malformed naming the file and what was expected; an unknown name or unrecognised file raises FormatError."""
+    Malformed naming the file and what was expected; an unknown name or unrecognised file raises FormatError.
+    A source found unreadable while walking a directory is one Malformed (unreadable); one left out on purpose (a
+    symbolic link to a directory) raises FormatError with its note."""
+    if source.problem is not None:
+        return native.NAME, iter([Malformed(source.name, None, source.problem, unreadable=True)])
+    if source.note is not None:
+        raise FormatError(f"{source.name}: {source.note}")
     module = detect(source) if fmt == AUTO else by_name(fmt)
     return module.NAME, module.convert(source)

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from trajaudit.reader import HEAD_BYTES, Malformed, Source, read_document
+from trajaudit.reader import HEAD_BYTES, NOT_JSON, Malformed, Source, parse_line, read_document
 
 Item = tuple[int | None, dict] | Malformed
 
@@ -252,10 +252,9 @@ def first_json_value(head: bytes, max_lines: int = 5) -> Any:
         if not raw.strip():
             continue
         seen += 1
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            continue
+        value = parse_line(raw)
+        if value is not NOT_JSON:
+            return value
     return None
 
 

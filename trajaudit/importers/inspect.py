@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from typing import Any, Iterator
-
-import orjson
 
 from trajaudit.importers._common import (
     Emitter,
@@ -27,7 +26,7 @@ from trajaudit.importers._common import (
     reward_outcome,
     starts_with,
 )
-from trajaudit.reader import Malformed, Source
+from trajaudit.reader import Malformed, Source, document_over_limit, parse_document, read_at_most
 
 NAME = "inspect"
 DESCRIPTION = "Inspect AI eval log: JSON {version, eval, samples[...]} or a zipped .eval log"
@@ -59,6 +58,7 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
 
 
 def _zipped(emit: Emitter, source: Source) -> Iterator:
+    limit = source.limits.max_document_bytes
     try:
         with zipfile.ZipFile(source.path) as archive:  # type: ignore[arg-type]
             names = archive.namelist()
@@ -66,20 +66,38 @@ def _zipped(emit: Emitter, source: Source) -> Iterator:
             if header_name not in names:
                 yield emit.malformed("not an Inspect .eval log: the zip holds no header.json or _journal/start.json")
                 return
-            header = orjson.loads(archive.read(header_name))
+            header = _member(archive, header_name, limit)
+            if isinstance(header, str):
+                yield emit.malformed(header)
+                return
             spec = header.get("eval") if isinstance(header, dict) else None
             if not isinstance(spec, dict):
                 yield emit.malformed(f"not an Inspect .eval log: {header_name} has no `eval` object")
                 return
             for name in sorted(n for n in names if n.startswith("samples/") and n.endswith(".json")):
-                try:
-                    sample = orjson.loads(archive.read(name))
-                except orjson.JSONDecodeError as exc:
-                    yield emit.malformed(f"{name}: invalid JSON: {exc}")
+                sample = _member(archive, name, limit)
+                if isinstance(sample, str):
+                    yield emit.malformed(sample)
                     continue
                 yield from _sample(emit, spec, sample, f"{name}:$")
-    except (zipfile.BadZipFile, OSError, EOFError, orjson.JSONDecodeError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError) as exc:
         yield emit.malformed(f"unreadable Inspect .eval log: {exc}")
+
+
+def _member(archive: zipfile.ZipFile, name: str, limit: int) -> Any:
+    """One JSON member of the zip, parsed; a message (str) when it is over the document limit or not JSON. The
+    size the zip declares is checked first, and the bytes are counted while decompressing, since it may lie."""
+    declared = archive.getinfo(name).file_size
+    if declared > limit:
+        return f"{name}: " + document_over_limit(declared, limit, compressed=True)
+    with archive.open(name) as member:
+        data = read_at_most(member, limit)  # type: ignore[arg-type]
+    if data is None:
+        return f"{name}: " + document_over_limit(None, limit, compressed=True)
+    parsed = parse_document(name, data)
+    if isinstance(parsed, Malformed):
+        return f"{name}: {parsed.message}"
+    return parsed
 
 
 def _sample(emit: Emitter, spec: dict, sample: Any, where: str) -> Iterator:

@@ -106,7 +106,7 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     yield emit.event(trajectory, "task", path="$", task_id=trajectory, goal=_goal(history))
     harness_exit: list = []  # (path, action, thought, observation) of a harness exit step, when there is one
     last_tool = None
-    for item in _steps(emit, trajectory, steps, harness_exit) if steps else _history(
+    for item in _steps(emit, trajectory, steps, harness_exit) if isinstance(steps, list) and steps else _history(
         emit, trajectory, history, harness_exit
     ):
         if not isinstance(item, Malformed) and item[1].get("kind") == "tool_call":

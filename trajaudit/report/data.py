@@ -24,6 +24,7 @@ def trajectory_record(result: TrajectoryResult) -> dict[str, Any]:
         "steps": result.n_steps,
         "findings": len(result.findings),
         "codes": sorted({f.code for f in result.findings}),
+        "claims": result.claim_counts(),
     }
 
 

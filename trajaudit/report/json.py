@@ -1,8 +1,8 @@
 """One JSON document: `{"version": 1, "trajectories": [...], "findings": [...], "summary": {...}}`.
 
 `trajectories` holds the verdict records (as in the jsonl format) each with its `findings` list inlined under
-`finding_list`; `findings` holds findings that belong to no trajectory (unreadable lines). Holds results in memory:
-for very large inputs prefer `--format jsonl`, which streams.
+`finding_list` and its claims with their verdicts under `claim_list`; `findings` holds findings that belong to no
+trajectory (unreadable lines). Holds results in memory: for very large inputs prefer `--format jsonl`, which streams.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: I
         if isinstance(item, TrajectoryResult):
             record = trajectory_record(item)
             record["finding_list"] = [f.as_dict() for f in item.findings]
+            record["claim_list"] = [c.as_dict(item.trajectory.id) for c in item.claims]
             trajectories.append(record)
         else:
             loose.append(item.as_dict())

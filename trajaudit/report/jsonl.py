@@ -3,7 +3,11 @@
 Contract (each line is one object with a `type`):
 - `{"type": "finding", "file", "line", "trajectory", "step", "code", "name", "severity", "message", ["path"],
   ["evidence"]}` — findings of a trajectory come right before its verdict line;
-- `{"type": "trajectory", "trajectory", "file", "line", "task", "verdict", "outcome", "steps", "findings", "codes"}`;
+- `{"type": "claim", "trajectory", "step", "claim_type", "text", "action", "target", "verdict", "basis",
+  "evidence_step"}` — each claim of the trajectory's final report and what the log says of it (`verdict`:
+  contradicted, unsupported, supported or unverifiable; see `trajaudit rule TA102`), after its findings;
+- `{"type": "trajectory", "trajectory", "file", "line", "task", "verdict", "outcome", "steps", "findings", "codes",
+  "claims"}` (`claims`: counts by verdict);
 - `{"type": "summary", ...counts...}` — last line.
 """
 
@@ -23,6 +27,9 @@ def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: I
         if isinstance(item, TrajectoryResult):
             for finding in item.findings:
                 write(dumps(finding.as_dict()) + b"\n")
+            tid = item.trajectory.id
+            for claim in item.claims:
+                write(dumps(claim.as_dict(tid)) + b"\n")
             write(dumps(trajectory_record(item)) + b"\n")
         else:
             write(dumps(item.as_dict()) + b"\n")

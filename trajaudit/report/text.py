@@ -16,7 +16,7 @@ from rich.text import Text
 
 from trajaudit import confidence
 from trajaudit.lazy import np
-from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
+from trajaudit.model import ClaimRecord, Finding, Severity, Summary, TrajectoryResult
 from trajaudit.report.gist import gist
 from trajaudit.report.safe import one_line
 from trajaudit.rules import BY_CODE
@@ -27,6 +27,8 @@ VERDICT_STYLE = {"ok": "green", "info": "cyan", "warn": "yellow", "fail": "bold 
 SEVERITY_VERDICT = {Severity.INFO: "info", Severity.WARNING: "warn", Severity.ERROR: "fail"}
 OUTCOME_TEXT = {True: ("success", "green"), False: ("failure", "red"), None: ("no outcome", "dim")}
 HIDDEN_WITH_ONLY_FAILURES = ("ok", "info")
+CLAIM_STYLE = {"contradicted": "bold red", "unsupported": "yellow", "supported": "green", "unverifiable": "dim"}
+MAX_CLAIM_LINES = 5
 
 
 def render(
@@ -71,6 +73,10 @@ def _trajectory(result: TrajectoryResult, console: Console) -> None:
     line = _sparkline(result)
     if line is not None:
         console.print(line, no_wrap=True, overflow="ellipsis")
+    for claim in result.claims[:MAX_CLAIM_LINES]:
+        console.print(_claim_line(claim), no_wrap=True, overflow="ellipsis")
+    if len(result.claims) > MAX_CLAIM_LINES:
+        console.print(Text(f"      … {len(result.claims) - MAX_CLAIM_LINES} more claims", style="dim"))
 
     by_step: dict[int | None, list[Finding]] = defaultdict(list)
     for finding in result.findings:
@@ -94,6 +100,20 @@ def _trajectory(result: TrajectoryResult, console: Console) -> None:
         for finding in findings:
             _print_finding(console, finding, indent=7, located=True)
     console.print()
+
+
+def _claim_line(claim: ClaimRecord) -> Text:
+    """One claim of the final report with its verdict: what the agent said, and whether the log bears it out."""
+    text = Text("     claim ", style="dim")
+    text.append(f"{claim.verdict:<13}", style=CLAIM_STYLE[claim.verdict])
+    if claim.step is not None:
+        text.append(f"step {claim.step}  ", style="dim")
+    what = claim.action or claim.type.replace("_", " ")
+    text.append(one_line(what + (f" {claim.target}" if claim.target else ""), 40) + "  ", style="bold")
+    if claim.evidence_step is not None:
+        text.append(f"(evidence: step {claim.evidence_step})  ", style="dim")
+    text.append(f'"{one_line(claim.text, 100)}"')
+    return text
 
 
 def sparkline(values: list[float], width: int = SPARK_WIDTH, bounds: tuple[float, float] | None = None) -> str:
@@ -182,6 +202,11 @@ def render_summary(summary: Summary, console: Console, *, validate: bool = False
     overview.add_row(
         "outcomes", f"success {outcomes['success']}  failure {outcomes['failure']}  none {outcomes['none']}"
     )
+    if any(summary.claims.values()):
+        claims = Text()
+        for verdict, count in summary.claims.items():
+            claims.append(f"{verdict} {count}  ", style=CLAIM_STYLE[verdict] if count else "dim")
+        overview.add_row("claims", claims)
     if summary.formats:
         overview.add_row("formats", "  ".join(f"{name} {n}" for name, n in sorted(summary.formats.items())))
     console.print(overview)

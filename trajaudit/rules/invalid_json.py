@@ -2,8 +2,10 @@
 
 ## What it does
 Reports every input line that does not parse as JSON: broken syntax, a line cut off mid-object, bytes that are not
-UTF-8, and compressed files that end early. Reported by the reader, with file and line; the other lines of the file
-are still audited.
+UTF-8, and compressed files that end early; also a line or document over the size limits
+(`limits.max-line-bytes`, `limits.max-document-bytes`), skipped unread. Reported by the reader, with file and line;
+the other lines of the file are still audited. Valid JSON with a lone surrogate escape (`"\\ud83d"`) is not
+reported: it is read with U+FFFD in place of the surrogate.
 
 ## Why it matters
 A log with broken lines is a log with holes: the steps on those lines are invisible to every other check, so a

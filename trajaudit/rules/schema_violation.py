@@ -3,7 +3,8 @@
 ## What it does
 Validates every event against `schemas/trajaudit-event-v1.schema.json` and reports each violation with file, line,
 trajectory (when known) and the JSON path of the offending value: a missing required field for the event's kind, a
-wrong type, a value out of range. Unknown fields are allowed and never reported.
+wrong type, a value out of range. Unknown fields are allowed and never reported. At most
+`limits.max-findings-per-event` violations of one event are listed, then one finding says how many more.
 
 ## Why it matters
 Rules can only judge what they can read: a tool result without `ok` cannot count as a failure, a tool call without

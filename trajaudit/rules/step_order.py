@@ -4,6 +4,8 @@
 Checks, per trajectory, that steps start at 0 (or 1) and increase by one in the order the events arrived, and that
 timestamps never decrease along the steps. Reports gaps (a step number missing), duplicates (two events with the
 same step), regressions (an event arriving after a later step) and events arriving after the trajectory's outcome.
+Also reported: events of a trajectory that was closed early because more than `limits.max-open-trajectories` were
+open at once (its later events are judged as a separate part).
 
 ## Why it matters
 A gap means lost events: perhaps exactly the failing tool result. Duplicates and regressions mean the log was
