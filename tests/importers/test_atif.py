@@ -252,6 +252,17 @@ def test_continuations_stay_in_the_folder_and_never_raise(tmp_path: Path, ref: s
         assert isinstance(item, (tuple, Malformed))
 
 
+def test_a_continuation_linked_from_elsewhere_is_not_followed(tmp_path: Path):
+    _, second = continued(tmp_path / "elsewhere")
+    doc = document(continued_trajectory_ref="next.json")
+    path = write(tmp_path / "run" / "trajectory.json", doc)
+    (path.parent / "next.json").symlink_to(second)
+    events, bad = split(path)
+    assert {e["origin"]["file"] for e in events} == {str(path)}
+    assert violations(bad) == ["ATIF: continued_trajectory_ref 'next.json' is outside the folder of trajectory.json: "
+                               "not followed"]
+
+
 def test_a_list_of_trajectories(tmp_path: Path):
     second = document()
     second["trajectory_id"] = "traj-2"

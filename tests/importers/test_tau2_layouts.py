@@ -268,3 +268,22 @@ def test_arbitrary_simulations_never_raise(tmp_path_factory):
                     assert not isinstance(item, tuple) or isinstance(item[1], dict)
 
     check()
+
+
+def test_links_out_of_the_run_folder_are_not_read(tmp_path: Path):
+    """Reading a run set opens files the user did not name (results.json beside the folder, the folder's files): a
+    link from there to elsewhere is not followed."""
+    folder = as_directory(MONOLITHIC, tmp_path / "dir")
+    elsewhere = write(tmp_path / "elsewhere" / "secret.json", MONOLITHIC["simulations"][0] | {"id": "secret"})
+    (folder / "simulations" / "zz-link.json").symlink_to(elsewhere)
+    events, bad = events_of([folder / "results.json"])
+    assert "secret" not in {e["trajectory"] for e in events}
+    assert len(bad) == 1 and "links outside the run folder" in bad[0].message
+    # results.json beside a simulation file, linked from elsewhere: the simulation is read without its task
+    other = as_directory(MONOLITHIC, tmp_path / "other")
+    (other / "results.json").unlink()
+    (other / "results.json").symlink_to(folder / "results.json")
+    _, events, bad = run(other / "simulations" / "sim-ok.json")
+    assert not bad and "goal" not in events[0]
+    _, events, _ = run(folder / "simulations" / "sim-ok.json")
+    assert events[0]["goal"]  # near miss: the real file beside it is joined

@@ -94,7 +94,8 @@ def _fits(doc: Any) -> bool:
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
-    if source.optional and source.path is not None and _continues_a_sibling(source.path):
+    if (source.optional and source.path is not None
+            and _continues_a_sibling(source.path, source.limits.max_document_bytes)):
         return  # read as part of the file whose continued_trajectory_ref names it
     doc = load_document(source, emit, "an ATIF trajectory", DESCRIPTION, _fits)
     if isinstance(doc, Malformed):
@@ -196,8 +197,8 @@ class Reader:
             if not found:
                 yield self.violation(f"continued_trajectory_ref {shown!r}: no such file beside {here.name}")
                 return
-            source = Source(str(path) if Path(self.source.name).is_absolute() else _relative(self.source.name, ref),
-                            path)
+            name = str(path) if Path(self.source.name).is_absolute() else _relative(self.source.name, ref)
+            source = Source(name, path, limits=self.source.limits)
             emit = Emitter(source, NAME)
             emit.steps = self.emit.steps  # one step counter: the continuation continues the trajectory
             cont: Any = read_document(source)
@@ -405,25 +406,29 @@ def _relative(name: str, ref: str) -> str:
     return str(parent / ref) if str(parent) not in ("", ".") else ref
 
 
-def _continues_a_sibling(path: Path) -> bool:
+def _continues_a_sibling(path: Path, limit: int) -> bool:
     """Whether another ATIF file in the same directory names this one in its continued_trajectory_ref."""
     try:
         stat = path.parent.stat()
     except OSError:
         return False
-    return path.resolve() in _continuation_targets(str(path.parent.resolve()), stat.st_mtime_ns)
+    return path.resolve() in _continuation_targets(str(path.parent.resolve()), stat.st_mtime_ns, limit)
 
 
 @functools.lru_cache(maxsize=16)
-def _continuation_targets(folder: str, _mtime: int) -> frozenset[Path]:
+def _continuation_targets(folder: str, _mtime: int, limit: int) -> frozenset[Path]:
+    """Files that ATIF documents in `folder` name as their continuation. Only regular files of the folder itself
+    (no links), each at most `limit` bytes (the document cap), are looked at."""
     targets = set()
     directory = Path(folder)
     for count, sibling in enumerate(sorted(directory.iterdir())):
         if count >= SIBLING_LIMIT:
             break
-        if not sibling.name.endswith(".json") or not sibling.is_file():
-            continue
         try:
+            if not sibling.name.endswith(".json") or sibling.is_symlink() or not sibling.is_file():
+                continue
+            if sibling.stat().st_size > limit:
+                continue
             data = sibling.read_bytes()
         except OSError:
             continue

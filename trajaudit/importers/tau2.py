@@ -8,7 +8,8 @@
   simulation file is joined with the task definitions and tools of the `results.json` beside its folder. When the
   directory (or the `simulations/` folder) is given as PATH, every simulation is read from its own file and
   `results.json` adds none; `results.json` given alone reads the `simulations/` folder beside it. A simulation file
-  given alone is read too (joined with `../results.json` when there is one).
+  given alone is read too (joined with `../results.json` when there is one). These are the only files read beyond
+  the inputs, each at that fixed place, and never through a link that leaves the run folder.
 
 A simulation is `{id, task_id, trial, messages[{role, content, tool_calls[{id, name, arguments, requestor}], ...}],
 reward_info{reward, ...}, termination_reason}`; voice (full-duplex) runs store `ticks[{tick_id, agent_chunk,
@@ -48,6 +49,7 @@ from trajaudit.importers._common import (
     starts_with,
     tokens,
 )
+from trajaudit.model import Limits
 from trajaudit.reader import Malformed, Source, read_document
 
 NAME = "tau2"
@@ -131,22 +133,30 @@ def run_set(doc: dict) -> RunSet:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_run_set(path: str, _mtime: int, _size: int) -> RunSet:
-    doc = read_document(Source(path, Path(path)))
+def _cached_run_set(path: str, _mtime: int, _size: int, limits: Limits) -> RunSet:
+    doc = read_document(Source(path, Path(path), limits=limits))
     return run_set(doc) if isinstance(doc, dict) else NO_RUN_SET
 
 
-def _beside(simulation_file: Path | None) -> RunSet:
+def _beside(source: Source) -> RunSet:
     """The run set of the `results.json` next to the `simulations/` folder holding a simulation file (read once per
-    process for all its simulations), or none."""
-    if simulation_file is None or simulation_file.parent.name != SIMULATIONS:
+    process for all its simulations), or none. Only that fixed place is looked at, and only a file really there (not
+    a link out of the run folder)."""
+    if source.path is None or source.path.parent.name != SIMULATIONS:
         return NO_RUN_SET
-    results = simulation_file.parent.parent / RESULTS
+    results = source.path.parent.parent / RESULTS
     try:
         stat = os.stat(results)
-    except OSError:
+        inside = _within(results, results.parent)
+    except (OSError, ValueError):
         return NO_RUN_SET
-    return _cached_run_set(str(results), stat.st_mtime_ns, stat.st_size)
+    if not inside:
+        return NO_RUN_SET
+    return _cached_run_set(str(results), stat.st_mtime_ns, stat.st_size, source.limits)
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
 
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
@@ -158,7 +168,7 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     if isinstance(doc, list):
         yield from _simulations(emit, doc, "$", NO_RUN_SET)
     elif is_simulation(doc):
-        yield from _simulation(emit, doc, "$", _beside(source.path))
+        yield from _simulation(emit, doc, "$", _beside(source))
     elif isinstance(doc.get("simulations"), list) and (doc["simulations"] or source.path is None):
         yield from _simulations(emit, doc["simulations"], "$.simulations", run_set(doc))
     else:
@@ -180,7 +190,10 @@ def _folder(source: Source, emit: Emitter, doc: dict) -> Iterator[tuple[int | No
         return  # found while reading a directory: the simulation files are read as sources of their own
     context = run_set(doc)
     for path in sorted(folder.glob("*.json")):
-        inner = Source(str(path), path)
+        if not _within(path, folder):
+            yield emit.malformed(f"{path.name} in {SIMULATIONS}/ links outside the run folder: not read")
+            continue
+        inner = Source(str(path), path, limits=source.limits)
         inner_emit = Emitter(inner, NAME)
         simulation: Any = read_document(inner)
         if isinstance(simulation, Malformed):
