@@ -269,6 +269,12 @@ def test_a_list_of_trajectories(tmp_path: Path):
     events, bad = split(write(tmp_path / "many.json", [document(), second]))
     assert not bad and sorted(by_trajectory(events)) == ["traj-2", "traj-main"]
     assert by_trajectory(events)["traj-2"][0]["origin"]["path"] == "$[1]"
+    # two documents of one run without trajectory_id share their session_id: still two trajectories
+    same = [document(), document()]
+    for doc in same:
+        del doc["trajectory_id"]
+    events, bad = split(write(tmp_path / "same.json", same))
+    assert not bad and sorted(by_trajectory(events)) == ["run-1", "run-1[1]"]
 
 
 def test_sniff_recognises_atif_and_nothing_else(tmp_path: Path):

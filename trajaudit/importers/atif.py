@@ -103,8 +103,12 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
         return
     documents = [(doc, "$")] if isinstance(doc, dict) else [(item, f"$[{i}]") for i, item in enumerate(doc)]
     fallback = stem(source.name, _SUFFIXES)
+    used: set[str] = set()
     for index, (trajectory, where) in enumerate(documents):
         name = _identity(trajectory) or (fallback if len(documents) == 1 else f"{fallback}[{index}]")
+        if name in used:  # documents of one run sharing a session_id stay separate trajectories
+            name = f"{name}[{index}]"
+        used.add(name)
         yield from Reader(emit, source).trajectory(trajectory, where, name)
 
 
