@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Iterator
 
 from trajaudit.importers import (
+    atif,
     claude_code,
     codex,
     deepconf,
@@ -34,6 +35,7 @@ FORMATS: tuple[ModuleType, ...] = (
     claude_code,
     codex,
     tau_bench,
+    atif,
     tau2,
     mini_swe_agent,
     swe_agent,
