@@ -155,3 +155,24 @@ def test_the_text_view_shows_each_claim_and_the_summary_counts_them(tmp_path):
     out = _cli("audit", str(path), "--format", "text")
     assert "claim supported" in " ".join(out.stdout.split())
     assert "supported 1" in out.stdout
+
+
+def test_inline_code_punctuation_ends_no_clause_and_a_source_edit_can_remove():
+    # SWE-agent style: the claim quotes the whole clause, and an `edit` of the file performed the removal
+    got = verdicts(
+        call("edit", "c1", command="edit 8:9\n    public Child child;\nend_of_edit"),
+        result("c1", output="File updated."),
+        say("assistant", "The `@JsonIgnoreProperties(ignoreUnknown = true)` annotation has been removed from `Parent`."),
+    )
+    assert got == [("delete", Verdict.SUPPORTED, Basis.SUCCESSFUL_ATTEMPT, 1)]
+    [judged] = claim_verdicts(trajectory([say("assistant", "The `f(x)` call has been removed from `g`.")]))
+    assert judged.claim.text == "The `f(x)` call has been removed from `g`."
+
+
+def test_reading_a_file_still_removes_nothing():
+    got = verdicts(
+        call("read_file", "c1", path="src/parent.py"),
+        result("c1", output="class Parent: ..."),
+        say("assistant", "The `@deprecated` decorator has been removed from `Parent`."),
+    )
+    assert got == [("delete", Verdict.UNSUPPORTED, Basis.NO_ATTEMPT, None)]

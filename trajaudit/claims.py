@@ -585,6 +585,15 @@ def _line_start_spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, in
             return spans
 
 
+# Inline code is a name, not prose: its punctuation ends no clause or sentence ("the `f(x)` call has been removed").
+_INLINE_CODE = re.compile(r"`([^`\n]{1,200})`")
+_CODE_PUNCTUATION = str.maketrans({char: "_" for char in ".,;:()!?|[]{}"})
+
+
+def _code_as_word(match: re.Match[str]) -> str:
+    return "`" + match.group(1).translate(_CODE_PUNCTUATION) + "`"
+
+
 def mask(text: str) -> str:
     """A same-length copy of `text` with code blocks, quotes, blockquotes and Markdown markup blanked out."""
     if not _MASKABLE.search(text):  # most messages: nothing to blank but bullets
@@ -603,6 +612,8 @@ def mask(text: str) -> str:
         spans.append((m.start(), inner_end))
         spans.append((m.end() - 1, m.end()))
     masked = _blanked(text, spans) if spans else text
+    if "`" in masked:
+        masked = _INLINE_CODE.sub(_code_as_word, masked)
     spans = _line_start_spans(_BULLET, masked)
     if any(char in masked for char in _MARKUP_CHARS):  # _MARKUP is slow: its lookbehinds are tried at every character
         spans += [m.span() for m in _MARKUP.finditer(masked)]

@@ -152,7 +152,9 @@ _TOOL_STEMS: dict[str, tuple[str, ...]] = {
         "update", "modify", "change", "edit", "set", "patch", "put", "upgrade", "downgrade", "replace", "write",
         "rename", "move", "str_replace", "apply", "switch", "adjust", "insert", "multiedit", "save",
     ),
-    "delete": ("delete", "remove", "rm", "drop", "del", "unlink", "purge", "destroy", "erase", "uninstall", "cancel"),
+    # an edit of a source file removes as readily as it adds ("the unused import has been removed")
+    "delete": ("delete", "remove", "rm", "drop", "del", "unlink", "purge", "destroy", "erase", "uninstall", "cancel",
+               "edit", "str_replace", "multiedit"),
     "create": ("create", "add", "new", "make", "write", "insert", "post", "book", "generate", "save", "upload", "edit",
                "str_replace", "apply", "touch", "mkdir", "put", "update", "modify"),
     "send": ("send", "email", "mail", "notify", "message", "post", "reply", "comment", "certificate"),
