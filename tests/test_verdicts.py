@@ -162,7 +162,7 @@ def test_inline_code_punctuation_ends_no_clause_and_a_source_edit_can_remove():
     got = verdicts(
         call("edit", "c1", command="edit 8:9\n    public Child child;\nend_of_edit"),
         result("c1", output="File updated."),
-        say("assistant", "The `@JsonIgnoreProperties(ignoreUnknown = true)` annotation has been removed from `Parent`."),
+        say("assistant", "The `@JsonIgnoreProperties(ignoreUnknown=true)` annotation has been removed from `Parent`."),
     )
     assert got == [("delete", Verdict.SUPPORTED, Basis.SUCCESSFUL_ATTEMPT, 1)]
     [judged] = claim_verdicts(trajectory([say("assistant", "The `f(x)` call has been removed from `g`.")]))
