@@ -531,8 +531,12 @@ _COURTESY = _folded_regex(
     r"bye|cheers|my\s+pleasure|glad|happy\s+to|i(?:'m|’m| am)\s+(?:glad|happy)|feel\s+free|don't\s+hesitate|"
     r"do\s+not\s+hesitate|let\s+me\s+know|if\s+(?:you|there)|is\s+there\s+anything|anything\s+else|wishing|i\s+wish|"
     r"i\s+hope|hope|enjoy|safe\s+travels|best\s+regards|regards|good\s+luck|always\s+here|i(?:'m|’m| am)\s+here|"
-    r"it\s+was\s+(?:a\s+)?(?:my\s+)?pleasure|no\s+problem|of\s+course|sure|great|perfect|wonderful|okay|ok)\b|\W*$)",
+    r"it\s+was\s+(?:a\s+)?(?:my\s+)?pleasure|no\s+problem|of\s+course|sure|great|perfect|wonderful|okay|ok)\b|$)",
 )
+
+# Politeness and the announcement of a submission are short: a longer sentence says something of its own, and is
+# not matched at all (the patterns are anchored, but a long run of punctuation would still be walked per sentence).
+_MAX_COURTESY = 400
 
 # Sentinels and tools by which agents submit their work (mini-swe-agent, SWE-agent, Claude Code-style tools).
 _SUBMIT_TEXT = re.compile(
@@ -1527,7 +1531,7 @@ def is_courtesy(text: str) -> bool:
     """Whether a message is only politeness ("Thank you, have a nice day!") with no report of its own."""
     folded, sentences = _analyse(text)[1:]
     for s_start, s_end in sentences:
-        if not _COURTESY.match(folded[s_start:s_end]):
+        if s_end - s_start > _MAX_COURTESY or not _COURTESY.match(folded[s_start:s_end]):
             return False
     return True
 
@@ -1558,6 +1562,8 @@ def says_nothing(text: str) -> bool:
     submits ("THOUGHT: I'm ready to submit." above its completion command)."""
     folded, sentences = _analyse(text)[1:]
     for s_start, s_end in sentences:
+        if s_end - s_start > _MAX_COURTESY:
+            return False
         sentence = folded[s_start:s_end]
         if not (_COURTESY.match(sentence) or _ENDING.match(sentence)):
             return False
@@ -1724,8 +1730,13 @@ def report_claims(trajectory: Trajectory) -> tuple[Claim, ...]:
             claims.append(structured)
     end = run_end(trajectory)
     if end is None or not end.forced:
+        said: set[tuple[str, str | None, str | None, str]] = set()  # saying the same thing twice is one claim
         for event in final_report(trajectory):
-            claims.extend(c for c in extract_claims(_message_text(event), event) if not announces_ending(c.text))
+            for claim in extract_claims(_message_text(event), event):
+                key = (claim.type, claim.action, claim.target, claim.text)
+                if key not in said and not announces_ending(claim.text):
+                    said.add(key)
+                    claims.append(claim)
     return tuple(claims)
 
 
