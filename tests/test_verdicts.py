@@ -197,3 +197,12 @@ def test_the_issue_attacks_on_a_final_report_run_in_linear_time_and_repeat_no_cl
     finally:
         signal.alarm(0)
     assert [v.claim.action for v in repeated] == ["cancel"]
+
+
+def test_a_huge_message_is_read_at_its_ends_for_an_acknowledged_failure():
+    from trajaudit.claims import MAX_REPORT_CHARS, acknowledges_failure
+
+    filler = "x " * MAX_REPORT_CHARS * 2
+    assert acknowledges_failure("The cancel call failed. " + filler)
+    assert acknowledges_failure(filler + " Unfortunately the refund errored.")
+    assert not acknowledges_failure("All good. " + filler)

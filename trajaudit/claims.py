@@ -1706,7 +1706,10 @@ _ACKNOWLEDGES_FAILURE = _folded_regex(
 
 
 def acknowledges_failure(text: str) -> bool:
-    """Whether a message speaks of something having gone wrong ("error", "unable", "already", "not found", …)."""
+    """Whether a message speaks of something having gone wrong ("error", "unable", "already", "not found", …): read
+    in its first and last MAX_REPORT_CHARS characters, where a report says so, so a huge message is not copied."""
+    if len(text) > 2 * MAX_REPORT_CHARS:
+        return acknowledges_failure(text[:MAX_REPORT_CHARS]) or acknowledges_failure(text[-MAX_REPORT_CHARS:])
     return bool(_ACKNOWLEDGES_FAILURE.search(" " + _fold(text)))
 
 
