@@ -221,7 +221,15 @@ class ConvertTo(str, Enum):
 def convert(
     paths: List[str] = PATHS,
     input_format: str | None = FROM,
-    output: Path | None = OUTPUT,
+    output_name: str | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE instead of stdout: complete or not at all (written beside it, then renamed). FILE may not "
+        "be one of the inputs. With --to atif, DIR/ (a trailing slash, or an existing folder) writes one file per "
+        "trajectory.",
+    ),
     to: ConvertTo = typer.Option(
         ConvertTo.native,
         "--to",
@@ -242,8 +250,10 @@ def convert(
     Example: trajaudit convert results.json --from tau-bench > run.jsonl; trajaudit convert runs/ --to atif -o atif/
     """
     _check_format(input_format)
+    output = Path(output_name) if output_name is not None else None
     if to is ConvertTo.atif:
-        _convert_atif(paths, input_format, output, quiet)
+        folder = output_name is not None and (output_name.endswith(("/", os.sep)) or os.path.isdir(output_name))
+        _convert_atif(paths, input_format, output, folder, quiet)
     fmt = input_format or "auto"
     sources = _sources(paths)
     _guard_output(output, sources)
@@ -279,11 +289,12 @@ def convert(
     raise typer.Exit(2 if unreadable else 1 if problems else 0)
 
 
-def _convert_atif(paths: List[str], input_format: str | None, output: Path | None, quiet: bool) -> NoReturn:
+def _convert_atif(
+    paths: List[str], input_format: str | None, output: Path | None, folder: bool, quiet: bool
+) -> NoReturn:
     from trajaudit.exporters import atif
 
     sources = _sources(paths)
-    folder = output is not None and (str(output).endswith(("/", os.sep)) or output.is_dir())
     if not folder:
         _guard_output(output, sources)
     options = engine.Options(input_format=input_format or "auto", on_format=_format_note(quiet, input_format))

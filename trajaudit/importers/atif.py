@@ -57,7 +57,8 @@ from trajaudit.importers._common import (
     to_float,
     tokens,
 )
-from trajaudit.reader import Malformed, Source, read_document
+from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
+from trajaudit.reader import Malformed, Source, iter_json, read_document
 
 NAME = "atif"
 DESCRIPTION = (
@@ -97,6 +98,9 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     if (source.optional and source.path is not None
             and _continues_a_sibling(source.path, source.limits.max_document_bytes)):
         return  # read as part of the file whose continued_trajectory_ref names it
+    if source.name.endswith(JSONL_SUFFIXES):
+        yield from _lines(source, emit)
+        return
     doc = load_document(source, emit, "an ATIF trajectory", DESCRIPTION, _fits)
     if isinstance(doc, Malformed):
         yield doc
@@ -110,6 +114,32 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
             name = f"{name}[{index}]"
         used.add(name)
         yield from Reader(emit, source).trajectory(trajectory, where, name)
+
+
+def _lines(source: Source, emit: Emitter) -> Iterator[tuple[int | None, dict] | Malformed]:
+    """ATIF as JSON Lines (what `convert --to atif` writes on stdout): one trajectory document per line; each event's
+    origin names the line as well as the JSON path."""
+    fallback = stem(source.name, JSONL_SUFFIXES)
+    used: set[str] = set()
+    for item in iter_json(source):
+        if isinstance(item, Malformed):
+            yield item
+            continue
+        line, trajectory = item
+        if not is_trajectory(trajectory):
+            yield emit.malformed("not an ATIF trajectory: expected an object with a steps list", line)
+            continue
+        assert isinstance(trajectory, dict)
+        name = _identity(trajectory) or f"{fallback}:{line}"
+        if name in used:
+            name = f"{name}:{line}"
+        used.add(name)
+        for event in Reader(emit, source).trajectory(trajectory, "$", name):
+            if isinstance(event, Malformed):
+                yield Malformed(event.file, event.line or line, event.message, event.code, event.unreadable)
+            else:
+                event[1]["origin"].setdefault("line", line)
+                yield line, event[1]
 
 
 def _identity(doc: dict) -> str | None:
