@@ -212,15 +212,14 @@ class _Steps:
             step = self._agent_step(event, True)
             self.state["results"] = True
             result: dict[str, Any] = {}
-            carried: tuple[str, ...] = ("output",)
+            written: list[str] = []
             if call_id in self.state["calls"]:
                 result["source_call_id"] = call_id
-                carried += ("call_id",)
+                written.append("call_id")
             if isinstance(data.get("output"), str):
                 result["content"] = data["output"]
-            else:
-                carried = carried[1:]
-            residual = _residual(event, carried)
+                written.append("output")
+            residual = _residual(event, tuple(written))
             if data.get("ok") is False:
                 result["extra"] = {"is_error": True}
             _keep(result, None, residual)

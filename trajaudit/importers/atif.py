@@ -364,7 +364,8 @@ class Reader:
             if isinstance(kept.get(slot), dict):
                 kind = kept[slot].get("kind") if slot == "event" else "claim"
                 if kind in ("task", "outcome", "claim"):
-                    fields = {"text": text} if slot == "claim" and isinstance(step.get("message"), str) else {}
+                    fields: dict[str, Any] = {"text": text} if slot == "claim" and isinstance(step.get("message"),
+                                                                                            str) else {}
                     yield _restored(emit.event(tid, str(kind), path=path, **fields), kept[slot])
         if isinstance(kept.get("reasoning"), dict):
             reasoning = step.get("reasoning_content")
@@ -385,11 +386,12 @@ class Reader:
             generated = {}
         for j, result in enumerate(_results(step)):
             residual = _kept(result.get("extra")) or {}
-            call_id = result.get("source_call_id", residual.get("call_id"))
+            ref = result.get("source_call_id")
+            ref = residual.get("call_id") if ref is None else ref
             content = result.get("content")
             yield _restored(emit.event(
-                tid, "tool_result", path=f"{path}.observation.results[{j}]", call_id=str(call_id),
-                tool=names.get(str(call_id)), ok=not _failed(result, flatten_text(content)),
+                tid, "tool_result", path=f"{path}.observation.results[{j}]", call_id=str(ref),
+                tool=names.get(str(ref)), ok=not _failed(result, flatten_text(content)),
                 output=None if content is None else flatten_text(content),
             ), residual)
 

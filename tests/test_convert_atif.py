@@ -1,0 +1,259 @@
+"""`trajaudit convert --to atif`: valid ATIF from every format trajaudit reads, read back by `--from atif` as the same
+events, so auditing the ATIF gives the findings auditing the original gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from trajaudit.cli import app
+from trajaudit.exporters.atif import file_name
+
+FIXTURES = Path(__file__).parent / "fixtures" / "importers"
+SAMPLES = Path(__file__).parent.parent / "sample_traces"
+FORMATS = sorted(p.name for p in FIXTURES.iterdir() if p.name != "unknown.json")
+CLEAN_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.jsonl") if p.name != "broken_lines.jsonl")
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def events(output: str) -> list[dict]:
+    """Converted events without `origin` (which names the file they were read from), in a stable order."""
+    out = []
+    for line in output.splitlines():
+        event = json.loads(line)
+        event.pop("origin", None)
+        out.append(event)
+    return sorted(out, key=lambda e: json.dumps(e, sort_keys=True))
+
+
+def findings(*args: str) -> list[tuple]:
+    result = invoke("audit", *args, "--format", "jsonl", "-q", "--fail-on", "never")
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    return sorted((str(r["trajectory"]), r["step"] if r["step"] is not None else -1, r["code"], r["message"])
+                  for r in records if r["type"] == "finding")
+
+
+def to_atif(source: Path | str, folder: Path, *extra: str) -> list[dict]:
+    result = invoke("convert", source, "--to", "atif", "-q", "-o", f"{folder}/", *extra)
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.iterdir())]
+
+
+def native(*args: str) -> list[dict]:
+    result = invoke("convert", *args, "-q")
+    assert result.exit_code == 0, result.stderr
+    return events(result.stdout)
+
+
+def atif_rules(folder: Path) -> list[str]:
+    """ATIF's own rules as the importer checks them (TA002 on the written files)."""
+    result = invoke("validate", folder, "--from", "atif", "--format", "jsonl", "-q")
+    return [line for line in result.stdout.splitlines() if '"TA002"' in line or '"TA001"' in line]
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_every_format_converts_to_atif_that_reads_back_as_the_same_events(name: str, tmp_path: Path):
+    documents = to_atif(FIXTURES / name, tmp_path)
+    assert documents and all(d["schema_version"] == "ATIF-v1.7" for d in documents)
+    assert atif_rules(tmp_path) == []
+    assert native(tmp_path, "--from", "atif") == native(FIXTURES / name)
+    assert findings(tmp_path, "--from", "atif") == findings(FIXTURES / name)
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_every_format_validates_against_the_atif_reference_models(name: str, tmp_path: Path):
+    models = pytest.importorskip("nat.atif", reason="nvidia-nat-atif (ATIF v1.7 reference models) is not installed")
+    for document in to_atif(FIXTURES / name, tmp_path):
+        models.Trajectory.model_validate(document)
+
+
+@pytest.mark.parametrize("name", CLEAN_SAMPLES)
+def test_sample_traces_audit_the_same_through_atif(name: str, tmp_path: Path):
+    to_atif(SAMPLES / name, tmp_path)
+    direct = findings(SAMPLES / name)
+    assert findings(tmp_path) == direct  # auto-detected as ATIF
+    if name != "clean_run.jsonl":
+        assert direct, "a sample with findings, so equality says something"
+
+
+def test_json_lines_on_stdout_audit_the_same(tmp_path: Path):
+    result = invoke("convert", SAMPLES / "false_success_claim.jsonl", "--to", "atif", "-q")
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 1
+    path = tmp_path / "run.atif.jsonl"
+    path.write_text(result.stdout, encoding="utf-8")
+    assert findings(path) == findings(SAMPLES / "false_success_claim.jsonl")
+    converted = invoke("convert", path, "-q")
+    assert all(json.loads(x)["origin"]["line"] == 1 for x in converted.stdout.splitlines())
+
+
+def test_broken_lines_are_reported_and_left_out(tmp_path: Path):
+    """Lines that are not valid events cannot become ATIF: convert says so (exit 1), and the findings about them
+    (TA001/TA002 on the input) are the only ones the ATIF does not reproduce."""
+    source = SAMPLES / "broken_lines.jsonl"
+    result = invoke("convert", source, "--to", "atif", "-o", f"{tmp_path}/")
+    assert result.exit_code == 1
+    assert f"{source}:4: TA001" in result.stderr and f"{source}:6: TA002" in result.stderr
+    direct = findings(source)
+    assert [f for f in direct if f[2] not in ("TA001", "TA002")] == findings(tmp_path)
+    assert any(f[2] == "TA002" for f in direct)
+
+
+def event(step: int, kind: str, **fields) -> dict:
+    return {"trajectory": "t:0", "step": step, "kind": kind, **fields}
+
+
+MIXED = [
+    event(0, "task", task_id="t", goal="Do it.", tools=[{"name": "sh", "parameters": {"type": "object"}}],
+          meta={"agent": "demo", "model": "m-1"}),
+    event(1, "message", role="developer", text="Be brief."),
+    event(2, "message", role="user", text="Please do it.", timestamp=1767225600),
+    event(3, "reasoning", text="Plan."),
+    event(4, "message", role="assistant", text="On it.", tokens={"input": 10, "output": 3}, logprobs=[-0.1, -0.2]),
+    event(5, "tool_call", call_id="a", tool="sh", arguments={"cmd": "ls"}),
+    event(6, "tool_call", call_id="b", tool="sh", arguments="{not json", logprobs=[-1.0]),
+    event(7, "tool_result", call_id="a", ok=True, output="x"),
+    event(8, "tool_result", call_id="b", ok=False, error="bad args", exit_code=2),
+    event(9, "tool_result", call_id="zzz", ok=True, output="orphan"),
+    event(10, "message", role="assistant", text=""),
+    event(11, "tool_call", call_id="c", tool="sh", arguments={}),
+    event(12, "claim", claim={"type": "action_succeeded", "action": "ls"}, text="Listed.", confidence=0.9),
+    event(13, "outcome", success=False, reward=0.0, source="judge", answer="no"),
+]
+
+
+def write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_events_atif_cannot_hold_are_kept_in_extra_and_restored(tmp_path: Path):
+    source = write(tmp_path / "mixed.jsonl", MIXED)
+    folder = tmp_path / "atif"
+    (document,) = to_atif(source, folder)
+    steps = document["steps"]
+    assert [s["step_id"] for s in steps] == list(range(1, len(steps) + 1))
+    assert [s["source"] for s in steps] == ["system", "user", "agent", "agent", "agent", "agent"]
+    assert document["agent"] == {"name": "demo", "version": "unknown", "model_name": "m-1", "tool_definitions": [
+        {"type": "function", "function": {"name": "sh", "parameters": {"type": "object"}}}]}
+    assert document["extra"]["task_id"] == "t"
+    assert document["extra"]["outcome"] == {"success": False, "reward": 0.0, "source": "judge", "answer": "no"}
+    assert steps[0]["extra"]["trajaudit"]["message"]["role"] == "developer"  # ATIF has no developer source
+    assert steps[1]["timestamp"] == "2026-01-01T00:00:00Z"  # Unix seconds as ISO 8601, which ATIF validates
+    first, second = steps[2], steps[3]
+    assert first["reasoning_content"] == "Plan." and first["message"] == "On it."
+    assert first["metrics"] == {"prompt_tokens": 10, "completion_tokens": 3, "logprobs": [-0.1, -0.2]}
+    assert [c["tool_call_id"] for c in first["tool_calls"]] == ["a"]
+    # the second call has logprobs of its own: metrics belong to a step's first generated event, so a new step
+    assert second["metrics"] == {"logprobs": [-1.0]} and second["tool_calls"][0]["arguments"] == {}
+    assert second["tool_calls"][0]["extra"]["trajaudit"]["arguments"] == "{not json"
+    results = second["observation"]["results"]
+    # "a" was called in the step before: no source_call_id here (ATIF requires the call in the same step)
+    assert [r.get("source_call_id") for r in results] == [None, "b", None]
+    assert results[1]["extra"]["is_error"] is True
+    assert results[0]["extra"]["trajaudit"]["call_id"] == "a"
+    assert steps[4]["message"] == "" and steps[4]["tool_calls"][0]["tool_call_id"] == "c"
+    assert steps[5]["extra"]["trajaudit"]["claim"]["claim"]["type"] == "action_succeeded"
+    assert native(folder) == native(source)
+    assert findings(folder) == findings(source)
+
+
+def test_a_trajectory_without_task_event_gets_none_back(tmp_path: Path):
+    rows = [event(0, "message", role="user", text="hi"), event(1, "message", role="assistant", text="hello")]
+    source = write(tmp_path / "bare.jsonl", rows)
+    (document,) = to_atif(source, tmp_path / "atif")
+    assert document["extra"]["trajaudit"] == {"task": None}
+    assert [e["kind"] for e in native(tmp_path / "atif")] == ["message", "message"]
+
+
+def test_plain_atif_is_read_as_before(tmp_path: Path):
+    """Near miss: a document that was not written by trajaudit (no extra.trajaudit) keeps the ordinary mapping, and
+    an `extra.outcome` whose success is not a boolean is no outcome."""
+    doc = {
+        "schema_version": "ATIF-v1.6", "session_id": "s", "agent": {"name": "a", "version": "1"},
+        "steps": [{"step_id": 1, "source": "user", "message": "Go"},
+                  {"step_id": 2, "source": "agent", "message": "", "tool_calls": [
+                      {"tool_call_id": "c", "function_name": "sh", "arguments": {}}],
+                   "observation": {"results": [{"content": "Error: no"}]}}],
+        "extra": {"outcome": {"success": "yes"}},
+    }
+    path = tmp_path / "plain.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    got = native(path)
+    assert sorted(e["kind"] for e in got) == ["message", "task", "tool_call", "tool_result"]
+    result = next(e for e in got if e["kind"] == "tool_result")
+    assert result["ok"] is False and result["meta"] == {"paired": "by order: no source_call_id"}
+    assert next(e for e in got if e["kind"] == "task")["goal"] == "Go"
+
+
+def test_outcome_in_extra_is_read_from_any_atif(tmp_path: Path):
+    doc = {"schema_version": "ATIF-v1.7", "trajectory_id": "r", "agent": {"name": "a", "version": "1"},
+           "steps": [{"step_id": 1, "source": "agent", "message": "Done, all tests pass."}],
+           "extra": {"outcome": {"success": False, "reward": 0}}}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    outcome = [e for e in native(path) if e["kind"] == "outcome"]
+    assert outcome == [{"trajectory": "r", "step": 2, "kind": "outcome", "success": False, "reward": 0}]
+
+
+def test_folder_output_names_files_safely(tmp_path: Path):
+    rows = [dict(event(0, "message", role="user", text="x"), trajectory=tid) for tid in ("../a b", "../A B", "..")]
+    source = write(tmp_path / "ids.jsonl", rows)
+    folder = tmp_path / "out"
+    result = invoke("convert", source, "--to", "atif", "-q", "-o", f"{folder}/")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["A_B-2.json", "a_b.json", "trajectory.json"]
+    assert file_name("x", {"x"}) == "x-2.json" and file_name("x", set()) == "x.json"
+
+
+def test_folder_output_never_replaces_an_input(tmp_path: Path):
+    source = write(tmp_path / "t_0.json", [])
+    source.write_text(json.dumps({"schema_version": "ATIF-v1.7", "trajectory_id": "t:0", "agent": {
+        "name": "a", "version": "1"}, "steps": [{"step_id": 1, "source": "user", "message": "hi"}]}), encoding="utf-8")
+    before = source.read_text(encoding="utf-8")
+    result = invoke("convert", source, "--to", "atif", "-q", "-o", f"{tmp_path}/")
+    assert result.exit_code == 2 and "same file as input" in result.stderr
+    assert source.read_text(encoding="utf-8") == before
+
+
+def test_file_output_is_json_lines(tmp_path: Path):
+    out = tmp_path / "all.jsonl"
+    result = invoke("convert", FIXTURES / "tau2.json", "--to", "atif", "-q", "-o", out)
+    assert result.exit_code == 0
+    assert [json.loads(x)["trajectory_id"] for x in out.read_text().splitlines()] == [
+        json.loads(x)["trajectory_id"] for x in invoke("convert", FIXTURES / "tau2.json", "--to", "atif",
+                                                         "-q").stdout.splitlines()]
+    assert len(out.read_text().splitlines()) == 2
+
+
+def test_native_stays_the_default(tmp_path: Path):
+    result = invoke("convert", SAMPLES / "loop.jsonl", "-q")
+    assert all("kind" in json.loads(x) for x in result.stdout.splitlines())
+
+
+def test_tau2_real_results_round_trip(realdata: Path, tmp_path: Path):
+    source = realdata / "tau2-sierra"
+    documents = to_atif(source, tmp_path)
+    assert len(documents) > 100
+    assert atif_rules(tmp_path) == []
+    direct = findings(source)
+    assert direct and findings(tmp_path) == direct
+
+
+def test_swe_agent_real_run_round_trips_with_its_outcome(realdata: Path, tmp_path: Path):
+    folder = realdata / "swe-agent-runs-with-outcomes"
+    source = next(iter(sorted(folder.glob("mswe.*.traj"))))
+    outcomes = folder / "outcomes.jsonl"
+    to_atif(source, tmp_path)
+    assert native(tmp_path) == native(source)
+    direct = findings(source, "--outcomes", outcomes)
+    assert findings(tmp_path, "--outcomes", outcomes) == direct
+    assert any(f[2] == "TA101" for f in findings(*sorted(map(str, folder.glob("*.traj"))), "--outcomes", outcomes))
