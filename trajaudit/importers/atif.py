@@ -29,7 +29,11 @@ this trajectory (steps it marks `is_copied_context` repeat earlier context and a
 file; only files inside the first file's folder are followed (the name comes from the log); a continuation file
 found in a directory next to the file that refers to it is not read a second time.
 
-ATIF carries no verdict, so no outcome event is written (pass one with `--outcomes`). ATIF's own rules are checked
+ATIF carries no verdict, so an outcome event is written only from a root `extra.outcome` whose `success` is a
+boolean (what `convert --to atif` writes); otherwise pass one with `--outcomes`. A `.jsonl` file is read as one ATIF
+document per line. Steps whose `extra.trajaudit` is an object were written by `convert --to atif`
+(trajaudit/exporters/atif.py): they give exactly the events that object names, with the fields ATIF has no place for
+restored from it, so the events read back are the events written. ATIF's own rules are checked
 and each violation is reported as a schema-violation finding (TA002) naming the JSON path: step ids run 1, 2, 3…
 in order; every `source_call_id` is a `tool_call_id` of the same step; every embedded subagent has a
 `trajectory_id`, unique among its siblings; a subagent reference names an embedded trajectory or a path. The rest of
