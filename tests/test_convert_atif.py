@@ -7,10 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from trajaudit import importers
 from trajaudit.cli import app
-from trajaudit.exporters.atif import file_name
+from trajaudit.exporters.atif import document, file_name
+from trajaudit.model import Event, Trajectory
+from trajaudit.reader import Malformed, Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 SAMPLES = Path(__file__).parent.parent / "sample_traces"
@@ -71,8 +76,8 @@ def test_every_format_converts_to_atif_that_reads_back_as_the_same_events(name: 
 @pytest.mark.parametrize("name", FORMATS)
 def test_every_format_validates_against_the_atif_reference_models(name: str, tmp_path: Path):
     models = pytest.importorskip("nat.atif", reason="nvidia-nat-atif (ATIF v1.7 reference models) is not installed")
-    for document in to_atif(FIXTURES / name, tmp_path):
-        models.Trajectory.model_validate(document)
+    for written in to_atif(FIXTURES / name, tmp_path):
+        models.Trajectory.model_validate(written)
 
 
 @pytest.mark.parametrize("name", CLEAN_SAMPLES)
@@ -257,3 +262,53 @@ def test_swe_agent_real_run_round_trips_with_its_outcome(realdata: Path, tmp_pat
     direct = findings(source, "--outcomes", outcomes)
     assert findings(tmp_path, "--outcomes", outcomes) == direct
     assert any(f[2] == "TA101" for f in findings(*sorted(map(str, folder.glob("*.traj"))), "--outcomes", outcomes))
+
+
+def test_a_json_lines_line_that_is_no_trajectory_is_reported_with_its_line(tmp_path: Path):
+    good = {"schema_version": "ATIF-v1.7", "trajectory_id": "a", "agent": {"name": "x", "version": "1"},
+            "steps": [{"step_id": 1, "source": "user", "message": "hi"}]}
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps({"steps": "no"}) + "\n" + json.dumps(
+        dict(good, trajectory_id="b")) + "\n", encoding="utf-8")
+    result = invoke("convert", path, "--from", "atif")
+    assert result.exit_code == 1 and f"{path}:2: TA001 not an ATIF trajectory" in result.stderr
+    assert sorted(json.loads(x)["trajectory"] for x in result.stdout.splitlines()) == ["a", "a", "b", "b"]
+
+
+# --- property: any sequence of valid events comes back from ATIF as it went in ---------------------------------
+
+_text = st.text(max_size=5)
+_ids = st.sampled_from(["a", "b", "c"])
+_extras = st.fixed_dictionaries({}, optional={
+    "confidence": st.floats(0, 1), "timestamp": st.sampled_from([5, "2026-01-01T00:00:00Z", "not a time"]),
+    "logprobs": st.lists(st.floats(-5, 0), min_size=1, max_size=3),
+    "tokens": st.fixed_dictionaries({"output": st.integers(0, 9)}), "meta": st.just({"k": 1}),
+})
+_events = st.one_of(
+    st.builds(lambda r, t, x: {"kind": "message", "role": r, "text": t, **x},
+              st.sampled_from(["user", "system", "developer", "assistant"]), _text, _extras),
+    st.builds(lambda t: {"kind": "reasoning", "text": t}, _text),
+    st.builds(lambda c, a, x: {"kind": "tool_call", "call_id": c, "tool": "sh", "arguments": a, **x},
+              _ids, st.one_of(st.just({"x": 1}), st.just("{bad")), _extras),
+    st.builds(lambda c, ok, o: {"kind": "tool_result", "call_id": c, "ok": ok, **({"output": o} if o else {})},
+              _ids, st.booleans(), _text),
+    st.builds(lambda t: {"kind": "claim", "claim": {"type": "x"}, "text": t}, _text),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(task=st.booleans(), body=st.lists(_events, max_size=12), outcome=st.booleans())
+def test_any_event_sequence_round_trips(tmp_path_factory, task: bool, body: list[dict], outcome: bool):
+    rows = ([{"kind": "task", "goal": "g"}] if task else []) + body + (
+        [{"kind": "outcome", "success": False}] if outcome else [])
+    data = [{"trajectory": "t", "step": i, **row} for i, row in enumerate(rows)]
+    path = tmp_path_factory.mktemp("p") / "t.json"
+    path.write_text(json.dumps(document(Trajectory("t", tuple(Event("f", i, d) for i, d in enumerate(data))))))
+    _, stream = importers.open_events(Source(str(path), path), "atif")
+    back = []
+    for item in stream:
+        assert not isinstance(item, Malformed), item
+        event = dict(item[1])
+        event.pop("origin")
+        back.append(event)
+    assert back == data
