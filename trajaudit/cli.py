@@ -311,29 +311,31 @@ def _convert_atif(
             if isinstance(item, TrajectoryResult):
                 yield item.trajectory
 
-    try:
-        if folder:
-            assert output is not None
+    if folder:
+        assert output is not None
+        try:
             written = atif.write_files(trajectories(), output, [s.path for s in sources])
-        else:
-            with _output(output) as out:
-                out.flush()
-                binary = getattr(out, "buffer", None)
-                if binary is None:  # a text stream without bytes underneath (tests)
-                    import io
+        except (OutputError, OSError) as exc:  # not a folder, not writable, or an input in the way
+            _usage_error(str(exc))
+    else:
+        with _output(output) as out:
+            out.flush()
+            binary = getattr(out, "buffer", None)
+            if binary is None:  # a text stream without bytes underneath (tests)
+                import io
 
-                    binary = io.BytesIO()
-                    written = atif.write_lines(trajectories(), binary)
-                    out.write(binary.getvalue().decode("utf-8"))
-                else:
-                    written = atif.write_lines(trajectories(), binary)
-                    binary.flush()
-    except (OutputError, OSError) as exc:
-        _usage_error(str(exc))
+                binary = io.BytesIO()
+                written = atif.write_lines(trajectories(), binary)
+                out.write(binary.getvalue().decode("utf-8"))
+            else:
+                written = atif.write_lines(trajectories(), binary)
+                binary.flush()
     for problem in run.summary.unreadable:
         _note(f"trajaudit: unreadable input: {problem}", style="red")
     if not quiet:
-        _note(f"trajaudit: wrote {written} ATIF trajectories from {run.summary.files} files")
+        skipped = len(run.summary.skipped)
+        note = f" ({skipped} files no importer recognises skipped)" if skipped else ""
+        _note(f"trajaudit: wrote {written} ATIF trajectories from {run.summary.files - skipped} files{note}")
     raise typer.Exit(2 if run.summary.unreadable else 1 if problems else 0)
 
 
