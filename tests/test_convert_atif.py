@@ -326,3 +326,12 @@ def test_any_event_sequence_round_trips(tmp_path_factory, task: bool, body: list
         event.pop("origin")
         back.append(event)
     assert back == data
+
+
+def test_a_run_without_steps_gets_one_empty_step_that_reads_back_as_none(tmp_path: Path):
+    """Harbor's models require at least one step (and a message on each)."""
+    rows = [event(0, "task", task_id="x"), event(1, "outcome", success=False)]
+    source = write(tmp_path / "crashed.jsonl", rows)
+    (document,) = to_atif(source, tmp_path / "atif")
+    assert document["steps"] == [{"step_id": 1, "source": "system", "message": "", "extra": {"trajaudit": {}}}]
+    assert native(tmp_path / "atif") == native(source)

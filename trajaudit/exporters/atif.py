@@ -115,7 +115,9 @@ def document(trajectory: Trajectory) -> dict[str, Any]:
     if tools:
         agent["tool_definitions"] = tools
     root["agent"] = agent
-    root["steps"] = builder.finish()
+    # Harbor requires at least one step: a run with nothing but its task and outcome (one that crashed before the
+    # first message) gets an empty system step, which names no event and so reads back as none.
+    root["steps"] = builder.finish() or [{"step_id": 1, "source": "system", "message": "", "extra": {KEY: {}}}]
     if isinstance(meta.get("notes"), str):
         root["notes"] = meta["notes"]
     extra: dict[str, Any] = {}
@@ -149,6 +151,7 @@ class _Steps:
         if stamp is not None:
             step["timestamp"] = stamp
         step["source"] = source
+        step["message"] = ""  # required by Harbor's models (NeMo's default it to ""); the events say if it was said
         step["extra"] = {KEY: {}}  # marks the step as written here: its events are exactly those extra names
         self.steps.append(step)
         self.current = step
