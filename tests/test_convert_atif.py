@@ -335,3 +335,11 @@ def test_a_run_without_steps_gets_one_empty_step_that_reads_back_as_none(tmp_pat
     (document,) = to_atif(source, tmp_path / "atif")
     assert document["steps"] == [{"step_id": 1, "source": "system", "message": "", "extra": {"trajaudit": {}}}]
     assert native(tmp_path / "atif") == native(source)
+
+
+def test_folder_output_over_a_file_is_a_usage_error(tmp_path: Path):
+    taken = tmp_path / "taken"
+    taken.write_text("keep", encoding="utf-8")
+    result = invoke("convert", SAMPLES / "loop.jsonl", "--to", "atif", "-o", f"{taken}/")
+    assert result.exit_code == 2 and "cannot write a folder there" in result.stderr
+    assert taken.read_text(encoding="utf-8") == "keep"

@@ -315,7 +315,7 @@ def _convert_atif(
         assert output is not None
         try:
             written = atif.write_files(trajectories(), output, [s.path for s in sources])
-        except (OutputError, OSError) as exc:  # not a folder, not writable, or an input in the way
+        except OutputError as exc:  # not a folder, not writable, or an input in the way
             _usage_error(str(exc))
     else:
         with _output(output) as out:

@@ -33,7 +33,7 @@ import orjson
 
 from trajaudit.model import Event, Trajectory
 from trajaudit.report import safe
-from trajaudit.report.output import atomic, check_not_input
+from trajaudit.report.output import OutputError, atomic, check_not_input
 
 SCHEMA_VERSION = "ATIF-v1.7"
 KEY = "trajaudit"  # the `extra` key holding what ATIF has no field for
@@ -67,7 +67,10 @@ def write_files(trajectories: Iterable[Trajectory], folder: Path, inputs: list[P
     """One `<trajectory_id>.json` per trajectory in `folder` (Harbor keeps one trajectory per file), each written
     completely or not at all. Ids come from the log: the file name keeps only letters, digits, `.`, `_` and `-`,
     and a name already used in this run gets `-2`, `-3`…; a file that is one of the inputs is never replaced."""
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{safe.one_line(str(folder))}/: cannot write a folder there: {exc.strerror or exc}") from exc
     used: set[str] = set()
     count = 0
     for trajectory in trajectories:
