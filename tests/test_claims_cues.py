@@ -31,6 +31,11 @@ PHRASES = [
     "The file has been deleted and the cache was cleared.",
     "We've deployed version 2.1 and the tests are green.",
     "You were charged $10 and refunded $4.",
+    "You've been credited the difference; the patch works now.",
+    "- Rotated the API keys\n- Purged the CDN cache for /static",
+    "I tightened the lock timeout, addressing the flaky deadlock.",
+    "The backup job went ahead and ran; I went ahead and archived the logs.",
+    "All set: the replica was promoted and rebooted.",
 ]
 
 
@@ -54,7 +59,8 @@ def test_cues_do_not_change_claims_on_our_phrases(monkeypatch):
 
 def test_cues_do_not_change_claims_on_real_messages(realdata: Path, monkeypatch):
     texts: list[str] = []
-    for folder in ("taubench-retail-avaljot", "tau2-sierra", "swebench-minisweagent-gemini3pro/trajs"):
+    # the tuning sources only (bench/claims split): a failure here prints message texts
+    for folder in ("taubench-retail-avaljot", "swebench-minisweagent-gemini3pro/trajs"):
         for source in discover([str(realdata / folder)]):
             _, stream = open_events(source)
             for item in stream:
@@ -67,9 +73,9 @@ def test_cues_do_not_change_claims_on_real_messages(realdata: Path, monkeypatch)
 # --- case folding: the patterns, written in lower case, match the folded text where re.IGNORECASE matched the text ---
 
 FOLDED_PATTERNS = (
-    "_WORK_NOUN _NEGATION _CONDITIONAL _PLAN _MODAL_BEFORE _HEDGE _REASON_START _QUESTION_START _THIRD_PARTY_AGENT "
-    "_PASSIVE _ACTIVE _ADVERBIAL _AMOUNT _STATE _STATE_END _TASK_DONE _LONE_DONE _TEST_PASS _TEST_FAIL_WORDS "
-    "_CLAUSE_SPACE _COURTESY _BE_TO_BEFORE _TO_HUMAN _NOT_SUCCESS_NOUN"
+    "_WORK_NOUN _NEGATION _CONDITIONAL _PLAN _MODAL_BEFORE _HEDGE _REASON_START _QUESTION_START _TOKEN "
+    "_AMOUNT _STATE _STATE_END _TASK_DONE _LONE_DONE _TEST_PASS _TEST_FAIL_WORDS _WORKS _ING_RESULT _FIRST_WORD "
+    "_CLAUSE_SPACE _COURTESY _TO_HUMAN _NOT_SUCCESS_NOUN"
 ).split()
 SCREENED_PATTERNS = "_TEST_NOUN _TEST_COUNT_PASS _TEST_PRONOUN".split()
 TRICKY = [

@@ -155,3 +155,54 @@ def test_the_text_view_shows_each_claim_and_the_summary_counts_them(tmp_path):
     out = _cli("audit", str(path), "--format", "text")
     assert "claim supported" in " ".join(out.stdout.split())
     assert "supported 1" in out.stdout
+
+
+def test_inline_code_punctuation_ends_no_clause_and_a_source_edit_can_remove():
+    # SWE-agent style: the claim quotes the whole clause, and an `edit` of the file performed the removal
+    got = verdicts(
+        call("edit", "c1", command="edit 8:9\n    public Child child;\nend_of_edit"),
+        result("c1", output="File updated."),
+        say("assistant", "The `@JsonIgnoreProperties(ignoreUnknown=true)` annotation has been removed from `Parent`."),
+    )
+    assert got == [("delete", Verdict.SUPPORTED, Basis.SUCCESSFUL_ATTEMPT, 1)]
+    [judged] = claim_verdicts(trajectory([say("assistant", "The `f(x)` call has been removed from `g`.")]))
+    assert judged.claim.text == "The `f(x)` call has been removed from `g`."
+
+
+def test_reading_a_file_still_removes_nothing():
+    got = verdicts(
+        call("read_file", "c1", path="src/parent.py"),
+        result("c1", output="class Parent: ..."),
+        say("assistant", "The `@deprecated` decorator has been removed from `Parent`."),
+    )
+    assert got == [("delete", Verdict.UNSUPPORTED, Basis.NO_ATTEMPT, None)]
+
+
+def test_the_issue_attacks_on_a_final_report_run_in_linear_time_and_repeat_no_claim():
+    import signal
+
+    def bail(*_):
+        raise TimeoutError("claim reading is superlinear again")
+
+    signal.signal(signal.SIGALRM, bail)
+    signal.alarm(10)  # each text took minutes when politeness was matched with a backtracking `\W*$`
+    try:
+        for text in (
+            "I cancelled order 12345 " + "." * 60_000 + "a1",
+            "!" * 60_000 + " thanks",
+            ".a" * 30_000 + " I cancelled order 12345.",
+        ):
+            claim_verdicts(trajectory([say("assistant", text)]))
+        repeated = claim_verdicts(trajectory([say("assistant", "I cancelled order 12345. " * 2_000)]))
+    finally:
+        signal.alarm(0)
+    assert [v.claim.action for v in repeated] == ["cancel"]
+
+
+def test_a_huge_message_is_read_at_its_ends_for_an_acknowledged_failure():
+    from trajaudit.claims import MAX_REPORT_CHARS, acknowledges_failure
+
+    filler = "x " * MAX_REPORT_CHARS * 2
+    assert acknowledges_failure("The cancel call failed. " + filler)
+    assert acknowledges_failure(filler + " Unfortunately the refund errored.")
+    assert not acknowledges_failure("All good. " + filler)

@@ -1,24 +1,97 @@
 """What an agent asserts about its own result: claim extraction from its final report.
 
-An agent's final report ("Your order #W123 has been cancelled.", "I've fixed the bug and all tests pass.") is split
-into sentences and clauses; each clause is matched against success patterns and kept only when it is asserted:
-not negated ("I was unable to cancel"), not a question or an offer ("shall I cancel it?"), not future or conditional
-("I will cancel once you confirm"), not hedged ("it seems the order was cancelled"), not a reason given for
-something else ("since the order has already been delivered, ..."), and not quoted text or code.
+A message is masked (code, quotes, blockquotes and Markdown blanked), cut into sentences and clauses, and every
+clause is read by the small grammar below into *readings*; a reading that is asserted is a claim.
+
+Grammar
+=======
+
+Reading. Each predicate found in a clause is read into a `Reading`:
+
+- actor: ``agent`` (subject "I"/"we"), ``none`` (passive or state, the subject undergoes it: "your order was
+  cancelled", "the refund went through"), ``user`` ("you cancelled"), ``third_party`` ("the warehouse cancelled
+  it", "... was cancelled by the airline").
+- action: a lemma of the action taxonomy (below), or a generic verb ("processed", "completed") whose action is
+  named by a noun next to it ("the exchange request has been submitted" → exchange; "all tasks are done" → the
+  task as a whole).
+- aspect: ``past`` ("I cancelled", "was cancelled", "✅ refund issued"), ``perfect`` ("have cancelled", "has been
+  cancelled"), ``state`` ("is cancelled", "is complete", "went through"), ``present`` ("refunds are processed
+  within a week": policy, not an event), ``progressive`` ("is being processed"), ``future`` ("will be").
+- modality: ``none``, ``modal`` (a modal or "to" right before the verb group: "can be cancelled", "to be
+  refunded"), ``plan`` ("I will", "let me", "going to", "need to", "to make sure"), ``conditional`` ("if", "once",
+  "unless", "assuming"), ``question`` (the clause asks), ``offer`` ("would you like", "shall I"), ``reason`` (the
+  clause gives a reason: "since the order was cancelled, ...").
+- negated: a negation in the clause before the verb ("not", "n't", "never", "unable", "failed to", "no").
+- hedged: a hedge before the verb ("seems", "appears", "probably", "I think", "I believe", "assume", "hope",
+  "should", "might", "theoretically", "expected to").
+
+A reading is a claim when it is *asserted*: actor ``agent`` or ``none``, aspect ``past``, ``perfect`` or
+``state``, modality ``none``, not negated, not hedged. Modality, negation and hedges are looked for in a bounded
+window (``_WINDOW`` characters) before the verb group, within its clause.
+
+Verb groups (a participle P of the taxonomy, adverbs such as "now", "successfully", "already" allowed anywhere):
+
+- ``I/we P``, ``I/we have|had P`` → agent, past/perfect. Some verbs narrate rather than report when active ("I
+  confirmed that", "I made", "I applied") and are not read that way.
+- ``X has|have|had been P``, ``X was|were P``, ``X got P`` → none, perfect/past. A few generic verbs in the simple past
+  narrate history ("the payment was made using your card") unless "now", "successfully" or "just" says otherwise.
+- ``X is|are P`` → state when P names a resulting state (cancelled, deleted, fixed, booked, confirmed, …, or "now" /
+  "successfully" / "already" is there), else present (policy; also with a word of frequency after it: "every",
+  "daily", "usually"). "fixed" is an adjective unless a word of its subject
+  names a problem ("the bug is fixed", not "the price is fixed"), and "set" is no action (only the idiom "all
+  set"); a hyphenated P ("fixed-rate") is an adjective.
+- ``successfully P`` / ``P successfully`` without an auxiliary → none, past.
+- ``… and P`` continues the clause's previous reading ("I cancelled the order and refunded $5"); "I went ahead and P"
+  reads as "I P".
+- A clause opened by a check mark (✅ ✔ ☑ ✓) reads a bare participle as past: "✅ Refund issued".
+- Report style: a clause that opens with P → agent, past, when an object, a preposition, a number or an identifier
+  follows or nothing does ("Deleted the stale snapshots.", "Merged feature/login into main.", "Sent!"), not when a
+  noun does ("Updated instructions are below").
+- Headlines: a bare subject of at most three words (no article, pronoun or auxiliary) then P, followed by nothing, a
+  preposition, an adverb, a number or a check mark → none, past ("nginx restarted.", "Message sent to the team.");
+  not a label ("**Items Returned**: 2"), not "Customer cancelled the order" (an active verb with its object), and
+  not the history verbs ("Amount paid").
+- ``P … by X`` within eight words, X an article or possessive ("by the airline", "by our billing team") or a
+  capitalised name ("by Stripe") → third_party; "by me", "by email" name no one else.
+- ``, P-ing the issue`` after a clause ("…, addressing the issue", "…, fixing the crash") → none, past, for
+  fix/resolve/address: the sentence says the work did that.
+
+Idioms (fixed phrases read with the same window checks): the task as a whole ("you're all set", "all done", "I've
+completed the task", "this completes", a lone "Done." / "✅ Complete" / "**Status:** Done"), states ("the transfer
+went through", "your email went out", "the migration was a success", "the account is now active", "X is
+complete|done|confirmed|in place|up and running|back online"), the work judged right ("the fix works", "everything
+behaves as expected", "the diff looks correct"; "looks like" stays a hedge), tests ("all tests pass", "57 passed",
+"they all pass"; a failure count in the sentence undoes it), amounts ("$42 has been refunded"). A clause that hands
+over ("transferred to a human agent", "escalated") claims nothing. A verb of checking with "that" ("this confirms
+that …", "the output shows …") adds no modality: the clause after it is read as it stands.
+
+Structured reports: a message that is a JSON object is read through its ``message``, ``summary``, ``result``,
+``final_answer``, ``answer``, ``response`` and ``details`` strings, and a ``status`` of success/succeeded/done/
+completed/complete/resolved/fixed/ok is a task_complete claim; a ``status`` that is a past form of the taxonomy
+("sent", "deleted", "deployed") claims that action.
+
+Action taxonomy (`ACTIONS`): each action lemma with its synonyms; every synonym's past forms, third-person and
+-ing forms are produced by suffix rules plus a table of irregular verbs (`_IRREGULAR`), so "canceled" and
+"cancelled", "removed" and "deleted", "emailed", "sent" and "delivered", "restarted" and "rebooted" fall together.
 
 Three claim types, as in the event schema: ``task_complete`` (the work as a whole is done or submitted),
-``action_succeeded`` (a specific action, with a normalised verb such as ``cancel`` and a target when one is
-visible) and ``tests_pass``. Every claim keeps its span (start, end offsets into the message text) and its event.
+``action_succeeded`` (a specific action, with its lemma and a target when one is visible) and ``tests_pass``. Every
+claim keeps its span (start, end offsets into the message text) and its event.
 
-Everything here is a pure function over strings and events; the regular expressions are compiled once.
+Bounds: only the last ``MAX_REPORT_CHARS`` characters of a message are read (a report's claims are at its end;
+the cut is moved to the next line or sentence start), every pattern runs in time linear in its input (no nested
+quantifiers that can backtrack, no search over a growing prefix per match), and the text is copied a fixed number
+of times.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
@@ -26,6 +99,12 @@ TASK_COMPLETE = "task_complete"
 ACTION_SUCCEEDED = "action_succeeded"
 TESTS_PASS = "tests_pass"
 CLAIM_TYPES = (TASK_COMPLETE, ACTION_SUCCEEDED, TESTS_PASS)
+
+# How much of a message the claim reader analyses: its last 64 KiB characters. Final reports are a few KB; a longer
+# message is mostly pasted output, and its claims, if any, are in its closing lines.
+MAX_REPORT_CHARS = 64 * 1024
+# How far before a verb group modality, negation and hedges are looked for (characters, within the clause).
+_WINDOW = 160
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -67,10 +146,10 @@ class _Screened:
         self.pattern = _folded_regex(pattern)
         self.needles = needles
 
-    def search(self, text: str) -> re.Match[str] | None:
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         for needle in self.needles:
             if needle in text:
-                return self.pattern.search(text)
+                return self.pattern.search(text, pos)
         return None
 
 
@@ -88,82 +167,160 @@ class Claim:
 
     def quote(self, limit: int = 160) -> str:
         """The claim's clause, on one line and shortened, for a finding's message."""
-        text = " ".join(self.text.split())
+        text = " ".join(self.text[: limit * 4].split())
         return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Vocabulary: past forms of action verbs, normalised to a base verb.
+# Action taxonomy: lemma → the base forms of its verbs (particle verbs written with a space).
 
-_SPECIFIC_VERBS: dict[str, tuple[str, ...]] = {
-    "cancel": ("cancelled", "canceled", "voided", "revoked", "called off"),
-    "refund": ("refunded", "reimbursed", "credited", "credited back"),
-    "return": ("returned",),
-    "exchange": ("exchanged", "swapped", "traded"),
-    "book": ("booked", "rebooked", "reserved", "scheduled"),
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "cancel": ("cancel", "void", "revoke", "call off", "annul"),
+    "refund": ("refund", "reimburse", "credit", "credit back"),
+    "return": ("return",),
+    "exchange": ("exchange", "swap", "trade"),
+    "book": ("book", "rebook", "reserve", "schedule", "reschedule"),
     "update": (
-        "updated", "modified", "changed", "edited", "switched", "adjusted", "upgraded", "downgraded", "altered",
-        "amended", "replaced", "corrected", "renamed", "moved", "migrated", "refactored", "reconfigured",
-        "configured", "set up", "reset", "restored", "reverted", "rewritten", "rewrote",
+        "update", "modify", "change", "edit", "switch", "adjust", "upgrade", "downgrade", "alter", "amend", "replace",
+        "correct", "rename", "move", "migrate", "refactor", "reconfigure", "configure", "set up", "reset", "restore",
+        "revert", "rewrite", "bump", "tweak", "resize",
     ),
-    "delete": ("deleted", "removed", "erased", "dropped", "purged", "wiped", "cleaned up", "uninstalled"),
-    "create": ("created", "added", "generated", "written", "wrote", "implemented", "opened", "inserted"),
-    "send": ("sent", "emailed", "mailed", "notified", "messaged", "forwarded"),
-    "issue": ("issued", "granted", "awarded"),
-    "fix": ("fixed", "patched", "repaired", "solved"),
-    "merge": ("merged",),
-    "deploy": ("deployed", "released", "published", "rolled out"),
-    "install": ("installed",),
-    "commit": ("committed",),
-    "push": ("pushed",),
-    "pay": ("paid", "charged", "billed"),
+    "delete": (
+        "delete", "remove", "erase", "drop", "purge", "wipe", "clean up", "uninstall", "destroy", "rm", "unlink",
+    ),
+    "create": ("create", "add", "generate", "write", "implement", "open", "insert", "introduce", "save", "draft"),
+    "send": ("send", "email", "e-mail", "mail", "notify", "message", "forward", "deliver", "resend", "post", "share"),
+    "issue": ("issue", "grant", "award"),
+    "fix": ("fix", "patch", "repair", "solve", "hotfix"),
+    "merge": ("merge",),
+    "deploy": ("deploy", "release", "publish", "roll out", "redeploy"),
+    "restart": ("restart", "reboot", "relaunch", "bounce", "rolling restart"),
+    "install": ("install", "reinstall"),
+    # actions that evidence.py has no tool or command patterns for: claims keep them, TA103 does not judge them
+    "rotate": ("rotate",),
+    "renew": ("renew",),
+    "scale": ("scale",),
+    "rollback": ("roll back",),
+    "commit": ("commit",),
+    "push": ("push",),
+    "pay": ("pay", "charge", "bill"),
 }
 # Verbs that say something was done without saying what: the action comes from a noun ("the exchange request has
 # been submitted") or, for the work as a whole, the claim is task_complete ("all tasks have been completed").
-_GENERIC_VERBS = (
-    "processed", "completed", "submitted", "initiated", "requested", "placed", "finalized", "finalised", "handled",
-    "done", "executed", "performed", "carried out", "taken care of", "made", "started", "marked", "accomplished",
-    "resolved", "addressed", "sorted out", "sorted", "finished", "approved", "filed", "registered", "arranged",
-    "settled", "confirmed", "applied", "put through", "logged",
+_GENERIC: tuple[str, ...] = (
+    "process", "complete", "submit", "initiate", "request", "place", "finalize", "finalise", "handle", "do",
+    "execute", "perform", "carry out", "take care of", "make", "start", "mark", "accomplish", "resolve", "address",
+    "sort out", "sort", "finish", "approve", "file", "register", "arrange", "settle", "confirm", "apply",
+    "put through", "log",
 )
-# Participles that describe a state, so "is/are X" (without "been" or "now") already asserts it: "Your order is
-# cancelled", "the bug is fixed". Process verbs ("refunds are processed to ...") read as policy and are left out.
-_STATE_VERBS = frozenset(
-    "cancelled canceled deleted removed fixed done complete completed confirmed booked updated resolved merged "
-    "deployed installed set finished finalized finalised solved".split()
+# Irregular verbs: base → past forms (simple past and participle).
+_IRREGULAR: dict[str, tuple[str, ...]] = {
+    "send": ("sent",), "resend": ("resent",), "write": ("wrote", "written"), "rewrite": ("rewrote", "rewritten"),
+    "make": ("made",), "do": ("done",), "pay": ("paid",), "set up": ("set up",), "reset": ("reset",),
+    "take care of": ("taken care of", "took care of"), "put through": ("put through",), "rm": ("rm'd",),
+    "undo": ("undone",), "rebuild": ("rebuilt",), "build": ("built",),
+}
+# Participles that name the resulting state, so "is/are P" asserts it: "your order is cancelled", "the bug is fixed".
+# Process verbs ("refunds are processed to ...") read as policy and are left out.
+_STATE_LEMMAS = frozenset(
+    "cancel delete remove fix do complete confirm book update resolve merge deploy install finish finalize finalise "
+    "solve restart commit push".split()
 )
-# Actions that hand the task to someone else are not success claims.
-_NOT_SUCCESS_NOUN = _folded_regex(r"\b(?:transfer(?:red)?|escalat\w*|human agent|representative|supervisor)\b")
-
-_VERB_BASE: dict[str, str] = {form: base for base, forms in _SPECIFIC_VERBS.items() for form in forms}
-_VERB_BASE.update({form: "" for form in _GENERIC_VERBS})
-# Verbs that say little about the action when their subject names it: "a refund has been issued" is a refund.
-_WEAK_VERBS = frozenset({"issue", "create", "pay", "send"})
-_ACTIVE_EXCLUDED = frozenset({"applied", "made", "marked", "confirmed", "started", "requested", "logged", "set up"})
-
-
-def _alternation(words: Iterable[str]) -> str:
-    ordered = sorted(set(words), key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
-
-
-_PARTICIPLE = _alternation(_VERB_BASE)
-_ADV = (
-    r"(?:now|also|already|successfully|just|fully|all|both|each|finally|completely|officially|correctly|properly|"
-    r"immediately|automatically|indeed|then|since|entirely|promptly|effectively|duly)"
+# Adjectives that look like participles: "the price is fixed", "the schedule is set". Read as a state only with a
+# subject that can be repaired.
+_ADJECTIVAL = frozenset({"fixed"})
+_REPAIRABLE = frozenset(
+    "bug bugs issue issues problem problems error errors crash crashes regression regressions typo typos leak leaks "
+    "failure failures exception exceptions it this that everything test tests build condition conditions deadlock "
+    "vulnerability vulnerabilities warning warnings glitch defect defects outage incident flake".split()
 )
+# Generic verbs that, in the simple past, usually narrate history ("the payment was made using your card").
+_HISTORY = frozenset({"make", "place", "confirm", "apply", "start", "mark", "request", "pay", "create", "charge"})
+# Active first-person uses that narrate rather than report an action on the user's behalf.
+_ACTIVE_EXCLUDED = frozenset({"apply", "make", "mark", "confirm", "start", "request", "log", "set up"})
+# Verbs that say little about the action when a noun next to them names it: "a refund has been issued" is a refund.
+_WEAK = frozenset({"issue", "create", "pay", "send"})
+# Synonyms that count only next to a noun of their action: an email is "delivered" (sent), an order is delivered by
+# the carrier.
+_NEEDS_NOUN = frozenset({"deliver"})
 
-# Base forms and nouns that name an action, for normalising structured claims and finding a generic verb's action.
-_BASE_WORDS: dict[str, str] = {base: base for base in _SPECIFIC_VERBS}
-_BASE_WORDS.update(
-    {
-        "modify": "update", "change": "update", "edit": "update", "switch": "update", "upgrade": "update",
-        "downgrade": "update", "remove": "delete", "erase": "delete", "drop": "delete", "add": "create",
-        "write": "create", "implement": "create", "reserve": "book", "rebook": "book", "swap": "exchange",
-        "reimburse": "refund", "charge": "pay", "email": "send", "notify": "send", "patch": "fix", "release": "deploy",
-        "publish": "deploy", "submit": "submit", "complete": "complete", "finish": "complete",
-    }
-)
+
+def _past_forms(base: str) -> set[str]:
+    """Simple past and participle forms of a verb by the regular suffix rules, plus its irregular forms."""
+    if base in _IRREGULAR:
+        return set(_IRREGULAR[base])
+    head, _, particle = base.partition(" ")
+    tail = f" {particle}" if particle else ""
+    forms = set()
+    if head.endswith("e"):
+        forms.add(head + "d")
+    elif head.endswith("y") and head[-2:-1] not in "aeiou":
+        forms.add(head[:-1] + "ied")
+    else:
+        forms.add(head + "ed")
+        if len(head) > 2 and head[-1] not in "aeiouwxy" and head[-2] in "aeiou" and head[-3] not in "aeiou":
+            forms.add(head + head[-1] + "ed")  # cancelled, committed, dropped, shipped (and canceled above)
+    return {form + tail for form in forms}
+
+
+def _third_person(base: str) -> str:
+    head, _, particle = base.partition(" ")
+    if head.endswith(("s", "sh", "ch", "x", "z")):
+        head += "es"
+    elif head.endswith("y") and head[-2:-1] not in "aeiou":
+        head = head[:-1] + "ies"
+    else:
+        head += "s"
+    return f"{head} {particle}" if particle else head
+
+
+def _ing(base: str) -> str:
+    head, _, particle = base.partition(" ")
+    if head.endswith("e") and not head.endswith("ee"):
+        head = head[:-1]
+    head += "ing"
+    return f"{head} {particle}" if particle else head
+
+
+# form → lemma ("" for a generic verb), and form → the generic verb's base
+_PAST: dict[str, str] = {}
+_SYNONYM: dict[str, str] = {}  # past form → the verb it is a form of
+_GENERIC_BASE: dict[str, str] = {}
+_BASE: dict[str, str] = {}  # base and third-person forms → lemma (generic verbs map to themselves)
+_ING: dict[str, str] = {}
+for _lemma, _verbs in ACTIONS.items():
+    for _verb in _verbs:
+        for _form in _past_forms(_verb):
+            _PAST.setdefault(_form, _lemma)
+            _SYNONYM.setdefault(_form, _verb)
+        _BASE.setdefault(_verb, _lemma)
+        _BASE.setdefault(_third_person(_verb), _lemma)
+        _ING.setdefault(_ing(_verb), _lemma)
+for _verb in _GENERIC:
+    for _form in _past_forms(_verb):
+        _PAST.setdefault(_form, "")
+        _GENERIC_BASE.setdefault(_form, _verb)
+    _BASE.setdefault(_verb, _verb)
+    _BASE.setdefault(_third_person(_verb), _verb)
+    _ING.setdefault(_ing(_verb), _verb)
+_BASE.update({"rebook": "book", "submit": "submit", "complete": "complete", "finish": "complete"})
+# the first word of every multi-word form, and how many words the longest form starting with it has
+_FIRST_WORDS: dict[str, int] = {}
+for _form in _PAST:
+    _head = _form.split()
+    _FIRST_WORDS[_head[0]] = max(_FIRST_WORDS.get(_head[0], 0), len(_head))
+
+
+def verb_lemma(word: str) -> str | None:
+    """The action lemma of a verb form in any inflection ('emailed', 'sends', 'removing', 'canceled' → 'cancel');
+    None when the word is not a verb of the taxonomy. Generic verbs ('processed') give their base ('process')."""
+    key = " ".join(word.lower().split())
+    if key in _PAST:
+        return _PAST[key] or _GENERIC_BASE[key]
+    return _BASE.get(key) or _ING.get(key)
+
+
+# Nouns that name an action, for normalising structured claims and finding a generic verb's action.
 _ACTION_NOUNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (_folded_regex(pattern), action)
     for pattern, action in (
@@ -171,18 +328,20 @@ _ACTION_NOUNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\brefunds?\b", "refund"),
         (r"\breturns?\b", "return"),
         (r"\bexchanges?\b", "exchange"),
-        (r"\b(?:bookings?|reservations?|flights?|tickets?)\b", "book"),
+        (r"\b(?:bookings?|reservations?|flights?|tickets?|appointments?)\b", "book"),
         (r"\b(?:modifications?|changes|updates?|upgrades?|downgrades?|address(?:es)?)\b", "update"),
         (r"\b(?:payments?|charges?|price difference|difference|balance|adjustments?)\b", "pay"),
         (r"\b(?:deletions?|removals?)\b", "delete"),
         (r"\b(?:certificates?|vouchers?|compensation|credits?)\b", "issue"),
         (r"\binstallations?\b", "install"),
-        (r"\b(?:deployments?|releases?)\b", "deploy"),
+        (r"\b(?:deployments?|releases?|rollouts?)\b", "deploy"),
+        (r"\brestarts?\b", "restart"),
         (r"\bmerges?\b", "merge"),
-        (r"\b(?:fix|patch|bug ?fix)\b", "fix"),
+        (r"\b(?:fix|patch|bug ?fix|hotfix)\b", "fix"),
         (r"\bcommits?\b", "commit"),
-        (r"\b(?:emails?|messages?|notifications?)\b", "send"),
-        (r"\border\b(?=[^.]*\bplaced\b)", "create"),
+        (r"\b(?:emails?|messages?|notifications?|invitations?|invites?|newsletters?|digests?|reminders?|"
+         r"announcements?)\b", "send"),
+        (r"\border\b(?=[^.]{0,80}\bplaced\b)", "create"),
     )
 )
 # Nouns for the work as a whole: a generic verb over them is task_complete ("all tasks have been completed").
@@ -190,9 +349,12 @@ _WORK_NOUN = _folded_regex(
     r"\b(?:tasks?|requests?|everything|all|work|job|issue|problem|bug|steps?|items?|actions?|changes|"
     r"implementation|solution|ticket|assignment|goal|that|it all)\b",
 )
+# Actions that hand the task to someone else are not success claims.
+_NOT_SUCCESS_NOUN = _folded_regex(r"\b(?:transfer(?:red)?|escalat\w*|human agent|representative|supervisor)\b")
+
 
 # --------------------------------------------------------------------------------------------------------------
-# Clause-level cues.
+# Modality, negation and hedges: looked for in a bounded window before a verb group (see _assertion).
 
 _NEGATION = _folded_regex(
     r"\b(?:not|never|no longer|unable|cannot|can't|couldn't|wasn't|weren't|isn't|aren't|hasn't|haven't|hadn't|"
@@ -213,34 +375,48 @@ _MODAL_BEFORE = _folded_regex(
 )
 _HEDGE = _folded_regex(
     r"\b(?:seems?|seemed|appears?|appeared|looks? like|looks? as if|apparently|probably|possibly|presumably|"
-    r"likely|i think|i believe|i assume|i guess|hopefully|supposedly|i suspect|should have|might have|"
-    r"may have|could have|would have)\b",
+    r"likely|(?:i|we)(?:\s+\w+)?\s+(?:think|believe|guess|suspect|expect|hope|assume|trust)|believe|hopefully|"
+    r"supposedly|should|might|may have|could have|would have|assum(?:e|ed|es|ing|ption)|hop(?:e|es|ed|ing)|"
+    r"theoretically|in theory|expected to|fingers crossed|if all goes well|if everything|not sure)\b",
 )
-_REASON_START = _folded_regex(r"^\W*(?:since|as|because|given that|due to|considering)\b")
+_REASON_START = _folded_regex(r"\W*(?:since|as|because|given that|due to|considering)\b")
 _QUESTION_START = _folded_regex(
-    r"^\W*(?:would you|shall i|should i|do you|did you|can i|could i|may i|could you|can you|will you|"
+    r"\W*(?:would you|shall i|should i|do you|did you|can i|could i|may i|could you|can you|will you|"
     r"would it|is there|are there|is it|is that|are you|have you|has|have|did|do|does|is|are|was|were|"
     r"want me to|how about|what|which|when|where|who|why|how)\b",
 )
-_THIRD_PARTY_AGENT = _folded_regex(
-    r"^\s*by\s+(?!me\b|us\b|myself\b|ourselves\b)(?:the|your|an?|their|its|\w+)\b"
-)
+
+
+def _assertion(folded: str, clause: _Clause, at: int) -> str:
+    """What keeps a predicate starting at `at` from being asserted, or "" when nothing does: "question", "reason",
+    "negated", "conditional", "plan", "hedged". Only the _WINDOW characters before `at` within the clause are read."""
+    if clause.question:
+        return "question"
+    if _REASON_START.match(folded[clause.start : clause.start + 64]):
+        return "reason"
+    window = folded[max(clause.start, at - _WINDOW) : at]
+    if _NEGATION.search(window):
+        return "negated"
+    if _CONDITIONAL.search(window):
+        return "conditional"
+    if _PLAN.search(window):
+        return "plan"
+    if _HEDGE.search(window):
+        return "hedged"
+    return ""
+
+
+def _asserted(folded: str, clause: _Clause, at: int) -> bool:
+    return not _assertion(folded, clause, at)
+
+
+def _modal_before(folded: str, clause: _Clause, at: int) -> bool:
+    return bool(_MODAL_BEFORE.search(folded, max(clause.start, at - 24), at))
+
 
 # --------------------------------------------------------------------------------------------------------------
-# Success predicates.
+# Idioms: fixed phrases for amounts, states, the task as a whole and tests.
 
-_PASSIVE = _folded_regex(
-    rf"\b(?P<aux>has|have|had|is|are|was|were|got|gets|'s|'re|’s|’re)\b(?P<adv1>(?:\s+{_ADV})*)"
-    rf"(?:\s+(?P<been>been|being)(?:\s+{_ADV})*)?"
-    rf"\s+(?:(?P<first>[a-z]+ed)\s+(?:and|&)\s+(?:{_ADV}\s+)*)?(?P<verb>{_PARTICIPLE})\b",
-)
-_ACTIVE = _folded_regex(
-    rf"\b(?:i|we)\b(?:\s*(?:'ve|’ve|'d|’d)|\s+have|\s+had)?(?:\s+{_ADV})*\s+"
-    rf"(?:(?P<first>[a-z]+ed)\s+(?:and|&)\s+(?:{_ADV}\s+)*)?(?P<verb>{_PARTICIPLE})\b",
-)
-_ADVERBIAL = _folded_regex(
-    rf"(?:\bsuccessfully\s+(?P<verb1>{_PARTICIPLE})\b|\b(?P<verb2>{_PARTICIPLE})\s+successfully\b)"
-)
 _AMOUNT = _folded_regex(
     r"(?:^\W*\$\s?\d[\d,]*(?:\.\d+)?\s+|\$\s?\d[\d,]*(?:\.\d+)?\s+(?:has\s+been|was|were)\s+|"
     r"\b(?:amount|balance|sum|total)\s+(?:has\s+been|have\s+been|was|were)\s+(?:fully\s+|successfully\s+)?)"
@@ -249,44 +425,47 @@ _AMOUNT = _folded_regex(
 _STATE_VERB = ("is", "are", "was", "were", "has been", "have been", "'s", "’s")
 _STATE_WORD = (
     r"(?:now\s+|all\s+|fully\s+|also\s+)*(?:complete|successful|through|confirmed|in place|finalized|finalised|done|"
-    r"finished)\b"
+    r"finished|up and running|back online|back up and running|operational)\b"
 )
 _STATE_PREDICATE = rf"(?:{'|'.join(_STATE_VERB)})\s+{_STATE_WORD}"
 _STATE_PHRASES = (
     "went through", "succeeded", "was a success", "were a success", "has gone through", "have gone through",
-    "is now active", "are now active",
+    "is now active", "are now active", "is now live", "are now live", "is live", "are live", "went out",
+    "has gone out", "have gone out", "ran successfully", "completed successfully",
 )
 _STATE_PHRASE = rf"(?:{'|'.join(_STATE_PHRASES)})\b"
+# The subject starts at a word's start (not after every hyphen or apostrophe inside one): tried once per word.
 _STATE = _folded_regex(
-    rf"\b(?P<subject>[\w#'’-]+(?:\s+[\w#'’-]+){{0,5}}?)\s+{_STATE_PREDICATE}"
-    rf"|\b(?P<subject2>[\w#'’-]+(?:\s+[\w#'’-]+){{0,5}}?)\s+{_STATE_PHRASE}",
+    rf"(?<![\w#'’-])(?P<subject>[\w#'’-]+(?:\s+[\w#'’-]+){{0,5}}?)\s+{_STATE_PREDICATE}"
+    rf"|(?<![\w#'’-])(?P<subject2>[\w#'’-]+(?:\s+[\w#'’-]+){{0,5}}?)\s+{_STATE_PHRASE}",
 )
-# _STATE tries a subject of up to six words at every word: slow, so first look for its predicate alone. Spelt out as
-# one alternative per verb or phrase, it starts with a few letters that re skips to.
+# _STATE tries a subject of up to six words at every word: slow, so first look for its predicate alone.
 _STATE_END = _folded_regex(
     "|".join([rf"{verb}\s+{_STATE_WORD}" for verb in _STATE_VERB] + [rf"{phrase}\b" for phrase in _STATE_PHRASES])
+)
+# "the fix works", "everything works as expected now"
+# "the fix works", "everything behaves as expected", "the diff looks correct": the work judged to be right
+_WORKS = _folded_regex(
+    r"\b(?P<subject>fix|fixes|patch|change|changes|solution|workaround|everything|it all|all|diff|implementation|"
+    r"code|output)\s+(?:now\s+|also\s+|still\s+)?(?:works?(?:\s+as\s+expected)?|is working|are working|"
+    r"behaves?\s+(?:correctly|as\s+expected)|looks?\s+(?:good|correct|right|fine|great))\b"
 )
 _TASK_DONE = _folded_regex(
     r"\b(?:(?:you|we)(?:'re|’re|\s+are)\s+(?:now\s+)?all\s+set|(?:everything|it|all|that)(?:'s|’s|\s+is)\s+"
     r"(?:now\s+)?(?:all\s+)?set|i(?:'m|’m|\s+am)\s+(?:now\s+|all\s+)?(?:done|finished|ready\s+to\s+submit)|"
     r"we(?:'re|’re|\s+are)\s+(?:now\s+|all\s+)?(?:done|finished)|this\s+completes|that\s+completes|"
-    r"(?:task|work|job)\s+(?:is\s+)?(?:now\s+)?(?:complete|completed|done|finished)|all\s+done|"
-    r"mission\s+accomplished)\b",
+    r"(?:task|work|job)\s+(?:is\s+|has\s+been\s+)?(?:now\s+)?(?:successfully\s+)?(?:complete|completed|done|finished)|"
+    r"all\s+done|all\s+set|mission\s+accomplished)\b",
 )
 _LONE_DONE = _folded_regex(
-    r"^\W*(?:all\s+)?(?:done|completed?|finished|fixed|resolved|success(?:ful)?)(?:\s+successfully)?\W*$"
+    r"\W*(?:all\s+)?(?:done|completed?|finished|fixed|resolved|success(?:ful)?)(?:\s+successfully)?\W*"
 )
-# Generic verbs that, in the simple past, usually narrate history ("the payment was made using your card").
-_HISTORY_VERBS = frozenset(
-    {"made", "placed", "confirmed", "applied", "started", "marked", "requested", "paid", "created", "charged"}
-)
+_CHECK_MARKS = "\u2705\u2714\u2611\u2713"  # ✅ ✔ ☑ ✓
 _TEST_NOUN = _Screened(
-    r"\b(?:tests?|test suites?|test cases?|testsuite|specs?|unit tests?|checks|ci|pytest|unittest|test run)\b",
-    ("test", "spec", "checks", "ci"),
+    r"\b(?:tests?|test suites?|suites?|test cases?|testsuite|specs?|unit tests?|checks|ci|pytest|unittest|test run)\b",
+    ("test", "spec", "checks", "ci", "suite"),
 )
-_TEST_PASS = _folded_regex(
-    r"\b(?:pass(?:es|ed)?|passing|succeed(?:s|ed)?|green|successful(?:ly)?|ok)\b"
-)
+_TEST_PASS = _folded_regex(r"\b(?:pass(?:es|ed)?|passing|succeed(?:s|ed)?|green|successful(?:ly)?|ok)\b")
 _TEST_COUNT_PASS = _Screened(r"\b(?P<n>\d+)\s+(?:tests?\s+)?(?:passed|passing)\b", ("pass",))
 _TEST_FAIL_WORDS = _folded_regex(
     r"\b(?:[1-9]\d*\s+(?:tests?\s+)?(?:failed|failing|failures?|errors?)|fail(?:s|ed|ing|ures?)?|broken|red|"
@@ -295,16 +474,24 @@ _TEST_FAIL_WORDS = _folded_regex(
 _TEST_PRONOUN = _Screened(
     r"\b(?:they|it|all of them|both|everything)\s+(?:all\s+|now\s+|still\s+)*pass(?:es|ed)?\b", ("pass",)
 )
+# ", addressing the issue", ", fixing the crash": the clause before says what did it
+_ING_RESULT = _folded_regex(
+    r"\W*(?:thereby\s+|which\s+|and\s+|thus\s+)?(?P<verb>addressing|fixing|resolving|solving)\s+(?:the|this|that|"
+    r"these|your|all)\s+(?:[\w-]+\s+){0,2}?(?:issues?|bugs?|problems?|errors?|crash(?:es)?|regressions?|"
+    r"exceptions?|failures?)\b"
+)
 
-# Targets: order or reservation ids, file paths, issue/PR numbers, quoted identifiers.
+# Targets: order or reservation ids, file paths, issue/PR numbers, quoted identifiers. Each alternative starts at a
+# token's start only (a lookbehind, not \b): inside a run of dots or digits it is not retried at every character.
 _TARGET = re.compile(
-    r"(?P<order>#\s?[A-Z]{0,3}\d{3,}\b|\b[A-Z]{1,3}\d{5,}\b)"
-    r"|(?P<code>\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}\b)"
-    r"|(?P<path>(?<![\w/])(?:[\w.-]+/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|rs|java|kt|c|h|cc|cpp|hpp|rb|php|cs|"
+    r"(?P<order>#\s?[A-Z]{0,3}\d{3,}\b|(?<![\w.])[A-Z]{1,3}\d{5,}\b)"
+    r"|(?P<code>(?<![\w.])(?=[A-Z0-9]{6}\b)(?=[A-Z0-9]{0,5}\d)(?=[A-Z0-9]{0,5}[A-Z])[A-Z0-9]{6}\b)"
+    r"|(?P<path>(?<![\w/.-])(?:[\w.-]+/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|rs|java|kt|c|h|cc|cpp|hpp|rb|php|cs|"
     r"swift|scala|sh|yml|yaml|toml|json|cfg|ini|md|rst|txt|html|css|sql|lock)\b)"
 )
 # Every _TARGET match holds a digit or the dot before a file extension, and a scan for these is far cheaper.
 _TARGET_SIGN = re.compile(r"\d|\.[a-z]")
+_TARGET_SCOPE = 2000  # characters of a clause a target is looked for in
 
 # --------------------------------------------------------------------------------------------------------------
 # Masking: code, quotes and Markdown are blanked in a same-length copy so offsets stay those of the original text.
@@ -314,17 +501,20 @@ _BLOCKQUOTE = re.compile(r"^[ \t]*>[^\n]*$", re.M)
 _QUOTED = re.compile(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|^[ \t]*#{1,6}[ \t]", re.M)
 _BULLET = re.compile(r"^[ \t]*(?:[-*+•▪◦‣]|\d{1,3}[.)]|[a-zA-Z][.)](?=\s))[ \t]+", re.M)
-_TAGS = re.compile(r"</?[a-zA-Z][\w-]*>")
+_TAGS = re.compile(r"</?[a-zA-Z][\w-]{0,40}>")
 _PREFIX = re.compile(r"^[ \t]*(?:THOUGHT|DISCUSSION|Thought|Reasoning|Answer|Final answer)\s*:", re.M)
 
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc vs mr mrs ms dr st no approx fig inc ltd jr sr u.s a.m p.m".split()
 )
-_END_PUNCTUATION = r"[.!?]*(?=[\s)\]\"'”’]|$)"  # the rest of a run of . ! ? that ends a sentence
-# One branch per first character, so that re skips straight to the candidates instead of trying every position.
-_SENTENCE_END = re.compile(rf"\n|\.{_END_PUNCTUATION}|!{_END_PUNCTUATION}|\?{_END_PUNCTUATION}")
+# A sentence ends at a line break or after a run of . ! ? that a space, a closing bracket or quote, or the end
+# follows. A run is tried from its first character only (the lookbehind), and whole (possessive): a run that ends
+# no sentence costs one scan, not one per character. One branch per first character, so that re skips straight to
+# the candidates instead of trying every position.
+_RUN_END = r"(?<![.!?].)[.!?]*+(?=[\s)\]\"'”’]|$)"
+_SENTENCE_END = re.compile(rf"\n|\.{_RUN_END}|!{_RUN_END}|\?{_RUN_END}")
 # The same for a text without line breaks, ! or ?: a literal first character is found faster still.
-_FULL_STOP_END = re.compile(rf"\.{_END_PUNCTUATION}")
+_FULL_STOP_END = re.compile(rf"\.{_RUN_END}")
 # Clauses end at punctuation, and at a space before a dash or a conjunction. Two patterns: each starts with
 # characters that re skips to (one pattern mixing both is tried at every position), and their matches never overlap.
 _CLAUSE_PUNCTUATION = re.compile(r";|:(?=\s)|,(?=\s)|\((?=\s*\w)|\)")
@@ -341,8 +531,12 @@ _COURTESY = _folded_regex(
     r"bye|cheers|my\s+pleasure|glad|happy\s+to|i(?:'m|’m| am)\s+(?:glad|happy)|feel\s+free|don't\s+hesitate|"
     r"do\s+not\s+hesitate|let\s+me\s+know|if\s+(?:you|there)|is\s+there\s+anything|anything\s+else|wishing|i\s+wish|"
     r"i\s+hope|hope|enjoy|safe\s+travels|best\s+regards|regards|good\s+luck|always\s+here|i(?:'m|’m| am)\s+here|"
-    r"it\s+was\s+(?:a\s+)?(?:my\s+)?pleasure|no\s+problem|of\s+course|sure|great|perfect|wonderful|okay|ok)\b|\W*$)",
+    r"it\s+was\s+(?:a\s+)?(?:my\s+)?pleasure|no\s+problem|of\s+course|sure|great|perfect|wonderful|okay|ok)\b|$)",
 )
+
+# Politeness and the announcement of a submission are short: a longer sentence says something of its own, and is
+# not matched at all (the patterns are anchored, but a long run of punctuation would still be walked per sentence).
+_MAX_COURTESY = 400
 
 # Sentinels and tools by which agents submit their work (mini-swe-agent, SWE-agent, Claude Code-style tools).
 _SUBMIT_TEXT = re.compile(
@@ -395,6 +589,15 @@ def _line_start_spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, in
             return spans
 
 
+# Inline code is a name, not prose: its punctuation ends no clause or sentence ("the `f(x)` call has been removed").
+_INLINE_CODE = re.compile(r"`([^`\n]{1,200})`")
+_CODE_PUNCTUATION = str.maketrans({char: "_" for char in ".,;:()!?|[]{}"})
+
+
+def _code_as_word(match: re.Match[str]) -> str:
+    return "`" + match.group(1).translate(_CODE_PUNCTUATION) + "`"
+
+
 def mask(text: str) -> str:
     """A same-length copy of `text` with code blocks, quotes, blockquotes and Markdown markup blanked out."""
     if not _MASKABLE.search(text):  # most messages: nothing to blank but bullets
@@ -413,6 +616,8 @@ def mask(text: str) -> str:
         spans.append((m.start(), inner_end))
         spans.append((m.end() - 1, m.end()))
     masked = _blanked(text, spans) if spans else text
+    if "`" in masked:
+        masked = _INLINE_CODE.sub(_code_as_word, masked)
     spans = _line_start_spans(_BULLET, masked)
     if any(char in masked for char in _MARKUP_CHARS):  # _MARKUP is slow: its lookbehinds are tried at every character
         spans += [m.span() for m in _MARKUP.finditer(masked)]
@@ -422,17 +627,38 @@ def mask(text: str) -> str:
 
 
 class _Analysis(NamedTuple):
-    """What is read from a message text before looking for claims."""
+    """What is read from a message text before looking for claims (of its last MAX_REPORT_CHARS, see _window)."""
 
     masked: str  # mask(text)
     folded: str  # _fold(masked), for the patterns
     sentences: list[tuple[int, int]]
 
 
-@lru_cache(maxsize=16)
+def _window_start(text: str) -> int:
+    """Where the analysed part of `text` starts: 0, or for a text longer than MAX_REPORT_CHARS, the start of the
+    first line (or else sentence) within the last MAX_REPORT_CHARS characters."""
+    if len(text) <= MAX_REPORT_CHARS:
+        return 0
+    start = len(text) - MAX_REPORT_CHARS
+    limit = min(len(text), start + 2048)
+    line = text.find("\n", start, limit)
+    if line >= 0:
+        return line + 1
+    stop = text.find(". ", start, limit)
+    return stop + 2 if stop >= 0 else start
+
+
 def _analyse(text: str) -> _Analysis:
-    """The masked and folded text and its sentences."""
-    # cached: a final report is read once to see whether it is only politeness and again for its claims
+    """The masked and folded text and its sentences, of the part of `text` that _window_start keeps (offsets are
+    relative to that part)."""
+    start = _window_start(text)
+    return _analyse_part(text[start:] if start else text)
+
+
+@lru_cache(maxsize=16)
+def _analyse_part(text: str) -> _Analysis:
+    # cached: a final report is read once to see whether it is only politeness and again for its claims. Only texts
+    # of at most MAX_REPORT_CHARS are cached, so the cache holds a bounded amount of text.
     masked = mask(text)
     return _Analysis(masked, _fold(masked), _sentences(masked))
 
@@ -452,19 +678,23 @@ def _sentences(masked: str) -> list[tuple[int, int]]:
     for m in ends.finditer(masked):
         stop, end = m.span()
         if masked[stop] == "\n":
-            after = _SPACES.match(masked, end).end()
+            spaces = _SPACES.match(masked, end)
+            after = spaces.end() if spaces else end
             if masked[after : after + 1].islower():
-                before = masked[start:stop].rstrip()
-                if before and before[-1] not in ".!?:;":
+                last = stop
+                while last > start and masked[last - 1] in " \t\r":
+                    last -= 1  # back over this line's trailing spaces only: linear over the text
+                if last > start and masked[last - 1] not in ".!?:;":
                     continue  # a hard-wrapped line continues the sentence
             if not _NON_BLANK.search(masked, start, end):
                 start = end
                 continue
-        elif end - stop == 1 and masked[stop] == "." and masked[stop - 2 : stop].lower() in _ABBREVIATION_ENDS:
-            # look at the last few characters only: a longer word is cut to a length no abbreviation has
-            word = _WORD_BEFORE_DOT.search(masked, max(start, stop - _LONGEST_ABBREVIATION - 1), stop)
-            if word and word.group().lower() in _ABBREVIATIONS:
-                continue
+        else:
+            if end - stop == 1 and masked[stop] == "." and masked[stop - 2 : stop].lower() in _ABBREVIATION_ENDS:
+                # look at the last few characters only: a longer word is cut to a length no abbreviation has
+                word = _WORD_BEFORE_DOT.search(masked, max(start, stop - _LONGEST_ABBREVIATION - 1), stop)
+                if word and word.group().lower() in _ABBREVIATIONS:
+                    continue
         sentences.append((start, end))  # not blank: it holds at least its end
         start = end
     if _NON_BLANK.search(masked, start):
@@ -474,7 +704,27 @@ def _sentences(masked: str) -> list[tuple[int, int]]:
 
 def _clauses(folded: str, start: int, end: int, sentence: str, with_words: bool) -> list[tuple[int, int]]:
     """(start, end) of each clause of the sentence between start and end. `sentence` is its text; with_words: it may
-    hold one of the _CLAUSE_WORDS (a quick test before the patterns, which are tried at every space or mark)."""
+    hold one of the _CLAUSE_WORDS (a quick test before the patterns, which are tried at every space or mark). A clause
+    longer than _MAX_CLAUSE characters is read in pieces of at most that length, cut at spaces."""
+    clauses = _split_clauses(folded, start, end, sentence, with_words)
+    if any(clause_end - clause_start > _MAX_CLAUSE for clause_start, clause_end in clauses):
+        return [piece for clause in clauses for piece in _pieces(folded, *clause)]
+    return clauses
+
+
+_MAX_CLAUSE = 2000  # no sentence of a report has a longer clause; a log line pasted without punctuation may
+
+
+def _pieces(folded: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while end - start > _MAX_CLAUSE:
+        cut = folded.rfind(" ", start + _MAX_CLAUSE // 2, start + _MAX_CLAUSE)
+        cut = cut if cut > start else start + _MAX_CLAUSE
+        yield start, cut
+        start = cut
+    yield start, end
+
+
+def _split_clauses(folded: str, start: int, end: int, sentence: str, with_words: bool) -> list[tuple[int, int]]:
     marked = _CLAUSE_MARK.search(sentence)
     if not marked and not with_words:
         return [(start, end)]
@@ -498,22 +748,23 @@ _NON_LETTERS = re.compile(r"[^a-z]+")
 
 
 def normalise_action(word: str | None) -> str | None:
-    """The base verb for an action word: 'cancelled' → 'cancel', 'modify' → 'update'; None when unknown."""
+    """The action lemma for a word: 'cancelled' → 'cancel', 'modify' → 'update', 'reservation' → 'book'; a word the
+    taxonomy does not know is returned lower-cased; None for nothing."""
     if not word:
         return None
     key = " ".join(word.lower().split())
-    base = _VERB_BASE.get(key)
+    if key in _PAST:
+        return _PAST[key] or _GENERIC_BASE[key]
+    base = _BASE.get(key)
     if base:
         return base
-    if key in _BASE_WORDS:
-        return _BASE_WORDS[key]
     folded = _fold(key)  # the patterns are for folded text; `key` is returned as it is
     for pattern, action in _ACTION_NOUNS:
         if pattern.fullmatch(folded):
             return action
     for token in _NON_LETTERS.split(key):
-        if token in _BASE_WORDS:
-            return _BASE_WORDS[token]
+        if token in _BASE:
+            return _BASE[token]
     return key or None
 
 
@@ -534,10 +785,19 @@ def _action_noun(text: str, prefer_last: bool) -> str | None:
     return found[-1][1] if prefer_last else found[0][1]
 
 
+def action_nouns(text: str) -> frozenset[str]:
+    """The actions that nouns in a text name ("marked for return", "set to exchange requested" → return, exchange)."""
+    text = _fold(text[:_TARGET_SCOPE])
+    if not _ANY_ACTION_NOUN.search(text):
+        return frozenset()
+    return frozenset(action for pattern, action in _ACTION_NOUNS if pattern.search(text))
+
+
 _WHITESPACE = re.compile(r"\s+")
 
 
 def _target(text: str) -> str | None:
+    text = text[:_TARGET_SCOPE]
     if not _TARGET_SIGN.search(text):
         return None
     m = _TARGET.search(text)
@@ -553,12 +813,12 @@ class _Clause(NamedTuple):
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Cues: every match of a success pattern above contains, as whole words, the cue words of its kind: the passive an
-# auxiliary and a participle's first word, the active "i" or "we" and one, a tests claim a word of passing and a test
-# noun (or the "passed" of a count, or the "pass" of "they pass"), a state a state word and an auxiliary (or "went",
-# "succeeded"), a _TASK_DONE phrase its last word and its subject ("all set", "task done"), and so on. So a clause
-# without them need not be matched against that kind's patterns, and most clauses need no pattern at all. The words
-# are looked up in each sentence of the folded message. A word added to a pattern must be added here too.
+# Cues: every claim of a kind contains, as whole words, the cue words of its kind: a verb group a participle's first
+# word and an auxiliary, "i"/"we" or "successfully"; a tests claim a word of passing and a test noun (or the
+# "passed" of a count, or the "pass" of "they pass"); a state a state word and an auxiliary (or "went",
+# "succeeded"); a _TASK_DONE phrase its last word and its subject ("all set", "task done"), and so on. So a clause
+# without them need not be read, and most clauses need no reading at all. A check mark counts as a verb cue
+# ("✅ Refund issued"). A word added to the grammar must be added here too (tests/test_claims_cues.py checks it).
 
 _CUE_PARTICIPLE, _CUE_AUXILIARY, _CUE_FIRST_PERSON, _CUE_SUCCESSFULLY = 1, 2, 4, 8
 _CUE_TESTS, _CUE_LONE_DONE, _CUE_TASK_DONE, _CUE_AMOUNT, _CUE_STATE = 16, 32, 64, 128, 256
@@ -566,10 +826,11 @@ _CUE_CLAUSE_WORD = 512  # not a claim: one of the _CLAUSE_WORDS, before which a 
 # The second words a kind may need: of _TEST_NOUN, _TEST_COUNT_PASS and _TEST_PRONOUN, of a state phrase without
 # an auxiliary, and the subjects of _TASK_DONE.
 _CUE_TEST_NOUN, _CUE_TEST_COUNT, _CUE_TEST_PRONOUN, _CUE_STATE_VERB, _CUE_TASK_SUBJECT = 1024, 2048, 4096, 8192, 16384
+_CUE_WORKS, _CUE_WORKS_SUBJECT, _CUE_ING = 32768, 65536, 131072
 _CUE_WORDS: dict[str, int] = {}
 for _bit, _words in (
-    (_CUE_PARTICIPLE, {form.split()[0] for form in _VERB_BASE}),
-    (_CUE_AUXILIARY, ("has", "have", "had", "is", "are", "was", "were", "got", "gets", "s", "re")),  # 's: "s"
+    (_CUE_PARTICIPLE, tuple(_FIRST_WORDS)),
+    (_CUE_AUXILIARY, ("has", "have", "had", "is", "are", "was", "were", "got", "gets", "s", "re", "ve", "been")),
     (_CUE_FIRST_PERSON, ("i", "we")),
     (_CUE_SUCCESSFULLY, ("successfully",)),
     (_CUE_TESTS, ("pass", "passes", "passed", "passing", "succeed", "succeeds", "succeeded", "green", "successful",
@@ -578,38 +839,45 @@ for _bit, _words in (
     (_CUE_TASK_DONE, ("set", "done", "finished", "submit", "completes", "complete", "completed", "accomplished")),
     (_CUE_AMOUNT, ("refunded", "credited", "charged", "paid")),
     (_CUE_STATE, ("complete", "successful", "through", "confirmed", "place", "finalized", "finalised", "done",
-                  "finished", "succeeded", "success", "active")),
+                  "finished", "succeeded", "success", "active", "live", "running", "online", "operational", "out",
+                  "successfully")),
     (_CUE_CLAUSE_WORD, _CLAUSE_WORDS),
-    (_CUE_TEST_NOUN, ("test", "tests", "testsuite", "spec", "specs", "checks", "ci", "pytest", "unittest")),
+    (_CUE_TEST_NOUN, ("test", "tests", "testsuite", "spec", "specs", "checks", "ci", "pytest", "unittest", "suite",
+                      "suites")),
     (_CUE_TEST_COUNT, ("passed", "passing")),
     (_CUE_TEST_PRONOUN, ("pass", "passes", "passed")),
-    (_CUE_STATE_VERB, ("went", "succeeded")),
+    (_CUE_STATE_VERB, ("went", "succeeded", "ran", "completed")),
     (_CUE_TASK_SUBJECT, ("you", "we", "everything", "it", "all", "that", "i", "this", "task", "work", "job",
                          "mission")),
+    (_CUE_WORKS, ("works", "work", "working", "behaves", "behave", "look", "looks")),
+    (_CUE_WORKS_SUBJECT, ("fix", "fixes", "patch", "change", "changes", "solution", "workaround", "everything", "all",
+                          "diff", "implementation", "code", "output")),
+    (_CUE_ING, ("addressing", "fixing", "resolving", "solving")),
 ):
     for _word in _words:
         _CUE_WORDS[_word] = _CUE_WORDS.get(_word, 0) | _bit
 _VERB_CUES = _CUE_AUXILIARY | _CUE_FIRST_PERSON | _CUE_SUCCESSFULLY  # a participle needs one of these
 _TEST_CUES = _CUE_TEST_NOUN | _CUE_TEST_COUNT | _CUE_TEST_PRONOUN  # a word of passing needs one of these
 _STATE_VERB_CUES = _CUE_AUXILIARY | _CUE_STATE_VERB  # a state word needs one of these
-_OWN_CUES = _CUE_LONE_DONE | _CUE_AMOUNT  # these need nothing more
-_ALL_CUES = 2 * _CUE_TASK_SUBJECT - 1  # every bit above
+_OWN_CUES = _CUE_LONE_DONE | _CUE_AMOUNT | _CUE_ING  # these need nothing more
+_ALL_CUES = 2 * _CUE_ING - 1  # every bit above
 
 
-# The folded text is looked up word by word: its bytes, one per character, with everything but the ASCII word characters
-# (letters, digits, "_") turned into spaces, split. A cue word (ASCII letters) is one of the pieces wherever the text
-# holds it as a whole word. A word with a non-ASCII letter ("café") is cut into pieces too, which may cue a kind of
-# claim the clause does not hold: that only costs a few pattern scans, while a cue is never missed.
+# The folded text is looked up word by word: its bytes, one per character, with everything but the ASCII word
+# characters (letters, digits, "_") turned into spaces, split. A cue word (ASCII letters) is one of the pieces
+# wherever the text holds it as a whole word. A word with a non-ASCII letter ("café") is cut into pieces too, which
+# may cue a kind of claim the clause does not hold: that only costs a little reading, while a cue is never missed.
 _ASCII_WORD_CHARACTERS = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 _NON_WORD_TO_SPACE = bytes(byte if byte in _ASCII_WORD_CHARACTERS else ord(" ") for byte in range(256))
 _CUE_BITS: dict[bytes, int] = {word.encode(): bits for word, bits in _CUE_WORDS.items()}
 _CUE_SET = frozenset(_CUE_BITS)  # a set intersection is the quickest way to look many words up
+_HAS_CHECK_MARK = re.compile(f"[{_CHECK_MARKS}]")
 
 
 def _cues(message: _Analysis) -> bytes | None:
     """The folded text as words for _cue_bits; None when any clause may hold any claim."""
     if _folds_to_ascii(message.masked):
-        return None  # with a character that only re.IGNORECASE takes for a letter, every clause is a candidate
+        return None  # a letter only re.IGNORECASE takes for an ASCII one: every clause is read
     # one byte per character, "?" for a non-ASCII one, so that offsets stay those of the text
     return message.folded.encode("ascii", "replace").translate(_NON_WORD_TO_SPACE)
 
@@ -629,42 +897,72 @@ def _claimable(found: int) -> int:
         or found & _CUE_TESTS and found & _TEST_CUES
         or found & _CUE_STATE and found & _STATE_VERB_CUES
         or found & _CUE_TASK_DONE and found & _CUE_TASK_SUBJECT
+        or found & _CUE_WORKS and found & _CUE_WORKS_SUBJECT
         or found & _OWN_CUES
     ):
         return found
     return 0
 
 
-def _asserted(before: str, clause: _Clause, folded: str) -> bool:
-    """Whether a predicate preceded (within its clause) by `before` is asserted, not negated, planned or hedged."""
-    if clause.question:
-        return False
-    if _NEGATION.search(before) or _CONDITIONAL.search(before) or _PLAN.search(before) or _HEDGE.search(before):
-        return False
-    if _REASON_START.search(folded[clause.start : clause.end]):
-        return False
-    return True
+# The first three words of a clause (report style and headlines put the participle there).
+_FIRST_WORD = re.compile(
+    r"[^a-z0-9_]*+(\w+)(?:[^a-z0-9_]++(\w+))?(?:[^a-z0-9_]++(\w+))?(?:[^a-z0-9_]++(\w+))?", re.ASCII
+)
+# What may stand before a report-style participle in the original text: bullets, numbering, Markdown, check marks
+# (not code or quotes, which masking blanks: "`x` added the join" has a subject).
+_REPORT_PREFIX = re.compile(r"[\s\-*+•▪◦‣#>_.)\d\ufe0f✅✔☑✓]*")
 
 
-def _iter_clauses(folded: str, sentences: list[tuple[int, int]], words: bytes | None) -> Iterator[tuple[_Clause, int]]:
-    """The clauses that may hold a claim, with their cue bits (`words` from _cues)."""
+def _opens_with_participle(folded: str, start: int) -> int:
+    """_CUE_FIRST_PERSON when one of the first four words at `start` is a participle (report style: "Deleted the old
+    logs."; a headline: "nginx restarted."), which then needs no auxiliary or subject, else 0."""
+    m = _FIRST_WORD.match(folded, start)
+    return _CUE_FIRST_PERSON if m and any(word in _FIRST_WORDS for word in m.groups()) else 0
+
+
+def _check_marks(folded: str) -> list[int]:
+    """Where the text has check marks: one stands for a verb cue ("✅ Refund issued")."""
+    return [m.start() for m in _HAS_CHECK_MARK.finditer(folded)] if _HAS_CHECK_MARK.search(folded) else []
+
+
+def _marked(marks: list[int], start: int, end: int) -> int:
+    """_CUE_FIRST_PERSON when a check mark is between start and end, else 0."""
+    index = bisect_left(marks, start)
+    return _CUE_FIRST_PERSON if index < len(marks) and marks[index] < end else 0
+
+
+def _iter_clauses(
+    folded: str, sentences: list[tuple[int, int]], words: bytes | None, marks: list[int] | None = None
+) -> Iterator[tuple[_Clause, int]]:
+    """The clauses that may hold a claim, with their cue bits (`words` from _cues, `marks` from _check_marks)."""
     for s_start, s_end in sentences:
         found = _cue_bits(words, s_start, s_end) if words is not None else _ALL_CUES
+        if marks:
+            found |= _marked(marks, s_start, s_end)
+        if found & _CUE_PARTICIPLE and not found & _VERB_CUES:
+            # a clause of the sentence may open with a participle: "Refund: $20, processed to your card."
+            opens = _opens_with_participle(folded, s_start) or _CLAUSE_MARK.search(folded, s_start, s_end)
+            found |= _CUE_FIRST_PERSON if opens else 0
         sentence_cued = _claimable(found)
         if not sentence_cued:
             continue
         sentence = folded[s_start:s_end].strip()
         asks = sentence.endswith("?")
-        whole_question = asks and bool(_QUESTION_START.search(sentence))
+        whole_question = asks and bool(_QUESTION_START.match(sentence[:64]))
         for c_start, c_end in _clauses(folded, s_start, s_end, sentence, bool(found & _CUE_CLAUSE_WORD)):
             if c_start == s_start and c_end == s_end:  # the clause is the whole sentence
                 yield _Clause(c_start, c_end, s_start, s_end, asks), sentence_cued
                 continue
-            cued = _claimable(_cue_bits(words, c_start, c_end)) if words is not None else _ALL_CUES
+            cued = _cue_bits(words, c_start, c_end) if words is not None else _ALL_CUES
+            if marks:
+                cued |= _marked(marks, c_start, c_end)
+            if cued & _CUE_PARTICIPLE and not cued & _VERB_CUES:
+                cued |= _opens_with_participle(folded, c_start)
+            cued = _claimable(cued)
             if not cued:
                 continue
             text = folded[c_start:c_end].strip()
-            question = whole_question or text.endswith("?") or (asks and bool(_QUESTION_START.search(text)))
+            question = whole_question or text.endswith("?") or (asks and bool(_QUESTION_START.match(text[:64])))
             yield _Clause(c_start, c_end, s_start, s_end, question), cued
 
 
@@ -679,32 +977,394 @@ def _span(text: str, clause: _Clause) -> tuple[int, int]:
     return start, end
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Verb groups: a clause as words, and the readings of its participles.
+
+_TOKEN = re.compile(rf"[a-z0-9_]+(?:['’][a-z]+)?|[{_CHECK_MARKS}]")
+_NOT_SUFFIX = {
+    "can": "can", "ca": "can", "won": "will", "don": "do", "didn": "did", "doesn": "does", "isn": "is", "aren": "are",
+    "wasn": "was", "weren": "were", "hasn": "has", "haven": "have", "hadn": "had", "couldn": "could",
+    "wouldn": "would", "shouldn": "should", "mustn": "must", "needn": "need", "mightn": "might",
+}
+_CONTRACTIONS = {"ve": "have", "re": "are", "m": "am", "ll": "will", "d": "'d", "s": "'s"}
+
+_ADVERBS = frozenset(
+    "now also already successfully just fully all both each finally completely officially correctly properly "
+    "immediately automatically indeed then since entirely promptly effectively duly manually permanently safely "
+    "cleanly actually again quickly likewise subsequently".split()
+)
+_NOT = frozenset({"not", "never"})
+_FREQUENCY = frozenset("every daily hourly weekly nightly monthly usually always typically normally generally".split())
+_BE_PRESENT = frozenset({"is", "are", "am", "'s"})
+_BE_PAST = frozenset({"was", "were"})
+_HAVE = frozenset({"has", "have", "had", "'d"})
+_GOT = frozenset({"got", "gets", "get"})
+_FIRST_PERSON = frozenset({"i", "we"})
+_MODALS = frozenset({"will", "would", "should", "could", "might", "may", "must", "can", "shall", "to", "'d"})
+# "by" + these does not name who did it: "cancelled by me", "notified by email"
+_BY_US = frozenset(
+    "me us myself ourselves email mail e phone text sms post hand default design mistake accident itself then now "
+    "tomorrow today noon midnight".split()
+)
+_STATE_ADVERBS = frozenset({"now", "successfully", "already"})
+_HISTORY_ADVERBS = frozenset({"now", "successfully", "just"})
+
+
+class Reading(NamedTuple):
+    """One verb group of a clause, read by the grammar in the module docstring."""
+
+    actor: str  # agent | none | user | third_party
+    action: str  # an action lemma, or a generic verb's base ("process")
+    verb: str  # the verb as written (lower case): "cancelled", "rolled out"
+    aspect: str  # past | perfect | state | present | progressive | future
+    modality: str  # none | modal | plan | conditional | question | offer | reason
+    negated: bool
+    hedged: bool
+    start: int  # where the verb group starts (its subject, auxiliary or first adverb) in the message
+    verb_start: int
+    verb_end: int
+
+    @property
+    def asserted(self) -> bool:
+        return (
+            self.actor in ("agent", "none")
+            and self.aspect in ("past", "perfect", "state")
+            and self.modality == "none"
+            and not self.negated
+            and not self.hedged
+        )
+
+
+def _clause_words(folded: str, source: str | None, start: int, end: int) -> tuple[list[str], list[int]]:
+    """The words of folded[start:end] with contractions split ("i've" → "i", "have"; "didn't" → "did", "not"), and
+    for each the index of the _TOKEN match it comes from (both halves of a contraction share one). Words are read
+    from `source` when given (a text in which folding makes letters ASCII)."""
+    segment = folded[start:end]
+    if source is None:
+        words = _TOKEN.findall(segment)
+    else:
+        words = [source[m.start() : m.end()].lower() for m in _TOKEN.finditer(folded, start, end)]
+    if "'" not in segment and "’" not in segment:
+        return words, list(range(len(words)))
+    split_words: list[str] = []
+    tokens: list[int] = []
+    for index, word in enumerate(words):
+        if "'" in word or "’" in word:
+            head, _, tail = word.replace("’", "'").partition("'")
+            if tail == "t" and head.endswith("n"):
+                split_words += (_NOT_SUFFIX.get(head[:-1]) or head[:-1], "not")
+                tokens += (index, index)
+                continue
+            contraction = _CONTRACTIONS.get(tail)
+            if contraction:
+                split_words += (head, contraction)
+                tokens += (index, index)
+                continue
+            word = head
+        split_words.append(word)
+        tokens.append(index)
+    return split_words, tokens
+
+
+def _verb_at(words: list[str], i: int) -> tuple[str, int] | None:
+    """The past form starting at word i (one to three words: "cancelled", "rolled out", "taken care of") and its
+    length in words, or None."""
+    longest = _FIRST_WORDS.get(words[i])
+    if not longest:
+        return None
+    for size in range(min(longest, len(words) - i), 0, -1):
+        form = words[i] if size == 1 else " ".join(words[i : i + size])
+        if form in _PAST:
+            return form, size
+    return None
+
+
+def _back(words: list[str], i: int) -> tuple[int, set[str]]:
+    """The index of the word before i that is not one of the _ADVERBS or a negation (at most 5 back), and the words
+    skipped. A negation is skipped here and read by _assertion: "was not deleted" is a negated reading."""
+    skipped: set[str] = set()
+    j = i - 1
+    while j >= 0 and (words[j] in _ADVERBS or words[j] in _NOT) and i - j <= 5:
+        skipped.add(words[j])
+        j -= 1
+    return j, skipped
+
+
+_OBJECT_START = frozenset(
+    "the a an all your my our this that these those its their both it them each every some any".split()
+)
+
+
+class _Group(NamedTuple):
+    actor: str
+    aspect: str
+    group: int  # index of the group's first word (subject, auxiliary or adverb); -1: the previous reading's
+    modal: bool
+    style: str = ""  # "report" ("Merged the branch."), "headline" ("nginx restarted."): checked by _readings
+
+
+# Words that make a clause's opening words a full sentence rather than a headline's bare subject.
+_FUNCTION_WORDS = frozenset(
+    "the a an this that these those your my our their his her its i we you he she they it there here and or but so "
+    "then if when once not no is are was were has have had will would can could should may might must do does did "
+    "to be been being".split()
+)
+# What starts a "by" phrase naming who did it: "by the airline", "by our billing team", "by Stripe" (capitalised)
+_AGENT_START = frozenset("the a an your their our its his her another this that".split())
+_PREPOSITIONS = frozenset("to into onto from in on for at with across over out back up".split())
+# What makes the word after a report-style participle an object: "Merged feature/login", "Rolled out v2.3"
+_IDENTIFIER = re.compile(r"\s*(?:`|[\w-]*[\d/_.][\w./-]*)")
+
+
+def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading | None, headline: bool) -> _Group | None:
+    """The verb group around the participle at word vi (see the grammar in the module docstring), or None when the
+    participle is not a verb here (an adjective, a noun modifier, narration)."""
+    j, adverbs = _back(words, vi)
+    prev = words[j] if j >= 0 else ""
+    if prev == "been":
+        k, _ = _back(words, j)
+        if k >= 0 and (words[k] in _HAVE or words[k] == "'s"):
+            return _Group("none", "perfect", k, k > 0 and words[k - 1] in _MODALS)
+        return None
+    if prev == "being":
+        return _Group("none", "progressive", j, False)
+    if prev == "be":
+        return _Group("none", "future", j, True)  # "will be cancelled", "can be refunded", "to be fixed"
+    if prev in _BE_PRESENT:
+        state = lemma in _STATE_LEMMAS or bool(adverbs & _STATE_ADVERBS)
+        if state and not _FREQUENCY.isdisjoint(words[vi + 1 :]):
+            state = False  # "commits are pushed to the mirror every hour": policy
+        if state and form in _ADJECTIVAL and not adverbs & _STATE_ADVERBS:
+            # "the bug is fixed", "the race condition in the scheduler is fixed", not "the price is fixed"
+            state = any(word in _REPAIRABLE for word in words[max(0, j - 6) : j])
+        return _Group("none", "state" if state else "present", j, False)
+    if prev in _BE_PAST:
+        if lemma in _HISTORY and not adverbs & _HISTORY_ADVERBS:
+            return None  # "the payment was made using your card": history
+        return _Group("none", "past", j, False)
+    if prev in _GOT:
+        return _Group("none", "past", j, False)
+    if prev in _HAVE:
+        k, _ = _back(words, j)
+        if k < 0 or words[k] not in _FIRST_PERSON:
+            return None  # "the status has changed": a third party's present perfect
+        return _Group("agent", "perfect", k, False)
+    if prev in _FIRST_PERSON:
+        return _Group("agent", "past", j, False)
+    if prev in ("and", "&"):
+        if j >= 3 and words[j - 1] == "ahead" and words[j - 2] in ("went", "gone", "go"):
+            k, _ = _back(words, j - 2)
+            if k >= 0 and words[k] == "have":
+                k, _ = _back(words, k)
+            if k >= 0 and words[k] in _FIRST_PERSON:
+                return _Group("agent", "past", k, False)  # "I went ahead and cancelled it"
+            return None
+        if previous is not None:
+            return _Group(previous.actor, previous.aspect, -1, False)  # "cancelled the order and refunded $5"
+        if j >= 1 and words[j - 1].endswith("ed"):
+            return _group(words, j - 1, lemma, form, None, headline)  # "emptied and deleted"
+        if words[0] in _FIRST_PERSON:  # "I closed ticket 4410 and emailed you": the clause's subject acted
+            k = 1
+            while k < j and (words[k] in _ADVERBS or words[k] in _HAVE):
+                k += 1
+            if k < j and (words[k].endswith("ed") or words[k] in _PAST):
+                return _Group("agent", "past", 0, False)
+        return None
+    if "successfully" in adverbs or (vi + 1 < len(words) and words[vi + 1] == "successfully"):
+        return _Group("none", "past", j + 1, prev in ("be", "to"))
+    if headline:
+        return _Group("none", "past", vi, False)  # "✅ Refund issued"
+    if j == -1:
+        return _Group("agent", "past", vi, False, "report")  # "Deleted the stale snapshots.", "Sent!"
+    if vi <= 3 and not any(word in _FUNCTION_WORDS for word in words[:vi]):
+        # "nginx restarted.", "Message sent to the team." — not "Policy requires returned items" (an adjective)
+        following = words[vi + 1] if vi + 1 < len(words) else ""
+        if not following or following in _PREPOSITIONS or following in _ADVERBS or following.isdigit():
+            return _Group("none", "past", 0, False, "headline")
+        if following in _CHECK_MARKS:
+            return _Group("none", "past", 0, False, "headline")
+    return None
+
+
+def _readings(text: str, folded: str, source: str | None, clause: _Clause) -> Iterator[Reading]:
+    """The readings of every participle of the taxonomy in the clause, by the grammar in the module docstring."""
+    words, tokens = _clause_words(folded, source, clause.start, clause.end)
+    headline = bool(words) and words[0] in _CHECK_MARKS
+    previous: Reading | None = None
+    spans: list[tuple[int, int]] = []  # of the _TOKEN matches, found when a first verb group needs them
+
+    def span(index: int) -> tuple[int, int]:
+        if not spans:
+            spans.extend(m.span() for m in _TOKEN.finditer(folded, clause.start, clause.end))
+        return spans[tokens[index]]
+
+    done = 0  # words before this index belong to a verb already read
+    for i in [i for i, word in enumerate(words) if word in _FIRST_WORDS]:
+        if i < done:
+            continue
+        found = _verb_at(words, i)
+        if not found:
+            continue
+        form, size = found
+        last = i + size - 1
+        after = done = last + 1
+        lemma = _PAST[form] or _GENERIC_BASE[form]
+        found_group = _group(words, i, lemma, form, previous, headline)
+        if found_group is None:
+            continue
+        actor, aspect, group, modal, style = found_group
+        if actor == "agent" and lemma in _ACTIVE_EXCLUDED:
+            continue  # "I confirmed that ...", "I made sure": narration
+        verb_start, verb_end = span(i)[0], span(last)[1]
+        if style and not _REPORT_PREFIX.fullmatch(text, clause.start, span(group)[0]):
+            continue  # a report-style participle or a headline's subject opens its clause (not after code)
+        if style == "report" and after < len(words):
+            following = words[after]
+            if not (
+                following in _OBJECT_START or following in _PREPOSITIONS or following.isdigit()
+                or _IDENTIFIER.match(text, verb_end)
+            ):
+                continue  # "Updated instructions are below", "Scheduled maintenance starts at noon"
+        if folded[verb_end : verb_end + 1] == "-" and folded[verb_end + 1 : verb_end + 2].isalpha():
+            continue  # "fixed-rate", "updated-at": part of a compound adjective
+        for k in range(after, min(after + 8, len(words) - 1)):
+            if words[k] == "by":
+                named = words[k + 1]
+                if named in _AGENT_START or (named not in _BY_US and text[span(k + 1)[0]].isupper()):
+                    actor = "third_party"  # "cancelled by the airline", "issued last week by our billing team"
+                break
+        if style == "headline":
+            if lemma in _HISTORY:
+                continue  # "Total amount paid", "Order placed": history, as "was paid" without "now"
+            if text[verb_end : verb_end + 4].lstrip("*_ `").startswith(":"):
+                continue  # a label: "**Items Returned**: …"
+            group = -2  # the subject is read before the verb, as a passive's is
+        start = previous.start if group == -1 and previous else span(group)[0] if group >= 0 else verb_start
+        modal = modal or (group >= 1 and words[group - 1] in _MODALS and actor != "agent")
+        blocked = _assertion(folded, clause, verb_start)
+        modality = "modal" if modal else blocked if blocked in ("question", "reason", "conditional", "plan") else "none"
+        reading = Reading(
+            actor, lemma, form, aspect, modality, blocked == "negated", blocked == "hedged", start, verb_start,
+            verb_end,
+        )
+        previous = reading
+        yield reading
+
+
+# --------------------------------------------------------------------------------------------------------------
+# From readings and idioms to claims.
+
+_TO_HUMAN = _folded_regex(r"\s+to\s+(?:a\s+)?human\b")
+_NEAR = 80  # characters either side of a verb in which a noun names a generic verb's action
+_CONTEXT = 120  # characters of the sentence before a clause read for a generic verb's action
+
+# Structured final reports (a JSON object): the fields read as text, and the statuses that say the work is done.
+_JSON_TEXT_FIELDS = frozenset(
+    "message summary result final_answer answer response details report text output description".split()
+)
+_JSON_STATUS_FIELDS = frozenset("status state outcome result".split())
+_SUCCESS_STATUS = frozenset(
+    "success succeeded successful done completed complete resolved fixed ok passed finished".split()
+)
+_LETTERS = re.compile(r"[a-z]+")
+
+
 def extract_claims(text: str, event: Event | None = None) -> tuple[Claim, ...]:
-    """The success claims asserted in one message text, in order of appearance."""
+    """The success claims asserted in one message text, in order of appearance (of its last MAX_REPORT_CHARS)."""
     if not text or text.isspace():
         return ()
-    message = _analyse(text)
-    masked, folded, sentences = message
-    words = _cues(message)
+    offset = _window_start(text)
+    part = text[offset:] if offset else text
     claims: list[Claim] = []
-    for clause, cued in _iter_clauses(folded, sentences, words):
-        _clause_claims(text, masked, folded, clause, event, cued, claims)
+    if part.lstrip()[:1] == "{" and part.rstrip()[-1:] == "}" and _json_claims(part, event, offset, claims):
+        return tuple(claims)
+    _text_claims(part, event, offset, claims)
     return tuple(claims)
 
 
-def _as_written(m: re.Match[str], group: str, original: str) -> str | None:
-    """A group of a match over folded text, read from the original (masked) text at the same offsets."""
-    start = m.start(group)
-    return original[start : m.end(group)] if start >= 0 else None
+def _json_claims(part: str, event: Event | None, offset: int, claims: list[Claim]) -> bool:
+    """Append the claims of a report that is a JSON object; False when `part` is not one."""
+    try:
+        data = json.loads(part)
+    except ValueError:
+        return False
+    if not isinstance(data, dict):
+        return False
+    _json_object_claims(data, part, event, offset, claims, 0, [_JSON_FIELDS_READ])
+    return True
+
+
+_JSON_FIELDS_READ = 32  # fields located in the text (one scan each) per report: a report has a few
+
+
+def _locate(part: str, value: str) -> tuple[int, int] | None:
+    """Where a JSON string value is written in `part` (between its quotes), or None."""
+    for ascii_only in (False, True):
+        written = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
+        position = part.find(f'"{written}"')
+        if position >= 0:
+            return position + 1, position + 1 + len(written)
+    return None
+
+
+def _json_object_claims(
+    data: dict[str, Any], part: str, event: Event | None, offset: int, claims: list[Claim], depth: int,
+    budget: list[int],
+) -> None:
+    for key, value in data.items():
+        if budget[0] <= 0:
+            return
+        name = str(key).lower()
+        if isinstance(value, str):
+            where = None
+            status = " ".join(_LETTERS.findall(value.lower())) if name in _JSON_STATUS_FIELDS else ""
+            done = status in _SUCCESS_STATUS or bool(_PAST.get(status))  # "success", "completed"; "sent", "deleted"
+            if done:
+                budget[0] -= 1
+                where = _locate(part, value)
+                if where:
+                    start, end = where
+                    quoted = part[start:end]
+                    kind, action = (ACTION_SUCCEEDED, _PAST[status]) if _PAST.get(status) else (TASK_COMPLETE, None)
+                    claims.append(Claim(kind, action, None, quoted, offset + start, offset + end, event))
+            elif name in _JSON_TEXT_FIELDS:
+                budget[0] -= 1
+                where = _locate(part, value)
+                if where:
+                    start, end = where
+                    _text_claims(part[start:end], event, offset + start, claims)
+        elif isinstance(value, dict) and depth < 3:
+            budget[0] -= 1  # a nested object costs a step too: a million empty ones are not walked
+            _json_object_claims(value, part, event, offset, claims, depth + 1, budget)
+
+
+def _text_claims(text: str, event: Event | None, offset: int, claims: list[Claim]) -> None:
+    """Append the claims of a text of at most MAX_REPORT_CHARS characters that starts at `offset` in the message."""
+    message = _analyse_part(text)
+    masked, folded, sentences = message
+    words = _cues(message)
+    source = masked if _folds_to_ascii(masked) else None
+    memo: dict[tuple[str, int], Any] = {}  # per-sentence answers shared by its clauses
+    marks = _check_marks(folded)
+    for clause, cued in _iter_clauses(folded, sentences, words, marks):
+        _clause_claims(text, folded, source, clause, event, cued, claims, offset, memo)
 
 
 def _clause_claims(
-    text: str, masked: str, folded: str, clause: _Clause, event: Event | None, cued: int, claims: list[Claim]
+    text: str,
+    folded: str,
+    source: str | None,
+    clause: _Clause,
+    event: Event | None,
+    cued: int,
+    claims: list[Claim],
+    offset: int,
+    memo: dict[tuple[str, int], Any],
 ) -> None:
     """Append the claims of one clause to `claims`."""
-    body = folded[clause.start : clause.end]  # patterns match here; words are read from `original`
-    original = masked[clause.start : clause.end]
-    context = folded[clause.sentence_start : clause.start]  # the sentence before this clause: its subject
+    base = clause.start
+    body = folded[base : clause.end]  # idiom patterns match here; offsets in it are relative to `base`
+    context = folded[max(clause.sentence_start, base - _CONTEXT) : base]  # the sentence before: its subject
     seen: set[tuple[str, str | None]] = set()
     handed_over: bool | None = None  # a transfer or escalation makes no claim: looked for at the first claim
     quote: tuple[int, int, str] | None = None  # worked out for the first claim
@@ -727,80 +1387,54 @@ def _clause_claims(
             if not targets:
                 targets.append(_target(quoted) or _target(text[clause.sentence_start : clause.sentence_end]))
             target = targets[0]
-        claims.append(Claim(kind, action, target, quoted, start, end, event))
+        claims.append(Claim(kind, action, target, quoted, offset + start, offset + end, event))
 
     # tests pass
     if cued & _CUE_TESTS:
         noun = _TEST_NOUN.search(body) if cued & _CUE_TEST_NOUN else None
         count = _TEST_COUNT_PASS.search(body) if cued & _CUE_TEST_COUNT else None
         if noun or count:
-            if _tests_claim(body, noun, count, clause, folded):
+            if _tests_claim(folded, body, noun, count, clause, memo):
                 make(TESTS_PASS, None)
         elif cued & _CUE_TEST_PRONOUN:
             m = _TEST_PRONOUN.search(body)
-            sentence = folded[clause.sentence_start : clause.sentence_end]
-            if m and _TEST_NOUN.search(sentence) and _asserted(body[: m.start()], clause, folded):
-                make(TESTS_PASS, None)
+            if m and _sentence_has(memo, "test noun", _TEST_NOUN, folded, clause):
+                if _asserted(folded, clause, base + m.start()):
+                    make(TESTS_PASS, None)
 
     # whole-task completion
-    if cued & _CUE_LONE_DONE and _LONE_DONE.match(body) and not clause.question:
+    if cued & _CUE_LONE_DONE and not clause.question and _LONE_DONE.fullmatch(body):
         make(TASK_COMPLETE, None)
     for m in _TASK_DONE.finditer(body) if cued & _CUE_TASK_DONE and cued & _CUE_TASK_SUBJECT else ():
-        if _asserted(body[: m.start()], clause, folded):
+        if _asserted(folded, clause, base + m.start()):
             make(TASK_COMPLETE, None)
+    if cued & _CUE_ING and base > clause.sentence_start:
+        m = _ING_RESULT.match(body)
+        whole = clause._replace(start=clause.sentence_start)  # the sentence so far says what did it
+        if m and _NON_BLANK.search(folded, clause.sentence_start, base) and _asserted(folded, whole, base):
+            make(*((ACTION_SUCCEEDED, "fix") if m.group("verb") == "fixing" else (TASK_COMPLETE, None)))
+    if cued & _CUE_WORKS and cued & _CUE_WORKS_SUBJECT:
+        for m in _WORKS.finditer(body):
+            if _asserted(folded, clause, base + m.start()) and not _modal_before(folded, clause, base + m.start()):
+                subject = m.group("subject")
+                make(*((ACTION_SUCCEEDED, "fix") if subject in ("fix", "fixes", "patch") else (TASK_COMPLETE, None)))
 
-    # actions: passive, first-person active, adverbial, amounts, state predicates
-    participle = cued & _CUE_PARTICIPLE
-    for m in _PASSIVE.finditer(body) if participle and cued & _CUE_AUXILIARY else ():
-        verb = _as_written(m, "verb", original).lower()
-        aux = _as_written(m, "aux", original).lower()
-        been = m.group("been")
-        if not been and aux in {"has", "have", "had"}:
-            continue  # active present perfect of a third party: "the status has changed"
-        if not been and aux in {"is", "are", "'s", "'re", "’s", "’re"}:
-            adverbs = (_as_written(m, "adv1", original) or "").lower()
-            if " ".join(verb.split()) not in _STATE_VERBS and not _NOW_SUCCESSFULLY_ALREADY.search(adverbs):
-                continue
-        if not been and aux in {"was", "were"} and verb in _HISTORY_VERBS:
-            if not _NOW_SUCCESSFULLY_JUST.search((_as_written(m, "adv1", original) or "").lower()):
-                continue
-        if _MODAL_BEFORE.search(body[: m.start()]):
-            continue
-        if _THIRD_PARTY_AGENT.match(body[m.end() :]):
-            continue
-        if not _asserted(body[: m.start()], clause, folded):
-            continue
-        for word in filter(None, (_as_written(m, "first", original), verb)):
-            claim = _action_claim(word, body[: m.start()], body[m.end() :], passive=True, context=context)
-            if claim:
-                make(*claim)
-    for m in _ACTIVE.finditer(body) if participle and cued & _CUE_FIRST_PERSON else ():
-        verb = " ".join(_as_written(m, "verb", original).lower().split())
-        if verb in _ACTIVE_EXCLUDED:
-            continue
-        if not _asserted(body[: m.start()], clause, folded):
-            continue
-        for word in filter(None, (_as_written(m, "first", original), verb)):
-            claim = _action_claim(word, body[: m.start()], body[m.end() :], passive=False, context=context)
-            if claim:
-                make(*claim)
-    for m in _ADVERBIAL.finditer(body) if participle and cued & _CUE_SUCCESSFULLY else ():
-        verb = _as_written(m, "verb1", original) or _as_written(m, "verb2", original)
-        if not _asserted(body[: m.start()], clause, folded) or _MODAL_BEFORE.search(body[: m.start()]):
-            continue
-        if _BE_TO_BEFORE.search(body[: m.start()]):
-            continue  # "can be processed successfully", "to be cancelled successfully"
-        claim = _action_claim(verb, body[: m.start()], body[m.end() :], passive=True, context=context)
-        if claim:
-            make(*claim)
+    # actions: verb groups read by the grammar
+    if cued & _CUE_PARTICIPLE and cued & _VERB_CUES:  # a check mark counts as a verb cue (see _marked)
+        for reading in _readings(text, folded, source, clause):
+            if reading.asserted:
+                claim = _reading_claim(reading, folded, clause, context)
+                if claim:
+                    make(*claim)
     for m in _AMOUNT.finditer(body) if cued & _CUE_AMOUNT else ():
-        if _asserted(body[: m.start()], clause, folded) and not _MODAL_BEFORE.search(body[: m.start()]):
-            make(ACTION_SUCCEEDED, normalise_action(_as_written(m, "verb", original)))
+        at = base + m.start()
+        if _asserted(folded, clause, at) and not _modal_before(folded, clause, at):
+            make(ACTION_SUCCEEDED, normalise_action(m.group("verb")))
     state = cued & _CUE_STATE and cued & _STATE_VERB_CUES
     for m in _STATE.finditer(body) if state and _STATE_END.search(body) else ():
+        subject_end = m.end("subject") if m.group("subject") else m.end("subject2")
         subject = m.group("subject") or m.group("subject2") or ""
-        before = body[: m.start()] + subject
-        if not _asserted(before, clause, folded) or _MODAL_BEFORE.search(body[: m.start()]):
+        if not _asserted(folded, clause, base + subject_end) or _modal_before(folded, clause, base + m.start()):
             continue
         action = _action_noun(subject, prefer_last=True) or _action_noun(context, prefer_last=True)
         if action:
@@ -809,45 +1443,53 @@ def _clause_claims(
             make(TASK_COMPLETE, None)
 
 
-_NOW_SUCCESSFULLY_ALREADY = re.compile(r"now|successfully|already")
-_NOW_SUCCESSFULLY_JUST = re.compile(r"now|successfully|just")
-_BE_TO_BEFORE = _folded_regex(r"\b(?:be|to)\s+$")
-_TO_HUMAN = _folded_regex(r"\s+to\s+(?:a\s+)?human\b")
+def _sentence_has(
+    memo: dict[tuple[str, int], Any], name: str, pattern: Any, folded: str, clause: _Clause
+) -> bool:
+    """Whether the clause's sentence matches a pattern: worked out once per sentence, not once per clause."""
+    key = (name, clause.sentence_start)
+    if key not in memo:
+        memo[key] = bool(pattern.search(folded[clause.sentence_start : clause.sentence_end]))
+    return bool(memo[key])
 
 
-def _action_claim(
-    word: str, before: str, after: str, passive: bool, context: str = ""
-) -> tuple[str, str | None] | None:
-    key = " ".join(word.lower().split())
-    if key not in _VERB_BASE:
-        return None
-    base = _VERB_BASE[key]
-    if base in _WEAK_VERBS:
-        noun = _action_noun(before[-80:] if passive else after[:80], prefer_last=passive)
-        if noun:
-            base = noun
-    if base:
-        if base == "update" and _TO_HUMAN.match(after):
+def _reading_claim(reading: Reading, folded: str, clause: _Clause, context: str) -> tuple[str, str | None] | None:
+    """The claim an asserted reading makes: an action, or the task as a whole for a generic verb over the work."""
+    passive = reading.actor != "agent"
+    before = folded[max(clause.start, reading.start - _NEAR) : reading.start]
+    after = folded[reading.verb_end : min(clause.end, reading.verb_end + _NEAR)]
+    near, far = (before, after) if passive else (after, before)
+    action = reading.action
+    if action in ACTIONS:
+        if _SYNONYM.get(reading.verb) in _NEEDS_NOUN:
+            return (ACTION_SUCCEEDED, action) if _action_noun(before + " " + after, passive) == action else None
+        if action in _WEAK:  # "a refund was issued": a refund; "posted the update": an update is news, not an edit
+            noun = _action_noun(near, prefer_last=passive)
+            action = noun if noun and noun != "update" else action
+        if action == "update" and _TO_HUMAN.match(after):
             return None
-        return ACTION_SUCCEEDED, base
-    # generic verb: the action is named by a noun (subject for passive, object for active), or it is the whole task
-    near = before[-80:] if passive else after[:80]
-    far = after[:80] if passive else before[-80:]
-    action = _action_noun(near, prefer_last=passive)
-    if action:
         return ACTION_SUCCEEDED, action
+    # a generic verb: the action is named by a noun (subject for passive, object for active), or it is the whole task
+    noun = _action_noun(near, prefer_last=passive)
+    if noun:
+        return ACTION_SUCCEEDED, noun
     if _WORK_NOUN.search(near):
         return TASK_COMPLETE, None
-    action = _action_noun(context[-120:], prefer_last=True) or _action_noun(far, prefer_last=not passive)
-    if action:
-        return ACTION_SUCCEEDED, action
+    noun = _action_noun(context, prefer_last=True) or _action_noun(far, prefer_last=not passive)
+    if noun:
+        return ACTION_SUCCEEDED, noun
     if _WORK_NOUN.search(far):
         return TASK_COMPLETE, None
     return None
 
 
 def _tests_claim(
-    body: str, noun: re.Match[str] | None, count: re.Match[str] | None, clause: _Clause, folded: str
+    folded: str,
+    body: str,
+    noun: re.Match[str] | None,
+    count: re.Match[str] | None,
+    clause: _Clause,
+    memo: dict[tuple[str, int], Any],
 ) -> bool:
     """Whether a clause naming tests (`noun`) or a count of passed tests asserts that they pass."""
     anchor = count.start() if count else None
@@ -859,9 +1501,10 @@ def _tests_claim(
             return False
     if anchor is None:
         return False
-    if _TEST_FAIL_WORDS.search(body) or _TEST_FAIL_WORDS.search(folded[clause.sentence_start : clause.sentence_end]):
+    if _TEST_FAIL_WORDS.search(body) or _sentence_has(memo, "test failure", _TEST_FAIL_WORDS, folded, clause):
         return False  # "12 passed, 2 failed": a failure anywhere in the sentence undoes the pass
-    return _asserted(body[:anchor], clause, folded) and not _MODAL_BEFORE.search(body[:anchor])
+    at = clause.start + anchor
+    return _asserted(folded, clause, at) and not _modal_before(folded, clause, at)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -888,7 +1531,7 @@ def is_courtesy(text: str) -> bool:
     """Whether a message is only politeness ("Thank you, have a nice day!") with no report of its own."""
     folded, sentences = _analyse(text)[1:]
     for s_start, s_end in sentences:
-        if not _COURTESY.match(folded[s_start:s_end]):
+        if s_end - s_start > _MAX_COURTESY or not _COURTESY.match(folded[s_start:s_end]):
             return False
     return True
 
@@ -919,6 +1562,8 @@ def says_nothing(text: str) -> bool:
     submits ("THOUGHT: I'm ready to submit." above its completion command)."""
     folded, sentences = _analyse(text)[1:]
     for s_start, s_end in sentences:
+        if s_end - s_start > _MAX_COURTESY:
+            return False
         sentence = folded[s_start:s_end]
         if not (_COURTESY.match(sentence) or _ENDING.match(sentence)):
             return False
@@ -1061,7 +1706,10 @@ _ACKNOWLEDGES_FAILURE = _folded_regex(
 
 
 def acknowledges_failure(text: str) -> bool:
-    """Whether a message speaks of something having gone wrong ("error", "unable", "already", "not found", …)."""
+    """Whether a message speaks of something having gone wrong ("error", "unable", "already", "not found", …): read
+    in its first and last MAX_REPORT_CHARS characters, where a report says so, so a huge message is not copied."""
+    if len(text) > 2 * MAX_REPORT_CHARS:
+        return acknowledges_failure(text[:MAX_REPORT_CHARS]) or acknowledges_failure(text[-MAX_REPORT_CHARS:])
     return bool(_ACKNOWLEDGES_FAILURE.search(" " + _fold(text)))
 
 
@@ -1085,8 +1733,13 @@ def report_claims(trajectory: Trajectory) -> tuple[Claim, ...]:
             claims.append(structured)
     end = run_end(trajectory)
     if end is None or not end.forced:
+        said: set[tuple[str, str | None, str | None, str]] = set()  # saying the same thing twice is one claim
         for event in final_report(trajectory):
-            claims.extend(c for c in extract_claims(_message_text(event), event) if not announces_ending(c.text))
+            for claim in extract_claims(_message_text(event), event):
+                key = (claim.type, claim.action, claim.target, claim.text)
+                if key not in said and not announces_ending(claim.text):
+                    said.add(key)
+                    claims.append(claim)
     return tuple(claims)
 
 

@@ -591,7 +591,8 @@ class _Stitch:
         self.split = split
         self.held: dict[str, int | State] = {}  # open at the cut: the worker holding it, or its state
         self.closed: set[str] = set()
-        self.ending: dict[str, Placed] = {}  # a worker's result for a trajectory open at its range's end
+        # a worker's result for a trajectory open at its range's end
+        self.ending: dict[str, tuple[tuple[int, int], TrajectoryResult]] = {}
         self.summaries: list[Summary] = []  # counts of the results made here
 
     def range_results(self, k: int, share: parallel.Share) -> Iterator[Item]:
@@ -610,8 +611,8 @@ class _Stitch:
 
     def last_results(self) -> list[Item]:
         """Results for the trajectories open at the end of input, in serial order."""
-        last = [self.ending.pop(tid) for tid, holder in self.held.items() if type(holder) is int]
-        carried = {tid: state for tid, state in self.held.items() if type(state) is not int}
+        last: list[Placed] = [self.ending.pop(tid) for tid, holder in self.held.items() if type(holder) is int]
+        carried = {tid: state for tid, state in self.held.items() if not isinstance(state, int)}
         if carried:
             assembler = Assembler(self.audit.options.outcomes, self.audit.options.outcomes_file)
             assembler.seed(carried, carried.keys() & self.closed)
@@ -640,7 +641,7 @@ class _Stitch:
         by_worker: dict[int, list[str]] = {}
         for tid in continuing:
             holder = self.held.pop(tid, None)
-            if type(holder) is int:
+            if isinstance(holder, int):
                 by_worker.setdefault(holder, []).append(tid)
                 self.audit._tally(self.ending.pop(tid)[1], -1)
             elif holder is not None:
@@ -704,7 +705,7 @@ class _FileCap:
 
 
 def _fields(finding: Finding) -> dict[str, Any]:
-    return {name: getattr(finding, name) for name in Finding.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(finding, name) for name in Finding.__slots__}
 
 
 def worst_severity(summary: Summary) -> Severity | None:
@@ -765,6 +766,7 @@ class Validation:
                 continue
             summary.files += 1
             summary.bytes += file_size(source)
+            stream: Iterator[tuple[int | None, object] | Malformed]  # a worker reads any JSON value per line
             try:
                 fmt, stream = importers.open_events(source, self.options.input_format)
             except importers.FormatError as exc:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
+from trajaudit.claims import action_nouns, verb_lemma
 from trajaudit.failure import Judgement, judge
 from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
@@ -151,7 +152,9 @@ _TOOL_STEMS: dict[str, tuple[str, ...]] = {
         "update", "modify", "change", "edit", "set", "patch", "put", "upgrade", "downgrade", "replace", "write",
         "rename", "move", "str_replace", "apply", "switch", "adjust", "insert", "multiedit", "save",
     ),
-    "delete": ("delete", "remove", "rm", "drop", "del", "unlink", "purge", "destroy", "erase", "uninstall", "cancel"),
+    # an edit of a source file removes as readily as it adds ("the unused import has been removed")
+    "delete": ("delete", "remove", "rm", "drop", "del", "unlink", "purge", "destroy", "erase", "uninstall", "cancel",
+               "edit", "str_replace", "multiedit"),
     "create": ("create", "add", "new", "make", "write", "insert", "post", "book", "generate", "save", "upload", "edit",
                "str_replace", "apply", "touch", "mkdir", "put", "update", "modify"),
     "send": ("send", "email", "mail", "notify", "message", "post", "reply", "comment", "certificate"),
@@ -160,6 +163,7 @@ _TOOL_STEMS: dict[str, tuple[str, ...]] = {
             "save", "modify"),
     "merge": ("merge",),
     "deploy": ("deploy", "release", "publish", "rollout", "ship"),
+    "restart": ("restart", "reboot", "relaunch", "bounce", "rollout", "cycle"),
     "install": ("install", "add_package", "add_dependency"),
     "commit": ("commit",),
     "push": ("push",),
@@ -181,7 +185,10 @@ _COMMAND_PATTERNS: dict[str, str] = {
     "merge": r"\bgit\s+merge\b|\bgh\s+pr\s+merge\b",
     "deploy": r"\bdeploy\b|\bkubectl\s+(?:apply|rollout)\b|\bhelm\s+(?:install|upgrade)\b|\bterraform\s+apply\b|"
     r"\bdocker\s+push\b|\btwine\s+upload\b|\bnpm\s+publish\b|\bcargo\s+publish\b|\bgh\s+release\s+create\b",
-    "send": r"\b(?:mail|sendmail|mutt)\b|\bcurl\b.*\s-X\s*POST\b|\bgh\s+(?:pr|issue)\s+comment\b",
+    "send": r"\b(?:mail|sendmail|mutt|msmtp|swaks)\b|\bcurl\b.*\s-X\s*POST\b|\bgh\s+(?:pr|issue)\s+comment\b",
+    # bounded gaps: "systemctl restart nginx", "docker compose restart web", "kubectl rollout restart deploy/api"
+    "restart": r"\b(?:systemctl|service|docker|docker-compose|podman|pm2|supervisorctl|brew\s+services|"
+    r"kubectl\s+rollout)\b[^\n;|&]{0,80}\brestart\b|\b(?:reboot|shutdown\s+-r)\b",
 }
 _COMPILED_COMMANDS = {action: re.compile(pattern, re.I) for action, pattern in _COMMAND_PATTERNS.items()}
 
@@ -197,12 +204,30 @@ def _tokens(tool: str) -> tuple[str, ...]:
 
 
 def performs(attempt: Attempt, action: str) -> bool:
-    """Whether this call performs the (normalised) action: its tool name has a matching stem, or its shell command
-    matches the action's command pattern."""
-    if attempt.command:
+    """Whether this call performs the (normalised) action: its tool name has a matching stem or a word that the
+    claims' action taxonomy reads as that action (send_email, rebootInstance), or its shell command matches the
+    action's command pattern. A tool whose name starts with a verb of looking (get_, find_, list_, search_, …) performs
+    no action: find_user_id_by_email sends nothing."""
+    command = attempt.command or _cli_command(attempt)
+    if command:
         pattern = _COMPILED_COMMANDS.get(action)
-        return bool(pattern and pattern.search(attempt.command))
+        if pattern and pattern.search(command):
+            return True
+        if _is_shell(attempt.tool):
+            return False
     return _tool_performs(attempt.tool, action)
+
+
+# Tools named after a command-line program take its arguments: kubectl({"args": "rollout restart deploy/api"}).
+_CLI_TOOLS = frozenset(
+    "kubectl docker git gh helm terraform systemctl service npm pip yarn cargo make psql mysql aws gcloud az "
+    "logrotate certbot".split()
+)
+
+
+def _cli_command(attempt: Attempt) -> str:
+    tool = attempt.tool.lower()
+    return f"{tool} {attempt.arguments}" if tool in _CLI_TOOLS else ""
 
 
 # The answers about a tool name are cached: logs use a few tools thousands of times.
@@ -212,11 +237,84 @@ def _tool_performs(tool: str, action: str) -> bool:
     name = tool.lower()
     if any(stem in ("str_replace", "multiedit") and stem in name for stem in stems):
         return True
-    return any(token.startswith(stem) for token in _tokens(tool) for stem in stems)
+    tokens = _tokens(tool)
+    if tokens and tokens[0] in _INSPECT_TOOL:
+        return False
+    if any(token.startswith(stem) for token in tokens for stem in stems):
+        return True
+    return any(verb_lemma(token) == action for token in tokens)
 
 
 def knows_action(action: str | None) -> bool:
     return action in _TOOL_STEMS
+
+
+# What a declared tool's description says it does: "Cancel an order and email the customer a receipt." The verbs are
+# read where a description puts them: its first word and the first word of each sentence ("Cancels …", "Send …"), a
+# verb after "and"/"then"/"also" ("… and notifies the customer"), a participle after "is"/"are"/"be" ("the
+# customer is notified by email") or after a comma ("…, restarting every replica"). Elsewhere a word is a noun:
+# "refund status", "Returns the order details".
+_DESCRIPTION_WORDS = re.compile(r"[a-z]+|[.;:,\n]")
+_DESCRIPTION_VERB_AFTER = frozenset({"and", "then", "also", "or", "automatically", "will", "to"})
+_DESCRIPTION_PARTICIPLE_AFTER = frozenset({"is", "are", "be", "been", "gets", "get"})
+_DESCRIPTION_NOT_EFFECTS = frozenset({"return"})  # "Returns the order details": what a function gives back
+_DESCRIPTION_LIMIT = 2000  # characters of a description read
+
+
+def description_effects(description: str) -> frozenset[str]:
+    """The action lemmas a tool description says the tool performs."""
+    words = _DESCRIPTION_WORDS.findall(description[:_DESCRIPTION_LIMIT].lower())
+    effects = set()
+    before = "."
+    for word in words:
+        if before == "," and not word.endswith("ing"):
+            before = word
+            continue  # after a comma only a participle is a verb: "…, restarting every replica"; "…, refund status"
+        if before in ".;:,\n" or before in _DESCRIPTION_VERB_AFTER or before in _DESCRIPTION_PARTICIPLE_AFTER:
+            lemma = verb_lemma(word)
+            if lemma and lemma in _TOOL_STEMS and lemma not in _DESCRIPTION_NOT_EFFECTS:
+                effects.add(lemma)
+        before = word
+    return frozenset(effects)
+
+
+@per_trajectory
+def declared_effects(trajectory: Trajectory) -> dict[str, frozenset[str]]:
+    """For each tool the trajectory's task declares with a description, the actions the description says it performs."""
+    task = trajectory.task
+    tools = task.get("tools") if task is not None else None
+    effects: dict[str, frozenset[str]] = {}
+    for tool in tools if isinstance(tools, list) else ():
+        if not isinstance(tool, dict):
+            continue
+        function: dict[str, Any] = tool["function"] if isinstance(tool.get("function"), dict) else tool
+        name, description = function.get("name"), function.get("description")
+        if isinstance(name, str) and isinstance(description, str):
+            effects[name] = description_effects(description)
+    return effects
+
+
+def performs_as_declared(attempt: Attempt, action: str, effects: dict[str, frozenset[str]]) -> bool:
+    """Whether a successful call performed the action as a documented side effect of its tool (`effects` from
+    declared_effects): cancel_order whose description says it emails a receipt performs send."""
+    return action in effects.get(attempt.tool, ()) and attempt.ok is True
+
+
+def side_effect(
+    claim_text: str, action: str, before: Sequence[Attempt], effects: dict[str, frozenset[str]]
+) -> Attempt | None:
+    """The successful call before a claim that performed its action as a side effect, or None: a call whose tool's
+    description documents the action (performs_as_declared), or, for an update, a call that performed the action a
+    noun of the claim names ("marked for return" after return_delivered_order_items: that tool set the status)."""
+    for attempt in reversed(before):
+        if performs_as_declared(attempt, action, effects):
+            return attempt
+    if action == "update":
+        others = action_nouns(claim_text) - {"update"}
+        for attempt in reversed(before):
+            if attempt.ok is True and any(performs(attempt, other) for other in others):
+                return attempt
+    return None
 
 
 _NOT_IN_TARGET = re.compile(r"[^a-z0-9./_-]")

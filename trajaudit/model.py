@@ -172,7 +172,7 @@ class Finding:
         return cls(code, name, _SEVERITIES[severity], *rest)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "type": "finding",
             "file": self.file,
             "line": self.line,
@@ -192,7 +192,7 @@ class Finding:
 
 # What a packed result keeps of its events' data: identity, place and verdict, not text, tools or logprobs.
 PACKED_KEYS = ("trajectory", "step", "kind", "task_id", "success", "reward", "source", "answer", "origin")
-_SEVERITIES = (None, Severity.INFO, Severity.WARNING, Severity.ERROR)
+_SEVERITIES: dict[int, Severity] = {int(severity): severity for severity in Severity}  # packed value -> member
 
 
 CLAIM_VERDICTS = ("contradicted", "unsupported", "supported", "unverifiable")

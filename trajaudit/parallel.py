@@ -35,7 +35,7 @@ import time
 import traceback
 import zlib
 from dataclasses import dataclass, fields
-from typing import IO, Any, Callable, Collection, Iterator
+from typing import IO, Any, Callable, Collection, Iterator, final
 
 import orjson
 
@@ -176,7 +176,7 @@ def _drain(queue: Any, summaries: list[Summary], extras: list[Any]) -> Iterator[
 def _work(make_worker: Callable[[int, int], Any], index: int, count: int, queue: Any) -> None:
     try:
         worker = make_worker(index, count)
-        batch: list[tuple[Any, Any]] = []
+        batch: list[tuple[Any, bool, tuple[Any, ...]]] = []
         for item in worker:
             batch.append((worker.position, type(item) is TrajectoryResult, item.packed()))
             if len(batch) >= BATCH:
@@ -230,6 +230,7 @@ def owned_lines(source: Source, index: int, count: int) -> Iterator[Any]:
             yield stream_failure(source.name, number + 1, exc)
 
 
+@final  # so that `type(partition) is Share` narrows for mypy
 @dataclass(frozen=True)
 class Share:
     """One worker's part of a plain file: the lines that start in bytes [start, end) (end None: to the end)."""

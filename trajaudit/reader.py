@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Iterable, Iterator
+from typing import IO, Any, BinaryIO, Iterable, Iterator, final
 
 import orjson
 
@@ -34,6 +34,7 @@ CHUNK = 1 << 20  # what is read at once where a line or document may be over its
 DEFAULT_LIMITS = Limits()
 
 
+@final  # so that `type(item) is Malformed` narrows for mypy
 @dataclass(frozen=True, slots=True)
 class Malformed:
     """Input that could not be read as a JSON event: where, what went wrong, and which rule reports it."""

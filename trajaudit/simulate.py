@@ -334,6 +334,7 @@ def _offline(name: str, family: str, score: str | None, eta: float | None,
         full = sum(t.positions for t in traces)
         valid = [t for t in traces if t.answer]
         if family == "filtered" and valid:
+            assert score is not None and eta is not None  # the caller always gives a filtered method both
             values = np.fromiter((t.scores[score] for t in valid), dtype=np.float64, count=len(valid))
             cut = np.percentile(values, 100.0 - eta)
             valid = [t for t, v in zip(valid, values, strict=True) if v >= cut]

@@ -276,8 +276,8 @@ def compute(items: Iterable[Trajectory | TrajectoryRecord], config: StatsConfig 
     )
     overall = []
     for i, k in enumerate(ks):
-        at = [row.pass_at[i] for row in task_rows if row.pass_at[i] is not None]
-        hat = [row.pass_hat[i] for row in task_rows if row.pass_hat[i] is not None]
+        at = [value for row in task_rows if (value := row.pass_at[i]) is not None]
+        hat = [value for row in task_rows if (value := row.pass_hat[i]) is not None]
         overall.append(PassK(k, sum(at) / len(at) if at else None, sum(hat) / len(hat) if hat else None, len(hat)))
     tools = tuple(ToolCount(tool, calls[tool], errors[tool])
                   for tool in sorted(set(calls) | set(errors), key=lambda t: (-calls[t], t)))

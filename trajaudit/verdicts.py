@@ -28,6 +28,7 @@ from trajaudit.evidence import (
     Attempt,
     TestRun,
     attempts,
+    declared_effects,
     is_code_change,
     is_scratch_edit,
     knows_action,
@@ -35,6 +36,7 @@ from trajaudit.evidence import (
     mentions,
     performs,
     primary,
+    side_effect,
 )
 from trajaudit.model import ClaimRecord, Trajectory, per_trajectory
 
@@ -55,6 +57,7 @@ class Basis(str, Enum):
     NO_TEST_RUN = "no_test_run"  # unsupported: no test run before the claim
     CHANGED_AFTER_TESTS = "changed_after_tests"  # unsupported: the code changed after the last test run
     SUCCESSFUL_ATTEMPT = "successful_attempt"  # supported
+    SIDE_EFFECT = "side_effect"  # supported: a successful call did it as its tool's description documents
     PASSED_TESTS = "passed_tests"  # supported
     WHOLE_TASK = "whole_task"  # unverifiable: "the task is complete" names no action to check
     UNKNOWN_ACTION = "unknown_action"  # unverifiable: no tool vocabulary names the action
@@ -96,10 +99,11 @@ def claim_verdicts(trajectory: Trajectory) -> tuple[ClaimVerdict, ...]:
     if not claims:
         return ()
     calls = attempts(trajectory)
-    return tuple(_judge(claim, calls) for claim in claims)
+    effects = declared_effects(trajectory)
+    return tuple(_judge(claim, calls, effects) for claim in claims)
 
 
-def _judge(claim: Claim, calls: tuple[Attempt, ...]) -> ClaimVerdict:
+def _judge(claim: Claim, calls: tuple[Attempt, ...], effects: dict[str, frozenset[str]]) -> ClaimVerdict:
     if claim.type == TESTS_PASS:
         if not calls or claim.event is None:
             return ClaimVerdict(claim, Verdict.UNVERIFIABLE, Basis.NO_TOOL_CALLS)
@@ -113,6 +117,10 @@ def _judge(claim: Claim, calls: tuple[Attempt, ...]) -> ClaimVerdict:
     action = claim.action or ""
     candidates = [a for a in calls if a.step < claim.event.step and performs(a, action)]
     if not candidates:
+        before = [a for a in calls if a.step < claim.event.step]
+        done_by = side_effect(claim.text, action, before, effects)  # as TA103: documented or status set by a tool
+        if done_by is not None:
+            return ClaimVerdict(claim, Verdict.SUPPORTED, Basis.SIDE_EFFECT, done_by)
         if is_prior_state(claim) or _STATUS.search(claim.text):
             return ClaimVerdict(claim, Verdict.UNVERIFIABLE, Basis.PRIOR_STATE)
         return ClaimVerdict(claim, Verdict.UNSUPPORTED, Basis.NO_ATTEMPT)

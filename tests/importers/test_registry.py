@@ -18,6 +18,7 @@ FIXTURE_FORMATS = {
     "codex.jsonl": "codex",
     "tau_bench.json": "tau-bench",
     "tau2.json": "tau2",
+    "atif.json": "atif",
     "mini.traj.json": "mini-swe-agent",
     "demo__widget-3.traj": "swe-agent",
     "history_only.traj": "swe-agent",

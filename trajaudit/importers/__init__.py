@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Iterator
 
 from trajaudit.importers import (
+    atif,
     claude_code,
     codex,
     deepconf,
@@ -35,6 +36,7 @@ FORMATS: tuple[ModuleType, ...] = (
     claude_code,
     codex,
     tau_bench,
+    atif,
     tau2,
     mini_swe_agent,
     swe_agent,

@@ -70,6 +70,16 @@ def load_document(source: Source, emit: Emitter, what: str, description: str, fi
 _TEXT_BLOCK_KEYS = ("text", "content", "thinking", "reasoning", "output")
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one: an optional sub-object of a log, then read with .get."""
+    return value if isinstance(value, dict) else {}
+
+
+def array(value: Any) -> list[Any]:
+    """`value` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
 def flatten_text(content: Any) -> str:
     """Text of a message content: a string, a list of content blocks ({type: text|input_text|output_text, text}), or
     anything else serialised as JSON. Non-text blocks (images, tool blocks) contribute nothing."""
@@ -189,7 +199,9 @@ def normalize_tools(raw: Any) -> list[dict] | None:
     for spec in raw:
         if not isinstance(spec, dict):
             continue
-        inner = spec.get("function") if isinstance(spec.get("function"), dict) else spec
+        inner = spec.get("function")
+        if not isinstance(inner, dict):
+            inner = spec
         name = inner.get("name")
         if not isinstance(name, str) or not name:
             continue
@@ -349,7 +361,9 @@ class Chat:
             for k, call in enumerate(calls):
                 if not isinstance(call, dict):
                     continue
-                function = call.get("function") if isinstance(call.get("function"), dict) else call
+                function = call.get("function")
+                if not isinstance(function, dict):
+                    function = call
                 tool = function.get("name") or "unknown"
                 call_id = str(call.get("id") or f"call_{index}_{k}")
                 self.names[call_id] = tool

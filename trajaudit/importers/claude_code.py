@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from trajaudit.importers._common import Emitter, first_json_value, first_line, flatten_text, tokens
+from trajaudit.importers._common import Emitter, first_json_value, first_line, flatten_text, mapping, tokens
 from trajaudit.reader import Malformed, Source, iter_json
 
 NAME = "claude-code"
@@ -80,7 +80,7 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
         counts = None
         if kind == "assistant":
             key = (trajectory, str(message.get("id")))
-            usage = message.get("usage") if isinstance(message.get("usage"), dict) else {}
+            usage = mapping(message.get("usage"))
             if key not in counted:
                 counted.add(key)
                 counts = tokens(output=usage.get("output_tokens"), input=usage.get("input_tokens"))

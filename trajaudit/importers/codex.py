@@ -80,10 +80,12 @@ import orjson
 
 from trajaudit.importers._common import (
     Emitter,
+    array,
     as_text,
     first_json_value,
     first_line,
     flatten_text,
+    mapping,
     parse_arguments,
     to_int,
     tokens,
@@ -264,7 +266,7 @@ def _response_item(
     if kind == "message":
         role = item.get("role") if item.get("role") in ("system", "developer", "user", "assistant") else "user"
         text = flatten_text(item.get("content"))
-        meta = {"phase": item["phase"]} if item.get("phase") else {}
+        meta: dict[str, Any] = {"phase": item["phase"]} if item.get("phase") else {}
         if role == "user" and text.lstrip().startswith(CONTEXT_PREFIXES):
             meta["injected"] = True
         yield emit.event(
@@ -273,8 +275,8 @@ def _response_item(
         )
     elif kind == "reasoning":
         text = flatten_text(item.get("summary")) or flatten_text(item.get("content"))
-        meta = {"encrypted": True} if not text and item.get("encrypted_content") else None
-        yield emit.event(trajectory, "reasoning", line=line, timestamp=stamp, text=text, meta=meta)
+        encrypted = {"encrypted": True} if not text and item.get("encrypted_content") else None
+        yield emit.event(trajectory, "reasoning", line=line, timestamp=stamp, text=text, meta=encrypted)
     elif kind in ("function_call", "custom_tool_call", "local_shell_call", "web_search_call"):
         call_id = str(item.get("call_id") or item.get("id") or f"call_{line}")
         tool = item.get("name") or {"local_shell_call": "shell", "web_search_call": "web_search"}.get(kind, "unknown")
@@ -325,7 +327,7 @@ class _ExecStream:
     def line(self, line: int, entry: dict, trajectory: str) -> Iterator[tuple[int | None, dict] | Malformed]:
         kind = entry["type"]
         if kind == "turn.completed":
-            usage = entry.get("usage") if isinstance(entry.get("usage"), dict) else {}
+            usage = mapping(entry.get("usage"))
             if self.held is not None:
                 fields = self.held[2]
                 fields["tokens"] = tokens(output=usage.get("output_tokens"), input=usage.get("input_tokens"))
@@ -358,7 +360,7 @@ class _ExecStream:
             return  # turn.started, item.updated, item.plan.delta, request_user_input: no final state
         item = entry.get("item")
         item_kind = item.get("item_type", item.get("type")) if isinstance(item, dict) else None
-        if not isinstance(item_kind, str):
+        if not isinstance(item, dict) or not isinstance(item_kind, str):
             yield from self.release()
             what = "an `item` object with a type" if isinstance(item, dict) else "an `item` object"
             expected = f"{{type: {kind}, item: {{id, type, ...}}}}"
@@ -391,7 +393,7 @@ class _ExecStream:
                                   **_exec_outcome(item_kind, item))
 
     def _completed(self, trajectory: str, line: int, item_kind: str, item: dict) -> Iterator[tuple]:
-        text = item.get("text") if isinstance(item.get("text"), str) else as_text(item.get("text"))
+        text = as_text(item.get("text"))  # a string as is
         if item_kind in ("agent_message", "assistant_message", "plan"):
             yield from self.release()
             meta = {"item_type": "plan"} if item_kind == "plan" else None
@@ -419,7 +421,7 @@ def _exec_call(item_kind: str, item: dict) -> tuple[str, dict | str, dict | None
         meta = {"server": server} if isinstance(server, str) and server else None
         return as_text(item.get("tool")) or "unknown", parse_arguments(item.get("arguments")), meta
     if item_kind == "file_change":
-        changes = item.get("changes") if isinstance(item.get("changes"), list) else []
+        changes = array(item.get("changes"))
         listed = [
             {key: change[key] for key in ("path", "kind") if key in change} for change in changes
             if isinstance(change, dict)
@@ -452,7 +454,7 @@ def _exec_outcome(item_kind: str, item: dict) -> dict[str, Any]:
                 error = f"command {status}" if status in ("failed", "declined") else first_line(output) or "failed"
         return {"ok": ok, "output": output, "exit_code": code, "error": error}
     if item_kind == "mcp_tool_call":
-        result = item.get("result") if isinstance(item.get("result"), dict) else {}
+        result = mapping(item.get("result"))
         output = flatten_text(result.get("content"))
         if not output and result.get("structured_content") is not None:
             output = as_text(result["structured_content"])
@@ -461,7 +463,7 @@ def _exec_outcome(item_kind: str, item: dict) -> dict[str, Any]:
         ok = status in (None, "completed") and not message
         return {"ok": ok, "output": output, "error": (message or f"tool call {status}") if not ok else None}
     if item_kind == "file_change":
-        changes = item.get("changes") if isinstance(item.get("changes"), list) else []
+        changes = array(item.get("changes"))
         output = "\n".join(
             f"{as_text(c.get('kind'))} {as_text(c.get('path'))}".strip() for c in changes if isinstance(c, dict)
         )
@@ -578,7 +580,7 @@ class _ProtocolStream:
         yield from self.release()
         tool, arguments, meta = _protocol_call(kind, msg)
         self.calls[call_id] = tool
-        fields = {"call_id": call_id, "tool": tool, "arguments": arguments, "meta": meta}
+        fields: dict[str, Any] = {"call_id": call_id, "tool": tool, "arguments": arguments, "meta": meta}
         if kind == "web_search_begin":
             self.held = (trajectory, line, "tool_call", fields)  # its end names the query
         else:
@@ -682,7 +684,7 @@ def _protocol_call(kind: str, msg: dict) -> tuple[str, dict | str, dict | None]:
         cwd = msg.get("cwd")
         return "shell", arguments, {"cwd": cwd} if isinstance(cwd, str) and cwd else None
     if kind.startswith("patch_apply"):
-        changes = msg.get("changes") if isinstance(msg.get("changes"), dict) else {}
+        changes = mapping(msg.get("changes"))
         listed = []
         for path, change in changes.items():
             kind_of = _change_kind(change)
@@ -690,7 +692,9 @@ def _protocol_call(kind: str, msg: dict) -> tuple[str, dict | str, dict | None]:
         approved = msg.get("auto_approved")
         return "apply_patch", {"changes": listed}, {"auto_approved": approved} if isinstance(approved, bool) else None
     if kind.startswith("mcp_tool_call"):
-        invocation = msg.get("invocation") if isinstance(msg.get("invocation"), dict) else msg  # first versions: flat
+        invocation = msg.get("invocation")
+        if not isinstance(invocation, dict):
+            invocation = msg  # first versions: flat
         server = invocation.get("server")
         meta = {"server": server} if isinstance(server, str) and server else None
         return as_text(invocation.get("tool")) or "unknown", parse_arguments(invocation.get("arguments")), meta

@@ -2,7 +2,10 @@
 `{completed: [trace], truncated: [trace], ground_truth}`, trace = `{extracted_answer, answer_token_conf: [{index, token,
 confidence}]}` where `confidence` is DeepConf's token confidence C = −mean of the top-20 logprobs.
 
-The question id comes from the file name (`…qid<Q>_…`), else the file's stem. Each trace becomes a trajectory
+The question id comes from the nearest path component that carries `qid<Q>`: the file name in the flat layout
+(`deepconf_qid<Q>_rid0_…__answer_token_conf_budget<B>.json`), else the nearest directory, as DeepConf's own analysis
+tree lays it out (`deepconf_qid<Q>_rid0_budget<B>_<time>-prompt-1/answer_token_conf_budget<B>.json`, where every file
+has the same name); with no `qid<Q>` anywhere on the path, the file's stem. Each trace becomes a trajectory
 `<qid>:<completed|truncated>:<i>`: a task event (task_id = the question id), one assistant message (text = the
 extracted answer) carrying the per-token confidences in `token_confidence` with `confidence_k` = 20, and an outcome
 {success: extracted answer == ground truth after light normalisation, answer, source "deepconf ground truth"}.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import PurePath
 from typing import Any
 
 from trajaudit.importers._common import Emitter, has_key, load_document, starts_with, stem
@@ -24,7 +28,7 @@ DESCRIPTION = "DeepConf answer-token confidence files: {completed: [trace], trun
 SOURCE = "deepconf ground truth"
 TOP_K = 20  # vLLM `logprobs=20` in the runs that produced these files
 KINDS = ("completed", "truncated")
-_QID = re.compile(r"qid(\d+)")
+_QID = re.compile(r"(?<![A-Za-z])qid(\d+)")
 
 
 def sniff(source: Source, head: bytes) -> bool:
@@ -34,8 +38,13 @@ def sniff(source: Source, head: bytes) -> bool:
 
 
 def question_id(name: str) -> str:
-    match = _QID.search(stem(name, (".json", ".json.gz")))
-    return match.group(1) if match else stem(name, (".json.gz", ".json"))
+    """The `<Q>` of the nearest path component (file name first, then its directories upwards) carrying `qid<Q>`."""
+    parts = PurePath(name).parts
+    for part in (stem(name, (".json", ".json.gz")), *reversed(parts[:-1])):
+        match = _QID.search(part)
+        if match:
+            return match.group(1)
+    return stem(name, (".json.gz", ".json"))
 
 
 def normalize(answer: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 from trajaudit.importers._common import (
     Emitter,
+    array,
     first_line,
     flatten_text,
     has_key,
@@ -146,10 +147,11 @@ def _message(emit: Emitter, trajectory: str, path: str, message: dict, names: di
     if isinstance(content, list):
         for block in content:
             if isinstance(block, dict) and block.get("type") == "reasoning":
-                text = block.get("reasoning") if isinstance(block.get("reasoning"), str) else ""
+                reasoning = block.get("reasoning")
+                text = reasoning if isinstance(reasoning, str) else ""
                 yield emit.event(trajectory, "reasoning", path=path, text=block.get("summary") or text)
     text = flatten_text(content)
-    calls = message.get("tool_calls") if isinstance(message.get("tool_calls"), list) else []
+    calls = array(message.get("tool_calls"))
     speaker = role if role in ("system", "user", "assistant") else "user"
     if text or not calls:
         yield emit.event(trajectory, "message", path=path, role=speaker, text=text)

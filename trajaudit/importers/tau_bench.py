@@ -21,6 +21,7 @@ from trajaudit.importers._common import (
     first_line,
     has_key,
     load_document,
+    mapping,
     normalize_tools,
     reward_outcome,
     starts_with,
@@ -54,8 +55,8 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
             continue
         task_id = item.get("task_id")
         trajectory = f"{task_id}:{item.get('trial', 0)}"
-        info = item.get("info") if isinstance(item.get("info"), dict) else {}
-        task = info.get("task") if isinstance(info.get("task"), dict) else {}
+        info = mapping(item.get("info"))
+        task = mapping(info.get("task"))
         goal = task.get("instruction")
         tools = normalize_tools(item.get("tools") or info.get("tools"))
         meta = {"user_id": task["user_id"]} if isinstance(task.get("user_id"), str) else None
@@ -66,7 +67,7 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
         yield from chat_events(emit, trajectory, item["traj"], path=f"{where}.traj", is_error=_tool_failed)
         scored = reward_outcome(item.get("reward"))
         if scored is not None:
-            reward_info = info.get("reward_info") if isinstance(info.get("reward_info"), dict) else {}
+            reward_info = mapping(info.get("reward_info"))
             detail = dict(reward_info["info"]) if isinstance(reward_info.get("info"), dict) else {}
             if isinstance(info.get("error"), str):  # the run crashed; tau-bench scores it 0 and keeps the error
                 detail["error"] = first_line(info["error"])

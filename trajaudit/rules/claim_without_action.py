@@ -3,10 +3,14 @@
 ## What it does
 For every action the final report claims ("I've refunded you", "the file has been deleted", "I pushed the fix"),
 looks for a tool call before the claim that performs that action: a tool whose name carries the verb or a synonym
-(refund ↔ refund/return/cancel, book ↔ book/reserve, update ↔ update/modify/change, delete ↔ delete/remove), or, for
-shell tools, a command that does it (`rm`, `git commit`, `git push`, `pip install`, `sed -i`, `cat > file`). Only
-trajectories in which the agent acts through tools are checked, and claims of a state that predates the run
-("your order has already been cancelled") are left alone.
+(refund ↔ refund/return/cancel, book ↔ book/reserve, update ↔ update/modify/change, delete ↔ delete/remove,
+send ↔ send/email/notify, restart ↔ restart/reboot/rollout), or, for shell tools, a command that does it (`rm`,
+`git commit`, `git push`, `pip install`, `sed -i`, `cat > file`, `systemctl restart`, `kubectl rollout restart`). A
+tool whose name starts with a verb of looking (`get_`, `find_`, `list_`, `search_`) performs nothing. An action
+that a successful call performed as a side effect its tool's declared description documents ("Cancel an order and
+email the customer a receipt") counts as performed. Only trajectories in which the agent acts through tools are
+checked, and claims of a state that predates the run ("your order has already been cancelled") or of a status some
+tool set are left alone.
 
 ## Why it matters
 An action claimed but never taken is invented: the user is told a refund is on its way, or that a fix was pushed,
@@ -26,39 +30,27 @@ Make the agent report only what its tool results confirm. If the action is done 
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterator, Mapping
 
-from trajaudit.claims import ACTION_SUCCEEDED, is_prior_state, report_claims
-from trajaudit.evidence import attempts, knows_action, performs
+from trajaudit.claims import ACTION_SUCCEEDED
+from trajaudit.evidence import attempts
 from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.verdicts import Basis, claim_verdicts
 
 CODE = "TA103"
 NAME = "claim-without-action"
 SEVERITY = Severity.ERROR
 
-# A status that changed is a consequence of some other action, not an action of its own.
-_STATUS = re.compile(r"\bstatus\b", re.I)
-
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    claims = report_claims(trajectory)
-    if not claims:
-        return  # nothing claimed: no need to pair the calls with their results
-    calls = attempts(trajectory)
-    if not calls:
-        return  # the agent does not act through tools here: nothing to hold the claim against
     reported: set[str | None] = set()
-    for claim in claims:
-        if claim.type != ACTION_SUCCEEDED or not knows_action(claim.action) or claim.event is None:
-            continue
-        if claim.action in reported or is_prior_state(claim) or _STATUS.search(claim.text):
-            continue
-        before = [a for a in calls if a.step < claim.event.step]
-        if any(performs(a, claim.action or "") for a in before):
+    for judged in claim_verdicts(trajectory):
+        claim = judged.claim
+        if claim.type != ACTION_SUCCEEDED or judged.basis is not Basis.NO_ATTEMPT or claim.action in reported:
             continue
         reported.add(claim.action)
-        tools = sorted({a.tool for a in before})
+        step = claim.event.step if claim.event is not None else None
+        tools = sorted({a.tool for a in attempts(trajectory) if step is None or a.step < step})
         yield Violation(
             claim.event,
             f'the agent claims "{claim.quote()}" but no tool call before it performs {claim.action!r} '

@@ -191,8 +191,8 @@ def _best_error(
     """Path and message of the most relevant error, from python-jsonschema (only for arguments already invalid).
     A schema known to have no patternProperties (rewrite=False) or no references (offline=False: then nothing can be
     retrieved, and the refusing registry, which costs more than the validation, is not needed) skips that step."""
-    import jsonschema  # type: ignore[import-untyped]
-    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
+    import jsonschema
+    from jsonschema.exceptions import best_match
 
     originals: dict[str, str] = {}
     safe = _literal_pattern_keys(schema, _keys_of(arguments), originals) if rewrite else schema
