@@ -110,3 +110,11 @@ def test_github_annotations_of_native_logs_are_unchanged():
     out = io.BytesIO()
     github.render([finding], Summary(), out)
     assert out.getvalue().decode().startswith("::notice file=x.jsonl,line=1,")
+
+
+def test_a_path_the_document_lacks_gets_its_nearest_ancestors_line(tmp_path):
+    doc = tmp_path / "r.json"
+    doc.write_text('{\n "trajectory": [],\n "info": {\n  "model_stats": {}\n }\n}\n')
+    found = locate.lines_in(str(doc), ["$.info.exit_status", "$.info.model_stats", "$.nothing[3]"])
+    assert found == {"$.info.exit_status": 3, "$.info.model_stats": 4, "$.nothing[3]": 1}
+    assert locate.lines_in(str(tmp_path / "r.jsonl"), ["$.info"]) == {}  # a line-based log has its own lines

@@ -3,8 +3,9 @@
 Events imported from a JSON document carry the JSON path of their element (`$.simulations[2].messages[4]`), not a
 line. Code scanning and workflow annotations need a line, so the formats that feed them (SARIF, `github`) look up
 where each element starts: the document is scanned once per batch of paths, token by token (strings, brackets,
-scalars; never parsed into objects), so memory stays small whatever its size. A path that cannot be found, a file
-that cannot be read again (stdin, a zip member) or one over `max_bytes` gives no line, as before.
+scalars; never parsed into objects), so memory stays small whatever its size. A path the document lacks gets the
+line of its nearest ancestor; a file that cannot be read again (stdin, a zip member) or one over `max_bytes` gives
+no line, as before.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ def element_lines(text: str, wanted: set[Key]) -> dict[Key, int]:
 def lines_in(file: str, paths: Iterable[str], max_bytes: int = MAX_BYTES) -> dict[str, int]:
     """The line of each JSON path's element in `file` (paths not found are left out)."""
     keys = {path: parse_path(path) for path in set(paths)}
-    wanted = {key for key in keys.values() if key is not None}
+    # every ancestor too: a path to a member the document lacks (an exit record placed at `$.info.exit_status`)
+    # gets the line of the nearest element it does have
+    wanted = {key[:n] for key in keys.values() if key is not None for n in range(len(key) + 1)}
     if not wanted or file == "-" or not file.endswith((".json", ".json.gz", ".traj")):
         return {}
     try:
@@ -115,4 +118,9 @@ def lines_in(file: str, paths: Iterable[str], max_bytes: int = MAX_BYTES) -> dic
     if len(data) > max_bytes:
         return {}
     found = element_lines(data.decode("utf-8", errors="replace"), wanted)
-    return {path: found[key] for path, key in keys.items() if key is not None and key in found}
+    lines = {}
+    for path, key in keys.items():
+        nearest = next((key[:n] for n in range(len(key), -1, -1) if key[:n] in found), None) if key else None
+        if nearest is not None:
+            lines[path] = found[nearest]
+    return lines
