@@ -29,7 +29,7 @@ from trajaudit import __version__, engine, importers, schema
 from trajaudit import config as config_module
 from trajaudit.config import Config, ConfigError
 from trajaudit.model import Severity, TrajectoryResult
-from trajaudit.reader import InputError, Malformed, Source, discover
+from trajaudit.reader import STDIN, InputError, Malformed, Source, discover
 from trajaudit.report import FORMATS, Format, render, render_many, safe
 from trajaudit.report.output import OutputError, atomic, check_not_input
 from trajaudit.rules import RULES, lookup
@@ -108,6 +108,13 @@ ALLOW_EMPTY = typer.Option(
     "--allow-empty",
     help="Exit 0 when the input holds no trajectory and no finding (empty files, no logs found) instead of 5.",
 )
+STDIN_FILENAME = typer.Option(
+    None,
+    "--stdin-filename",
+    metavar="NAME",
+    help="With - among the paths: name standard input NAME in findings and reports, and let its suffix choose the "
+    "format as a file's would (.jsonl, .json, .traj...). gzip on standard input is recognised by itself.",
+)
 JOBS = typer.Option(
     0,
     "--jobs",
@@ -128,6 +135,7 @@ def validate(
     jobs: int = JOBS,
     allow_empty: bool = ALLOW_EMPTY,
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Check every event against the trajaudit event schema.
 
@@ -142,7 +150,7 @@ def validate(
         input_format=input_format or "auto", on_format=_format_note(quiet, input_format), jobs=jobs
     )
     reports = _reports(report, output)
-    sources = _sources(paths)
+    sources = _sources(paths, stdin_filename)
     _guard_output(output, sources)
     for _, path in reports:
         _guard_output(path, sources)
@@ -197,6 +205,7 @@ def audit(
     jobs: int = JOBS,
     allow_empty: bool = ALLOW_EMPTY,
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Judge every step of every trajectory and report findings.
 
@@ -231,7 +240,7 @@ def audit(
         # The step-by-step text view needs every event of a trajectory, which workers do not send back.
         jobs=1 if Format.text in (output_format, *(fmt for fmt, _ in reports)) else jobs,
     )
-    sources = _sources(paths)
+    sources = _sources(paths, stdin_filename)
     _guard_output(output, sources, outcomes, config_file)
     for _, path in reports:
         _guard_output(path, sources, outcomes, config_file)
@@ -276,6 +285,7 @@ def convert(
         "one-trajectory-per-file layout Harbor reads.",
     ),
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Convert logs of other tools into the native trajaudit event stream (JSONL on stdout), or into ATIF.
 
@@ -291,9 +301,9 @@ def convert(
     output = Path(output_name) if output_name is not None else None
     if to is ConvertTo.atif:
         folder = output_name is not None and (output_name.endswith(("/", os.sep)) or os.path.isdir(output_name))
-        _convert_atif(paths, input_format, output, folder, quiet)
+        _convert_atif(paths, input_format, output, folder, quiet, stdin_filename)
     fmt = input_format or "auto"
-    sources = _sources(paths)
+    sources = _sources(paths, stdin_filename)
     _guard_output(output, sources)
     problems = unreadable = events = skipped = 0
     note = _format_note(quiet, input_format)
@@ -331,11 +341,16 @@ def convert(
 
 
 def _convert_atif(
-    paths: List[str], input_format: str | None, output: Path | None, folder: bool, quiet: bool
+    paths: List[str],
+    input_format: str | None,
+    output: Path | None,
+    folder: bool,
+    quiet: bool,
+    stdin_filename: str | None = None,
 ) -> NoReturn:
     from trajaudit.exporters import atif
 
-    sources = _sources(paths)
+    sources = _sources(paths, stdin_filename)
     if not folder:
         _guard_output(output, sources)
     options = engine.Options(input_format=input_format or "auto", on_format=_format_note(quiet, input_format))
@@ -588,9 +603,14 @@ def _check_format(name: str | None) -> None:
         _usage_error(f"unknown --from format {name!r} (expected auto or one of: {', '.join(importers.names())})")
 
 
-def _sources(paths: List[str]) -> List[Source]:
+def _sources(paths: List[str], stdin_filename: str | None = None) -> List[Source]:
+    if stdin_filename is not None:
+        if STDIN not in paths:
+            _usage_error("--stdin-filename names standard input: pass - among the paths")
+        if not stdin_filename.strip() or stdin_filename == STDIN:
+            _usage_error(f"--stdin-filename {stdin_filename!r}: expected a file name")
     try:
-        found = list(discover(paths))
+        found = list(discover(paths, stdin_filename))
     except InputError as exc:
         _usage_error(str(exc))
     return _read_once(found)

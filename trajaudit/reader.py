@@ -89,9 +89,12 @@ class _Stdin(io.RawIOBase):
 
     Over the raw file, so that a read returns what the pipe holds instead of waiting for a full buffer."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, ahead: bytes = b"") -> None:
         self._raw = raw
-        self._ahead = b""
+        # read1/readinto1 where the stream has them (a gzip reader): a plain read would wait for a full buffer
+        self._read = getattr(raw, "read1", raw.read)
+        self._readinto = getattr(raw, "readinto1", raw.readinto)
+        self._ahead = ahead
         self._served = 0
         self._started = False
         self._head: bytes | None = None
@@ -106,7 +109,7 @@ class _Stdin(io.RawIOBase):
             buffer[:n] = self._ahead[self._served : self._served + n]
             self._served += n
             return n
-        return self._raw.readinto(buffer) or 0
+        return self._readinto(buffer) or 0
 
     def head(self) -> bytes:
         if self._head is None:
@@ -116,10 +119,10 @@ class _Stdin(io.RawIOBase):
     def _read_ahead(self) -> bytes:
         if self._started:  # already being read as a stream: nothing more can be looked at first
             return b""
-        ahead = bytearray()
-        end = 0
+        ahead = bytearray(self._ahead)
+        end = _complete_first_line(ahead)
         while len(ahead) < HEAD_BYTES and not end:
-            chunk = self._raw.read(HEAD_BYTES - len(ahead))
+            chunk = self._read(HEAD_BYTES - len(ahead))
             if not chunk:
                 break
             ahead += chunk
@@ -144,11 +147,22 @@ _STDIN: _Stdin | None = None
 _STDIN_BUFFER: io.BufferedReader | None = None
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def _stdin() -> BinaryIO:
     global _STDIN, _STDIN_BUFFER
     if _STDIN_BUFFER is None:
         buffer = sys.stdin.buffer
-        _STDIN = _Stdin(getattr(buffer, "raw", buffer))
+        raw = getattr(buffer, "raw", buffer)
+        # a pipe has no name to end in .gz: gzip is recognised by its first two bytes, which are then read again
+        magic = b""
+        while len(magic) < len(GZIP_MAGIC) and (chunk := raw.read(len(GZIP_MAGIC) - len(magic))):
+            magic += chunk
+        if magic == GZIP_MAGIC:
+            _STDIN = _Stdin(gzip.GzipFile(fileobj=_Stdin(raw, magic), mode="rb"))
+        else:
+            _STDIN = _Stdin(raw, magic)
         _STDIN_BUFFER = io.BufferedReader(_STDIN, buffer_size=HEAD_BYTES * 2)
     return _NonClosing(_STDIN_BUFFER)  # type: ignore[return-value]
 
@@ -195,8 +209,9 @@ def stream_failure(name: str, next_line: int | None, exc: BaseException) -> Malf
     return Malformed(name, next_line, f"compressed stream ends early or is corrupt: {exc}")
 
 
-def discover(paths: Iterable[str]) -> Iterator[Source]:
-    """Expand paths into sources: files as given, directories walked (sorted, log suffixes only), '-' = stdin.
+def discover(paths: Iterable[str], stdin_name: str | None = None) -> Iterator[Source]:
+    """Expand paths into sources: files as given, directories walked (sorted, log suffixes only), '-' = stdin,
+    named `stdin_name` in findings and format detection when given (--stdin-filename).
 
     A directory is walked without recursion, so depth is no limit. Symbolic links to directories are not followed
     (as find and ripgrep do; a link could lead out of the tree or in a circle): one whose target lies outside every
@@ -209,7 +224,7 @@ def discover(paths: Iterable[str]) -> Iterator[Source]:
             roots.append(os.path.realpath(raw))
     for raw in paths:
         if raw == STDIN:
-            yield Source(STDIN, None)
+            yield Source(stdin_name or STDIN, None)
             continue
         path = Path(raw)
         if _is_dir(path, raw):
