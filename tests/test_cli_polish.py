@@ -119,3 +119,105 @@ def test_gzip_on_stdin_is_recognised_by_its_magic_bytes(runner, monkeypatch):
         input=b"\x1f\n",
     )
     assert "compressed" not in one.stdout and "TA001" in one.stdout
+
+
+# --- 13. -V, rules --format, one error style, progress --------------------------------------------------------------
+
+
+def test_dash_v_is_version(runner):
+    from trajaudit import __version__
+
+    short, long = runner.invoke(app, ["-V"]), runner.invoke(app, ["--version"])
+    assert short.exit_code == long.exit_code == 0 and short.stdout == long.stdout == f"trajaudit {__version__}\n"
+    lower = runner.invoke(app, ["-v"])  # the near miss: -v is not taken as a version flag
+    assert lower.exit_code == 2 and "trajaudit" not in lower.stdout
+
+
+def test_rules_format_accepts_only_text_and_json(runner):
+    wrong = runner.invoke(app, ["rules", "--format", "sarif"])
+    assert wrong.exit_code == 2 and wrong.stdout == ""
+    assert wrong.stderr.startswith("trajaudit: error: ") and "'text', 'json'" in wrong.stderr
+    as_json = runner.invoke(app, ["rules", "--format", "json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout)[0]["code"] == "TA001"
+    as_text = runner.invoke(app, ["rules"])
+    assert as_text.exit_code == 0 and as_text.stdout.startswith("TA001  invalid-json")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audit", "x.jsonl", "--format", "foo"],  # a bad choice
+        ["audit"],  # a missing argument
+        ["bogus"],  # an unknown command
+        ["audit", "--frm", "x"],  # an unknown option
+        ["audit", "x.jsonl", "-j", "-1"],  # out of range
+        ["audit", "x.jsonl", "--from", "nope"],  # trajaudit's own check, for comparison
+    ],
+)
+def test_every_usage_error_has_one_style_and_exit_2(runner, args):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("trajaudit: error: "), result.stderr
+    assert "Usage:" not in result.stderr and "Error:" not in result.stderr
+
+
+def test_help_is_not_restyled_as_an_error(runner):
+    bare = runner.invoke(app, [])  # no arguments prints the help, as before
+    assert "Usage: trajaudit" in bare.output and "trajaudit: error" not in bare.output
+    helped = runner.invoke(app, ["audit", "-h"])
+    assert helped.exit_code == 0 and "--stdin-filename" in helped.stdout
+
+
+class _Recorder:
+    made: list = []
+
+    def __init__(self, summary, *args, **kwargs) -> None:
+        _Recorder.made.append(summary)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def test_progress_for_any_format_on_a_terminal_never_with_quiet_or_without_a_terminal(runner, monkeypatch, tmp_path):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from trajaudit import cli
+
+    log = str(SAMPLES / "loop.jsonl")
+    monkeypatch.setattr(cli, "_Progress", _Recorder)
+    _Recorder.made = []
+    runner.invoke(app, ["audit", log, "--format", "json"])  # CliRunner's stderr is no terminal
+    assert _Recorder.made == []
+    monkeypatch.setattr(cli, "stderr", Console(file=StringIO(), force_terminal=True))
+    for fmt in ("json", "sarif", "text"):
+        runner.invoke(app, ["audit", log, "--format", fmt, "-o", str(tmp_path / f"out.{fmt}")])
+    runner.invoke(app, ["validate", log, "--format", "jsonl"])
+    assert len(_Recorder.made) == 4
+    runner.invoke(app, ["audit", log, "--format", "json", "-q"])
+    assert len(_Recorder.made) == 4
+
+
+def test_progress_appears_only_after_its_delay_and_is_drawn_from_the_summary():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from trajaudit.cli import _Progress
+    from trajaudit.engine import Summary
+
+    summary = Summary()
+    summary.files, summary.trajectories, summary.lines = 3, 7, 1234
+    quick = StringIO()
+    with _Progress(summary, Console(file=quick, force_terminal=True), delay=3600) as progress:
+        pass  # a run shorter than the delay
+    assert quick.getvalue() == "" and not progress.started.is_set()
+    slow = StringIO()
+    with _Progress(summary, Console(file=slow, force_terminal=True), delay=0) as progress:
+        assert progress.started.wait(30)
+    assert "3 files" in slow.getvalue() and "7 trajectories" in slow.getvalue() and "1234 lines" in slow.getvalue()

@@ -16,14 +16,17 @@ import gc
 import signal
 import sys
 import threading
-from contextlib import ExitStack, contextmanager
+import time
+from contextlib import ExitStack, contextmanager, nullcontext
 from enum import Enum
 from pathlib import Path
-from typing import IO, Iterator, List, NoReturn
+from typing import IO, Any, Iterator, List, NoReturn
 
 import orjson
 import typer
 from rich.console import Console
+from typer._click import exceptions as click  # typer ships its own click: its exceptions are these
+from typer.core import TyperGroup
 
 from trajaudit import __version__, engine, importers, schema
 from trajaudit import config as config_module
@@ -41,7 +44,42 @@ EXIT_HELP = (
     "5 nothing audited (no trajectory, no finding; see --allow-empty); 141 output pipe closed (SIGPIPE)."
 )
 
+class _UsageError(click.UsageError):
+    """click's usage errors (unknown option, bad value, missing argument) in trajaudit's own one-line style, so a
+    user meets one error format whichever layer noticed the mistake; still exit code 2."""
+
+    def __init__(self, error: click.UsageError) -> None:
+        super().__init__(error.format_message(), ctx=error.ctx)
+
+    def show(self, file: IO[str] | None = None) -> None:
+        path = self.ctx.command_path if self.ctx is not None else "trajaudit"
+        _note(f"trajaudit: error: {self.format_message()} (see {path} -h)")
+
+
+class _Group(TyperGroup):
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _styled_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _styled_usage_errors():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _styled_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except click.NoArgsIsHelpError:  # `trajaudit` alone prints the help: not an error to restyle
+        raise
+    except _UsageError:
+        raise
+    except click.UsageError as exc:
+        raise _UsageError(exc) from None
+
+
 app = typer.Typer(
+    cls=_Group,
     name="trajaudit",
     help=f"Audit AI-agent trajectories: schema checks, per-step verdicts, false success claims.\n\n{EXIT_HELP}",
     no_args_is_help=True,
@@ -68,7 +106,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """Audit AI-agent trajectories."""
     # Millions of short-lived acyclic dicts: collect rarely, and never rescan what was loaded at startup.
@@ -155,7 +193,8 @@ def validate(
     for _, path in reports:
         _guard_output(path, sources)
     run = engine.Validation(sources, options)
-    with _outputs(output, reports, output_format) as targets:
+    progress = _Progress(run.summary) if _wants_progress(quiet, output) else nullcontext()
+    with _outputs(output, reports, output_format) as targets, progress:
         render_many(
             targets, run, run.summary, render, console_for=_console, quiet=quiet, validate=True, fail_on=Severity.INFO
         )
@@ -245,11 +284,10 @@ def audit(
     for _, path in reports:
         _guard_output(path, sources, outcomes, config_file)
     run = engine.Audit(sources, cfg, options)
-    show_progress = _wants_progress(quiet, output_format, output)
-    with _outputs(output, reports, output_format) as targets:
-        items = _with_progress(run, run.summary) if show_progress else run
+    progress = _Progress(run.summary) if _wants_progress(quiet, output) else nullcontext()
+    with _outputs(output, reports, output_format) as targets, progress:
         matched = _match_count(attached, outcomes)
-        items = matched.watch(iter(items)) if matched else items
+        items = matched.watch(iter(run)) if matched else run
         render_many(
             targets, items, run.summary, render, console_for=_console, quiet=quiet, only_failures=only_failures,
             fail_on=cfg.fail_on,
@@ -548,15 +586,20 @@ def schema_command() -> None:
     sys.stdout.write(schema.schema_text())
 
 
+class RulesFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
 @app.command("rules")
 def rules_command(
-    output_format: Format = typer.Option(Format.text, "--format", help="text or json."),
+    output_format: RulesFormat = typer.Option(RulesFormat.text, "--format", help="text or json."),
 ) -> None:
     """List the rules: code, name, default severity, summary.
 
     Example: trajaudit rules
     """
-    if output_format is Format.json:
+    if output_format is RulesFormat.json:
         data = [
             {
                 "code": r.code,
@@ -709,27 +752,74 @@ def _console(out: IO[str]) -> Console:
     )
 
 
-def _wants_progress(quiet: bool, output_format: Format, output: Path | None) -> bool:
-    """A progress line only for a person watching stderr while the text report goes elsewhere (a file, a pager)."""
-    if quiet or output_format is not Format.text or not stderr.is_terminal:
+PROGRESS_DELAY = 1.0  # seconds: a run that ends sooner shows no progress at all
+
+
+def _wants_progress(quiet: bool, output: Path | None) -> bool:
+    """Progress on stderr only for a person watching it (a terminal), in any output format, never with --quiet;
+    not while the report itself streams to that terminal (it is the progress then, and a live line would tear it)."""
+    if quiet or not stderr.is_terminal:
         return False
     return output is not None or not sys.stdout.isatty()
 
 
-def _with_progress(items, summary):
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+class _Progress:
+    """A transient progress line on stderr (files, MB, trajectories, lines) that appears only once the run has
+    lasted PROGRESS_DELAY. It is drawn by rich's own refresh thread, a few times a second, from the run's summary
+    counters: the per-line loop does no work for it at all."""
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=stderr, transient=True) as progress:
-        task = progress.add_task("reading")
-        for count, item in enumerate(items):
-            if count % 32 == 0:
-                progress.update(
-                    task,
-                    description=f"{summary.files} files, {summary.bytes / 1e6:.1f} MB, "
-                    f"{summary.trajectories} trajectories, {summary.lines} lines",
-                )
-            yield item
+    def __init__(self, summary, console: Console | None = None, delay: float | None = None) -> None:
+        self._summary = summary
+        self._console = console or stderr
+        self._lock = threading.Lock()
+        self._closed = False
+        self._live: Any = None
+        self.started = threading.Event()
+        self._timer = threading.Timer(PROGRESS_DELAY if delay is None else delay, self._start)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Progress:
+        self._start_time = time.monotonic()
+        self._timer.start()
+        return self
+
+    def _start(self) -> None:
+        from rich.live import Live
+
+        with self._lock:
+            if self._closed:
+                return
+            self._live = Live(
+                _ProgressLine(self), console=self._console, transient=True, refresh_per_second=4,
+                redirect_stdout=False, redirect_stderr=False,
+            )
+            self._live.start()
+            self.started.set()
+
+    def line(self) -> str:
+        s = self._summary
+        elapsed = time.monotonic() - self._start_time
+        return (
+            f"trajaudit: {s.files} files, {s.bytes / 1e6:.1f} MB, {s.trajectories} trajectories, "
+            f"{s.lines} lines ({elapsed:.0f}s)"
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._closed = True
+            self._timer.cancel()
+            if self._live is not None:
+                self._live.stop()
+
+
+class _ProgressLine:
+    def __init__(self, progress: _Progress) -> None:
+        self._progress = progress
+
+    def __rich__(self) -> str:
+        from rich.text import Text
+
+        return Text(self._progress.line(), style="dim")  # type: ignore[return-value]
 
 
 def _guard_output(output: Path | None, sources: List[Source], *files: Path | None) -> None:
