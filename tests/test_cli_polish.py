@@ -39,6 +39,12 @@ FAILING = events(
 )
 
 
+CLEAN = events(
+    {"trajectory": "fine", "step": 0, "kind": "message", "role": "user", "text": "hi"},
+    {"trajectory": "fine", "step": 1, "kind": "message", "role": "assistant", "text": "hello"},
+)
+
+
 def records(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.strip()]
 
@@ -221,3 +227,108 @@ def test_progress_appears_only_after_its_delay_and_is_drawn_from_the_summary():
     with _Progress(summary, Console(file=slow, force_terminal=True), delay=0) as progress:
         assert progress.started.wait(30)
     assert "3 files" in slow.getvalue() and "7 trajectories" in slow.getvalue() and "1234 lines" in slow.getvalue()
+
+
+# --- 12. the text view ---------------------------------------------------------------------------------------------
+
+
+def text_run(runner, args, input=None, columns=80):
+    reader._STDIN = reader._STDIN_BUFFER = None  # each run reads its own standard input (the runner fixture restores)
+    return runner.invoke(app, ["audit", *args], input=input, env={"COLUMNS": str(columns)})
+
+
+def test_shorten_path_keeps_the_base_name():
+    from trajaudit.report.text import shorten_path
+
+    long = "runs/" + "nested/" * 12 + "agent_run_0042.jsonl:1"
+    short = shorten_path(long, 40)
+    assert len(short) == 40 and short.endswith("/agent_run_0042.jsonl:1") and short.startswith("runs/")
+    assert shorten_path("runs/a.jsonl:1", 40) == "runs/a.jsonl:1"  # the near miss: what fits is left alone
+    assert shorten_path("x" * 50 + ".jsonl", 20) == "…" + ("x" * 50 + ".jsonl")[-19:]  # a base name too long: left cut
+
+
+def test_a_long_file_name_in_the_header_keeps_its_base_name(runner, tmp_path):
+    folder = tmp_path / ("deeply_nested_folder_" * 4)
+    folder.mkdir()
+    log = folder / "agent_run_0042.jsonl"
+    log.write_text(FAILING)
+    result = text_run(runner, [str(log)])
+    header = next(line for line in result.stdout.splitlines() if line.startswith("● b"))
+    assert header.endswith("agent_run_0042.jsonl:1") and "…" in header and len(header) <= 80
+
+
+def test_file_level_messages_are_never_cut(runner, tmp_path):
+    log = tmp_path / "broken.jsonl"
+    log.write_text('{"trajectory": "a", "step": 0, "kind": "message", "role": "user", "text": "unfinished\n')
+    result = text_run(runner, [str(log)], columns=60)
+    joined = " ".join(line.strip() for line in result.stdout.splitlines())
+    assert "TA001" in joined and "(char " in joined and "…" not in joined.split("TA001", 1)[1].split("Summary")[0]
+
+
+def _long_trajectory(tid: str, padding: int) -> str:
+    chat = [
+        {"trajectory": tid, "step": i, "kind": "message", "role": "user", "text": f"message {i}"}
+        for i in range(padding)
+    ]
+    bad = [
+        {"trajectory": tid, "step": padding, "kind": "tool_call", "call_id": "c1", "tool": "t", "arguments": {}},
+        {"trajectory": tid, "step": padding + 1, "kind": "tool_result", "call_id": "c1", "ok": False, "output": "boom"},
+    ]
+    tail = [
+        {
+            "trajectory": tid,
+            "step": padding + 2 + i,
+            "kind": "message",
+            "role": ("user", "assistant")[i % 2],
+            "text": f"later {i}",
+        }
+        for i in range(padding)  # ending on the assistant's turn: nothing else to flag
+    ]
+    return events(*chat, *bad, *tail)
+
+
+def _step_lines(stdout: str) -> list[int]:
+    steps = []
+    for line in stdout.splitlines():
+        head = line[:6].strip()
+        if head.isdigit():
+            steps.append(int(head))
+    return steps
+
+
+def test_only_failures_shows_flagged_steps_with_context_and_folds_the_rest(runner):
+    log = _long_trajectory("long", 20)  # TA201 on step 21 only
+    result = text_run(runner, ["-", "--only-failures"], input=log)
+    assert _step_lines(result.stdout) == [19, 20, 21, 22, 23]
+    assert "… 19 steps …" in result.stdout and "… 18 steps …" in result.stdout
+    narrow = text_run(runner, ["-", "--only-failures", "--context", "0"], input=log)
+    assert _step_lines(narrow.stdout) == [21]
+    whole = text_run(runner, ["-"], input=log)  # the near miss: the full view shows every step, folds nothing
+    assert _step_lines(whole.stdout) == list(range(42)) and "steps …" not in whole.stdout
+    chosen = text_run(runner, ["-", "-C", "1"], input=log)  # --context alone folds the full view too
+    assert _step_lines(chosen.stdout) == [20, 21, 22]
+
+
+def test_the_verdict_column_is_labelled_as_the_steps_verdict(runner):
+    result = text_run(runner, ["-"], input=FAILING)
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("step kind"))
+    assert header.rstrip().endswith("verdict")
+    failed_result = next(line for line in lines if line.strip().startswith("1 tool_result"))
+    assert "error: boom" in failed_result  # the tool result's own state, in the gist, apart from the verdict
+
+
+def test_the_summary_names_the_worst_failing_trajectories_and_totals_by_severity(runner):
+    clean = CLEAN
+    failing = "".join(FAILING.replace('"b"', f'"bad-{i:02d}"') for i in range(12))
+    result = text_run(runner, ["-"], input=clean + failing, columns=120)
+    out = result.stdout
+    assert "Failing trajectories (top 10 of 12)" in out and "bad-00" in out.split("Failing trajectories")[1]
+    assert "fine" not in out.split("Failing trajectories")[1]
+    assert "warning 24" in " ".join(out.split()) and "error 0" in " ".join(out.split())
+
+
+def test_a_clean_run_names_no_failing_trajectory(runner):
+    clean = CLEAN
+    result = text_run(runner, ["-"], input=clean)
+    assert "Failing trajectories" not in result.stdout and "No findings." in result.stdout

@@ -37,6 +37,7 @@ from trajaudit.report import FORMATS, Format, render, render_many, safe
 from trajaudit.report.output import OutputError, atomic, check_not_input
 from trajaudit.rules import RULES, lookup
 
+DEFAULT_CONTEXT = 2  # steps shown around a flagged step with --only-failures, as grep -C 2
 EXIT_EMPTY = 5  # as pytest's 5, "no tests collected": a gate that checked nothing must not pass
 EXIT_PIPE = 128 + 13  # SIGPIPE: what a shell reports for a Unix tool whose reader went away (`| head`)
 EXIT_HELP = (
@@ -237,7 +238,19 @@ def audit(
         "Multi-SWE-bench results.json, final_report.json). Says how many trajectories it matched.",
     ),
     only_failures: bool = typer.Option(
-        False, "--only-failures", help="Text output: show only trajectories with warnings or errors."
+        False,
+        "--only-failures",
+        help="Text output: show only trajectories with warnings or errors, and in them only the flagged steps with "
+        "--context steps around each (the rest folded into one line).",
+    ),
+    context: int | None = typer.Option(
+        None,
+        "--context",
+        "-C",
+        min=0,
+        metavar="N",
+        help="Text output: show N steps around each flagged step and fold the rest, like grep -C "
+        f"[default with --only-failures: {DEFAULT_CONTEXT}; otherwise every step].",
     ),
     config_file: Path | None = CONFIG,
     isolated: bool = ISOLATED,
@@ -290,7 +303,7 @@ def audit(
         items = matched.watch(iter(run)) if matched else run
         render_many(
             targets, items, run.summary, render, console_for=_console, quiet=quiet, only_failures=only_failures,
-            fail_on=cfg.fail_on,
+            context=DEFAULT_CONTEXT if context is None and only_failures else context, fail_on=cfg.fail_on,
         )
     for note in matched.notes(quiet) if matched else ():
         _note(note)

@@ -37,6 +37,7 @@ def render(
     console_for: Callable[[IO[str]], Console],
     quiet: bool = False,
     only_failures: bool = False,
+    context: int | None = None,
     validate: bool = False,
     fail_on: Severity | None = Severity.WARNING,
 ) -> None:
@@ -46,7 +47,13 @@ def render(
         from trajaudit.report import text
 
         text.render(
-            items, summary, console_for(out), only_failures=only_failures, show_summary=not quiet, validate=validate
+            items,
+            summary,
+            console_for(out),
+            only_failures=only_failures,
+            context=context,
+            show_summary=not quiet,
+            validate=validate,
         )
         return
     module = _module(fmt)

@@ -6,8 +6,9 @@ The only formatter that imports rich. Log text goes into `rich.text.Text` object
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from rich.cells import set_cell_size
 from rich.console import Console
@@ -16,7 +17,7 @@ from rich.text import Text
 
 from trajaudit import confidence
 from trajaudit.lazy import np
-from trajaudit.model import ClaimRecord, Finding, Severity, Summary, TrajectoryResult
+from trajaudit.model import ClaimRecord, Event, Finding, Severity, Summary, TrajectoryResult
 from trajaudit.report.gist import gist
 from trajaudit.report.safe import one_line
 from trajaudit.rules import BY_CODE
@@ -25,10 +26,13 @@ SPARK = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 32
 VERDICT_STYLE = {"ok": "green", "info": "cyan", "warn": "yellow", "fail": "bold red"}
 SEVERITY_VERDICT = {Severity.INFO: "info", Severity.WARNING: "warn", Severity.ERROR: "fail"}
+LABEL_VERDICT = {"info": "info", "warning": "warn", "error": "fail"}
 OUTCOME_TEXT = {True: ("success", "green"), False: ("failure", "red"), None: ("no outcome", "dim")}
 HIDDEN_WITH_ONLY_FAILURES = ("ok", "info")
 CLAIM_STYLE = {"contradicted": "bold red", "unsupported": "yellow", "supported": "green", "unverifiable": "dim"}
 MAX_CLAIM_LINES = 5
+TOP_FAILING = 10  # failing trajectories named in the closing summary
+VERDICT_RANK = {"fail": 2, "warn": 1}
 
 
 def render(
@@ -37,22 +41,46 @@ def render(
     console: Console,
     *,
     only_failures: bool = False,
+    context: int | None = None,
     show_summary: bool = True,
     validate: bool = False,
 ) -> None:
-    """Print results as they stream in, then the summary."""
+    """Print results as they stream in, then the summary. With `context` (a number of steps), each trajectory shows
+    only its flagged steps and that many steps around each, the rest folded into one `… N steps …` line."""
+    failing: list[tuple[int, int, int, str, str]] = []  # the worst TOP_FAILING, bounded however long the run
+    seen = 0
     for item in items:
         if isinstance(item, TrajectoryResult):
+            if item.verdict in VERDICT_RANK:
+                seen += 1
+                entry = (VERDICT_RANK[item.verdict], len(item.findings), -seen, item.trajectory.id, item.verdict)
+                (heapq.heappush if len(failing) < TOP_FAILING else heapq.heappushpop)(failing, entry)
             if only_failures and item.verdict in HIDDEN_WITH_ONLY_FAILURES:
                 continue
-            _trajectory(item, console)
+            _trajectory(item, console, context)
         else:
-            console.print(_loose(item), soft_wrap=False, overflow="ellipsis", no_wrap=True)
+            # a file-level message is the whole news about that file: wrapped, never cut
+            console.print(_loose(item), soft_wrap=False, overflow="fold")
     if show_summary:
-        render_summary(summary, console, validate=validate)
+        worst = [(tid, verdict, n) for _, n, _, tid, verdict in sorted(failing, reverse=True)]
+        render_summary(summary, console, validate=validate, failing=worst, failing_total=seen)
 
 
-def _trajectory(result: TrajectoryResult, console: Console) -> None:
+def shorten_path(text: str, width: int) -> str:
+    """`text` in at most `width` cells, cut in the middle or from the left: the base name (and :line) is what tells
+    files apart, so it is kept whole whenever it fits."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head, sep, base = text.rpartition("/")
+    tail = sep + base
+    if len(tail) + 2 > width:
+        return "…" + text[-(width - 1) :]
+    return head[: width - 1 - len(tail)] + "…" + tail
+
+
+def _trajectory(result: TrajectoryResult, console: Console, context: int | None = None) -> None:
     trajectory = result.trajectory
     header = Text()
     header.append("● ", style=VERDICT_STYLE[result.verdict])
@@ -68,7 +96,9 @@ def _trajectory(result: TrajectoryResult, console: Console) -> None:
     header.append(label, style=style)
     first = trajectory.events[0] if trajectory.events else None
     if first is not None:
-        header.append(f"  {one_line(first.file)}" + (f":{first.line}" if first.line else ""), style="dim")
+        where = one_line(first.file, 10_000) + (f":{first.line}" if first.line else "")
+        room = max(console.width - header.cell_len - 2, min(len(where), 24))
+        header.append("  " + shorten_path(where, room), style="dim")
     console.print(header, no_wrap=True, overflow="ellipsis")
     line = _sparkline(result)
     if line is not None:
@@ -84,22 +114,54 @@ def _trajectory(result: TrajectoryResult, console: Console) -> None:
     for finding in by_step.pop(None, []):
         _print_finding(console, finding, indent=7, located=finding.code == "TA002")
     width = max(40, console.width - 26)
-    for event in trajectory.events:
+    events = trajectory.events
+    shown = _shown(events, by_step, context)
+    if events:
+        # the last column judges the step (its findings), not the tool result: a failed call reads `error` in the gist
+        console.print(
+            Text(f"{'step':>5} {'kind':<12}{set_cell_size('event', width)} {'verdict':>7}", style="dim"), no_wrap=True
+        )
+    folded = 0
+    for index, event in enumerate(events):
+        if shown is not None and index not in shown:
+            folded += 1
+            by_step.pop(event.step, None)
+            continue
+        if folded:
+            console.print(_fold_line(folded))
+            folded = 0
         findings = by_step.get(event.step, [])
         verdict = SEVERITY_VERDICT[max(f.severity for f in findings)] if findings else "ok"
         line = Text()
         line.append(f"{event.step:>5} ", style="dim")
         line.append(f"{event.kind:<12}", style="bold" if event.kind in ("tool_call", "outcome") else "")
         line.append(set_cell_size(gist(event, width), width) + " ")
-        line.append(f"{verdict:>4}", style=VERDICT_STYLE[verdict])
+        line.append(f"{verdict:>7}", style=VERDICT_STYLE[verdict])
         console.print(line, no_wrap=True, overflow="ellipsis")
         for finding in findings:
             _print_finding(console, finding, indent=18)
         by_step.pop(event.step, None)
+    if folded:
+        console.print(_fold_line(folded))
     for findings in by_step.values():  # findings on lines that are not among the events (schema errors)
         for finding in findings:
             _print_finding(console, finding, indent=7, located=True)
     console.print()
+
+
+def _shown(events: Sequence[Event], by_step: dict, context: int | None) -> set[int] | None:
+    """The indexes of the steps to print: None for all; else the flagged ones and `context` steps either side."""
+    if context is None:
+        return None
+    shown: set[int] = set()
+    for index, event in enumerate(events):
+        if by_step.get(event.step):
+            shown.update(range(max(0, index - context), index + context + 1))
+    return shown
+
+
+def _fold_line(count: int) -> Text:
+    return Text(f"      … {count} step{'s' if count != 1 else ''} …", style="dim")
 
 
 def _claim_line(claim: ClaimRecord) -> Text:
@@ -179,7 +241,15 @@ def _loose(finding: Finding) -> Text:
     return text
 
 
-def render_summary(summary: Summary, console: Console, *, validate: bool = False) -> None:
+def render_summary(
+    summary: Summary,
+    console: Console,
+    *,
+    validate: bool = False,
+    failing: list[tuple[str, str, int]] | None = None,
+    failing_total: int = 0,
+) -> None:
+    """The closing tables: counts, findings by severity and by rule, and the worst failing trajectories by name."""
     overview = Table(title="Summary", show_header=False, title_justify="left", box=None, padding=(0, 2))
     overview.add_column(style="bold")
     overview.add_column(justify="right")
@@ -207,6 +277,12 @@ def render_summary(summary: Summary, console: Console, *, validate: bool = False
         for verdict, count in summary.claims.items():
             claims.append(f"{verdict} {count}  ", style=CLAIM_STYLE[verdict] if count else "dim")
         overview.add_row("claims", claims)
+    by_severity = Text()
+    for label in ("error", "warning", "info"):
+        count = summary.findings_by_severity.get(label, 0)
+        style = VERDICT_STYLE[LABEL_VERDICT[label]] if count else "dim"
+        by_severity.append(f"{label} {count}  ", style=style)
+    overview.add_row("findings", by_severity)
     if summary.formats:
         overview.add_row("formats", "  ".join(f"{name} {n}" for name, n in sorted(summary.formats.items())))
     console.print(overview)
@@ -219,5 +295,14 @@ def render_summary(summary: Summary, console: Console, *, validate: bool = False
             rule = BY_CODE.get(code)
             table.add_row(code, rule.name if rule else "", str(count))
         console.print(table)
+    if failing:
+        shown = f"top {len(failing)} of {failing_total}" if failing_total > len(failing) else str(failing_total)
+        worst = Table(title=f"Failing trajectories ({shown})", title_justify="left")
+        worst.add_column("trajectory", overflow="fold")
+        worst.add_column("verdict")
+        worst.add_column("findings", justify="right")
+        for tid, verdict, count in failing:
+            worst.add_row(Text(one_line(tid, 200)), Text(verdict, style=VERDICT_STYLE[verdict]), str(count))
+        console.print(worst)
     else:
         console.print(Text("No findings.", style="green"))
