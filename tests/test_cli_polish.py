@@ -332,3 +332,78 @@ def test_a_clean_run_names_no_failing_trajectory(runner):
     clean = CLEAN
     result = text_run(runner, ["-"], input=clean)
     assert "Failing trajectories" not in result.stdout and "No findings." in result.stdout
+
+
+# --- 10. --baseline --------------------------------------------------------------------------------------------------
+
+
+def _baseline_of(runner, tmp_path, log: Path) -> Path:
+    report = tmp_path / "baseline.json"
+    result = runner.invoke(app, ["audit", str(log), "--format", "json", "-o", str(report), "-q"])
+    assert result.exit_code in (0, 1) and report.exists()
+    return report
+
+
+def test_baseline_hides_known_findings_even_when_lines_shift(runner, tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(FAILING)
+    base = _baseline_of(runner, tmp_path, log)
+    other = events(
+        {"trajectory": "z", "step": 0, "kind": "message", "role": "user", "text": "hi"},
+        {"trajectory": "z", "step": 1, "kind": "message", "role": "assistant", "text": "hello"},
+    )
+    log.write_text(other + FAILING)  # the same findings, two lines further down
+    args = ["audit", str(log), "--format", "jsonl", "--fail-on", "warning", "--baseline", str(base)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0 and findings(result.stdout) == [], result.output
+    summary = records(result.stdout)[-1]
+    assert summary["findings_by_severity"] == {} and summary["findings_by_rule"] == {}
+    assert "0 new findings reported, 2 known ones left out" in result.stderr
+    without = runner.invoke(app, args[:-2])  # the near miss: without the baseline they are reported, exit 1
+    assert without.exit_code == 1 and len(findings(without.stdout)) == 2
+
+
+def test_baseline_reports_a_new_finding_and_gates_on_it_alone(runner, tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(FAILING)
+    base = _baseline_of(runner, tmp_path, log)
+    new = FAILING.replace('"b"', '"c"').replace("boom", "disk full")  # a new trajectory failing in a new way
+    log.write_text(FAILING + new)
+    args = ["audit", str(log), "--format", "jsonl", "--fail-on", "warning", "--baseline", str(base)]
+    result = runner.invoke(app, args)
+    got = findings(result.stdout)
+    assert result.exit_code == 1 and {f["trajectory"] for f in got} == {"c"} and len(got) == 2
+    # a different error in the same trajectory is new too: the evidence is part of the fingerprint
+    log.write_text(FAILING.replace("boom", "disk full"))
+    changed = findings(runner.invoke(app, args).stdout)
+    assert [f["code"] for f in changed] == ["TA201"]
+
+
+def test_baseline_fingerprints_in_json_and_sarif_ignore_lines(runner, tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(FAILING)
+    first = json.loads(runner.invoke(app, ["audit", str(log), "--format", "json", "-q"]).stdout)
+    log.write_text("\n\n" + FAILING)
+    second = json.loads(runner.invoke(app, ["audit", str(log), "--format", "json", "-q"]).stdout)
+    prints = [[f["fingerprint"] for f in t["finding_list"]] for t in (first, second) for t in t["trajectories"]]
+    assert prints[0] == prints[1] and len(set(prints[0])) == 2
+    assert [f["line"] for f in first["trajectories"][0]["finding_list"]] != [
+        f["line"] for f in second["trajectories"][0]["finding_list"]
+    ]
+    sarif = json.loads(runner.invoke(app, ["audit", str(log), "--format", "sarif", "-q"]).stdout)
+    assert [r["partialFingerprints"]["trajauditFingerprint/v1"] for r in sarif["runs"][0]["results"]] == prints[0]
+
+
+def test_a_baseline_that_is_not_a_json_report_is_a_usage_error(runner, tmp_path):
+    log = tmp_path / "run.jsonl"
+    log.write_text(FAILING)
+    jsonl = tmp_path / "old.jsonl"
+    jsonl.write_text(runner.invoke(app, ["audit", str(log), "--format", "jsonl", "-q"]).stdout)
+    result = runner.invoke(app, ["audit", str(log), "--baseline", str(jsonl)])
+    assert result.exit_code == 2 and result.stderr.startswith("trajaudit: error: --baseline")
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps({"version": 1, "trajectories": [{"finding_list": [{"code": "TA201"}]}]}))
+    result = runner.invoke(app, ["audit", str(log), "--baseline", str(stale)])
+    assert result.exit_code == 2 and "without a fingerprint" in result.stderr
+    missing = runner.invoke(app, ["audit", str(log), "--baseline", str(tmp_path / "nope.json")])
+    assert missing.exit_code == 2

@@ -252,6 +252,13 @@ def audit(
         help="Text output: show N steps around each flagged step and fold the rest, like grep -C "
         f"[default with --only-failures: {DEFAULT_CONTEXT}; otherwise every step].",
     ),
+    baseline: Path | None = typer.Option(
+        None,
+        "--baseline",
+        metavar="FILE",
+        help="Report only findings that are not in FILE, a previous run's --format json report; the exit code counts "
+        "only the new ones. Findings are matched by fingerprint (rule, trajectory, step kind, evidence), not by line.",
+    ),
     config_file: Path | None = CONFIG,
     isolated: bool = ISOLATED,
     jobs: int = JOBS,
@@ -284,6 +291,7 @@ def audit(
     _check_format(cfg.input_format)
     reports = _reports(report, output)
     attached = _outcomes(outcomes)
+    known = _baseline(baseline)
     options = engine.Options(
         input_format=cfg.input_format,
         outcomes=attached,
@@ -293,20 +301,23 @@ def audit(
         jobs=1 if Format.text in (output_format, *(fmt for fmt, _ in reports)) else jobs,
     )
     sources = _sources(paths, stdin_filename)
-    _guard_output(output, sources, outcomes, config_file)
+    _guard_output(output, sources, outcomes, config_file, baseline)
     for _, path in reports:
-        _guard_output(path, sources, outcomes, config_file)
+        _guard_output(path, sources, outcomes, config_file, baseline)
     run = engine.Audit(sources, cfg, options)
     progress = _Progress(run.summary) if _wants_progress(quiet, output) else nullcontext()
     with _outputs(output, reports, output_format) as targets, progress:
         matched = _match_count(attached, outcomes)
         items = matched.watch(iter(run)) if matched else run
+        items = known.filter(items, run.summary) if known else items
         render_many(
             targets, items, run.summary, render, console_for=_console, quiet=quiet, only_failures=only_failures,
             context=DEFAULT_CONTEXT if context is None and only_failures else context, fail_on=cfg.fail_on,
         )
     for note in matched.notes(quiet) if matched else ():
         _note(note)
+    if known and not quiet:
+        _note(f"trajaudit: --baseline: {known.new} new findings reported, {known.hidden} known ones left out")
     _finish(run.summary, cfg.fail_on, quiet, output_format, allow_empty)
 
 
@@ -711,6 +722,17 @@ def _outcomes(path: Path | None):
     try:
         return load_outcomes(path)
     except OutcomesError as exc:
+        _usage_error(str(exc))
+
+
+def _baseline(path: Path | None):
+    if path is None:
+        return None
+    from trajaudit.report.baseline import Baseline, BaselineError, load
+
+    try:
+        return Baseline(load(path))
+    except BaselineError as exc:
         _usage_error(str(exc))
 
 

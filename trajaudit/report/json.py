@@ -2,7 +2,8 @@
 
 `trajectories` holds the verdict records (as in the jsonl format) each with its `findings` list inlined under
 `finding_list` and its claims with their verdicts under `claim_list`; `findings` holds findings that belong to no
-trajectory (unreadable lines). Holds results in memory: for very large inputs prefer `--format jsonl`, which streams.
+trajectory (unreadable lines). Each finding has a `fingerprint` (see report.baseline), which `--baseline` matches.
+Holds results in memory: for very large inputs prefer `--format jsonl`, which streams.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import IO, Iterable
 import orjson
 
 from trajaudit.model import Finding, Summary, TrajectoryResult
+from trajaudit.report.baseline import fingerprint, fingerprints
 from trajaudit.report.data import summary_record, trajectory_record
 from trajaudit.report.safe import dumps
 
@@ -22,10 +24,13 @@ def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: I
     for item in items:
         if isinstance(item, TrajectoryResult):
             record = trajectory_record(item)
-            record["finding_list"] = [f.as_dict() for f in item.findings]
+            prints = fingerprints(item)
+            record["finding_list"] = [
+                {**f.as_dict(), "fingerprint": value} for f, value in zip(item.findings, prints, strict=True)
+            ]
             record["claim_list"] = [c.as_dict(item.trajectory.id) for c in item.claims]
             trajectories.append(record)
         else:
-            loose.append(item.as_dict())
+            loose.append({**item.as_dict(), "fingerprint": fingerprint(item)})
     document = {"version": 1, "trajectories": trajectories, "findings": loose, "summary": summary_record(summary)}
     out.write(dumps(document, option=orjson.OPT_INDENT_2) + b"\n")

@@ -19,6 +19,7 @@ import orjson
 
 from trajaudit import __version__
 from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
+from trajaudit.report.baseline import fingerprint, fingerprints
 from trajaudit.report.locate import lines_in
 from trajaudit.report.safe import dumps, encodable
 from trajaudit.rules import RULES
@@ -31,11 +32,12 @@ LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "n
 
 def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: IO[bytes]) -> None:
     index = {rule.code: i for i, rule in enumerate(RULES)}
-    findings = list(_findings(items))
+    prints: dict[int, str] = {}  # id(finding) -> fingerprint; the findings stay alive in `findings`
+    findings = list(_findings(items, prints))
     kept = _capped(findings)
     lines = _document_lines(kept)
     root = Path.cwd()
-    results = [_result(finding, index, root, lines) for finding in kept]
+    results = [_result(finding, index, root, lines, prints[id(finding)]) for finding in kept]
     notifications = [_notification(text, "error") for text in (*summary.unreadable, *summary.internal_errors)]
     notifications += [_notification(text, "note") for text in summary.notes]
     if summary.skipped:
@@ -92,11 +94,14 @@ def _notification(text: str, level: str) -> dict[str, Any]:
     return {"level": level, "message": {"text": text}}
 
 
-def _findings(items: Iterable[TrajectoryResult | Finding]) -> Iterable[Finding]:
+def _findings(items: Iterable[TrajectoryResult | Finding], prints: dict[int, str]) -> Iterable[Finding]:
     for item in items:
         if isinstance(item, TrajectoryResult):
-            yield from item.findings
+            for finding, value in zip(item.findings, fingerprints(item), strict=True):
+                prints[id(finding)] = value
+                yield finding
         else:
+            prints[id(item)] = fingerprint(item)
             yield item
 
 
@@ -111,7 +116,9 @@ def _rule(rule) -> dict[str, Any]:
     }
 
 
-def _result(finding: Finding, index: dict[str, int], root: Path, lines: dict[tuple[str, str], int]) -> dict[str, Any]:
+def _result(
+    finding: Finding, index: dict[str, int], root: Path, lines: dict[tuple[str, str], int], print_: str
+) -> dict[str, Any]:
     location: dict[str, Any] = {"artifactLocation": _artifact(finding.file, root)}
     line = finding.line or (lines.get((finding.file, finding.path)) if finding.path else None)
     if line:
@@ -122,6 +129,8 @@ def _result(finding: Finding, index: dict[str, int], root: Path, lines: dict[tup
         "message": {"text": finding.message},
         "locations": [{"physicalLocation": location}],
         "properties": {"trajectory": finding.trajectory, "step": finding.step},
+        # what --baseline matches on: survives lines shifting, so code scanning tracks a finding across runs too
+        "partialFingerprints": {"trajauditFingerprint/v1": print_},
     }
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
