@@ -13,10 +13,10 @@ same order share a path, and a branch is a point where they did different things
   did there instead, with counts. A deterministic candidate for the decisive mistake, not a proof of it.
 - **Step values** (`step_values`): the value of a prefix is the success rate of the runs that share it (with the
   count); a step's value is that of the prefix ending with its action, and its advantage is the value after it
-  minus the value before it. This is the prefix-tree credit assignment of Tree-GRPO (tree-structured rollouts whose
-  shared prefixes turn one outcome reward per run into a signal per step), computed over logged runs instead of
-  sampled ones: a step every run of the task takes has advantage 0; a step that only successful runs take has a
-  positive one.
+  minus the value before it. This follows the prefix-tree idea of Tree-GRPO (Ji et al., arXiv 2509.21240: rollouts that
+  share prefixes turn one outcome reward per run into a signal per step), over logged runs instead of sampled ones,
+  and as a plain difference of success rates rather than Tree-GRPO's group-normalised advantage: a step every run of
+  the task takes has advantage 0; a step that only successful runs take has a positive one.
 
 Memory: runs of a task may be anywhere in the input (two agents' files), so every run is held until the input is
 read — but only as its action sequence (small integers naming interned actions, and each action's step number),
