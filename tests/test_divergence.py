@@ -57,6 +57,28 @@ def test_arguments_differing_only_in_formatting_or_key_order_are_one_action():
     assert D.canonical_arguments(None) == D.canonical_arguments({}) == "{}"
 
 
+def test_long_arguments_are_shown_cut_and_compared_in_full():
+    long_a, long_b = "x" * 5000 + "a", "x" * 5000 + "b"
+    s = run("s", "T", True, call("write", {"text": long_a}))
+    f = run("f", "T", False, call("write", {"text": long_b}))
+    same = run("f2", "T", False, call("write", {"text": long_a}))
+    got = records(s, f, same)
+    assert got["f"].status == D.DIVERGED and got["f2"].status == D.IDENTICAL
+    assert got["f"].action is not None and len(got["f"].action) < 600 and got["f"].action.endswith("…")
+
+
+def test_deeply_nested_arguments_do_not_overflow():
+    def nested(leaf: str, depth: int = 900) -> dict[str, Any]:
+        value: Any = leaf
+        for _ in range(depth):  # past both Python's recursion limit and orjson's depth limit
+            value = {"a": [value]}
+        return value
+
+    text = D.canonical_arguments(nested(" v "))
+    assert text.startswith('{"a":[{"a":[') and '"v"' in text and json.loads(text)
+    assert D.canonical_arguments(nested("w")) != text
+
+
 def test_actions_are_tool_calls_and_message_roles_only():
     t = run("r", "T", True, say("system"), say("user"), {"kind": "reasoning", "text": "hmm"}, call("f", {"a": 1}),
             {"kind": "tool_result", "ok": True, "output": "anything"}, say("assistant"))

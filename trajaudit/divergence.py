@@ -20,7 +20,8 @@ same order share a path, and a branch is a point where they did different things
 
 Memory: runs of a task may be anywhere in the input (two agents' files), so every run is held until the input is
 read — but only as its action sequence (small integers naming interned actions, and each action's step number),
-never its events. The bound is O(total actions + the text of the distinct actions), not the size of the logs.
+never its events. Arguments longer than 500 characters (canonical JSON) are kept as their first 500 and compared by
+their SHA-256, so the bound is O(total actions + distinct actions × 500 characters), whatever the size of the logs.
 Runs without a task id or without a verdict (`outcome.success`) are counted and left out.
 
 Everything here is plain data for `trajaudit.report.diverge`.
@@ -28,6 +29,7 @@ Everything here is plain data for `trajaudit.report.diverge`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +38,9 @@ import orjson
 
 from trajaudit.model import Trajectory
 
-Action = tuple[str, ...]  # ("tool_call", tool, canonical arguments) or ("message", role)
+# ("tool_call", tool, canonical arguments[, digest of the whole when they are cut]) or ("message", role)
+Action = tuple[str, ...]
+MAX_ARGUMENTS_TEXT = 500  # characters of canonical arguments kept to show; longer ones are compared by SHA-256
 
 # Statuses of a run's divergence record
 SUCCESS = "success"  # the run succeeded: nothing to find
@@ -50,14 +54,40 @@ STATUSES = (SUCCESS, DIVERGED, STOPPED, IDENTICAL, NO_SUCCESS)
 SETTING_ROLES = ("system", "developer")
 
 
-def _normal(value: Any) -> Any:
-    if isinstance(value, str):
-        return " ".join(value.split())
-    if isinstance(value, dict):
-        return {" ".join(str(k).split()): _normal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_normal(v) for v in value]
-    return value
+def _scalar(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, TypeError):  # an integer past 64 bits, or something not JSON at all
+        return orjson.dumps(str(value)).decode()
+
+
+def _encode(value: Any) -> str:
+    """Canonical JSON, built with an explicit stack: arguments nested hundreds deep (hostile or not) would overflow
+    Python's recursion and orjson's depth limit of 254."""
+    out: list[str] = []
+    todo: list[tuple[bool, Any]] = [(False, value)]  # (is literal text, item)
+    while todo:
+        literal, item = todo.pop()
+        if literal:
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(orjson.dumps(" ".join(item.split())).decode())
+        elif isinstance(item, dict):
+            normal = {" ".join(str(k).split()): v for k, v in item.items()}
+            parts: list[tuple[bool, Any]] = [(True, "{")]
+            for i, key in enumerate(sorted(normal)):
+                parts += [(True, ("," if i else "") + orjson.dumps(key).decode() + ":"), (False, normal[key])]
+            parts.append((True, "}"))
+            todo.extend(reversed(parts))
+        elif isinstance(item, (list, tuple)):
+            parts = [(True, "[")]
+            for i, element in enumerate(item):
+                parts += [(True, ","), (False, element)] if i else [(False, element)]
+            parts.append((True, "]"))
+            todo.extend(reversed(parts))
+        else:
+            out.append(_scalar(item))
+    return "".join(out)
 
 
 def canonical_arguments(arguments: Any) -> str:
@@ -72,7 +102,7 @@ def canonical_arguments(arguments: Any) -> str:
             parsed = None
         if isinstance(parsed, (dict, list)):
             arguments = parsed
-    return orjson.dumps(_normal(arguments), option=orjson.OPT_SORT_KEYS).decode()
+    return _encode(arguments)
 
 
 def actions(trajectory: Trajectory) -> Iterator[tuple[int, Action]]:
@@ -81,8 +111,13 @@ def actions(trajectory: Trajectory) -> Iterator[tuple[int, Action]]:
         kind = event.kind
         if kind == "tool_call":
             tool = event.get("tool")
-            yield event.step, ("tool_call", tool if isinstance(tool, str) else "?", canonical_arguments(
-                event.get("arguments")))
+            arguments = canonical_arguments(event.get("arguments"))
+            if len(arguments) > MAX_ARGUMENTS_TEXT:  # kept short, compared in full by its digest
+                digest = hashlib.sha256(arguments.encode("utf-8", "surrogatepass")).hexdigest()
+                yield event.step, ("tool_call", tool if isinstance(tool, str) else "?",
+                                   arguments[:MAX_ARGUMENTS_TEXT] + "…", digest)
+            else:
+                yield event.step, ("tool_call", tool if isinstance(tool, str) else "?", arguments)
         elif kind == "message":
             role = event.get("role")
             if role not in SETTING_ROLES:
