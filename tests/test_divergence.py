@@ -75,7 +75,7 @@ def test_deeply_nested_arguments_do_not_overflow():
         return value
 
     text = D.canonical_arguments(nested(" v "))
-    assert text.startswith('{"a":[{"a":[') and '"v"' in text and json.loads(text)
+    assert text.startswith('{"a":[{"a":[') and text.endswith('"v"' + ']}' * 900)
     assert D.canonical_arguments(nested("w")) != text
 
 
