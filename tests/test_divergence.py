@@ -164,6 +164,20 @@ def test_runs_are_grouped_by_task_across_files_and_ids():
     assert len(failed) == 1 and failed[0].file == "agent-b.json" and failed[0].status == D.DIVERGED
 
 
+def test_task_ids_are_qualified_by_the_domain_when_one_is_recorded():
+    def in_domain(t: Trajectory, domain: str) -> Trajectory:
+        first = t.events[0]
+        data = {**first.data, "meta": {"domain": domain}}
+        return Trajectory(t.id, (Event(first.file, first.line, data), *t.events[1:]))
+
+    s = in_domain(run("s", "10", True, call("a")), "retail")
+    f = in_domain(run("f", "10", False, call("b")), "airline")
+    got = records(s, f)
+    assert (got["f"].task, got["f"].status) == ("airline/10", D.NO_SUCCESS)
+    # near miss: the same domain is the same task
+    assert records(s, in_domain(run("f", "10", False, call("b")), "retail"))["f"].status == D.DIVERGED
+
+
 def test_runs_without_task_or_verdict_are_counted_and_left_out():
     result = D.analyse(D.collect([run("a", None, True, say("user")), run("b", "T", None, say("user")),
                                   run("c", "T", True, say("user"))]))

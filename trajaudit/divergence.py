@@ -1,12 +1,13 @@
 """Many runs of one task: where failed runs leave the successful ones, and what each step is worth.
 
-Runs are grouped by task (the `task` event's `task_id`, whatever agent or trial produced them). Each run is read as
-its sequence of *actions*: a tool call is its tool and its arguments normalised (canonical JSON with sorted keys,
-runs of whitespace in strings collapsed to one space, a string that holds a JSON object parsed first), a message is
-one symbol per role (what was said is not compared; system and developer messages are the setting, not actions, and
-are left out); tool results, reasoning and the rest are the environment's or
-the model's inner voice, not actions. The runs of a task form a prefix tree: runs that did the same things in the
-same order share a path, and a branch is a point where they did different things.
+Runs are grouped by task (the `task` event's `task_id`, whatever agent or trial produced them; qualified by
+`meta.domain` when the importer records one, as the τ² importer does, since τ² numbers its tasks per domain). Each
+run is read as its sequence of *actions*: a tool call is its tool and its arguments normalised (canonical JSON with
+sorted keys, runs of whitespace in strings collapsed to one space, a string that holds a JSON object parsed first),
+a message is one symbol per role (what was said is not compared; system and developer messages are the setting, not
+actions, and are left out); tool results, reasoning and the rest are the environment's answers or the model's inner
+voice, not actions. The runs of a task form a prefix tree: runs that did the same things in the same order share a
+path, and a branch is a point where they did different things.
 
 - **Divergence** (`diverge`): for a failed run, the first action at which it leaves every successful run of its
   task — the end of its longest common prefix with any successful run — and what those closest successful runs
@@ -172,6 +173,10 @@ def collect(trajectories: Iterable[Trajectory]) -> Collection:
         if not isinstance(task_id, str) or not task_id:
             out.without_task += 1
             continue
+        meta = task.get("meta") if task is not None else None
+        domain = meta.get("domain") if isinstance(meta, dict) else None
+        if isinstance(domain, str) and domain:  # τ² numbers tasks per domain: airline 10 is not retail 10
+            task_id = f"{domain}/{task_id}"
         if not isinstance(success, bool):
             out.without_verdict += 1
             continue
