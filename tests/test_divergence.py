@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from trajaudit import divergence as D
@@ -187,6 +189,38 @@ def test_runs_without_task_or_verdict_are_counted_and_left_out():
 def test_tasks_in_natural_order():
     got = D.analyse(D.collect([run(t, t, True) for t in ("10", "2", "b", "a1")]))
     assert [t.task for t in got.tasks] == ["2", "10", "a1", "b"]
+
+
+def _brute_force(runs: list[tuple[tuple[str, ...], bool]], index: int) -> tuple[str, int | None, dict]:
+    """The definition, run by run: the longest common prefix with any successful run, and what those did next."""
+    actions, _ = runs[index]
+    winners = [a for a, ok in runs if ok]
+    if not winners:
+        return D.NO_SUCCESS, None, {}
+    common = [next((i for i, (x, y) in enumerate(zip(actions, w, strict=False)) if x != y),
+                   min(len(actions), len(w))) for w in winners]
+    d = max(common)
+    nxt: dict[str | None, int] = defaultdict(int)
+    for n, w in zip(common, winners, strict=True):
+        if n == d:
+            nxt[f"{w[d]} {{}}" if d < len(w) else None] += 1
+    if d < len(actions):
+        return D.DIVERGED, d, dict(nxt)
+    return (D.IDENTICAL, d, {}) if None in nxt else (D.STOPPED, d, dict(nxt))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from("abc"), max_size=4).map(tuple), st.booleans()), min_size=1,
+                max_size=6))
+def test_divergence_matches_the_pairwise_definition(runs):
+    built = [run(f"r{i}", "T", ok, *(call(x) for x in actions)) for i, (actions, ok) in enumerate(runs)]
+    got = records(*built)
+    for i, (_, ok) in enumerate(runs):
+        if ok:
+            assert got[f"r{i}"].status == D.SUCCESS
+            continue
+        r = got[f"r{i}"]
+        assert (r.status, r.position, {a.action: a.runs for a in r.alternatives}) == _brute_force(runs, i)
 
 
 # ---------------------------------------------------------------- step values

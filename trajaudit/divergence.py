@@ -206,6 +206,7 @@ class Node:
     successes: int = 0
     children: dict[int, Node] = field(default_factory=dict)
     ends: list[int] = field(default_factory=list)
+    end_successes: int = 0  # successful runs among `ends`
 
     @property
     def value(self) -> float:
@@ -265,6 +266,7 @@ def tree(task: str, runs: list[Run]) -> TaskTree:
             node.runs += 1
             node.successes += run.success
         node.ends.append(index)
+        node.end_successes += run.success
     return TaskTree(task, tuple(runs), root)
 
 
@@ -326,44 +328,32 @@ class DivergenceResult:
         return tuple(TaskSummary(t.task, t.root.runs, t.successes) for t in self.tree_list)
 
 
-def _common(a: tuple[int, ...], b: tuple[int, ...]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
-def _prefix_node(root: Node, actions: tuple[int, ...], length: int) -> Node:
-    node = root
-    for number in actions[:length]:
-        node = node.children[number]
-    return node
-
-
 def divergence(task: TaskTree, table: list[Action] | tuple[Action, ...]) -> Iterator[Divergence]:
-    """A record for every run of the task, in input order."""
-    winners = [run for run in task.runs if run.success]
+    """A record for every run of the task, in input order.
+
+    The successful runs closest to a failed run are those in the subtree where it leaves the last prefix any
+    successful run shares with it, so one walk down the tree finds them: O(length of the run), not O(runs)."""
     for run in task.runs:
         who = (run.trajectory, run.file, run.task, run.success)
         if run.success:
             yield Divergence(*who, SUCCESS, len(run.actions), None, None, None)
             continue
-        if not winners:
+        if not task.root.successes:
             yield Divergence(*who, NO_SUCCESS, len(run.actions), None, None, None, (), 0.0, task.root.runs)
             continue
-        shared = [(_common(run.actions, w.actions), w) for w in winners]
-        d = max(n for n, _ in shared)
-        closest = [w for n, w in shared if n == d]
-        counts: dict[int | None, int] = {}
-        for w in closest:
-            key = w.actions[d] if d < len(w.actions) else None
-            counts[key] = counts.get(key, 0) + 1
-        node = _prefix_node(task.root, run.actions, d)
+        node, d = task.root, 0
+        while d < len(run.actions):
+            child = node.children[run.actions[d]]
+            if not child.successes:
+                break
+            node, d = child, d + 1
+        counts: dict[int | None, int] = {k: c.successes for k, c in node.children.items() if c.successes}
+        if node.end_successes:
+            counts[None] = node.end_successes
         if d < len(run.actions):
             status, step, action = DIVERGED, run.steps[d], describe(table[run.actions[d]])
         else:
-            status = IDENTICAL if None in counts else STOPPED
+            status = IDENTICAL if node.end_successes else STOPPED
             step, action = None, None
             if status == IDENTICAL:  # what the identical successful runs "did instead" is nothing
                 counts = {}
