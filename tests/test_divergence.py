@@ -309,6 +309,20 @@ def test_cli_rewards_json_and_text(tmp_path):
     assert "+0.33" in text and "-0.67" in text
 
 
+def test_cli_text_tree_of_a_task_branching_at_every_step_is_cut(tmp_path):
+    # run i repeats `a` i times, then calls `b`: a branch point at every depth, deeper than Python's recursion
+    lines = []
+    for i in range(1100):
+        events: list[dict[str, Any]] = [{"kind": "task", "task_id": "T", "goal": "g"}]
+        events += [{"kind": "tool_call", "tool": "a", "call_id": f"c{j}", "arguments": {}} for j in range(i)]
+        events += [{"kind": "tool_call", "tool": "b", "call_id": "b", "arguments": {}},
+                   {"kind": "outcome", "success": i % 2 == 0}]
+        lines += [{"trajectory": f"r{i}", "step": k, **e} for k, e in enumerate(events)]
+    result = CliRunner().invoke(app, ["diverge", str(_write(tmp_path / "deep.jsonl", lines)), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "more runs branch further from #16" in result.stdout
+
+
 # ---------------------------------------------------------------- real runs
 
 

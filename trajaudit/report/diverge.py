@@ -45,6 +45,7 @@ from trajaudit.divergence import (
 from trajaudit.report.safe import dumps, one_line
 
 ACTION_WIDTH = 70
+MAX_BRANCH_LEVELS = 16  # nested branch points shown per task in the text tree
 
 
 def _rate_style(value: float) -> str:
@@ -86,7 +87,10 @@ def _segment(node: Node, depth: int) -> tuple[list[Node], int]:
     return chain, depth + len(chain)
 
 
-def _add(parent: Tree, node: Node, depth: int, task: TaskTree, table, name) -> None:
+def _add(parent: Tree, node: Node, depth: int, task: TaskTree, table, name, level: int = 0) -> None:
+    if level >= MAX_BRANCH_LEVELS:  # each level indents the tree: past this it is unreadable (and unbounded)
+        parent.add(Text(f"… {node.runs} more runs branch further from #{depth} (see --format json)", style="dim"))
+        return
     chain, end = _segment(node, depth)
     first, last = chain[0], chain[-1]
     label = Text()
@@ -103,7 +107,7 @@ def _add(parent: Tree, node: Node, depth: int, task: TaskTree, table, name) -> N
     branch = parent.add(label)
     _ends(branch, last, task, name)
     for child in _ordered(last):
-        _add(branch, child, end, task, table, name)
+        _add(branch, child, end, task, table, name, level + 1)
 
 
 def _ordered(node: Node) -> list[Node]:
