@@ -323,6 +323,16 @@ def test_cli_text_tree_of_a_task_branching_at_every_step_is_cut(tmp_path):
     assert "more runs branch further from #16" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["diverge", "rewards"])
+def test_cli_help_has_an_example_and_output_may_not_be_an_input(tmp_path, command):
+    help_text = CliRunner().invoke(app, [command, "--help"]).stdout
+    assert f"Example: trajaudit {command}" in help_text and "--outcomes" in help_text
+    log = _log(tmp_path)
+    before = log.read_bytes()
+    refused = CliRunner().invoke(app, [command, str(log), "-o", str(log), "-q"])
+    assert refused.exit_code == 2 and log.read_bytes() == before
+
+
 # ---------------------------------------------------------------- real runs
 
 
