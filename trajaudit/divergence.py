@@ -144,6 +144,7 @@ class Run:
     success: bool
     actions: tuple[int, ...]
     steps: tuple[int, ...]
+    index: int = 0  # its place among all trajectories read, counted from 0
 
 
 @dataclass
@@ -189,7 +190,8 @@ def collect(trajectories: Iterable[Trajectory]) -> Collection:
                 out.table.append(action)
             sequence.append(number)
             steps.append(step)
-        out.runs.append(Run(trajectory.id, trajectory.file, task_id, success, tuple(sequence), tuple(steps)))
+        out.runs.append(Run(trajectory.id, trajectory.file, task_id, success, tuple(sequence), tuple(steps),
+                            out.trajectories - 1))
     return out
 
 
