@@ -212,22 +212,48 @@ def audit(
     _finish(run.summary, cfg.fail_on, quiet, output_format)
 
 
+class ConvertTo(str, Enum):
+    native = "native"
+    atif = "atif"
+
+
 @app.command()
 def convert(
     paths: List[str] = PATHS,
     input_format: str | None = FROM,
-    output: Path | None = OUTPUT,
+    output_name: str | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE instead of stdout: complete or not at all (written beside it, then renamed). FILE may not "
+        "be one of the inputs. With --to atif, DIR/ (a trailing slash, or an existing folder) writes one file per "
+        "trajectory.",
+    ),
+    to: ConvertTo = typer.Option(
+        ConvertTo.native,
+        "--to",
+        help="native: trajaudit events, JSONL. atif: one ATIF-v1.7 document per trajectory, one per line (JSON "
+        "Lines); with -o DIR/ (a trailing slash or an existing folder) one DIR/<trajectory_id>.json each, the "
+        "one-trajectory-per-file layout Harbor reads.",
+    ),
     quiet: bool = QUIET,
 ) -> None:
-    """Convert logs of other tools into the native trajaudit event stream (JSONL on stdout).
+    """Convert logs of other tools into the native trajaudit event stream (JSONL on stdout), or into ATIF.
 
     Every event keeps `origin` (file, line or JSON path) pointing back at its source. Lines that cannot be read are
-    reported on stderr with file and line, and the rest is still converted. Exit codes: 0 converted; 1 some input
-    could not be converted; 2 usage or unreadable input.
+    reported on stderr with file and line, and the rest is still converted. With --to atif, events that fail the
+    event schema are reported and left out, the outcome goes to the document's `extra.outcome`, and fields ATIF has
+    no place for to `extra.trajaudit` (see docs/atif.md). Exit codes: 0 converted; 1 some input could not be
+    converted; 2 usage or unreadable input.
 
-    Example: trajaudit convert results.json --from tau-bench > run.jsonl
+    Example: trajaudit convert results.json --from tau-bench > run.jsonl; trajaudit convert runs/ --to atif -o atif/
     """
     _check_format(input_format)
+    output = Path(output_name) if output_name is not None else None
+    if to is ConvertTo.atif:
+        folder = output_name is not None and (output_name.endswith(("/", os.sep)) or os.path.isdir(output_name))
+        _convert_atif(paths, input_format, output, folder, quiet)
     fmt = input_format or "auto"
     sources = _sources(paths)
     _guard_output(output, sources)
@@ -261,6 +287,56 @@ def convert(
         note = f" ({skipped} files no importer recognises skipped)" if skipped else ""
         _note(f"trajaudit: converted {events} events from {len(sources) - skipped} files{note}")
     raise typer.Exit(2 if unreadable else 1 if problems else 0)
+
+
+def _convert_atif(
+    paths: List[str], input_format: str | None, output: Path | None, folder: bool, quiet: bool
+) -> NoReturn:
+    from trajaudit.exporters import atif
+
+    sources = _sources(paths)
+    if not folder:
+        _guard_output(output, sources)
+    options = engine.Options(input_format=input_format or "auto", on_format=_format_note(quiet, input_format))
+    run = engine.Audit(sources, Config(select=("TA001", "TA002")), options)
+    problems = 0
+
+    def trajectories() -> Iterator:
+        nonlocal problems
+        for item in run:
+            for finding in item.findings if isinstance(item, TrajectoryResult) else (item,):
+                where = finding.file + (f":{finding.line}" if finding.line else "")
+                _note(f"trajaudit: {where}: {finding.code} {finding.message}")
+                problems += 1
+            if isinstance(item, TrajectoryResult):
+                yield item.trajectory
+
+    if folder:
+        assert output is not None
+        try:
+            written = atif.write_files(trajectories(), output, [s.path for s in sources])
+        except OutputError as exc:  # not a folder, not writable, or an input in the way
+            _usage_error(str(exc))
+    else:
+        with _output(output) as out:
+            out.flush()
+            binary = getattr(out, "buffer", None)
+            if binary is None:  # a text stream without bytes underneath (tests)
+                import io
+
+                binary = io.BytesIO()
+                written = atif.write_lines(trajectories(), binary)
+                out.write(binary.getvalue().decode("utf-8"))
+            else:
+                written = atif.write_lines(trajectories(), binary)
+                binary.flush()
+    for problem in run.summary.unreadable:
+        _note(f"trajaudit: unreadable input: {problem}", style="red")
+    if not quiet:
+        skipped = len(run.summary.skipped)
+        note = f" ({skipped} files no importer recognises skipped)" if skipped else ""
+        _note(f"trajaudit: wrote {written} ATIF trajectories from {run.summary.files - skipped} files{note}")
+    raise typer.Exit(2 if run.summary.unreadable else 1 if problems else 0)
 
 
 class TableFormat(str, Enum):

@@ -29,7 +29,11 @@ this trajectory (steps it marks `is_copied_context` repeat earlier context and a
 file; only files inside the first file's folder are followed (the name comes from the log); a continuation file
 found in a directory next to the file that refers to it is not read a second time.
 
-ATIF carries no verdict, so no outcome event is written (pass one with `--outcomes`). ATIF's own rules are checked
+ATIF carries no verdict, so an outcome event is written only from a root `extra.outcome` whose `success` is a
+boolean (what `convert --to atif` writes); otherwise pass one with `--outcomes`. A `.jsonl` file is read as one ATIF
+document per line. Steps whose `extra.trajaudit` is an object were written by `convert --to atif`
+(trajaudit/exporters/atif.py): they give exactly the events that object names, with the fields ATIF has no place for
+restored from it, so the events read back are the events written. ATIF's own rules are checked
 and each violation is reported as a schema-violation finding (TA002) naming the JSON path: step ids run 1, 2, 3…
 in order; every `source_call_id` is a `tool_call_id` of the same step; every embedded subagent has a
 `trajectory_id`, unique among its siblings; a subagent reference names an embedded trajectory or a path. The rest of
@@ -57,7 +61,8 @@ from trajaudit.importers._common import (
     to_float,
     tokens,
 )
-from trajaudit.reader import Malformed, Source, read_document
+from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
+from trajaudit.reader import Malformed, Source, iter_json, read_document
 
 NAME = "atif"
 DESCRIPTION = (
@@ -97,6 +102,9 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     if (source.optional and source.path is not None
             and _continues_a_sibling(source.path, source.limits.max_document_bytes)):
         return  # read as part of the file whose continued_trajectory_ref names it
+    if source.name.endswith(JSONL_SUFFIXES):
+        yield from _lines(source, emit)
+        return
     doc = load_document(source, emit, "an ATIF trajectory", DESCRIPTION, _fits)
     if isinstance(doc, Malformed):
         yield doc
@@ -110,6 +118,32 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
             name = f"{name}[{index}]"
         used.add(name)
         yield from Reader(emit, source).trajectory(trajectory, where, name)
+
+
+def _lines(source: Source, emit: Emitter) -> Iterator[tuple[int | None, dict] | Malformed]:
+    """ATIF as JSON Lines (what `convert --to atif` writes on stdout): one trajectory document per line; each event's
+    origin names the line as well as the JSON path."""
+    fallback = stem(source.name, JSONL_SUFFIXES)
+    used: set[str] = set()
+    for item in iter_json(source):
+        if isinstance(item, Malformed):
+            yield item
+            continue
+        line, trajectory = item
+        if not is_trajectory(trajectory):
+            yield emit.malformed("not an ATIF trajectory: expected an object with a steps list", line)
+            continue
+        assert isinstance(trajectory, dict)
+        name = _identity(trajectory) or f"{fallback}:{line}"
+        if name in used:
+            name = f"{name}:{line}"
+        used.add(name)
+        for event in Reader(emit, source).trajectory(trajectory, "$", name):
+            if isinstance(event, Malformed):
+                yield Malformed(event.file, event.line or line, event.message, event.code, event.unreadable)
+            else:
+                event[1]["origin"].setdefault("line", line)
+                yield line, event[1]
 
 
 def _identity(doc: dict) -> str | None:
@@ -151,13 +185,21 @@ class Reader:
         task_id = next((str(extra[k]) for k in ("task_id", "task_name", "task") if isinstance(extra.get(k), str)), None)
         first: dict = next((s for s in steps if isinstance(s, dict)), {})
         stamp = first.get("timestamp") if isinstance(first.get("timestamp"), str) else None
-        yield emit.event(
-            tid, "task", path=where, task_id=task_id, goal=goal or None,
-            tools=normalize_tools(agent.get("tool_definitions")), timestamp=stamp, meta=meta,
-        )
+        kept = _kept(extra) or {}
+        if "task" not in kept:
+            yield emit.event(
+                tid, "task", path=where, task_id=task_id, goal=goal or None,
+                tools=normalize_tools(agent.get("tool_definitions")), timestamp=stamp, meta=meta,
+            )
+        elif isinstance(kept["task"], dict):  # written by `convert --to atif`: the task event as it was
+            yield _restored(emit.event(tid, "task", path=where, tools=normalize_tools(agent.get("tool_definitions"))),
+                            kept["task"])
         links: dict[str, dict] = {}  # embedded subagent id -> where its parent refers to it
         yield from self.steps(emit, tid, steps, where, links, keep_copied=True)
         yield from self.continuation(doc, tid, links)
+        outcome = extra.get("outcome")
+        if isinstance(outcome, dict) and isinstance(outcome.get("success"), bool):
+            yield _restored(emit.event(tid, "outcome", path=f"{where}.extra.outcome"), outcome)
         subagents = doc.get("subagent_trajectories")
         used: set[str] = set()
         for k, sub in enumerate(subagents if isinstance(subagents, list) else ()):
@@ -282,6 +324,10 @@ class Reader:
             source = step.get("source")
             stamp = step.get("timestamp") if isinstance(step.get("timestamp"), str) else None
             text = flatten_text(step.get("message"))
+            kept = _kept(step.get("extra"))
+            if kept is not None:
+                yield from self.kept_step(emit, tid, step, path, kept, names)
+                continue
             if source != "agent":
                 role = source if source in ("system", "user") else "user"
                 yield emit.event(tid, "message", path=path, timestamp=stamp, role=role, text=text,
@@ -313,6 +359,45 @@ class Reader:
                 )
                 generated, extra_meta = {}, None
             yield from self.results(emit, tid, step, path, names, links, "user", call_ids, failed_calls)
+
+    def kept_step(self, emit: Emitter, tid: str, step: dict, path: str, kept: dict, names: dict[str, str]) -> Iterator:
+        """A step written by `convert --to atif`: exactly the events its `extra.trajaudit` names, in the order the
+        writer grouped them, each with the fields ATIF has no place for restored."""
+        text = flatten_text(step.get("message"))
+        for slot in ("event", "claim"):
+            if isinstance(kept.get(slot), dict):
+                kind = kept[slot].get("kind") if slot == "event" else "claim"
+                if kind in ("task", "outcome", "claim"):
+                    fields: dict[str, Any] = {"text": text} if slot == "claim" and isinstance(step.get("message"),
+                                                                                            str) else {}
+                    yield _restored(emit.event(tid, str(kind), path=path, **fields), kept[slot])
+        if isinstance(kept.get("reasoning"), dict):
+            reasoning = step.get("reasoning_content")
+            yield _restored(emit.event(tid, "reasoning", path=path, text=reasoning if isinstance(reasoning, str)
+                                       else ""), kept["reasoning"])
+        generated = _generated(step)
+        generated.pop("meta", None)
+        if isinstance(kept.get("message"), dict):
+            yield _restored(emit.event(tid, "message", path=path, text=text, **generated), kept["message"])
+            generated = {}
+        for k, call in enumerate(c for c in _list(step.get("tool_calls")) if isinstance(c, dict)):
+            call_id = str(call.get("tool_call_id", call.get("id")) or f"call_{step.get('step_id')}_{k}")
+            tool = str(call.get("function_name") or call.get("name") or "unknown")
+            names[call_id] = tool
+            yield _restored(emit.event(tid, "tool_call", path=f"{path}.tool_calls[{k}]", call_id=call_id, tool=tool,
+                                       arguments=parse_arguments(call.get("arguments")), **generated),
+                            _kept(call.get("extra")))
+            generated = {}
+        for j, result in enumerate(_results(step)):
+            residual = _kept(result.get("extra")) or {}
+            ref = result.get("source_call_id")
+            ref = residual.get("call_id") if ref is None else ref
+            content = result.get("content")
+            yield _restored(emit.event(
+                tid, "tool_result", path=f"{path}.observation.results[{j}]", call_id=str(ref),
+                tool=names.get(str(ref)), ok=not _failed(result, flatten_text(content)),
+                output=None if content is None else flatten_text(content),
+            ), residual)
 
     def results(self, emit: Emitter, tid: str, step: dict, path: str, names: dict[str, str], links: dict[str, dict],
                 role: str, call_ids: list[str], failed_calls: set[str] | None = None) -> Iterator:
@@ -351,6 +436,33 @@ class Reader:
                 tid, "tool_result", path=at, timestamp=stamp, call_id=str(call_id), tool=names.get(str(call_id)),
                 ok=not failed, output=text, error=first_line(text) if failed else None, meta=meta or None,
             )
+
+
+_STRUCTURAL = frozenset({"trajectory", "step", "kind", "origin", "version"})
+_CARRIED = {  # per kind, the fields `convert --to atif` writes as ATIF fields (see trajaudit/exporters/atif.py)
+    "task": ("tools",), "message": ("text", "tokens", "logprobs"), "reasoning": ("text",), "claim": ("text",),
+    "tool_call": ("call_id", "tool", "arguments", "tokens", "logprobs"), "tool_result": ("call_id", "output"),
+}
+
+
+def _kept(extra: Any) -> dict | None:
+    """`extra.trajaudit`: the event fields ATIF has no place for, written by `convert --to atif`; None if absent."""
+    kept = extra.get("trajaudit") if isinstance(extra, dict) else None
+    return kept if isinstance(kept, dict) else None
+
+
+def _restored(item: tuple[int | None, dict], residual: Any) -> tuple[int | None, dict]:
+    """An event with the fields `convert --to atif` kept for it: they replace what the ATIF mapping derived (the
+    writer's event exactly), except where the event is and which trajectory it belongs to."""
+    if isinstance(residual, dict) and residual:
+        event = item[1]
+        derived = {k: event.pop(k) for k in list(event) if k not in _STRUCTURAL and k not in residual}
+        event.update({k: v for k, v in residual.items() if k not in _STRUCTURAL})
+        for key in _CARRIED.get(event["kind"], ()):
+            if key in derived:  # carried by the ATIF fields themselves, so not repeated in extra
+                event[key] = derived[key]
+        event["origin"] = event.pop("origin")
+    return item
 
 
 def _list(value: Any) -> list:

@@ -1,0 +1,1 @@
+"""Writers of other tools' trajectory formats from assembled trajectories (`trajaudit convert --to`)."""
