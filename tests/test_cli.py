@@ -185,9 +185,10 @@ def test_truncated_gzip_is_a_finding_not_a_traceback(runner, tmp_path):
     assert "compressed stream ends early" in result.stdout
 
 
-def test_empty_file_is_clean(runner, tmp_path):
-    result = runner.invoke(app, ["audit", str(write(tmp_path, "empty.jsonl", ""))])
-    assert result.exit_code == 0
+def test_empty_file_is_nothing_audited_unless_allowed(runner, tmp_path):
+    path = str(write(tmp_path, "empty.jsonl", ""))
+    assert runner.invoke(app, ["audit", path]).exit_code == 5
+    assert runner.invoke(app, ["audit", path, "--allow-empty"]).exit_code == 0
 
 
 def test_log_text_cannot_inject_escapes_or_markup(runner, tmp_path):

@@ -71,7 +71,9 @@ def test_discover_walks_directories_sorted_and_rejects_missing_paths(tmp_path):
     for name in ("b/2.jsonl", "a.ndjson", "c.jsonl.gz", "notes.txt", "run.traj"):
         (tmp_path / name).write_bytes(b"")
     found = [(Path(s.name).relative_to(tmp_path).as_posix(), s.optional) for s in discover([str(tmp_path)])]
-    assert found == [("a.ndjson", False), ("b/2.jsonl", False), ("c.jsonl.gz", False), ("run.traj", True)]
+    # found by the walk, not named: skipped with a note if no importer recognises them
+    assert found == [("a.ndjson", True), ("b/2.jsonl", True), ("c.jsonl.gz", True), ("run.traj", True)]
+    assert [s.optional for s in discover([str(tmp_path / "a.ndjson")])] == [False]
     try:
         list(discover([str(tmp_path / "missing.jsonl")]))
     except InputError as exc:

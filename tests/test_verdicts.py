@@ -206,3 +206,13 @@ def test_a_huge_message_is_read_at_its_ends_for_an_acknowledged_failure():
     assert acknowledges_failure("The cancel call failed. " + filler)
     assert acknowledges_failure(filler + " Unfortunately the refund errored.")
     assert not acknowledges_failure("All good. " + filler)
+
+
+def test_words_inside_inline_code_name_no_action():
+    # "return" in the code is not a return of goods: the claim is an addition made by the edit
+    got = verdicts(
+        call("bash", "c1", command="sed -i 's/pass/return []/' pylint/checkers/similar.py"),
+        result("c1", exit_code=0),
+        say("assistant", "I added a check `if self.min_lines == 0: return []` to disable the duplicate check."),
+    )
+    assert [(action, verdict) for action, verdict, _, _ in got] == [("create", Verdict.SUPPORTED)]

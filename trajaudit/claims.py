@@ -589,13 +589,14 @@ def _line_start_spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, in
             return spans
 
 
-# Inline code is a name, not prose: its punctuation ends no clause or sentence ("the `f(x)` call has been removed").
+# Inline code is a name or a literal, not prose: read as one opaque word, its punctuation ends no clause ("the `f(x)`
+# call has been removed") and its words name no action ("added a check `if n == 0: return []`" returns nothing).
+# Targets are read from the original text, so `utils.py` still names one.
 _INLINE_CODE = re.compile(r"`([^`\n]{1,200})`")
-_CODE_PUNCTUATION = str.maketrans({char: "_" for char in ".,;:()!?|[]{}"})
 
 
 def _code_as_word(match: re.Match[str]) -> str:
-    return "`" + match.group(1).translate(_CODE_PUNCTUATION) + "`"
+    return "`" + "x" * len(match.group(1)) + "`"
 
 
 def mask(text: str) -> str:

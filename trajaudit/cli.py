@@ -1,6 +1,7 @@
 """The command line: parse options, build the configuration, run the engine, hand results to a formatter, exit.
 
-Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage, configuration or unreadable input.
+Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage, configuration or unreadable input; 5 nothing
+audited (no trajectory and no finding; --allow-empty makes it 0); 141 stdout closed early (SIGPIPE).
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import os
 # numpy's BLAS pool would spin a thread per core at import for nothing: we only do small vector maths.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import gc  # noqa: E402
+import errno  # noqa: E402
+import gc
 import signal
 import sys
 import threading
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import IO, Iterator, List, NoReturn
@@ -28,11 +30,16 @@ from trajaudit import config as config_module
 from trajaudit.config import Config, ConfigError
 from trajaudit.model import Severity, TrajectoryResult
 from trajaudit.reader import InputError, Malformed, Source, discover
-from trajaudit.report import FORMATS, Format, render, safe
+from trajaudit.report import FORMATS, Format, render, render_many, safe
 from trajaudit.report.output import OutputError, atomic, check_not_input
 from trajaudit.rules import RULES, lookup
 
-EXIT_HELP = "Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration or unreadable input."
+EXIT_EMPTY = 5  # as pytest's 5, "no tests collected": a gate that checked nothing must not pass
+EXIT_PIPE = 128 + 13  # SIGPIPE: what a shell reports for a Unix tool whose reader went away (`| head`)
+EXIT_HELP = (
+    "Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration or unreadable input; "
+    "5 nothing audited (no trajectory, no finding; see --allow-empty); 141 output pipe closed (SIGPIPE)."
+)
 
 app = typer.Typer(
     name="trajaudit",
@@ -89,6 +96,18 @@ CONFIG = typer.Option(
     None, "--config", metavar="FILE", help="Read settings from this TOML file instead of searching for one."
 )
 ISOLATED = typer.Option(False, "--isolated", help="Ignore configuration files.")
+REPORT = typer.Option(
+    None,
+    "--report",
+    metavar="FORMAT=FILE",
+    help="Also write the report in FORMAT to FILE, from the same run (repeatable), e.g. --format github "
+    "--report sarif=trajaudit.sarif --report junit=trajaudit.xml. Each FILE is complete or not written at all.",
+)
+ALLOW_EMPTY = typer.Option(
+    False,
+    "--allow-empty",
+    help="Exit 0 when the input holds no trajectory and no finding (empty files, no logs found) instead of 5.",
+)
 JOBS = typer.Option(
     0,
     "--jobs",
@@ -105,13 +124,16 @@ def validate(
     input_format: str | None = FROM,
     output_format: Format = FORMAT,
     output: Path | None = OUTPUT,
+    report: List[str] | None = REPORT,
     jobs: int = JOBS,
+    allow_empty: bool = ALLOW_EMPTY,
     quiet: bool = QUIET,
 ) -> None:
     """Check every event against the trajaudit event schema.
 
     Reports each invalid line as file:line, trajectory, JSON path and message (TA001 invalid-json, TA002
-    schema-violation), then a summary. Exit codes: 0 all valid; 1 violations; 2 usage or unreadable input.
+    schema-violation), then a summary. Exit codes: 0 all valid; 1 violations; 2 usage or unreadable input;
+    5 nothing to validate (see --allow-empty).
 
     Example: trajaudit validate logs/ --format jsonl
     """
@@ -119,12 +141,17 @@ def validate(
     options = engine.Options(
         input_format=input_format or "auto", on_format=_format_note(quiet, input_format), jobs=jobs
     )
+    reports = _reports(report, output)
     sources = _sources(paths)
     _guard_output(output, sources)
+    for _, path in reports:
+        _guard_output(path, sources)
     run = engine.Validation(sources, options)
-    with _output(output) as out:
-        render(output_format, run, run.summary, out, console_for=_console, quiet=quiet, validate=True)
-    _finish(run.summary, Severity.INFO, quiet, output_format)
+    with _outputs(output, reports, output_format) as targets:
+        render_many(
+            targets, run, run.summary, render, console_for=_console, quiet=quiet, validate=True, fail_on=Severity.INFO
+        )
+    _finish(run.summary, Severity.INFO, quiet, output_format, allow_empty)
 
 
 @app.command()
@@ -133,6 +160,7 @@ def audit(
     input_format: str | None = FROM,
     output_format: Format = FORMAT,
     output: Path | None = OUTPUT,
+    report: List[str] | None = REPORT,
     select: List[str] | None = typer.Option(
         None,
         "--select",
@@ -167,15 +195,19 @@ def audit(
     config_file: Path | None = CONFIG,
     isolated: bool = ISOLATED,
     jobs: int = JOBS,
+    allow_empty: bool = ALLOW_EMPTY,
     quiet: bool = QUIET,
 ) -> None:
     """Judge every step of every trajectory and report findings.
 
     Rules run per trajectory (see `trajaudit rules`); output is a per-step verdict view on a terminal, or
     --format json|jsonl|sarif|junit|github|markdown for machines. Exit codes: 0 no findings at or above --fail-on;
-    1 findings; 2 usage, configuration or unreadable input.
+    1 findings; 2 usage, configuration or unreadable input; 5 nothing audited: no trajectory and no finding in
+    the input (an empty folder, logs named *.log, empty files), unless --allow-empty.
 
     Example: trajaudit audit sample_traces/ --fail-on warning --format sarif -o trajaudit.sarif
+
+    In CI: trajaudit audit runs/ --format github --report sarif=trajaudit.sarif --report junit=trajaudit.xml
     """
     try:
         cfg = _config(config_file, isolated).with_flags(
@@ -189,6 +221,7 @@ def audit(
     except ConfigError as exc:
         _usage_error(str(exc))
     _check_format(cfg.input_format)
+    reports = _reports(report, output)
     attached = _outcomes(outcomes)
     options = engine.Options(
         input_format=cfg.input_format,
@@ -196,20 +229,25 @@ def audit(
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format or (None if cfg.input_format == "auto" else cfg.input_format)),
         # The step-by-step text view needs every event of a trajectory, which workers do not send back.
-        jobs=1 if output_format is Format.text else jobs,
+        jobs=1 if Format.text in (output_format, *(fmt for fmt, _ in reports)) else jobs,
     )
     sources = _sources(paths)
     _guard_output(output, sources, outcomes, config_file)
+    for _, path in reports:
+        _guard_output(path, sources, outcomes, config_file)
     run = engine.Audit(sources, cfg, options)
     show_progress = _wants_progress(quiet, output_format, output)
-    with _output(output) as out:
+    with _outputs(output, reports, output_format) as targets:
         items = _with_progress(run, run.summary) if show_progress else run
         matched = _match_count(attached, outcomes)
         items = matched.watch(iter(items)) if matched else items
-        render(output_format, items, run.summary, out, console_for=_console, quiet=quiet, only_failures=only_failures)
+        render_many(
+            targets, items, run.summary, render, console_for=_console, quiet=quiet, only_failures=only_failures,
+            fail_on=cfg.fail_on,
+        )
     for note in matched.notes(quiet) if matched else ():
         _note(note)
-    _finish(run.summary, cfg.fail_on, quiet, output_format)
+    _finish(run.summary, cfg.fail_on, quiet, output_format, allow_empty)
 
 
 class ConvertTo(str, Enum):
@@ -259,6 +297,7 @@ def convert(
     _guard_output(output, sources)
     problems = unreadable = events = skipped = 0
     note = _format_note(quiet, input_format)
+    ids = importers.DistinctIds()
     with _output(output) as out:
         write = out.buffer.write if hasattr(out, "buffer") else (lambda b: out.write(b.decode("utf-8")))
         out.flush()
@@ -274,7 +313,7 @@ def convert(
                 continue
             if note is not None:
                 note(source, chosen)
-            for item in stream:
+            for item in ids.wrap(source, chosen, stream):
                 if isinstance(item, Malformed):
                     where = item.file + (f":{item.line}" if item.line else "")
                     _note(f"trajaudit: {where}: {item.code} {item.message}")
@@ -283,6 +322,8 @@ def convert(
                     continue
                 write(safe.dumps(item[1]) + b"\n")
                 events += 1
+    for renamed in ids.notes():
+        _note(f"trajaudit: {renamed}")
     if not quiet:
         note = f" ({skipped} files no importer recognises skipped)" if skipped else ""
         _note(f"trajaudit: converted {events} events from {len(sources) - skipped} files{note}")
@@ -628,9 +669,31 @@ def _check_format(name: str | None) -> None:
 
 def _sources(paths: List[str]) -> List[Source]:
     try:
-        return list(discover(paths))
+        found = list(discover(paths))
     except InputError as exc:
         _usage_error(str(exc))
+    return _read_once(found)
+
+
+def _read_once(sources: List[Source]) -> List[Source]:
+    """Each file once, however often it is named or found (`x.json ./x.json`, a folder and a file in it, a hard
+    link): read twice, its trajectories would be counted twice or, renamed apart, as two runs."""
+    seen: dict[tuple[int, int], str] = {}
+    kept = []
+    for source in sources:
+        if source.path is not None and source.problem is None and source.note is None:
+            try:
+                status = source.path.stat()
+            except OSError:
+                kept.append(source)  # reported when it is read
+                continue
+            key = (status.st_dev, status.st_ino)
+            if key in seen:
+                _note(f"trajaudit: {source.name}: the same file as {seen[key]}, read once")
+                continue
+            seen[key] = source.name
+        kept.append(source)
+    return kept
 
 
 def _config(config_file: Path | None, isolated: bool) -> Config:
@@ -686,9 +749,16 @@ def _format_note(quiet: bool, explicit: str | None):
     return note
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich would exit 1, the findings code: pass the closed pipe on, to leave as SIGPIPE (see execute)
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def _console(out: IO[str]) -> Console:
     is_stdout = out is sys.stdout
-    return Console(
+    return _Console(
         file=out,
         highlight=False,
         soft_wrap=False,
@@ -731,6 +801,39 @@ def _guard_output(output: Path | None, sources: List[Source], *files: Path | Non
         _usage_error(str(exc))
 
 
+def _reports(specs: List[str] | None, output: Path | None) -> list[tuple[Format, Path]]:
+    """--report FORMAT=FILE values, checked before anything is read: a known format, and each FILE named once."""
+    reports: list[tuple[Format, Path]] = []
+    for spec in specs or ():
+        name, sep, file = spec.partition("=")
+        if not sep or not file:
+            _usage_error(f"--report {spec!r}: expected FORMAT=FILE, e.g. sarif=trajaudit.sarif")
+        try:
+            fmt = Format(name.strip().lower())
+        except ValueError:
+            _usage_error(f"--report {spec!r}: unknown format {name!r} (expected one of: {', '.join(FORMATS)})")
+        reports.append((fmt, Path(file)))
+    targets = [p for _, p in reports] + ([output] if output is not None else [])
+    seen: set[str] = set()
+    for target in targets:
+        key = os.path.abspath(target)
+        if key in seen:
+            _usage_error(f"{target} is named twice in --report / --output: each report needs its own file")
+        seen.add(key)
+    return reports
+
+
+@contextmanager
+def _outputs(
+    output: Path | None, reports: list[tuple[Format, Path]], output_format: Format
+) -> Iterator[list[tuple[Format, IO[str]]]]:
+    """The main report (stdout or -o) and each --report file, all complete or none replaced."""
+    with ExitStack() as stack:
+        targets = [(output_format, stack.enter_context(_output(output)))]
+        targets += [(fmt, stack.enter_context(_output(path))) for fmt, path in reports]
+        yield targets
+
+
 @contextmanager
 def _output(path: Path | None) -> Iterator[IO[str]]:
     """stdout as it streams, or FILE replaced only once the report is complete (see report.output)."""
@@ -745,7 +848,7 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         _usage_error(str(exc))
 
 
-def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
+def _finish(summary, fail_on, quiet: bool, output_format: Format, allow_empty: bool = False) -> None:
     for problem in summary.internal_errors:
         _note(f"trajaudit: {problem}", style="red")
     if summary.skipped and not quiet:
@@ -761,7 +864,20 @@ def _finish(summary, fail_on, quiet: bool, output_format: Format) -> None:
     if not quiet and output_format is not Format.text:
         counts = ", ".join(f"{n} {label}" for label, n in sorted(summary.findings_by_severity.items())) or "no findings"
         _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps: {counts}")
+    if code == 0 and not allow_empty and _nothing_audited(summary):
+        # even with --quiet: this is why the exit code is not 0
+        skipped = f", {len(summary.skipped)} skipped" if summary.skipped else ""
+        _note(
+            f"trajaudit: error: nothing audited ({summary.files} files{skipped}, no trajectory, no finding); "
+            "pass --allow-empty if that is expected",
+            style="red",
+        )
+        code = EXIT_EMPTY
     raise typer.Exit(code)
+
+
+def _nothing_audited(summary) -> bool:
+    return not summary.trajectories and not summary.steps and not any(summary.findings_by_severity.values())
 
 
 class Terminated(BaseException):
@@ -774,14 +890,22 @@ def _terminate(signum: int, frame: object) -> None:
 
 def execute() -> int:
     """Run the command line and return its exit code: a crash is 2 with a one-line reason, never 1 (findings);
-    SIGTERM is 143 once workers are stopped and temporary output removed."""
+    SIGTERM is 143 once workers are stopped and temporary output removed; a closed stdout pipe is 141 (SIGPIPE)."""
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminate)
+    streams = sys.stdout, sys.stderr
     try:
         app(prog_name="trajaudit")
     except SystemExit as exc:
+        if sys.stdout is not streams[0]:
+            # click met EPIPE (the reader of stdout went away), wrapped the streams so later flushes stay quiet, and
+            # exited 1, the findings code; say SIGPIPE, as Unix tools do
+            sys.stdout, sys.stderr = streams
+            return EXIT_PIPE
         return _exit_code(exc.code)
+    except BrokenPipeError:  # outside click's handling (e.g. a final flush)
+        return EXIT_PIPE
     except KeyboardInterrupt:
         _note("trajaudit: interrupted")
         return 130
@@ -816,11 +940,15 @@ def run() -> None:
     try:
         sys.stdout.flush()
     except (BrokenPipeError, ValueError):  # the reader went away (`| head`), or stdout is closed
-        pass
+        code = EXIT_PIPE if code in (0, 1) else code
     try:
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass
+    if code == EXIT_PIPE and hasattr(signal, "SIGPIPE"):
+        # die of SIGPIPE with its default action, as `yes | head -1` does: the parent sees the signal, a shell 141
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
     os._exit(code)
 
 

@@ -164,7 +164,10 @@ class Config:
 
 
 def find_config_file(start: Path) -> Path | None:
-    """The nearest trajaudit.toml, or pyproject.toml with a [tool.trajaudit] table, from start upwards."""
+    """The nearest trajaudit.toml, or pyproject.toml with a [tool.trajaudit] table, from start upwards.
+
+    A pyproject.toml met on the way that cannot be read or parsed is a ConfigError naming the file and the line (as
+    ruff does): it may hold the [tool.trajaudit] settings, and running on defaults instead would pass in silence."""
     for folder in (start, *start.parents):
         own = folder / "trajaudit.toml"
         if own.is_file():
@@ -173,8 +176,10 @@ def find_config_file(start: Path) -> Path | None:
         if pyproject.is_file():
             try:
                 data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
-                continue
+            except OSError as exc:
+                raise ConfigError(f"{pyproject}: cannot read: {exc.strerror or exc}") from None
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{pyproject}: invalid TOML: {exc} (pass --isolated to ignore it)") from None
             tool = data.get("tool")
             if isinstance(tool, dict) and "trajaudit" in tool:
                 return pyproject

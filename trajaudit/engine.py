@@ -168,11 +168,9 @@ def unrecognised(source: Source, exc: Exception, summary: Summary, count: bool =
     if source.optional:
         summary.skipped.append(source.name)
         return
+    # exit code 2 and a note on stderr (SARIF: a notification), but no TA001 finding: the file may be valid JSON
     summary.unreadable.append(str(exc))
-    finding = input_finding(Malformed(source.name, None, str(exc), unreadable=True))
-    if count:
-        summary.count(finding)
-    yield finding
+    yield from ()
 
 
 def schema_findings(
@@ -406,6 +404,7 @@ class Audit:
 
     def _serial(self) -> Iterator[Item]:
         assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
+        ids = importers.DistinctIds()
         for source in self.sources:
             if source.note is not None:
                 self.summary.notes.append(f"{source.name}: {source.note}")
@@ -420,6 +419,7 @@ class Audit:
             if self.options.on_format is not None:
                 self.options.on_format(source, fmt)
             self.summary.formats[fmt] = self.summary.formats.get(fmt, 0) + 1
+            stream = ids.wrap(source, fmt, stream)
             first_line = 0
             if type(self.partition) is parallel.Share:  # only native single files are split (parallel.usable)
                 first_line = parallel.lines_before(source, self.partition.start)
@@ -433,6 +433,7 @@ class Audit:
                 yield from self._emit(finding)
             if fmt != "native":
                 yield from self._finish(assembler.end_of_document(), assembler, at_end=True)
+        self.summary.notes.extend(ids.notes())
         if type(self.partition) is parallel.Share:
             self._held = assembler.held()
             closed, open_ids = assembler.closed_ids(), list(assembler.open)
@@ -798,6 +799,7 @@ class Validation:
         trajectories = self.extra
         per_file = _FileCap(self.options.limits.max_findings_per_file)
         keep = self.options.limits.max_findings_per_event
+        ids = importers.DistinctIds()
         for source in self.sources:
             if source.note is not None:
                 summary.notes.append(f"{source.name}: {source.note}")
@@ -813,6 +815,7 @@ class Validation:
             if self.options.on_format is not None:
                 self.options.on_format(source, fmt)
             summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
+            stream = ids.wrap(source, fmt, stream)
             name = source.name
             if self.partition is not None:
                 stream = iter_json(source, *self.partition)
@@ -841,6 +844,7 @@ class Validation:
                 summary.count(finding)
                 yield finding
         summary.trajectories = len(trajectories)
+        summary.notes.extend(ids.notes())
 
 
 __all__ = ["Audit", "Assembler", "Options", "Validation", "exit_code", "input_finding", "schema_findings"]

@@ -56,7 +56,7 @@ class Source:
 
     name: str
     path: Path | None  # None for stdin
-    optional: bool = False  # found in a directory with a non-log suffix: skip quietly if no format matches
+    optional: bool = False  # found in a directory scan, not named: skipped with a note if no format matches
     limits: Limits = DEFAULT_LIMITS
     problem: str | None = None  # found but cannot be read at all (an unreadable directory): reported, exit code 2
     note: str | None = None  # found and left unread on purpose (a symlinked directory): said on stderr
@@ -270,7 +270,6 @@ def _walk(top: Path, roots: list[str]) -> Iterator[Source]:
                             note=f"not audited: a symbolic link to a directory, not followed; pass {target} instead",
                         )
                 elif entry.name.endswith(SUFFIXES + DOCUMENT_SUFFIXES):
-                    optional = not entry.name.endswith(SUFFIXES)
                     if entry.is_symlink() and entry.is_file() and not _inside(os.path.realpath(entry.path), roots):
                         # a directory scan reads nothing outside the paths given (SECURITY.md)
                         target = os.path.realpath(entry.path)
@@ -280,7 +279,7 @@ def _walk(top: Path, roots: list[str]) -> Iterator[Source]:
                             note=f"not audited: a symbolic link to a file outside the paths given; pass {target}",
                         )
                     elif entry.is_file():
-                        yield Source(entry.path, path, optional=optional)
+                        yield Source(entry.path, path, optional=True)
                     elif entry.is_symlink():
                         yield Source(entry.path, path, problem="cannot read: a symbolic link to nothing")
             except OSError as exc:

@@ -173,7 +173,9 @@ def _cli(paths: list[str], fmt: str, outcomes: dict[str, bool] | None, workdir: 
         tid = record.get("trajectory")
         if tid is None:
             continue
-        key = (str(record.get("file")), str(tid))
+        file = str(record.get("file"))
+        # an id another file of the same run also yields is renamed FILE/ID by trajaudit (see importers.DistinctIds)
+        key = (file, str(tid).removeprefix(Path(file).name + "/"))
         if kind == "finding":
             found[key]["codes"].add(record["code"])
             if record.get("severity") == "error" and record["code"] != "TA101":

@@ -577,10 +577,11 @@ def test_broken_lines_are_reported_and_the_rest_converts(tmp_path: Path, validat
     assert "found list" in messages[5]
 
 
-def test_a_file_of_another_format_named_codex_is_rejected_line_by_line():
-    _, events, bad = run(FIXTURES / "openai.jsonl", "codex")
-    assert not events and bad
-    assert all(m.message.startswith("not a Codex line: expected") for m in bad)
+def test_a_file_of_another_format_named_codex_is_a_format_error_naming_its_format():
+    from trajaudit.importers import FormatError
+
+    with pytest.raises(FormatError, match="not a codex log; it looks like openai: --from openai"):
+        run(FIXTURES / "openai.jsonl", "codex")
 
 
 # --- end to end ----------------------------------------------------------------------------------------------------

@@ -81,7 +81,8 @@ def test_unknown_format_name_is_a_format_error_listing_the_names():
         open_events(source("native.jsonl"), "nonsense")
 
 
-# A file of another format given with --from: a Malformed naming the file, never an exception or a silent success.
+# A file of another format given with --from: a FormatError naming the file (a usage error, exit 2), never a
+# finding about its content or a silent success; when the file is recognisably another format, it names it.
 WRONG = {
     "openai": "codex.jsonl",
     "claude-code": "codex.jsonl",
@@ -96,12 +97,12 @@ WRONG = {
 
 
 @pytest.mark.parametrize(("fmt", "name"), sorted(WRONG.items()))
-def test_a_file_that_is_not_the_named_format_is_a_clear_malformed(fmt: str, name: str):
-    _, events, bad = run(FIXTURES / name, fmt)
-    assert not events
-    assert bad
-    assert all(m.file.endswith(name) for m in bad)
-    assert all(m.message.startswith("not ") and "expected" in m.message for m in bad)
+def test_a_file_that_is_not_the_named_format_is_a_format_error(fmt: str, name: str):
+    with pytest.raises(FormatError) as caught:
+        run(FIXTURES / name, fmt)
+    message = str(caught.value)
+    assert message.startswith(str(FIXTURES / name) + ": not ")
+    assert f"--from {detect(source(name)).NAME}" in message
 
 
 @pytest.mark.parametrize("fmt", [n for n in sorted(WRONG) if n not in ("openai", "claude-code", "codex")])

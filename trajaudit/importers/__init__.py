@@ -7,6 +7,7 @@ A module exports `NAME` (the `--from` value), `DESCRIPTION` (what it expects, fo
 
 from __future__ import annotations
 
+import itertools
 from types import ModuleType
 from typing import Iterator
 
@@ -68,9 +69,10 @@ def detect(source: Source) -> ModuleType:
     """The first importer whose `sniff` accepts the source's head. An empty (or unreadable) head is native, so the
     reader reports the file itself; anything else unrecognised is a FormatError naming every format tried."""
     head = source.head()
-    if not head.strip() or (source.name.endswith(JSONL_SUFFIXES) and first_json_value(head) is None):
-        # Nothing recognisable to go on (empty, or no parseable line in a .jsonl): read it as native, so the reader
-        # reports each broken line with its number instead of rejecting the whole file.
+    if not head.strip() or (source.name.endswith(JSONL_SUFFIXES) and _native_or_broken(first_json_value(head))):
+        # Nothing recognisable to go on (empty, or no parseable line in a .jsonl), or a first event that is native
+        # but broken: read it as native, so the reader and the schema check report each bad line with its number
+        # instead of rejecting (or, in a folder, skipping) the whole file.
         return native
     for module in FORMATS:
         if module.sniff(source, head):
@@ -80,16 +82,115 @@ def detect(source: Source) -> ModuleType:
     raise FormatError(f"{source.name}: unrecognised input format (tried {tried}); name it with --from FORMAT")
 
 
+def _native_or_broken(first: object) -> bool:
+    """No parseable value, or an object with two of native's keys (one, `trajectory`, is how outcomes files name
+    their runs: those are not logs)."""
+    if first is None:
+        return True
+    return isinstance(first, dict) and sum(k in first for k in ("trajectory", "step", "kind")) >= 2
+
+
 def open_events(
     source: Source, fmt: str = AUTO
 ) -> tuple[str, Iterator[tuple[int | None, dict] | Malformed]]:
-    """The chosen format's name and the source's native event stream. A file that is not what `fmt` says yields a
-    Malformed naming the file and what was expected; an unknown name or unrecognised file raises FormatError.
-    A source found unreadable while walking a directory is one Malformed (unreadable); one left out on purpose (a
-    symbolic link to a directory) raises FormatError with its note."""
+    """The chosen format's name and the source's native event stream.
+
+    An unknown name, an unrecognised file, and a file that is not what `fmt` says raise FormatError: the input
+    cannot be read as asked, which is a usage error (or, for a file only found in a folder, a skip), not a finding
+    about its content; a valid JSON document is never reported as invalid JSON. A file recognisably of another
+    format than `fmt` names that format. Lines an importer cannot read inside a file it accepts stay Malformed,
+    with their line numbers. A source found unreadable while walking a directory is one Malformed (unreadable); one
+    left out on purpose (a symbolic link to a directory) raises FormatError with its note."""
     if source.problem is not None:
         return native.NAME, iter([Malformed(source.name, None, source.problem, unreadable=True)])
     if source.note is not None:
         raise FormatError(f"{source.name}: {source.note}")
-    module = detect(source) if fmt == AUTO else by_name(fmt)
-    return module.NAME, module.convert(source)
+    if fmt == AUTO:
+        module = detect(source)
+    else:
+        module = by_name(fmt)
+        _check_chosen(source, module)
+    stream = module.convert(source)
+    if module is native:  # streams line by line (stdin as it arrives): nothing to look ahead at
+        return module.NAME, stream
+    first = next(stream, None)
+    if first is None:
+        return module.NAME, iter(())
+    if type(first) is Malformed and first.line is None and not first.unreadable and first.message.startswith("not "):
+        # the importer parsed the document and found it is not its format (see _common.load_document)
+        raise FormatError(f"{source.name}: {first.message}{_looks_like(source, module)}")
+    return module.NAME, itertools.chain((first,), stream)
+
+
+class DistinctIds:
+    """Keeps runs of different files apart when their ids collide.
+
+    Importers derive trajectory ids from a file's content (tau-bench's `task:trial`, a tau2 simulation id, an
+    instance id), unique within that file only: two agents' result files for the same tasks both hold `79:79`. Read
+    together, they would be merged into one trajectory, or counted by `stats` as two trials of one task. So an id an
+    imported file shares with an earlier file of the same run is renamed `FILE/ID` (the base name; the whole name
+    when base names collide too) in every event of that file, and the renaming is noted; `--outcomes` ids still
+    match it, as they match any id ending in `/ID`. Native logs are not renamed: their ids are chosen by whoever
+    wrote them, and one run may span several files."""
+
+    def __init__(self) -> None:
+        self.owner: dict[str, str] = {}  # id -> the file that yielded it first
+        self._renamed: dict[tuple[str, str], list[str]] = {}  # (file, earlier file) -> new ids
+
+    def wrap(
+        self, source: Source, fmt: str, stream: Iterator[tuple[int | None, dict] | Malformed]
+    ) -> Iterator[tuple[int | None, dict] | Malformed]:
+        return stream if fmt == native.NAME else self._rename(source.name, stream)
+
+    def _rename(
+        self, name: str, stream: Iterator[tuple[int | None, dict] | Malformed]
+    ) -> Iterator[tuple[int | None, dict] | Malformed]:
+        owner = self.owner
+        mapping: dict[str, str] = {}
+        for item in stream:
+            if type(item) is not Malformed:
+                data = item[1]  # type: ignore[index]
+                tid = data.get("trajectory") if type(data) is dict else None
+                if isinstance(tid, str):
+                    new = mapping.get(tid)
+                    if new is None:
+                        first = owner.setdefault(tid, name)
+                        new = mapping[tid] = tid if first == name else self._new_id(tid, name, first)
+                    if new is not tid:
+                        data["trajectory"] = new
+            yield item
+
+    def _new_id(self, tid: str, name: str, first: str) -> str:
+        new = f"{name.replace(chr(92), '/').rsplit('/', 1)[-1]}/{tid}"
+        if new in self.owner:
+            new = f"{name}/{tid}"
+        self.owner[new] = name
+        self._renamed.setdefault((name, first), []).append(new)
+        return new
+
+    def notes(self) -> list[str]:
+        return [
+            f"{name}: {len(ids)} trajectory id{'s' if len(ids) > 1 else ''} also in {first}, a different run: "
+            f"renamed FILE/ID ({ids[0]}{', ...' if len(ids) > 1 else ''})"
+            for (name, first), ids in self._renamed.items()
+        ]
+
+
+def _check_chosen(source: Source, module: ModuleType) -> None:
+    """`--from X` on a file that X's sniff rejects and another format recognises: the wrong --from."""
+    head = source.head()
+    if not head.strip() or module.sniff(source, head):
+        return
+    hint = _looks_like(source, module)
+    if hint:
+        raise FormatError(f"{source.name}: not a {module.NAME} log{hint}")
+
+
+def _looks_like(source: Source, module: ModuleType) -> str:
+    try:
+        other = detect(source)
+    except FormatError:
+        return ""
+    if other is module or (other is native and not native.sniff(source, source.head())):
+        return ""
+    return f"; it looks like {other.NAME}: --from {other.NAME}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import IO, Iterable
 
 from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
+from trajaudit.report.locate import lines_in
 from trajaudit.report.safe import clean
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -24,10 +25,10 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding) -> str:
+def annotation(finding: Finding, line: int | None = None) -> str:
     props = [f"file={_property(finding.file)}"]
-    if finding.line:
-        props.append(f"line={finding.line}")
+    if finding.line or line:
+        props.append(f"line={finding.line or line}")
     props.append(f"title={_property(f'{finding.code} {finding.name}')}")
     where = f"trajectory {finding.trajectory}" + (f" step {finding.step}" if finding.step is not None else "")
     message = f"{finding.message} ({where})" if finding.trajectory else finding.message
@@ -35,7 +36,25 @@ def annotation(finding: Finding) -> str:
 
 
 def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: IO[bytes]) -> None:
+    # Findings in a whole-document log carry a JSON path, not a line: they are held until their file's findings
+    # are complete (an imported file's trajectories end together), then located in one pass (see report.locate).
+    held: list[Finding] = []
     for item in items:
         findings = item.findings if isinstance(item, TrajectoryResult) else (item,)
         for finding in findings:
-            out.write((annotation(finding) + "\n").encode("utf-8"))
+            if held and finding.file != held[0].file:
+                _flush(held, out)
+            if held or (finding.path and not finding.line):
+                held.append(finding)
+            else:
+                out.write((annotation(finding) + "\n").encode("utf-8"))
+    _flush(held, out)
+
+
+def _flush(held: list[Finding], out: IO[bytes]) -> None:
+    if not held:
+        return
+    lines = lines_in(held[0].file, [f.path for f in held if f.path and not f.line])
+    for finding in held:
+        out.write((annotation(finding, lines.get(finding.path) if finding.path else None) + "\n").encode("utf-8"))
+    held.clear()

@@ -1,4 +1,4 @@
-"""JUnit XML for CI test reports: one test case per trajectory; warnings and errors become its failure.
+"""JUnit XML for CI test reports: one test case per trajectory; findings at or above --fail-on become its failure.
 
 Findings that belong to no trajectory (unreadable lines) become a test case named after their file. Text from logs
 is stripped of characters XML 1.0 cannot hold and escaped, so the document stays well-formed for any input.
@@ -13,6 +13,7 @@ a line break in a log), a line that would start with `::` gets its first ':' as 
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from typing import IO, Iterable
 from xml.sax.saxutils import escape, quoteattr
@@ -45,35 +46,58 @@ def xml_attr(text: str) -> str:
     return _AS_REFERENCE.sub(_reference, quoteattr(_xml_chars(text)))
 
 
-def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: IO[bytes]) -> None:
+def render(
+    items: Iterable[TrajectoryResult | Finding],
+    summary: Summary,
+    out: IO[bytes],
+    fail_on: Severity | None = Severity.WARNING,
+) -> None:
+    """Findings at or above `fail_on` (the run's --fail-on; None for never) fail their test case, as they fail the
+    job; the others are listed in its system-out. Inputs that could not be read at all are errors. `time` is the
+    wall-clock seconds spent producing each case (the audit streams while this writes) and the whole suite."""
     cases: list[str] = []
     failures = 0
     loose: dict[str, list[Finding]] = defaultdict(list)
+    started = last = time.perf_counter()
     for item in items:
+        now = time.perf_counter()
+        spent, last = now - last, now
         if isinstance(item, TrajectoryResult):
             first = item.trajectory.events[0] if item.trajectory.events else None
-            case, failed = _case(first.file if first else "", item.trajectory.id, item.findings)
+            case, failed = _case(first.file if first else "", item.trajectory.id, item.findings, fail_on, spent)
             cases.append(case)
             failures += failed
         else:
             loose[item.file].append(item)
     for file, findings in loose.items():
-        case, failed = _case(file, f"{file} (input)", findings)
+        case, failed = _case(file, f"{file} (input)", findings, fail_on, 0.0)
         cases.append(case)
         failures += failed
+    shown = {f"{f.file}: {f.message}" for findings in loose.values() for f in findings}
+    errors = [problem for problem in summary.unreadable if problem not in shown]
+    for problem in errors:  # an input no finding stands for (not recognised, not the --from format)
+        file = problem.split(": ", 1)[0]
+        cases.append(
+            f"    <testcase classname={xml_attr(file)} name={xml_attr(f'{file} (input)')} file={xml_attr(file)}"
+            f' time="0.000">\n      <error message={xml_attr(problem)} type="unreadable-input"/>\n    </testcase>\n'
+        )
+    total = f"{time.perf_counter() - started:.3f}"
+    counts = f'tests="{len(cases)}" failures="{failures}" errors="{len(errors)}"'
     head = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<testsuites name="trajaudit" tests="{len(cases)}" failures="{failures}">\n'
-        f'  <testsuite name="trajaudit" tests="{len(cases)}" failures="{failures}" errors="0" skipped="0">\n'
+        f'<testsuites name="trajaudit" {counts} time="{total}">\n'
+        f'  <testsuite name="trajaudit" {counts} skipped="0" time="{total}">\n'
     )
     out.write((head + "".join(cases) + "  </testsuite>\n</testsuites>\n").encode("utf-8"))
 
 
-def _case(file: str, name: str, findings: Iterable[Finding]) -> tuple[str, int]:
+def _case(
+    file: str, name: str, findings: Iterable[Finding], fail_on: Severity | None, spent: float
+) -> tuple[str, int]:
     findings = list(findings)
-    failing = [f for f in findings if f.severity >= Severity.WARNING]
-    notes = [f for f in findings if f.severity < Severity.WARNING]
-    case = f"    <testcase classname={xml_attr(file)} name={xml_attr(name)}"
+    failing = [f for f in findings if fail_on is not None and f.severity >= fail_on]
+    notes = [f for f in findings if not (fail_on is not None and f.severity >= fail_on)]
+    case = f'    <testcase classname={xml_attr(file)} name={xml_attr(name)} file={xml_attr(file)} time="{spent:.3f}"'
     if not findings:
         return case + "/>\n", 0
     body = ""
