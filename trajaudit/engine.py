@@ -276,35 +276,22 @@ OPEN_LIMIT_NOTE = (
 
 
 def _continued(event: Event, max_open: int | None) -> Finding:
-    rule = BY_CODE["TA003"]
     what = (
         f"trajectory continues after it was closed early and audited in part: more than {max_open:,} trajectories "
         "were open at once; its events from here on are audited as a separate part"
     )
-    return Finding(
-        rule.code,
-        rule.name,
-        rule.severity,
-        event.file,
-        event.line,
-        event.data["trajectory"],
-        event.step,
-        over_limit(what, "max-open-trajectories", max_open or 0),
-        path=event.path,
-    )
+    return _step_order(event, over_limit(what, "max-open-trajectories", max_open or 0))
 
 
 def _late_event(event: Event) -> Finding:
+    return _step_order(event, "event arrived after the trajectory's outcome; expected the outcome to be its last event")
+
+
+def _step_order(event: Event, message: str) -> Finding:
+    """A TA003 finding on an event the assembler met out of place."""
     rule = BY_CODE["TA003"]
     return Finding(
-        rule.code,
-        rule.name,
-        rule.severity,
-        event.file,
-        event.line,
-        event.data["trajectory"],
-        event.step,
-        "event arrived after the trajectory's outcome; expected the outcome to be its last event",
+        rule.code, rule.name, rule.severity, event.file, event.line, event.data["trajectory"], event.step, message,
         path=event.path,
     )
 
