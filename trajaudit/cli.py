@@ -557,6 +557,85 @@ def stats(
     _finish_collection(run.summary, quiet)
 
 
+class RunsFormat(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+RUNS_FORMAT = typer.Option(RunsFormat.text, "--format", help="text (a tree per task), one JSON document, or JSONL.")
+RUNS_OUTCOMES = typer.Option(
+    None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log (success per run)."
+)
+
+
+@app.command()
+def diverge(
+    paths: List[str] = PATHS,
+    input_format: str | None = FROM,
+    output_format: RunsFormat = RUNS_FORMAT,
+    output: Path | None = OUTPUT,
+    outcomes: Path | None = RUNS_OUTCOMES,
+    quiet: bool = QUIET,
+) -> None:
+    """Where failed runs of a task leave its successful runs: the prefix tree of each task's runs.
+
+    Runs are grouped by task id (any agent, any trial) and read as action sequences (tool + normalised arguments;
+    a message is one symbol per role). For each failed run, the divergence step is the first action at which it
+    leaves every successful run of its task, with what those runs did there instead; a task with no successful run
+    is said to have none. JSONL: one {"type": "divergence", ...} record per run, then a summary. Exit codes: 0 done;
+    2 usage or unreadable input.
+
+    Example: trajaudit diverge results/ --from tau-bench --format jsonl -o divergence.jsonl
+    """
+    from trajaudit import divergence
+    from trajaudit.report import diverge as report
+
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
+    result = divergence.analyse(divergence.collect(trajectories))
+    _write_runs(output, output_format, result, report.render_diverge_text, report.diverge_json, report.diverge_lines)
+    _finish_collection(run.summary, quiet)
+
+
+@app.command()
+def rewards(
+    paths: List[str] = PATHS,
+    input_format: str | None = FROM,
+    output_format: RunsFormat = RUNS_FORMAT,
+    output: Path | None = OUTPUT,
+    outcomes: Path | None = RUNS_OUTCOMES,
+    quiet: bool = QUIET,
+) -> None:
+    """Step values from many runs of each task: dense per-step signals from outcomes, by the task's prefix tree.
+
+    A step's value is the success rate of the runs of its task that share the prefix up to and including its action
+    (with the count); its advantage is the value after it minus the value before it (Tree-GRPO-style credit from
+    shared prefixes). JSONL: one {"trajectory", "step", "value", "advantage", "runs", ...} per action of every run.
+    Text: only the steps whose advantage is not 0. Exit codes: 0 done; 2 usage or unreadable input.
+
+    Example: trajaudit rewards runs/ --outcomes verdicts.jsonl --format jsonl -o step-values.jsonl
+    """
+    from trajaudit import divergence
+    from trajaudit.report import diverge as report
+
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
+    result = divergence.rewards(divergence.collect(trajectories))
+    _write_runs(output, output_format, result, report.render_rewards_text, report.rewards_json, report.rewards_lines)
+    _finish_collection(run.summary, quiet)
+
+
+def _write_runs(output: Path | None, output_format: RunsFormat, result, text, document, lines) -> None:
+    from trajaudit.report.diverge import write_lines
+
+    with _output(output) as out:
+        if output_format is RunsFormat.json:
+            out.write(safe.dumps(document(result), option=orjson.OPT_INDENT_2).decode() + "\n")
+        elif output_format is RunsFormat.jsonl:
+            write_lines(lines(result), out)
+        else:
+            text(result, _console(out))
+
+
 def _trajectories(
     paths: List[str], input_format: str | None, quiet: bool, outcomes: Path | None = None, output: Path | None = None
 ):

@@ -1,7 +1,7 @@
 """Configuration: `[tool.trajaudit]` in pyproject.toml or a trajaudit.toml, then command-line flags on top.
 
 Keys (kebab-case; the same names work as flags):
-  select = ["TA2", "TA101"]      rule codes, code prefixes or names to run (default: all)
+  select = ["TA2", "TA101"]      rule codes, code prefixes or names to run (default: all but TA401)
   ignore = ["repeated-call"]     rule codes, prefixes or names to skip
   fail-on = "warning"           lowest severity that makes the exit code 1: info, warning, error, never
   [severity]  TA205 = "error"   per-rule severity overrides
@@ -149,7 +149,8 @@ class Config:
 
     def active_rules(self) -> tuple[ActiveRule, ...]:
         """The rules this run applies, in registry order."""
-        selected = _expand(self.select, self.origin) if self.select else {r.code for r in RULES}
+        default = {r.code for r in RULES if r.enabled_by_default}
+        selected = _expand(self.select, self.origin) if self.select else default
         ignored = _expand(self.ignore, self.origin)
         return tuple(
             ActiveRule(

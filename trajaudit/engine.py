@@ -276,35 +276,22 @@ OPEN_LIMIT_NOTE = (
 
 
 def _continued(event: Event, max_open: int | None) -> Finding:
-    rule = BY_CODE["TA003"]
     what = (
         f"trajectory continues after it was closed early and audited in part: more than {max_open:,} trajectories "
         "were open at once; its events from here on are audited as a separate part"
     )
-    return Finding(
-        rule.code,
-        rule.name,
-        rule.severity,
-        event.file,
-        event.line,
-        event.data["trajectory"],
-        event.step,
-        over_limit(what, "max-open-trajectories", max_open or 0),
-        path=event.path,
-    )
+    return _step_order(event, over_limit(what, "max-open-trajectories", max_open or 0))
 
 
 def _late_event(event: Event) -> Finding:
+    return _step_order(event, "event arrived after the trajectory's outcome; expected the outcome to be its last event")
+
+
+def _step_order(event: Event, message: str) -> Finding:
+    """A TA003 finding on an event the assembler met out of place."""
     rule = BY_CODE["TA003"]
     return Finding(
-        rule.code,
-        rule.name,
-        rule.severity,
-        event.file,
-        event.line,
-        event.data["trajectory"],
-        event.step,
-        "event arrived after the trajectory's outcome; expected the outcome to be its last event",
+        rule.code, rule.name, rule.severity, event.file, event.line, event.data["trajectory"], event.step, message,
         path=event.path,
     )
 
@@ -344,6 +331,11 @@ class Audit:
         self._evicting = False
 
     def __iter__(self) -> Iterator[Item]:
+        across = tuple(a for a in self._enabled.values() if a.rule.check_runs is not None)
+        if across and self.partition is None:
+            # Rules across runs need every run of a task, with its events: one process, all results held.
+            yield from self._across_runs(self._serial(), across)
+            return
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
         if self.partition is None and _readable(self.sources) and parallel.usable(
             self.sources, self.options.input_format, jobs
@@ -549,6 +541,41 @@ class Audit:
                 detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
                 self.summary.internal_errors.append(f"internal error in {where}: {detail}")
         return findings
+
+    def _across_runs(self, items: Iterator[Item], across: tuple[ActiveRule, ...]) -> Iterator[Item]:
+        """The results with the findings of rules across runs added, once the input is read (loose findings pass
+        through as they come)."""
+        results: list[TrajectoryResult] = []
+        for item in items:
+            if isinstance(item, TrajectoryResult):
+                results.append(item)
+            else:
+                yield item
+        trajectories = [r.trajectory for r in results]
+        added: dict[int, list[Finding]] = {}
+        for active in across:
+            rule = active.rule
+            try:
+                for index, violation in rule.check_runs(trajectories, active.options):  # type: ignore[misc]
+                    trajectory = trajectories[index]
+                    event = violation.event or trajectory.events[0]
+                    added.setdefault(index, []).append(Finding(
+                        rule.code, rule.name, active.severity, event.file, event.line, trajectory.id,
+                        violation.event.step if violation.event is not None else None, violation.message,
+                        violation.evidence, event.path,
+                    ))
+            except Exception as exc:  # a rule bug must not stop the audit of everything else
+                detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+                self.summary.internal_errors.append(f"internal error in {rule.code} across runs: {detail}")
+        for index, result in enumerate(results):
+            extra = added.get(index)
+            if extra:
+                findings = sorted(result.findings + tuple(extra),
+                                  key=lambda f: (f.step if f.step is not None else -1, f.code))
+                self._tally(result, -1)
+                result = TrajectoryResult(result.trajectory, tuple(findings), result.steps, result.claims)
+                self._tally(result)
+            yield result
 
     def judge_claims(self, trajectory: Trajectory) -> tuple[ClaimRecord, ...]:
         """The verdicts on the trajectory's claims; a bug there, like a rule's, must not stop the audit."""

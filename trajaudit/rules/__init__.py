@@ -6,6 +6,7 @@ from trajaudit.rules import (
     claim_without_action,
     confident_failure,
     contradicted_claim,
+    divergence_step,
     early_stop_point,
     false_success_claim,
     ignored_tool_error,
@@ -45,6 +46,7 @@ RULES: tuple[Rule, ...] = tuple(
         early_stop_point,
         reasoning_budget_exceeded,
         confident_failure,
+        divergence_step,
     )
 )
 
