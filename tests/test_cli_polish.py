@@ -407,3 +407,24 @@ def test_a_baseline_that_is_not_a_json_report_is_a_usage_error(runner, tmp_path)
     assert result.exit_code == 2 and "without a fingerprint" in result.stderr
     missing = runner.invoke(app, ["audit", str(log), "--baseline", str(tmp_path / "nope.json")])
     assert missing.exit_code == 2
+
+
+def test_a_named_stdin_document_is_never_located_in_a_file_of_that_name(runner, tmp_path, monkeypatch):
+    tau = (Path(__file__).resolve().parent / "fixtures" / "importers" / "tau_bench.json").read_text()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results.json").write_text("\n\n\n" + tau)  # on disk: the same document three lines lower
+
+    def regions(result) -> list:
+        return [
+            r["locations"][0]["physicalLocation"].get("region") for r in json.loads(result.stdout)["runs"][0]["results"]
+        ]
+
+    try:
+        piped = runner.invoke(
+            app, ["audit", "-", "--stdin-filename", "results.json", "--format", "sarif", "-q"], input=tau
+        )
+        assert regions(piped) and all(region is None for region in regions(piped))  # no line is better than a wrong one
+    finally:
+        reader.STDIN_NAMES.discard("results.json")
+    on_disk = runner.invoke(app, ["audit", "results.json", "--format", "sarif", "-q"])  # the near miss: a real file
+    assert all(region and region["startLine"] > 3 for region in regions(on_disk))

@@ -28,6 +28,9 @@ SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 # too, but skipped there (not rejected) when no importer recognises them, since folders hold other JSON as well.
 DOCUMENT_SUFFIXES = (".json", ".json.gz", ".traj", ".eval")
 STDIN = "-"
+# names given to standard input (--stdin-filename): what a report must not look up on disk, since the file there (if
+# any) is not what was read
+STDIN_NAMES: set[str] = {STDIN}
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20  # line iteration over a 8 KiB buffer costs ~2x the system calls and copies of 1 MiB
 CHUNK = 1 << 20  # what is read at once where a line or document may be over its limit
@@ -224,6 +227,8 @@ def discover(paths: Iterable[str], stdin_name: str | None = None) -> Iterator[So
             roots.append(os.path.realpath(raw))
     for raw in paths:
         if raw == STDIN:
+            if stdin_name:
+                STDIN_NAMES.add(stdin_name)
             yield Source(stdin_name or STDIN, None)
             continue
         path = Path(raw)

@@ -15,6 +15,8 @@ import json
 import re
 from typing import Iterable
 
+from trajaudit.reader import STDIN_NAMES
+
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
 _STEP = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[(\"(?:[^\"\\]|\\.)*\")\]|\['((?:[^'\\]|\\.)*)'\]")
 MAX_BYTES = 512 * 1024 * 1024
@@ -107,7 +109,7 @@ def lines_in(file: str, paths: Iterable[str], max_bytes: int = MAX_BYTES) -> dic
     # every ancestor too: a path to a member the document lacks (an exit record placed at `$.info.exit_status`)
     # gets the line of the nearest element it does have
     wanted = {key[:n] for key in keys.values() if key is not None for n in range(len(key) + 1)}
-    if not wanted or file == "-" or not file.endswith((".json", ".json.gz", ".traj")):
+    if not wanted or file in STDIN_NAMES or not file.endswith((".json", ".json.gz", ".traj")):
         return {}
     try:
         opener = gzip.open if file.endswith(".gz") else open
