@@ -16,3 +16,11 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip("../shared/realdata is absent")
     return REALDATA
+
+
+@pytest.fixture
+def runner():
+    """A typer CliRunner for tests of the command line."""
+    from typer.testing import CliRunner
+
+    return CliRunner()

@@ -6,26 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.test_cli import CLEAN, events
 from trajaudit.cli import app
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "importers"
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-def events(*items: dict) -> str:
-    return "".join(json.dumps(item) + "\n" for item in items)
-
-
-CLEAN = events(
-    {"trajectory": "a", "step": 0, "kind": "message", "role": "user", "text": "hi"},
-    {"trajectory": "a", "step": 1, "kind": "message", "role": "assistant", "text": "hello"},
-)
 WARNING_ONLY = events(
     {"trajectory": "b", "step": 0, "kind": "tool_call", "call_id": "c1", "tool": "t", "arguments": {}},
     {"trajectory": "b", "step": 1, "kind": "tool_result", "call_id": "c1", "ok": False, "output": "boom"},

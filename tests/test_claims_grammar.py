@@ -5,15 +5,13 @@ claim tests do not use; each behaviour has the case that must fire and the near-
 from __future__ import annotations
 
 import json
-import signal
 import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.deadline import deadline
 from trajaudit import claims
 from trajaudit.claims import (
     ACTION_SUCCEEDED,
@@ -271,20 +269,6 @@ def test_a_long_message_is_read_from_its_end_with_offsets_into_the_whole() -> No
     assert claim.start > len(text) - 100
 
 
-@contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail instead of hanging when a regression makes the code below super-linear."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # Each is just under MAX_REPORT_CHARS, so the cap does not hide the cost: the quadratic versions took from ~50 s

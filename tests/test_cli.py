@@ -6,20 +6,12 @@ import gzip
 import json
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
 from trajaudit import __version__
 from trajaudit.cli import app
 from trajaudit.report import Format
 from trajaudit.rules import RULES
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_traces"
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def events(*items: dict) -> str:

@@ -6,7 +6,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from trajaudit.cli import app
@@ -15,11 +14,6 @@ from trajaudit.report import github, locate, sarif
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "importers"
 CLEAN = '{"trajectory": "a", "step": 0, "kind": "message", "role": "user", "text": "hi"}\n'
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def _sarif(runner, *args: str) -> tuple[int, dict]:

@@ -179,14 +179,9 @@ def test_reading_a_file_still_removes_nothing():
 
 
 def test_the_issue_attacks_on_a_final_report_run_in_linear_time_and_repeat_no_claim():
-    import signal
+    from tests.deadline import deadline
 
-    def bail(*_):
-        raise TimeoutError("claim reading is superlinear again")
-
-    signal.signal(signal.SIGALRM, bail)
-    signal.alarm(10)  # each text took minutes when politeness was matched with a backtracking `\W*$`
-    try:
+    with deadline(10):  # each text took minutes when politeness was matched with a backtracking `\W*$`
         for text in (
             "I cancelled order 12345 " + "." * 60_000 + "a1",
             "!" * 60_000 + " thanks",
@@ -194,8 +189,6 @@ def test_the_issue_attacks_on_a_final_report_run_in_linear_time_and_repeat_no_cl
         ):
             claim_verdicts(trajectory([say("assistant", text)]))
         repeated = claim_verdicts(trajectory([say("assistant", "I cancelled order 12345. " * 2_000)]))
-    finally:
-        signal.alarm(0)
     assert [v.claim.action for v in repeated] == ["cancel"]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import signal
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.deadline import deadline
 from tests.rules.harness import call, task, trajectory
 from trajaudit.rules import invalid_tool_arguments as ta203
 from trajaudit.rules import lookup
@@ -53,20 +53,6 @@ def counting_server() -> Iterator[tuple[str, list[str]]]:
         thread.join(timeout=5)
 
 
-@contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Fail instead of hanging when a regression brings back exponential matching."""
-
-    def expire(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def violations(parameters: dict[str, Any], *calls: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
