@@ -80,3 +80,19 @@ def otlp_export(tmp_path: Path, build: Callable[[Any], None], name: str = "trace
     path = tmp_path / name
     path.write_text(json_format.MessageToJson(encoder.encode_spans(spans)))  # protobuf JSON mapping, as the exporters
     return path, format(spans[0].context.trace_id, "032x")
+
+
+def audit_codes(*paths: Path) -> list[tuple]:
+    """(trajectory, step, code) of every finding of a one-job audit of `paths`, sorted; no rule may crash."""
+    from trajaudit import engine
+    from trajaudit.config import Config
+    from trajaudit.model import TrajectoryResult
+    from trajaudit.reader import discover
+
+    run_ = engine.Audit(discover([str(p) for p in paths]), Config(), engine.Options(jobs=1))
+    found = []
+    for item in run_:
+        findings = item.findings if isinstance(item, TrajectoryResult) else (item,)
+        found += [(f.trajectory, f.step, f.code) for f in findings]
+    assert run_.summary.internal_errors == []
+    return sorted(found, key=repr)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.importers.conftest import assert_well_formed, by_trajectory, run
+from tests.importers.conftest import assert_well_formed, audit_codes, by_trajectory, run
 from trajaudit import confidence, engine
 from trajaudit.config import Config
 from trajaudit.importers import atif
@@ -323,15 +323,6 @@ def test_real_shape_of_a_pre_1_0_writer(tmp_path: Path):
     assert events[3]["text"].startswith("EACCES") and events[3]["meta"] == {"atif": "observation"}
     assert events[5]["tool"] == "Write" and events[5]["call_id"] == "toolu_1"
 
-
-def audit_codes(path: Path) -> list[tuple]:
-    run_ = engine.Audit(discover([str(path)]), Config(), engine.Options(jobs=1))
-    found = []
-    for item in run_:
-        findings = item.findings if isinstance(item, TrajectoryResult) else (item,)
-        found += [(f.trajectory, f.step, f.code) for f in findings]
-    assert run_.summary.internal_errors == []
-    return sorted(found, key=repr)
 
 
 def test_audit_reports_the_failed_call(tmp_path: Path):

@@ -13,11 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.importers.conftest import FIXTURES, assert_well_formed, run
-from trajaudit import engine
-from trajaudit.config import Config
+from tests.importers.conftest import FIXTURES, assert_well_formed, audit_codes, run
 from trajaudit.importers import tau2
-from trajaudit.model import TrajectoryResult
 from trajaudit.reader import Source, discover
 
 MONOLITHIC = json.loads((FIXTURES / "tau2.json").read_text())
@@ -65,16 +62,6 @@ def _optional(source: Source):
         (bad if not isinstance(item, tuple) else items).append(item if not isinstance(item, tuple) else item[1])
     return "tau2", items, bad
 
-
-def audit(paths: list[Path]) -> list[tuple]:
-    """(trajectory, step, code) of every finding of an audit of `paths`, sorted."""
-    run_ = engine.Audit(discover([str(p) for p in paths]), Config(), engine.Options(jobs=1))
-    found = []
-    for item in run_:
-        findings = item.findings if isinstance(item, TrajectoryResult) else (item,)
-        found += [(f.trajectory, f.step, f.code) for f in findings]
-    assert run_.summary.internal_errors == []
-    return sorted(found, key=repr)
 
 
 def test_sniff_recognises_each_layout_and_not_tau_bench(tmp_path: Path):
@@ -126,10 +113,10 @@ def test_list_and_directory_give_the_monolithic_events(tmp_path: Path, validator
 
 def test_directory_audit_reads_each_simulation_once(tmp_path: Path):
     folder = as_directory(MONOLITHIC, tmp_path / "dir")
-    reference = audit([FIXTURES / "tau2.json"])
+    reference = audit_codes(FIXTURES / "tau2.json")
     assert reference
-    assert audit([folder]) == reference
-    assert audit([folder / "results.json"]) == reference
+    assert audit_codes(folder) == reference
+    assert audit_codes(folder / "results.json") == reference
 
 
 def test_results_json_without_simulations_is_reported(tmp_path: Path):
@@ -226,9 +213,9 @@ def test_real_run_re_laid_gives_the_same_findings(realdata: Path, tmp_path: Path
     same trajectories and steps (no rule of today depends on the goal a bare list lacks)."""
     path = realdata / "tau2-sierra" / name
     doc = json.loads(path.read_text())
-    reference = audit([path])
-    assert audit([as_directory(doc, tmp_path / "dir")]) == reference
-    assert audit([as_list(doc, tmp_path / "list")]) == reference
+    reference = audit_codes(path)
+    assert audit_codes(as_directory(doc, tmp_path / "dir")) == reference
+    assert audit_codes(as_list(doc, tmp_path / "list")) == reference
     if len(doc["simulations"]) > 1:
         assert len({t for t, _, _ in reference if t}) > 1
 
