@@ -484,6 +484,122 @@ def generate(out: Path, mb: float, seed: int, bad_rate: float = 0.0, quiet: bool
 # Checking
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Other formats, from the same runs: an OpenAI-chat JSONL log and a directory of SWE-agent .traj files
+
+
+def openai_record(events: list[dict], scored: bool = False) -> dict:
+    """One run as an OpenAI chat record `{"id", "messages", "tools"}` (fine-tuning / eval shape): the task's goal as the
+    user message, reasoning folded into the next assistant message (`reasoning_content`), each tool call its own
+    assistant message with `tool_calls`, each result a `tool` message (a failed one says `Error: ...`, as tau-bench's
+    tools do), claims as assistant text; with `scored`, the outcome as the record's `reward` and `success`. Unscored
+    by default, as most chat logs are: then no outcome event closes the run, only the end of its line."""
+    record: dict = {"id": events[0]["trajectory"]}
+    messages: list[dict] = []
+    reasoning: list[str] = []
+    for event in events:
+        kind = event["kind"]
+        if kind == "task":
+            record["tools"] = [{"type": "function", "function": tool} for tool in event["tools"]]
+            record["task_id"] = event["task_id"]
+        elif kind == "message" or kind == "claim":
+            message = {"role": event.get("role", "assistant"), "content": event["text"]}
+            if reasoning and message["role"] == "assistant":
+                message["reasoning_content"] = "\n".join(reasoning)
+                reasoning.clear()
+            messages.append(message)
+        elif kind == "reasoning":
+            reasoning.append(event["text"])
+        elif kind == "tool_call":
+            arguments = event["arguments"]
+            raw = arguments if isinstance(arguments, str) else orjson.dumps(arguments).decode()
+            message = {"role": "assistant", "content": None, "tool_calls": [
+                {"id": event["call_id"], "type": "function", "function": {"name": event["tool"], "arguments": raw}},
+            ]}
+            if reasoning:
+                message["reasoning_content"] = "\n".join(reasoning)
+                reasoning.clear()
+            messages.append(message)
+        elif kind == "tool_result":
+            messages.append({"role": "tool", "tool_call_id": event["call_id"], "content": event["output"]})
+        elif kind == "outcome" and scored:
+            record["reward"] = event["reward"]
+            record["success"] = event["success"]
+    record["messages"] = messages
+    return record
+
+
+def swe_agent_document(events: list[dict]) -> dict:
+    """One run as a SWE-agent .traj document: each tool call a step (thought = the reasoning or assistant text before
+    it, action = the command line, observation = the result), the goal as the issue in `history`, the outcome's
+    verdict as the exit status."""
+    steps: list[dict] = []
+    thought: list[str] = []
+    goal = ""
+    last_text = ""
+    for event in events:
+        kind = event["kind"]
+        if kind == "task":
+            goal = event["goal"]
+        elif kind in ("reasoning", "message", "claim") and event.get("role", "assistant") == "assistant":
+            thought.append(event["text"])
+            last_text = event["text"]
+        elif kind == "tool_call":
+            arguments = event["arguments"]
+            words = " ".join(str(v) for v in arguments.values()) if isinstance(arguments, dict) else arguments
+            steps.append({"action": f"{event['tool']} {words}"[:400] + "\n", "thought": "\n".join(thought),
+                          "response": "", "observation": "", "state": "{}"})
+            thought.clear()
+        elif kind == "tool_result" and steps:
+            steps[-1]["observation"] = event["output"]
+    steps.append({"action": "submit\n", "thought": last_text, "response": "", "observation": "diff --git a/x b/x",
+                  "state": "{}"})
+    history = [{"role": "system", "content": "SETTING: you are an autonomous programmer.", "agent": "primary"},
+               {"role": "user", "content": f"ISSUE:\n{goal}\n\nINSTRUCTIONS:\nSolve it.", "agent": "primary"}]
+    return {"environment": "swe_main", "trajectory": steps, "history": history,
+            "info": {"exit_status": "submitted", "submission": "diff --git a/x b/x"}}
+
+
+def generate_openai(out: Path, mb: float, seed: int, quiet: bool = False) -> dict:
+    """An OpenAI-chat JSONL log of the same runs as `generate`: one run per line (~10 % of tool results fail)."""
+    rng = random.Random(seed)
+    pools = Pools(rng)
+    target = int(mb * 1_000_000)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    written = runs = 0
+    started = time.perf_counter()
+    with open(tmp, "wb", buffering=FLUSH_BYTES) as fh:
+        while written < target:
+            line = orjson.dumps(openai_record(Trajectory(runs, rng, pools).build()), option=DUMPS_OPT)
+            fh.write(line)
+            written += len(line)
+            runs += 1
+    tmp.replace(out)
+    stats = {"path": str(out), "bytes": written, "lines": runs, "trajectories": runs,
+             "seconds": round(time.perf_counter() - started, 2)}
+    if not quiet:
+        print(f"wrote {out}: {written / 1e6:.1f} MB, {runs} OpenAI chat runs in {stats['seconds']} s", flush=True)
+    return stats
+
+
+def generate_traj_dir(out: Path, files: int, seed: int, quiet: bool = False) -> dict:
+    """A directory of `files` SWE-agent .traj documents, one run each (coding-agent runs of the same generator)."""
+    rng = random.Random(seed)
+    pools = Pools(rng)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for index in range(files):
+        data = orjson.dumps(swe_agent_document(Trajectory(index, rng, pools).build()), option=orjson.OPT_INDENT_2)
+        (tmp / f"bench__run-{index:05d}.traj").write_bytes(data)
+        written += len(data)
+    tmp.replace(out)
+    if not quiet:
+        print(f"wrote {out}: {files} .traj files, {written / 1e6:.1f} MB", flush=True)
+    return {"path": str(out), "bytes": written, "files": files}
+
+
 def check(path: Path, every: int = 1, schema_path: Path = SCHEMA) -> bool:
     """Validate every `every`-th line with jsonschema_rs and check the stream's structure. True when all is well."""
     import jsonschema_rs
@@ -556,7 +672,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check-only", action="store_true", help="check an existing file, do not generate")
     ap.add_argument("--check-every", type=int, default=1, metavar="N",
                     help="schema-validate every N-th line when checking (default 1: all)")
+    ap.add_argument("--format", choices=("native", "openai", "swe-agent"), default="native",
+                    help="native JSONL events (default), OpenAI chat JSONL (one run per line), or a directory of "
+                    "SWE-agent .traj files (OUT is the directory; --files sets how many)")
+    ap.add_argument("--files", type=int, default=500, help="with --format swe-agent: number of .traj files")
     args = ap.parse_args(argv)
+    if args.format == "openai":
+        generate_openai(args.out, args.mb, args.seed)
+        return 0
+    if args.format == "swe-agent":
+        generate_traj_dir(args.out, args.files, args.seed)
+        return 0
     if not args.check_only:
         generate(args.out, args.mb, args.seed, args.bad_rate)
     if args.check or args.check_only:

@@ -3,6 +3,8 @@
     python bench/run.py                      # 200 MB corpus, median of 3 runs each
     python bench/run.py --mb 50 --repeat 1   # quick iteration
     python bench/run.py --sizes 50,200       # does peak RSS stay flat as the file grows?
+    python bench/run.py --corpus openai --sizes 15,30,60,120   # `audit --from openai` on OpenAI chat JSONL
+    python bench/run.py --corpus swe-agent --files 500         # a directory of .traj files: -j1 against -j2
 
 For each command it runs a fresh subprocess, times it (wall clock, median of --repeat runs; runs of the
 different commands are interleaved so background noise hits them alike) and reads the child's peak RSS from
@@ -15,8 +17,9 @@ os.wait4 (ru_maxrss, KiB on Linux). Commands:
 
 ru_maxrss of a child that forked workers is the largest of it and its workers, so the figure is per process.
 
-Targets (issue 2, item 13): validate >= 0.5x baseline throughput, audit >= 0.3x, peak RSS < 100 MiB whatever
-the file size. The script always exits 0 (unless it cannot run at all) and prints PASS/MISS per target.
+Targets (issues 2 and 12): native validate >= 0.9x baseline throughput, audit >= 0.5x; OpenAI chat audit >= 0.3x;
+peak RSS < 100 MiB whatever the file size; a directory of .traj files >= 1.8x faster on -j2 than on -j1.
+The script always exits 0 (unless it cannot run at all) and prints PASS/MISS per target.
 MB = 10^6 bytes; MiB = 2^20 bytes.
 """
 
@@ -26,6 +29,7 @@ import argparse
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,7 +51,23 @@ with open(sys.argv[1], "rb", buffering=1 << 20) as fh:
         loads(line)
 """
 
-TARGETS = {"validate": 0.5, "audit": 0.3}
+# A directory of whole documents (SWE-agent .traj): parse each file once.
+BASELINE_DIR_CODE = """\
+import os, sys, orjson
+loads = orjson.loads
+for entry in sorted(os.scandir(sys.argv[1]), key=lambda e: e.name):
+    with open(entry.path, "rb") as fh:
+        loads(fh.read())
+"""
+
+CORPORA = ("native", "openai", "swe-agent")
+# Targets per corpus: throughput ratios to the baseline (issues 2 and 12); for swe-agent, the -j2 speed-up over -j1.
+TARGETS_BY_CORPUS = {
+    "native": {"validate": 0.9, "audit": 0.5},
+    "openai": {"audit": 0.3},
+    "swe-agent": {},
+}
+SPEEDUP_TARGET = 1.8
 RSS_LIMIT_MIB = 100.0
 
 
@@ -105,8 +125,24 @@ def run_child(argv: list[str], stdout=subprocess.DEVNULL) -> tuple[Sample, str]:
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code), tail
 
 
-def commands(python: str, corpus: Path) -> list[tuple[str, list[str]]]:
+def commands(python: str, corpus: Path, kind: str = "native") -> list[tuple[str, list[str]]]:
     path = str(corpus)
+    if kind == "openai":
+        audit = [python, "-m", "trajaudit", "audit", path, "--from", "openai", "--format", "jsonl"]
+        return [
+            ("baseline", [python, "-c", BASELINE_CODE, path]),
+            ("validate", [python, "-m", "trajaudit", "validate", path, "--from", "openai"]),
+            ("audit", audit),
+            ("audit -j1", [*audit, "--jobs", "1"]),
+            ("audit -j2", [*audit, "--jobs", "2"]),
+        ]
+    if kind == "swe-agent":
+        audit = [python, "-m", "trajaudit", "audit", path, "--format", "jsonl"]
+        return [
+            ("baseline", [python, "-c", BASELINE_DIR_CODE, path]),
+            ("audit -j1", [*audit, "--jobs", "1"]),
+            ("audit -j2", [*audit, "--jobs", "2"]),
+        ]
     return [
         ("baseline", [python, "-c", BASELINE_CODE, path]),
         ("validate", [python, "-m", "trajaudit", "validate", path]),
@@ -117,35 +153,41 @@ def commands(python: str, corpus: Path) -> list[tuple[str, list[str]]]:
     ]
 
 
-def corpus_path(mb: float, seed: int) -> Path:
+def corpus_path(mb: float, seed: int, kind: str = "native", files: int = 500) -> Path:
+    if kind == "openai":
+        return OUT / f"openai-{mb:g}mb-seed{seed}.jsonl"
+    if kind == "swe-agent":
+        return OUT / f"swe-agent-{files}files-seed{seed}"
     return OUT / f"corpus-{mb:g}mb-seed{seed}.jsonl"
 
 
-def ensure_corpus(python: str, mb: float, seed: int) -> tuple[Path, bool]:
+def ensure_corpus(python: str, mb: float, seed: int, kind: str = "native", files: int = 500) -> tuple[Path, bool]:
     """The corpus file, generated (in a subprocess, so this process stays small) if missing; True if made now."""
-    path = corpus_path(mb, seed)
+    path = corpus_path(mb, seed, kind, files)
     if path.exists():
         return path, False
-    print(f"generating {path.relative_to(ROOT)} ({mb:g} MB, seed {seed}) ...", flush=True)
+    print(f"generating {path.relative_to(ROOT)} ({kind}, {mb:g} MB, seed {seed}) ...", flush=True)
     started = time.perf_counter()
-    subprocess.run([python, str(BENCH / "generate.py"), str(path), "--mb", str(mb), "--seed", str(seed)],
-                   check=True, cwd=ROOT)
+    subprocess.run([python, str(BENCH / "generate.py"), str(path), "--mb", str(mb), "--seed", str(seed),
+                    "--format", kind, "--files", str(files)], check=True, cwd=ROOT)
     print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
     return path, True
 
 
 def scan(path: Path) -> tuple[int, int]:
-    """Size and line count, reading in 1 MiB chunks; also warms the page cache so no run pays for the disk."""
+    """Size and line count (of every file, for a directory), reading in 1 MiB chunks; also warms the page cache so
+    no run pays for the disk."""
     size = lines = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            size += len(chunk)
-            lines += chunk.count(b"\n")
+    for file in sorted(path.iterdir()) if path.is_dir() else [path]:
+        with open(file, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                size += len(chunk)
+                lines += chunk.count(b"\n")
     return size, lines
 
 
-def measure(python: str, corpus: Path, repeat: int) -> dict[str, Result]:
-    results = {name: Result(name, argv) for name, argv in commands(python, corpus)}
+def measure(python: str, corpus: Path, repeat: int, kind: str = "native") -> dict[str, Result]:
+    results = {name: Result(name, argv) for name, argv in commands(python, corpus, kind)}
     for round_ in range(repeat):
         for res in results.values():
             if res.samples and res.crashed:
@@ -216,7 +258,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep corpora generated by this run in bench/out/ "
                     "(existing ones are always reused and kept)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for all children (default: this one)")
+    ap.add_argument("--corpus", choices=CORPORA, default="native",
+                    help="native JSONL events (default), OpenAI chat JSONL (`audit --from openai`), or a directory "
+                    "of SWE-agent .traj files (-j1 against -j2; --files sets how many)")
+    ap.add_argument("--files", type=int, default=500, help="with --corpus swe-agent: .traj files (default 500)")
     args = ap.parse_args(argv)
+    kind = args.corpus
+    targets = TARGETS_BY_CORPUS[kind]
 
     sizes = [float(s) for s in args.sizes.split(",")] if args.sizes else [args.mb]
     python = args.python
@@ -233,18 +281,21 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     try:
         for mb in sizes:
-            corpus, new = ensure_corpus(python, mb, args.seed)
+            corpus, new = ensure_corpus(python, mb, args.seed, kind, args.files)
             if new:
                 made.append(corpus)
             size, nlines = scan(corpus)
             print(f"\n## {corpus.relative_to(ROOT)}: {size / 1e6:.1f} MB, {nlines:,} lines, "
                   f"{size / max(nlines, 1):.0f} B/line; {args.repeat} run(s) per command", flush=True)
-            rows.append((mb, size, nlines, measure(python, corpus, args.repeat)))
+            rows.append((mb, size, nlines, measure(python, corpus, args.repeat, kind)))
         probes = startup(python, args.repeat)
     finally:
         if not args.keep:
             for path in made:
-                path.unlink(missing_ok=True)
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
 
     print(f"\nload average at end {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs, maybe shared with other jobs: "
           "wall well above CPU means a run waited for a core)\n")
@@ -264,19 +315,24 @@ def main(argv: list[str] | None = None) -> int:
     mb, size, nlines, results = rows[-1]
     base = results["baseline"].wall
     print(f"\n## targets ({mb:g} MB corpus)")
-    for name, want in TARGETS.items():
+    for name, want in targets.items():
         res = results[name]
         ratio = base / res.wall
         ok = ratio >= want and not res.crashed
         print(f"- {verdict(ok)} {name} throughput {ratio:.3f}× baseline (target ≥ {want}×)")
-    for name in TARGETS:
+    if kind == "swe-agent":
+        one, two = results["audit -j1"], results["audit -j2"]
+        speedup = one.wall / two.wall
+        ok = speedup >= SPEEDUP_TARGET and not two.crashed
+        print(f"- {verdict(ok)} audit -j2 is {speedup:.2f}× faster than -j1 (target ≥ {SPEEDUP_TARGET}×)")
+    for name in targets:
         res = results[name]
         ok = res.rss_mib < RSS_LIMIT_MIB and not res.crashed
         print(f"- {verdict(ok)} {name} peak RSS {res.rss_mib:.1f} MiB (target < {RSS_LIMIT_MIB:g} MiB)")
     if len(rows) > 1:
         small, large = rows[0], rows[-1]
         print(f"- size scaling {small[0]:g} MB → {large[0]:g} MB (flat = grows by < 10 % + 5 MiB):")
-        for name in TARGETS:
+        for name in targets:
             a, b = small[3][name].rss_mib, large[3][name].rss_mib
             ok = b <= a * 1.10 + 5
             print(f"  - {verdict(ok)} {name} peak RSS {a:.1f} → {b:.1f} MiB ({b - a:+.1f} MiB)")
