@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# The debug switch that validates the events our own importers build (a run trusts them; see trajaudit.schema): on
+# for every test, also in the CLI subprocesses tests start, so an importer that builds an invalid event fails here.
+os.environ["TRAJAUDIT_CHECK_IMPORTED"] = "1"
 
 PROJECT = Path(__file__).resolve().parent.parent
 REALDATA = PROJECT.parent / "shared" / "realdata"

@@ -391,9 +391,9 @@ def convert(
                     _note(f"trajaudit: {where}: {item.code} {item.message}")
                     problems += 1
                     unreadable += item.unreadable
-                    continue
-                write(safe.dumps(item[1]) + b"\n")
-                events += 1
+                elif isinstance(item, tuple):  # not an `Ended` (open_events leaves those out unless asked)
+                    write(safe.dumps(item[1]) + b"\n")
+                    events += 1
     for renamed in ids.notes():
         _note(f"trajaudit: {renamed}")
     if not quiet:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from trajaudit import importers, parallel, schema
 from trajaudit.config import ActiveRule, Config
 from trajaudit.model import ClaimRecord, Event, Finding, Limits, Severity, Summary, Trajectory, TrajectoryResult
-from trajaudit.reader import DEFAULT_LIMITS, Malformed, Source, file_size, iter_json
+from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, file_size, iter_json
 from trajaudit.rules import BY_CODE
 from trajaudit.verdicts import claim_records
 
@@ -137,6 +137,14 @@ class Assembler:
         if external is not None and not any(e.kind == "outcome" for e in events):
             events.append(self._outcome_event(tid, external, events))
         return Trajectory(tid, tuple(events))
+
+    def end(self, tid: str) -> Trajectory | None:
+        """An importer says run `tid` is complete (`reader.Ended`): close it if still open (an outcome may have closed
+        it), and forget the id: the same id later in the source is another run, as in the next file."""
+        trajectory = self.close(tid) if tid in self.open else None
+        self._closed.discard(tid)
+        self._evicted.discard(tid)
+        return trajectory
 
     def close_all(self) -> Iterator[Trajectory]:
         for tid in list(self.open):
@@ -399,7 +407,7 @@ class Audit:
             self.summary.files += 1
             self.summary.bytes += file_size(source)
             try:
-                fmt, stream = importers.open_events(source, self.options.input_format)
+                fmt, stream = importers.open_events(source, self.options.input_format, ends=True)
             except importers.FormatError as exc:
                 yield from self._unrecognised(source, exc)
                 continue
@@ -415,7 +423,7 @@ class Audit:
             elif self.partition is not None:
                 stream = parallel.owned_lines(source, *self.partition)
             self._per_file.reset()
-            yield from self._read(source, stream, assembler)
+            yield from self._read(source, stream, assembler, trusted=fmt != "native" and not schema.check_imported())
             for finding in self._per_file.summary(source.name):
                 yield from self._emit(finding)
             if fmt != "native":
@@ -433,8 +441,11 @@ class Audit:
         for finding in unrecognised(source, exc, self.summary, count=False):
             yield from self._emit(finding)
 
-    def _read(self, source: Source, stream: Iterator[Any], assembler: Assembler) -> Iterator[Item]:
-        # The per-line loop of every audit: the common case (a valid event of an open trajectory) stays inline.
+    def _read(
+        self, source: Source, stream: Iterator[Any], assembler: Assembler, trusted: bool = False
+    ) -> Iterator[Item]:
+        """The per-line loop of every audit: the common case (a valid event of an open trajectory) stays inline.
+        `trusted`: the events were built by our own importers, so not validated (see `schema`)."""
         is_valid = schema.validator().is_valid
         summary = self.summary
         name = source.name
@@ -442,7 +453,13 @@ class Audit:
         start = assembler.start
         next_seq = assembler.next_seq
         for item in stream:
-            if type(item) is Malformed:
+            if type(item) is not tuple:
+                if type(item) is Ended:
+                    ended = assembler.end(item.trajectory)
+                    if ended is not None:
+                        self.position = (0, item.line or 0)
+                        yield from self._finish((ended,), assembler)
+                    continue
                 if item.unreadable:
                     summary.unreadable.append(f"{item.file}: {item.message}")
                 self.position = (0, item.line or 0)
@@ -451,7 +468,7 @@ class Audit:
                 continue
             line, data = item
             summary.lines += 1
-            if type(data) is dict and is_valid(data):
+            if type(data) is dict and (trusted or is_valid(data)):
                 event = Event(name, line, data, next_seq())
                 tid = data["trajectory"]
                 events = open_trajectories.get(tid)
@@ -793,7 +810,7 @@ class Validation:
                 continue
             summary.files += 1
             summary.bytes += file_size(source)
-            stream: Iterator[tuple[int | None, object] | Malformed]  # a worker reads any JSON value per line
+            stream: Iterator[Any]  # events, Malformed; a worker reads any JSON value per line
             try:
                 fmt, stream = importers.open_events(source, self.options.input_format)
             except importers.FormatError as exc:
@@ -806,8 +823,11 @@ class Validation:
             name = source.name
             if self.partition is not None:
                 stream = iter_json(source, *self.partition)
+            trusted = fmt != "native" and not schema.check_imported()
             for item in stream:
-                if type(item) is Malformed:
+                if type(item) is not tuple:
+                    if type(item) is not Malformed:
+                        continue  # a run's end (Ended): nothing to validate
                     if item.unreadable:
                         summary.unreadable.append(f"{item.file}: {item.message}")
                     self.position = (0, item.line or 0)
@@ -818,7 +838,7 @@ class Validation:
                     continue
                 line, data = item
                 summary.lines += 1
-                if type(data) is dict and is_valid(data):
+                if type(data) is dict and (trusted or is_valid(data)):
                     summary.steps += 1
                     trajectories.add(data["trajectory"])
                     continue

@@ -49,6 +49,17 @@ class Malformed:
     unreadable: bool = False  # the whole source could not be read: exit code 2, not a finding about content
 
 
+@final  # so that `type(item) is Ended` narrows for mypy
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """In an importer's stream: run `trajectory` is complete, since the record that held it (an OpenAI chat line, a
+    tau-bench result) has ended. The engine closes it there instead of at the end of the file, so memory holds only
+    the runs genuinely open. `line`: where the record ended, if the source has lines."""
+
+    trajectory: str
+    line: int | None = None
+
+
 class InputError(Exception):
     """A path that cannot be used at all (missing, not a log): a usage error, exit code 2."""
 

@@ -1,12 +1,18 @@
 """The published event schema: where it lives, and validating events against it.
 
-Every line goes through jsonschema-rs's `is_valid` (about a microsecond); only lines that fail are walked again with
-`iter_errors` for messages and JSON paths, so the common case pays for one call.
+Every line a user wrote (native JSONL) goes through jsonschema-rs's `is_valid` (about a microsecond); only lines
+that fail are walked again with `iter_errors` for messages and JSON paths, so the common case pays for one call.
+
+Events our own importers built are trusted: the importers' tests check that they are valid, so validating them again
+on every run would only cost time (a third of an OpenAI audit). The debug switch `TRAJAUDIT_CHECK_IMPORTED=1` in the
+environment validates them too, reporting any invalid one as TA002 like a user's line; tests/conftest.py sets it, so
+an importer that builds an invalid event fails the test suite.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -16,6 +22,12 @@ from typing import Any, Iterable
 import jsonschema_rs
 
 SCHEMA_FILE = "trajaudit-event-v1.schema.json"
+CHECK_IMPORTED_VARIABLE = "TRAJAUDIT_CHECK_IMPORTED"
+
+
+def check_imported() -> bool:
+    """Whether imported events are validated too (the debug switch `TRAJAUDIT_CHECK_IMPORTED=1`)."""
+    return os.environ.get(CHECK_IMPORTED_VARIABLE, "") not in ("", "0")
 
 
 def schema_path() -> Path:

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trajaudit.importers import FORMATS
-from trajaudit.reader import Malformed, Source
+from trajaudit.reader import Ended, Malformed, Source
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -25,10 +25,16 @@ def _drain(tmp_path_factory, data: bytes) -> None:
     path.write_bytes(data)
     source = Source(str(path), path)
     for module in FORMATS:
+        ids: set[str] = set()
         for item in module.convert(source):
             if module.NAME == "native":  # passes JSON through as is; the engine's schema check judges it
                 continue
+            if isinstance(item, Ended):  # a run's end: of a run the importer began
+                assert item.trajectory in ids
+                continue
             assert isinstance(item, Malformed) or (isinstance(item, tuple) and isinstance(item[1], dict))
+            if isinstance(item, tuple):
+                ids.add(item[1]["trajectory"])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

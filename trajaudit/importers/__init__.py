@@ -27,7 +27,7 @@ from trajaudit.importers import (
 )
 from trajaudit.importers._common import first_json_value
 from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
-from trajaudit.reader import Malformed, Source
+from trajaudit.reader import Ended, Malformed, Source
 
 # Order matters only for sniffing: native first, then line-based formats, then whole-document formats.
 FORMATS: tuple[ModuleType, ...] = (
@@ -46,6 +46,7 @@ FORMATS: tuple[ModuleType, ...] = (
 )
 
 AUTO = "auto"
+Item = tuple[int | None, dict] | Malformed | Ended  # what an importer's stream yields
 
 
 class FormatError(Exception):
@@ -91,9 +92,10 @@ def _native_or_broken(first: object) -> bool:
 
 
 def open_events(
-    source: Source, fmt: str = AUTO
-) -> tuple[str, Iterator[tuple[int | None, dict] | Malformed]]:
-    """The chosen format's name and the source's native event stream.
+    source: Source, fmt: str = AUTO, ends: bool = False
+) -> tuple[str, Iterator[Item]]:
+    """The chosen format's name and the source's native event stream; with `ends`, also the `Ended` markers by
+    which an importer says a run is complete (the engine closes it there), which other readers do without.
 
     An unknown name, an unrecognised file, and a file that is not what `fmt` says raise FormatError: the input
     cannot be read as asked, which is a usage error (or, for a file only found in a folder, a skip), not a finding
@@ -113,6 +115,8 @@ def open_events(
     stream = module.convert(source)
     if module is native:  # streams line by line (stdin as it arrives): nothing to look ahead at
         return module.NAME, stream
+    if not ends:
+        stream = (item for item in stream if type(item) is not Ended)
     first = next(stream, None)
     if first is None:
         return module.NAME, iter(())
@@ -138,17 +142,21 @@ class DistinctIds:
         self._renamed: dict[tuple[str, str], list[str]] = {}  # (file, earlier file) -> new ids
 
     def wrap(
-        self, source: Source, fmt: str, stream: Iterator[tuple[int | None, dict] | Malformed]
-    ) -> Iterator[tuple[int | None, dict] | Malformed]:
+        self, source: Source, fmt: str, stream: Iterator[Item]
+    ) -> Iterator[Item]:
         return stream if fmt == native.NAME else self._rename(source.name, stream)
 
     def _rename(
-        self, name: str, stream: Iterator[tuple[int | None, dict] | Malformed]
-    ) -> Iterator[tuple[int | None, dict] | Malformed]:
+        self, name: str, stream: Iterator[Item]
+    ) -> Iterator[Item]:
         owner = self.owner
         mapping: dict[str, str] = {}
         for item in stream:
-            if type(item) is not Malformed:
+            if type(item) is Ended:
+                renamed = mapping.get(item.trajectory)
+                if renamed is not None and renamed is not item.trajectory:
+                    item = Ended(renamed, item.line)
+            elif type(item) is not Malformed:
                 data = item[1]  # type: ignore[index]
                 tid = data.get("trajectory") if type(data) is dict else None
                 if isinstance(tid, str):

@@ -9,9 +9,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from trajaudit.reader import HEAD_BYTES, NOT_JSON, Malformed, Source, parse_line, read_document
+from trajaudit.reader import HEAD_BYTES, NOT_JSON, Ended, Malformed, Source, parse_line, read_document
 
-Item = tuple[int | None, dict] | Malformed
+Item = tuple[int | None, dict] | Malformed | Ended
 
 SUCCESS_EPS = 1e-6
 
@@ -50,6 +50,13 @@ class Emitter:
             origin["path"] = path
         event["origin"] = origin
         return line, event
+
+    def end(self, trajectory: str, line: int | None = None) -> Iterator[Ended]:
+        """The run `trajectory` is complete: nothing more of it follows in this source (see `Ended`). Nothing if
+        it has no events (a record whose messages were all unreadable). The same id met again starts another run,
+        from step 0."""
+        if self.steps.pop(trajectory, None) is not None:
+            yield Ended(trajectory, line)
 
     def malformed(self, message: str, line: int | None = None) -> Malformed:
         return Malformed(self.file, line, message)

@@ -18,7 +18,15 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from trajaudit.importers._common import Chat, Emitter, first_json_value, flatten_text, normalize_tools, reward_outcome
+from trajaudit.importers._common import (
+    Chat,
+    Emitter,
+    Item,
+    first_json_value,
+    flatten_text,
+    normalize_tools,
+    reward_outcome,
+)
 from trajaudit.reader import Malformed, Source, iter_json
 
 NAME = "openai"
@@ -42,7 +50,7 @@ def sniff(source: Source, head: bytes) -> bool:
     return _is_message(first) and not ("trajectory" in first and "kind" in first)
 
 
-def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
+def convert(source: Source) -> Iterator[Item]:
     emit = Emitter(source, NAME)
     loose: Chat | None = None  # the file-level trajectory of single-message lines
     loose_index = 0
@@ -94,3 +102,4 @@ def _conversation(emit: Emitter, source: Source, line: int, record: dict, messag
             trajectory, "outcome", line=line, success=success, reward=scored[1] if scored else None,
             source=str(record.get("source") or "openai record"),
         )
+    yield from emit.end(trajectory, line)

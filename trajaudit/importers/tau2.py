@@ -342,3 +342,4 @@ def _simulation(emit: Emitter, sim: dict, where: str, context: RunSet) -> Iterat
             trajectory, "outcome", path=f"{where}.reward_info", timestamp=sim.get("end_time"), success=scored[0],
             reward=scored[1], source=SOURCE, meta=detail,
         )
+    yield from emit.end(trajectory)

@@ -16,6 +16,7 @@ from typing import Iterator
 
 from trajaudit.importers._common import (
     Emitter,
+    Item,
     chat_events,
     error_text,
     first_line,
@@ -42,7 +43,7 @@ def _tool_failed(message: dict, text: str) -> bool:
     return error_text(text)
 
 
-def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
+def convert(source: Source) -> Iterator[Item]:
     emit = Emitter(source, NAME)
     doc = load_document(source, emit, "a tau-bench results file", DESCRIPTION, lambda d: isinstance(d, list))
     if isinstance(doc, Malformed):
@@ -75,3 +76,4 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
                 trajectory, "outcome", path=f"{where}.reward", success=scored[0], reward=scored[1], source=SOURCE,
                 meta=detail,
             )
+        yield from emit.end(trajectory)
