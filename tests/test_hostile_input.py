@@ -25,7 +25,7 @@ from trajaudit import engine, reader
 from trajaudit.config import Config, ConfigError, from_mapping
 from trajaudit.importers import inspect, tau2
 from trajaudit.model import Finding, Limits, TrajectoryResult
-from trajaudit.reader import InputError, Malformed, Source, discover, iter_json, read_document
+from trajaudit.reader import Ended, InputError, Malformed, Source, discover, iter_json, read_document
 
 KIB = 1024
 
@@ -302,7 +302,7 @@ def test_a_tau2_document_with_a_lone_surrogate_keeps_all_its_trajectories(tmp_pa
     assert "Hi! How can I help?" in text
     path = tmp_path / "results.json"
     path.write_text(text.replace("Hi! How can I help?", "Hi! \\ud83d How can I help?"))
-    items = list(tau2.convert(Source(str(path), path)))
+    items = [item for item in tau2.convert(Source(str(path), path)) if not isinstance(item, Ended)]
     assert not [i for i in items if isinstance(i, Malformed)]
     assert len({e["trajectory"] for _, e in items}) == 2
     assert any(e.get("text") == "Hi! \ufffd How can I help?" for _, e in items)

@@ -21,6 +21,7 @@ from trajaudit.config import ActiveRule, Config
 from trajaudit.model import ClaimRecord, Event, Finding, Limits, Severity, Summary, Trajectory, TrajectoryResult
 from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, file_size, iter_json
 from trajaudit.rules import BY_CODE
+from trajaudit.transport import pack, unpack
 from trajaudit.verdicts import claim_records
 
 Item = TrajectoryResult | Finding
@@ -337,6 +338,10 @@ class Audit:
         self._checks: tuple[ActiveRule, ...] = tuple(a for a in active if a.rule.check is not None)
         self._per_file = _FileCap(self.limits.max_findings_per_file, set(self._enabled))
         self._evicting = False
+        self._first_line = 0
+        self._format: str | None = None
+        self._cut = False
+        self._admitted = 0
 
     def __iter__(self) -> Iterator[Item]:
         across = tuple(a for a in self._enabled.values() if a.rule.check_runs is not None)
@@ -359,7 +364,85 @@ class Audit:
                     yield from self._split(source, shares)
                 self.summary.notes = list(dict.fromkeys(self.summary.notes))  # each process may have noted it
                 return
+        parts = parallel.plan(self.sources, self.options.input_format, jobs) if self.partition is None else []
+        if len(parts) > 1:
+            yield from self._merged(parts, jobs)
+            return
         yield from self._serial()
+
+    def run_part(self, part: parallel.Part) -> Iterator[parallel.Piece]:
+        """Audit one part of the input (see `parallel.plan`), file by file, exactly as the serial loop would: what
+        a worker runs. Each file's results are packed into a `Piece`, with the ids its importer built, so that the
+        parent can tell whether renaming (`DistinctIds`) would have changed them."""
+        fmt = part.format or self.options.input_format
+        worker = Audit(self.sources, self.config, replace(self.options, on_format=None, jobs=1, input_format=fmt))
+        for index in part.files:
+            source = worker.sources[index]
+            worker.summary = Summary()
+            first = part.share is None or part.share.index == 0
+            if part.share is not None:
+                share = part.share
+                source = replace(source, span=(share.start, share.end, parallel.lines_before(source, share.start)))
+            seen = _IdsSeen()
+            assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
+            items = [pack(item) for item in worker._file(source, assembler, seen, count_file=first)]
+            # a range is exact only if no run was still open at its end (a whole file ends its runs itself)
+            exact = part.share is None or not worker._cut
+            yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), items, worker.summary, exact,
+                                 worker._admitted)
+
+    def _merged(self, parts: list[parallel.Part], jobs: int) -> Iterator[Item]:
+        """The results of the parts run on workers, in serial order with serial bytes: pieces come in plan order; a
+        file whose ids an earlier file already used (the serial run renames them) is audited again here, and so is
+        the rest of a file from a range that was not exact (it cut a run, or the per-file cap was reached)."""
+        ids = importers.DistinctIds()
+        summary = self.summary
+        limit = self._per_file.limit
+        admitted: dict[int, int] = {}  # file -> input findings admitted in its ranges so far
+        redone: set[int] = set()  # files read again here (from some range on)
+        told: set[int] = set()  # files whose format was told (`on_format`)
+        for piece in parallel.execute(parts, self.run_part, jobs):
+            index = piece.file
+            if index in redone:
+                continue
+            source = self.sources[index]
+            before = admitted.get(index, 0)
+            admitted[index] = before + piece.admitted
+            owner = ids.owner
+            if (
+                not piece.exact
+                or admitted[index] > limit
+                or any(owner.get(tid, source.name) != source.name for tid in piece.ids)
+            ):
+                redone.add(index)
+                yield from self._again(index, parts[piece.part].share, ids, before, index not in told)
+                continue
+            if piece.format is not None and index not in told:
+                told.add(index)
+                if self.options.on_format is not None:
+                    self.options.on_format(source, piece.format)
+            for tid in piece.ids:
+                owner.setdefault(tid, source.name)
+            parallel.add(summary, piece.summary)
+            for packed in piece.items:
+                yield unpack(packed)
+        summary.notes.extend(ids.notes())
+        summary.notes = list(dict.fromkeys(summary.notes))  # each process may have noted the open-trajectory limit
+
+    def _again(
+        self, index: int, share: parallel.Share | None, ids: importers.DistinctIds, admitted: int, tell: bool
+    ) -> Iterator[Item]:
+        """Audit file `index` here, from the start of `share` (None: all of it) to its end, as the serial loop
+        would have: with the run's id renaming and the input findings its earlier ranges admitted."""
+        source = self.sources[index]
+        if share is not None and share.index:
+            source = replace(source, span=(share.start, None, parallel.lines_before(source, share.start)))
+        helper = self._helper()
+        assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
+        yield from helper._file(source, assembler, ids, count_file=share is None or not share.index, admitted=admitted)
+        if tell and helper._format is not None and self.options.on_format is not None:
+            self.options.on_format(source, helper._format)
+        parallel.add(self.summary, helper.summary)
 
     def _worker(self, index: int, count: int) -> Audit:
         worker = self._helper()
@@ -401,41 +484,59 @@ class Audit:
         assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
         ids = importers.DistinctIds()
         for source in self.sources:
-            if source.note is not None:
-                self.summary.notes.append(f"{source.name}: {source.note}")
-                continue
-            self.summary.files += 1
-            self.summary.bytes += file_size(source)
-            try:
-                fmt, stream = importers.open_events(source, self.options.input_format, ends=True)
-            except importers.FormatError as exc:
-                yield from self._unrecognised(source, exc)
-                continue
-            if self.options.on_format is not None:
-                self.options.on_format(source, fmt)
-            self.summary.formats[fmt] = self.summary.formats.get(fmt, 0) + 1
-            stream = ids.wrap(source, fmt, stream)
-            first_line = 0
-            if type(self.partition) is parallel.Share:  # only native single files are split (parallel.usable)
-                first_line = parallel.lines_before(source, self.partition.start)
-                stream = parallel.range_lines(source, self.partition, first_line)
-                assembler.last_line = {}
-            elif self.partition is not None:
-                stream = parallel.owned_lines(source, *self.partition)
-            self._per_file.reset()
-            yield from self._read(source, stream, assembler, trusted=fmt != "native" and not schema.check_imported())
-            for finding in self._per_file.summary(source.name):
-                yield from self._emit(finding)
-            if fmt != "native":
-                yield from self._finish(assembler.end_of_document(), assembler, at_end=True)
+            yield from self._file(source, assembler, ids)
         self.summary.notes.extend(ids.notes())
         if type(self.partition) is parallel.Share:
             self._held = assembler.held()
             closed, open_ids = assembler.closed_ids(), list(assembler.open)
             yield from self._finish(assembler.close_all(), assembler, at_end=True)
-            self.ledger = RangeEnd(first_line, assembler.last_line or {}, open_ids, closed)
+            self.ledger = RangeEnd(self._first_line, assembler.last_line or {}, open_ids, closed)
             return
         yield from self._finish(assembler.close_all(), assembler, at_end=True)
+
+    def _file(
+        self, source: Source, assembler: Assembler, ids: Any, count_file: bool = True, admitted: int = 0
+    ) -> Iterator[Item]:
+        """One source read, imported, assembled and judged: the serial loop's body, and what a part runs per file.
+        `count_file` False: a later range of a file counted already; `admitted`: input findings its earlier ranges
+        admitted (see `_FileCap`). Afterwards `_format` is the format read, `_cut` whether runs were still open when
+        an imported source ended, `_admitted` the input findings admitted here."""
+        self._format = None
+        self._cut = False
+        self._admitted = 0
+        if source.note is not None:
+            self.summary.notes.append(f"{source.name}: {source.note}")
+            return
+        if count_file:
+            self.summary.files += 1
+            self.summary.bytes += file_size(source)
+        try:
+            fmt, stream = importers.open_events(source, self.options.input_format, ends=True)
+        except importers.FormatError as exc:
+            yield from self._unrecognised(source, exc)
+            return
+        self._format = fmt
+        if self.options.on_format is not None:
+            self.options.on_format(source, fmt)
+        if count_file:
+            self.summary.formats[fmt] = self.summary.formats.get(fmt, 0) + 1
+        stream = ids.wrap(source, fmt, stream)
+        if type(self.partition) is parallel.Share:  # only native single files are split (parallel.usable)
+            self._first_line = parallel.lines_before(source, self.partition.start)
+            stream = parallel.range_lines(source, self.partition, self._first_line)
+            assembler.last_line = {}
+        elif self.partition is not None:
+            stream = parallel.owned_lines(source, *self.partition)
+        cap = self._per_file
+        cap.reset()
+        cap.admitted = admitted
+        yield from self._read(source, stream, assembler, trusted=fmt != "native" and not schema.check_imported())
+        self._admitted = cap.admitted - admitted
+        for finding in cap.summary(source.name):
+            yield from self._emit(finding)
+        if fmt != "native":
+            self._cut = bool(assembler.open)
+            yield from self._finish(assembler.end_of_document(), assembler, at_end=True)
 
     def _unrecognised(self, source: Source, exc: Exception) -> Iterator[Item]:
         for finding in unrecognised(source, exc, self.summary, count=False):
@@ -712,6 +813,24 @@ def _readable(sources: list[Source]) -> bool:
 
 def _limited(source: Source, limits: Limits) -> Source:
     return source if source.limits == limits else replace(source, limits=limits)
+
+
+class _IdsSeen:
+    """Notes the trajectory ids of a stream as its importer built them, renaming nothing (a worker's stand-in for
+    `importers.DistinctIds`, whose renaming depends on earlier files: the parent does it)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, None] = {}
+
+    def wrap(self, source: Source, fmt: str, stream: Iterator[Any]) -> Iterator[Any]:
+        seen = self.ids
+        for item in stream:
+            if type(item) is tuple:
+                data = item[1]
+                tid = data.get("trajectory") if type(data) is dict else None
+                if isinstance(tid, str):
+                    seen[tid] = None
+            yield item
 
 
 class _FileCap:

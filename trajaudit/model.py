@@ -161,16 +161,6 @@ class Finding:
     evidence: Mapping[str, Any] | None = None
     path: str | None = None  # JSON path: of the offending value (schema errors) or of the event in its document
 
-    def packed(self) -> tuple[Any, ...]:
-        """The fields as a plain tuple, for sending between processes (see `TrajectoryResult.packed`)."""
-        return (self.code, self.name, int(self.severity), self.file, self.line, self.trajectory, self.step,
-                self.message, self.evidence, self.path)
-
-    @classmethod
-    def unpacked(cls, packed: tuple[Any, ...]) -> Finding:
-        code, name, severity, *rest = packed
-        return cls(code, name, _SEVERITIES[severity], *rest)
-
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "type": "finding",
@@ -190,17 +180,12 @@ class Finding:
         return out
 
 
-# What a packed result keeps of its events' data: identity, place and verdict, not text, tools or logprobs.
-PACKED_KEYS = ("trajectory", "step", "kind", "task_id", "success", "reward", "source", "answer", "origin")
-_SEVERITIES: dict[int, Severity] = {int(severity): severity for severity in Severity}  # packed value -> member
-
-
 CLAIM_VERDICTS = ("contradicted", "unsupported", "supported", "unverifiable")
 
 
 class ClaimRecord(NamedTuple):
     """One claim of a trajectory's final report with its verdict (see verdicts.py), as reports show it. A tuple:
-    it travels from parallel workers as it is."""
+    it travels from parallel workers as it is (see `transport`)."""
 
     step: int | None
     type: str  # task_complete, action_succeeded, tests_pass
@@ -223,31 +208,12 @@ class TrajectoryResult:
 
     trajectory: Trajectory
     findings: tuple[Finding, ...]
-    steps: int | None = None  # set when `trajectory` was slimmed for transport (see `packed`)
+    steps: int | None = None  # set when `trajectory` was slimmed for transport (see `transport`)
     claims: tuple[ClaimRecord, ...] = ()
 
     @property
     def n_steps(self) -> int:
         return len(self.trajectory.events) if self.steps is None else self.steps
-
-    def packed(self) -> tuple[Any, ...]:
-        """What the machine formats read (the first event's place, the task id, the outcome, the findings) as plain
-        tuples, which pickle several times faster than the objects: how parallel workers send results. `unpacked`
-        rebuilds a result whose trajectory has only those events; the step-by-step text view needs the full one."""
-        trajectory = self.trajectory
-        events = trajectory.events
-        kept = {id(e): e for e in (events[:1] + tuple(e for e in (trajectory.task, trajectory.outcome) if e))}
-        slim = tuple(
-            (e[0], e[1], {key: e[2][key] for key in PACKED_KEYS if key in e[2]}, e[3])
-            for e in sorted(kept.values(), key=itemgetter(5))
-        )
-        return trajectory.id, slim, tuple(f.packed() for f in self.findings), len(events), self.claims
-
-    @classmethod
-    def unpacked(cls, packed: tuple[Any, ...]) -> TrajectoryResult:
-        tid, slim, findings, steps, claims = packed
-        events = tuple(Event(*event) for event in slim)
-        return cls(Trajectory(tid, events), tuple(map(Finding.unpacked, findings)), steps, claims)
 
     def claim_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(CLAIM_VERDICTS, 0)

@@ -13,8 +13,9 @@ it: for `audit`, the lines of the trajectories whose id hashes to it (so each tr
 trajectory, or its first line for trajectories closed at the end of input), and the parent merges the workers'
 streams by that tag: the same order the serial engine yields, so output does not depend on the number of jobs.
 
-Only a single native file is split; anything else (stdin, several files whose trajectories may span them, foreign
-formats) runs serially.
+Those two paths are for a single native file. Every other input goes through `plan` and `execute` (at the end of
+this module): groups of whole files, or byte ranges of a file whose lines are whole runs (OpenAI chat), merged in
+plan order. Standard input and several native files (whose trajectories may span them) run serially.
 
 Workers never outlive this process, however it ends (`_die_with_parent`): a CI job that kills a slow run (SIGKILL,
 as `subprocess.run(timeout=...)` does) must not leave workers running under init.
@@ -39,16 +40,18 @@ from typing import IO, Any, Callable, Collection, Iterator, final
 
 import orjson
 
-from trajaudit.model import Finding, Summary, TrajectoryResult
+from trajaudit.model import Summary
 from trajaudit.reader import READ_BUFFER, STREAM_ERRORS, Source, lines, salvage, skip_line, stream_failure
+from trajaudit.transport import Packed, pack, unpack
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting processes costs more than it saves
 BATCH = 256
 
 
 def default_jobs(sources: list[Source], input_format: str) -> int:
-    """How many processes `--jobs 0` (auto) uses: all cores for one large native file, else one."""
-    if not _splittable(sources, input_format) or _size(sources[0]) < MIN_BYTES:
+    """How many processes `--jobs 0` (auto) uses: all cores for large input (`plan` decides whether it can be cut),
+    else one."""
+    if sum(_size(source) for source in sources if source.path is not None) < MIN_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -176,9 +179,9 @@ def _drain(queue: Any, summaries: list[Summary], extras: list[Any]) -> Iterator[
 def _work(make_worker: Callable[[int, int], Any], index: int, count: int, queue: Any) -> None:
     try:
         worker = make_worker(index, count)
-        batch: list[tuple[Any, bool, tuple[Any, ...]]] = []
+        batch: list[tuple[Any, Packed]] = []
         for item in worker:
-            batch.append((worker.position, type(item) is TrajectoryResult, item.packed()))
+            batch.append((worker.position, pack(item)))
             if len(batch) >= BATCH:
                 queue.put(batch)
                 batch = []
@@ -449,10 +452,10 @@ class Split:
 def _serve(make_worker: Callable[[Share], Any], share: Share, queue: Any, spill: IO[bytes], requests: Any) -> None:
     try:
         worker = make_worker(share)
-        batch: list[tuple[Any, bool, tuple[Any, ...]]] = []
+        batch: list[tuple[Any, Packed]] = []
         dump = pickle.dump
         for item in worker:
-            batch.append((worker.position, type(item) is TrajectoryResult, item.packed()))
+            batch.append((worker.position, pack(item)))
             if len(batch) >= BATCH:
                 dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
                 batch = []
@@ -503,8 +506,140 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _unpacked(batch: list[tuple[Any, bool, tuple[Any, ...]]]) -> Iterator[tuple[Any, Any]]:
+def _unpacked(batch: list[tuple[Any, Packed]]) -> Iterator[tuple[Any, Any]]:
     """(position, item) pairs from a batch as workers send it: items packed into plain tuples."""
-    result, finding = TrajectoryResult.unpacked, Finding.unpacked
-    for position, is_result, packed in batch:
-        yield position, result(packed) if is_result else finding(packed)
+    for position, packed in batch:
+        yield position, unpack(packed)
+
+
+# --- The seam every format goes through: plan the input into parts, execute them, merge in plan order -----------
+
+
+@final
+@dataclass(frozen=True)
+class Part:
+    """One picklable unit of work: a group of whole files (indices into the run's sources, contiguous, in order), or
+    with `share`, a byte range of the one file in `files`. The serial path is one part holding every file."""
+
+    index: int
+    files: tuple[int, ...]
+    share: Share | None = None
+    format: str | None = None  # the format `plan` found for a split file (its head is read once, here)
+
+
+@dataclass
+class Piece:
+    """What a part yields per file (or per range): the file's index, the format read, the trajectory ids its importer
+    built (before any renaming: see `importers.DistinctIds`), its results and findings packed (`transport`), its
+    counts, and whether it is exactly what the serial path gives (False: a range cut a run or hit a per-file cap,
+    so the parent reads the whole file again)."""
+
+    file: int
+    part: int
+    format: str | None
+    ids: tuple[str, ...]
+    items: list[Packed]
+    summary: Summary
+    exact: bool = True
+    admitted: int = 0  # input findings (TA001, TA002) admitted under the per-file cap
+
+
+PARTS_PER_JOB = 4  # more parts than workers, so that one slow group of files does not leave a core idle
+
+
+def plan(sources: list[Source], input_format: str, jobs: int) -> list[Part]:
+    """The parts of a run, in serial order: one part unless the work can be cut without changing the output.
+
+    - several files, none native (native logs may spread one trajectory over files): groups of whole files, of
+      about equal bytes;
+    - one plain file of a format whose lines are whole runs (`LINE_RECORDS`, e.g. OpenAI chat): byte ranges.
+    Native single files are cut by `Split` (their trajectories continue across ranges), not here."""
+    whole = [Part(0, tuple(range(len(sources))))]
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return whole
+    if any(source.path is None or source.problem is not None or source.note is not None for source in sources):
+        return whole
+    formats = [_format_of(source, input_format) for source in sources]
+    if len(sources) == 1:
+        module = formats[0]
+        if module is None or not getattr(module, "LINE_RECORDS", False):
+            return whole
+        shares = byte_shares(sources[0], jobs * PARTS_PER_JOB)
+        if shares is None or len(shares) < 2:
+            return whole
+        return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]
+    if any(module is None or module.NAME == "native" for module in formats):
+        return whole
+    return _groups(sources, jobs * PARTS_PER_JOB)
+
+
+def _format_of(source: Source, input_format: str) -> Any:
+    from trajaudit import importers
+
+    try:
+        return importers.detect(source) if input_format == "auto" else importers.by_name(input_format)
+    except importers.FormatError:
+        return None
+
+
+def _groups(sources: list[Source], count: int) -> list[Part]:
+    """Contiguous groups of files of about `total / count` bytes each."""
+    sizes = [_size(source) for source in sources]
+    target = max(1, sum(sizes) // count)
+    parts: list[Part] = []
+    group: list[int] = []
+    filled = 0
+    for index, size in enumerate(sizes):
+        group.append(index)
+        filled += size
+        if filled >= target:
+            parts.append(Part(len(parts), tuple(group)))
+            group, filled = [], 0
+    if group:
+        parts.append(Part(len(parts), tuple(group)))
+    return parts
+
+
+_WORK: Callable[[Part], Iterator[Piece]] | None = None  # set before the pool forks: what its workers run
+
+
+def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: int) -> Iterator[Piece]:
+    """Run `work(part)` for every part on `jobs` worker processes and yield the pieces of part 0, then of part 1, ...
+    (each part's in the order made), whatever order the workers finish in. Workers die with this process."""
+    global _WORK
+    if len(parts) == 1 or jobs <= 1:
+        for part in parts:
+            yield from work(part)
+        return
+    _WORK = work
+    context = multiprocessing.get_context("fork")
+    parent = os.getpid()
+    from_main = threading.current_thread() is threading.main_thread()
+    pool = context.Pool(min(jobs, len(parts)), initializer=_pool_worker, initargs=(parent, from_main))
+    try:
+        for pieces in pool.imap(_run_part, parts):
+            yield from pieces
+    finally:
+        pool.terminate()
+        pool.join()
+        _WORK = None
+
+
+def _run_part(part: Part) -> list[Piece]:
+    assert _WORK is not None
+    return list(_WORK(part))
+
+
+def _pool_worker(parent: int, from_main: bool) -> None:
+    """A pool worker's start: die with the parent, as every worker does (see `_die_with_parent`)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if from_main and sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="trajaudit-parent-watch", daemon=True).start()

@@ -74,6 +74,9 @@ class Source:
     limits: Limits = DEFAULT_LIMITS
     problem: str | None = None  # found but cannot be read at all (an unreadable directory): reported, exit code 2
     note: str | None = None  # found and left unread on purpose (a symlinked directory): said on stderr
+    # a byte range [start, end) of a plain file, starting at a line start, whose first line is number `first` + 1:
+    # `iter_json` reads only those lines (one part of a parallel run; see parallel.plan)
+    span: tuple[int, int | None, int] | None = None
 
     def open(self) -> BinaryIO:
         if self.path is None:
@@ -324,6 +327,9 @@ def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[
     other lines are skipped unread, and a broken stream is reported by worker 0 only. The hot loop of every native
     audit, so line splitting and parsing share one generator. A line longer than `limits.max_line_bytes` is
     skipped without being held (see `lines`)."""
+    if source.span is not None:
+        yield from _span_json(source, *source.span)
+        return
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     name = source.name
@@ -346,6 +352,32 @@ def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[
     except STREAM_ERRORS as exc:
         if index == 0:  # every worker meets the same broken stream; one reports it
             yield stream_failure(name, number + 1, exc)
+
+
+def _span_json(source: Source, start: int, end: int | None, first: int) -> Iterator[tuple[int, object] | Malformed]:
+    """`iter_json` over the lines that start in bytes [start, end) of a plain file, numbered from `first` + 1."""
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    name = source.name
+    stop = end if end is not None else float("inf")
+    number = first
+    try:
+        with open(source.path, "rb", buffering=READ_BUFFER) as stream:  # type: ignore[arg-type]
+            stream.seek(start)
+            position = start
+            for raw in lines(stream, source.limits.max_line_bytes):  # an Overlong's len() is its size in the file
+                if position >= stop:
+                    break
+                position += len(raw)
+                number += 1
+                try:
+                    yield number, loads(raw)
+                except decode_error:
+                    salvaged = salvage(name, number, raw)
+                    if salvaged is not None:
+                        yield salvaged
+    except STREAM_ERRORS as exc:
+        yield stream_failure(name, number + 1, exc)
 
 
 def lines(stream: IO[bytes], limit: int) -> Iterator[bytes]:

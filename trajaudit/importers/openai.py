@@ -32,6 +32,9 @@ from trajaudit.reader import Malformed, Source, iter_json
 NAME = "openai"
 DESCRIPTION = 'OpenAI chat JSONL: lines {"messages": [...]} or lists of {role, content, tool_calls} messages'
 
+# A `{"messages": [...]}` line holds a whole run (and ends it: `Emitter.end`), so a large file can be cut into byte
+# ranges audited in parallel (parallel.plan); a file of single-message lines is read again serially when cut.
+LINE_RECORDS = True
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 ID_KEYS = ("trajectory", "id", "conversation_id", "custom_id")
 
