@@ -500,7 +500,8 @@ class Audit:
         """One source read, imported, assembled and judged: the serial loop's body, and what a part runs per file.
         `count_file` False: a later range of a file counted already; `admitted`: input findings its earlier ranges
         admitted (see `_FileCap`). Afterwards `_format` is the format read, `_cut` whether runs were still open when
-        an imported source ended, `_admitted` the input findings admitted here."""
+        an imported source ended or the per-file cap refused findings (either way, a range of the file is not what
+        the serial run gives), `_admitted` the input findings admitted here."""
         self._format = None
         self._cut = False
         self._admitted = 0
@@ -532,10 +533,11 @@ class Audit:
         cap.admitted = admitted
         yield from self._read(source, stream, assembler, trusted=fmt != "native" and not schema.check_imported())
         self._admitted = cap.admitted - admitted
+        self._cut = bool(cap.refused)  # its "N more" finding comes at the end of the file, not of a range
         for finding in cap.summary(source.name):
             yield from self._emit(finding)
         if fmt != "native":
-            self._cut = bool(assembler.open)
+            self._cut |= bool(assembler.open)
             yield from self._finish(assembler.end_of_document(), assembler, at_end=True)
 
     def _unrecognised(self, source: Source, exc: Exception) -> Iterator[Item]:

@@ -1,0 +1,131 @@
+"""Every format gives the same bytes on any number of jobs (the plan/execute seam: parallel.plan, parallel.execute).
+
+Each case checks that the input really was cut into several parts, so a test cannot pass by running serially."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from trajaudit import parallel
+from trajaudit.cli import app
+from trajaudit.reader import discover
+
+pytestmark = pytest.mark.skipif(
+    "fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork"
+)
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "importers"
+# one fixture per importer format; native logs may spread a trajectory over files, so they are never grouped
+FORMATS = {
+    "openai": "openai.jsonl",
+    "claude-code": "claude_code.jsonl",
+    "codex": "codex.jsonl",
+    "tau-bench": "tau_bench.json",
+    "atif": "atif.json",
+    "tau2": "tau2.json",
+    "mini-swe-agent": "mini.traj.json",
+    "swe-agent": "demo__widget-3.traj",
+    "otel": "otel.json",
+    "inspect": "inspect.json",
+    "deepconf": "deepconf_qid7_rid0_answer_token_conf.json",
+}
+
+
+def _outputs(paths: list[str], *options: str, jobs: tuple[int, ...] = (1, 2, 3)) -> list[str]:
+    runner = CliRunner()
+    results = [runner.invoke(app, ["audit", *paths, "--format", "jsonl", "-q", *options, "-j", str(j)]) for j in jobs]
+    assert len({r.exit_code for r in results}) == 1, [r.output[-400:] for r in results]
+    assert results[0].exit_code in (0, 1), results[0].output[-800:]
+    return [r.stdout for r in results]
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_a_folder_of_each_format_gives_the_serial_bytes(tmp_path: Path, fmt: str):
+    # distinct names, and each file's ids repeated in the others: the serial run renames them (FILE/ID), which
+    # the parallel run must reproduce
+    fixture = FIXTURES / FORMATS[fmt]
+    for n in range(6):
+        shutil.copy(fixture, tmp_path / f"run{n}_{fixture.name}")
+    sources = list(discover([str(tmp_path)]))
+    assert len(parallel.plan(sources, "auto", 2)) > 1
+    outputs = _outputs([str(tmp_path)])
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert json.loads(outputs[0].splitlines()[-1])["formats"] == {fmt: 6}
+
+
+def test_files_with_distinct_ids_are_not_audited_twice(tmp_path: Path, monkeypatch):
+    for n in range(8):
+        document = json.loads((FIXTURES / "demo__widget-3.traj").read_text())
+        (tmp_path / f"inst__{n}.traj").write_text(json.dumps(document))  # the id is the file name: distinct
+    again: list[int] = []
+    from trajaudit import engine
+
+    original = engine.Audit._again
+
+    def counting(self, index, *args):  # type: ignore[no-untyped-def]
+        again.append(index)
+        return original(self, index, *args)
+
+    monkeypatch.setattr(engine.Audit, "_again", counting)
+    outputs = _outputs([str(tmp_path)], jobs=(1, 2))
+    assert outputs[0] == outputs[1]
+    assert again == []  # every piece was used as the worker made it
+
+
+def _chat_line(rng_value: int, kind: str, run_id: str | None) -> str:
+    if kind == "broken":
+        return '{"messages": [ broken'
+    if kind == "loose":  # one message per line: a file-level run that spans lines (and so ranges)
+        return json.dumps({"role": "user", "content": f"message {rng_value}"})
+    record: dict = {"messages": [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": None,
+         "tool_calls": [{"id": "c", "function": {"name": "bash", "arguments": '{"command": "ls"}'}}]},
+        {"role": "tool", "tool_call_id": "c", "content": "Error: no such file" if rng_value % 3 == 0 else "ok"},
+        {"role": "assistant", "content": "All done, the files are listed." if rng_value % 2 else "It failed."},
+    ]}
+    if run_id is not None:
+        record["id"] = run_id
+    if rng_value % 4 == 0:
+        record["reward"] = rng_value % 8 == 0
+    return json.dumps(record)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(
+        st.tuples(st.integers(0, 50), st.sampled_from(["run", "run", "run", "broken"]),
+                  st.one_of(st.none(), st.sampled_from(["a", "b", "c"]))),
+        min_size=20, max_size=80,
+    ),
+    loose=st.one_of(st.none(), st.integers(0, 79)),
+    cap=st.sampled_from([2, 1000]),
+)
+def test_an_openai_file_cut_into_ranges_gives_the_serial_bytes(tmp_path_factory, lines, loose, cap):
+    # duplicate ids, broken lines (also past the per-file cap), and maybe single-message lines from line `loose` on:
+    # a run across ranges, which the parent reads again from the range where it began
+    if loose is not None:
+        lines[loose:loose + 2] = [(n, "loose", None) for n in range(2)]
+    path = tmp_path_factory.mktemp("openai") / "chats.jsonl"
+    path.write_text("".join(_chat_line(value, kind, run_id) + "\n" for value, kind, run_id in lines))
+    assert len(parallel.plan(list(discover([str(path)])), "openai", 2)) > 1
+    outputs = _outputs([str(path)], "--from", "openai", "--option", f"limits.max-findings-per-file={cap}")
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_what_cannot_be_cut_is_one_part(tmp_path: Path):
+    native = tmp_path / "a.jsonl"
+    native.write_text(json.dumps({"trajectory": "t", "step": 0, "kind": "message", "role": "user", "text": "x"}) + "\n")
+    shutil.copy(native, tmp_path / "b.jsonl")
+    both = list(discover([str(tmp_path)]))
+    assert len(parallel.plan(both, "auto", 4)) == 1  # native files may share a trajectory
+    claude = list(discover([str(FIXTURES / "claude_code.jsonl")]))
+    assert len(parallel.plan(claude, "auto", 4)) == 1  # a session's runs span its lines
+    assert len(parallel.plan(both, "auto", 1)) == 1
