@@ -213,6 +213,11 @@ def startup(python: str, repeat: int) -> dict[str, Sample]:
     return out
 
 
+def label(mb: float) -> str:
+    """How a corpus is named in the table: its size, or (a directory of files, negative `mb`) its file count."""
+    return f"{-mb:g} files" if mb < 0 else f"{mb:g} MB"
+
+
 def table(rows: list[tuple[float, int, int, dict[str, Result]]]) -> str:
     """Markdown table; one block of three rows per corpus size."""
     head = ("| corpus | command | wall s (median) | range | CPU s | MB/s | lines/s | ratio to baseline "
@@ -227,7 +232,7 @@ def table(rows: list[tuple[float, int, int, dict[str, Result]]]) -> str:
             ratio = base.wall / wall if res.name != "baseline" else 1.0
             failed = " (failed)" if res.crashed else ""
             lines.append(
-                f"| {mb:g} MB | {res.name}{failed} | {wall:.2f} | {res.spread} | {res.cpu:.2f} "
+                f"| {label(mb)} | {res.name}{failed} | {wall:.2f} | {res.spread} | {res.cpu:.2f} "
                 f"| {size / 1e6 / wall:.1f} | {nlines / wall:,.0f} | {ratio:.2f}× | {res.rss_mib:.1f} | {res.codes} |"
             )
     return "\n".join(lines)
@@ -287,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             size, nlines = scan(corpus)
             print(f"\n## {corpus.relative_to(ROOT)}: {size / 1e6:.1f} MB, {nlines:,} lines, "
                   f"{size / max(nlines, 1):.0f} B/line; {args.repeat} run(s) per command", flush=True)
-            rows.append((mb, size, nlines, measure(python, corpus, args.repeat, kind)))
+            rows.append((-args.files if kind == "swe-agent" else mb, size, nlines,
+                         measure(python, corpus, args.repeat, kind)))
         probes = startup(python, args.repeat)
     finally:
         if not args.keep:
@@ -314,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
 
     mb, size, nlines, results = rows[-1]
     base = results["baseline"].wall
-    print(f"\n## targets ({mb:g} MB corpus)")
+    print(f"\n## targets ({label(mb)} corpus)")
     for name, want in targets.items():
         res = results[name]
         ratio = base / res.wall
