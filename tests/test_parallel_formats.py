@@ -38,9 +38,9 @@ FORMATS = {
 }
 
 
-def _outputs(paths: list[str], *options: str, jobs: tuple[int, ...] = (1, 2, 3)) -> list[str]:
+def _outputs(paths: list[str], *options: str, jobs: tuple[int, ...] = (1, 2, 3), fmt: str = "jsonl") -> list[str]:
     runner = CliRunner()
-    results = [runner.invoke(app, ["audit", *paths, "--format", "jsonl", "-q", *options, "-j", str(j)]) for j in jobs]
+    results = [runner.invoke(app, ["audit", *paths, "--format", fmt, "-q", *options, "-j", str(j)]) for j in jobs]
     assert len({r.exit_code for r in results}) == 1, [r.output[-400:] for r in results]
     assert results[0].exit_code in (0, 1), results[0].output[-800:]
     return [r.stdout for r in results]
@@ -58,6 +58,17 @@ def test_a_folder_of_each_format_gives_the_serial_bytes(tmp_path: Path, fmt: str
     outputs = _outputs([str(tmp_path)])
     assert outputs[0] == outputs[1] == outputs[2]
     assert json.loads(outputs[0].splitlines()[-1])["formats"] == {fmt: 6}
+
+
+@pytest.mark.parametrize("fmt", ["swe-agent", "tau2", "openai"])
+def test_the_step_by_step_text_view_gives_the_serial_bytes_too(tmp_path: Path, fmt: str):
+    # it reads every event of a trajectory (its steps, its confidence sparkline): workers send them all back
+    fixture = FIXTURES / FORMATS[fmt]
+    for n in range(4):
+        shutil.copy(fixture, tmp_path / f"run{n}_{fixture.name}")
+    outputs = _outputs([str(tmp_path)], fmt="text", jobs=(1, 2))
+    assert outputs[0] == outputs[1]
+    assert "step" in outputs[0]
 
 
 def test_files_with_distinct_ids_are_not_audited_twice(tmp_path: Path, monkeypatch):

@@ -13,7 +13,7 @@ import pytest
 from tests.rules.harness import trajectory
 from trajaudit import stats as S
 from trajaudit.model import Event, Trajectory
-from trajaudit.reader import Malformed, Source
+from trajaudit.reader import Ended, Malformed, Source
 from trajaudit.stats import StatsConfig, TrajectoryRecord
 
 
@@ -101,6 +101,8 @@ def imported(module, path: Path) -> list[Trajectory]:
     by_id: dict[str, list[Event]] = defaultdict(list)
     for item in module.convert(source):
         assert not isinstance(item, Malformed), item
+        if isinstance(item, Ended):  # a run's end
+            continue
         line, data = item
         by_id[data["trajectory"]].append(Event(source.name, line or 0, data))
     return [Trajectory(tid, tuple(sorted(events, key=lambda e: e.step))) for tid, events in by_id.items()]

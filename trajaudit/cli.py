@@ -160,7 +160,8 @@ JOBS = typer.Option(
     "-j",
     min=0,
     metavar="N",
-    help="Processes for one large native log (0: all cores when it is over 32 MB). Output does not depend on it.",
+    help="Processes: byte ranges of a large log, or the files of a folder spread over them (0: all cores when the "
+    "input is over 32 MB). Output does not depend on it.",
 )
 
 
@@ -297,8 +298,9 @@ def audit(
         outcomes=attached,
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format or (None if cfg.input_format == "auto" else cfg.input_format)),
-        # The step-by-step text view needs every event of a trajectory, which workers do not send back.
-        jobs=1 if Format.text in (output_format, *(fmt for fmt, _ in reports)) else jobs,
+        jobs=jobs,
+        # the step-by-step text view reads every event of a trajectory, which workers otherwise do not send back
+        whole_events=Format.text in (output_format, *(fmt for fmt, _ in reports)),
     )
     sources = _sources(paths, stdin_filename)
     _guard_output(output, sources, outcomes, config_file, baseline)

@@ -37,7 +37,8 @@ class Options:
     outcomes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     outcomes_file: str = "--outcomes"
     on_format: Callable[[Source, str], None] | None = None  # told which format `auto` chose per source
-    jobs: int = 1  # processes for one large native file (0: as many as cores); results do not depend on it
+    jobs: int = 1  # processes (0: as many as cores when the input is large); results do not depend on it
+    whole_events: bool = False  # workers send every event of a result back (the step-by-step text view needs them)
     limits: Limits = DEFAULT_LIMITS  # for `Validation`; an `Audit` takes its config's
 
 
@@ -385,7 +386,8 @@ class Audit:
                 source = replace(source, span=(share.start, share.end, parallel.lines_before(source, share.start)))
             seen = _IdsSeen()
             assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
-            items = [pack(item) for item in worker._file(source, assembler, seen, count_file=first)]
+            whole = self.options.whole_events
+            items = [pack(item, whole) for item in worker._file(source, assembler, seen, count_file=first)]
             # a range is exact only if no run was still open at its end (a whole file ends its runs itself)
             exact = part.share is None or not worker._cut
             yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), items, worker.summary, exact,

@@ -181,7 +181,7 @@ def _work(make_worker: Callable[[int, int], Any], index: int, count: int, queue:
         worker = make_worker(index, count)
         batch: list[tuple[Any, Packed]] = []
         for item in worker:
-            batch.append((worker.position, pack(item)))
+            batch.append((worker.position, pack(item, worker.options.whole_events)))
             if len(batch) >= BATCH:
                 queue.put(batch)
                 batch = []
@@ -455,7 +455,7 @@ def _serve(make_worker: Callable[[Share], Any], share: Share, queue: Any, spill:
         batch: list[tuple[Any, Packed]] = []
         dump = pickle.dump
         for item in worker:
-            batch.append((worker.position, pack(item)))
+            batch.append((worker.position, pack(item, worker.options.whole_events)))
             if len(batch) >= BATCH:
                 dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
                 batch = []

@@ -19,9 +19,10 @@ _SEVERITIES: dict[int, Severity] = {int(severity): severity for severity in Seve
 Packed = tuple[bool, tuple[Any, ...]]  # (is a result, its fields)
 
 
-def pack(item: TrajectoryResult | Finding) -> Packed:
+def pack(item: TrajectoryResult | Finding, whole: bool = False) -> Packed:
+    """`whole`: keep every event of a result, with all its data (the step-by-step text view reads them)."""
     if type(item) is TrajectoryResult:
-        return True, pack_result(item)
+        return True, pack_result(item, whole)
     return False, pack_finding(item)  # type: ignore[arg-type]
 
 
@@ -40,11 +41,14 @@ def unpack_finding(packed: tuple[Any, ...]) -> Finding:
     return Finding(code, name, _SEVERITIES[severity], *rest)
 
 
-def pack_result(result: TrajectoryResult) -> tuple[Any, ...]:
-    """`unpack_result` rebuilds a result whose trajectory has only the events the formats read (first, task,
-    outcome), with `steps` set to the real count."""
+def pack_result(result: TrajectoryResult, whole: bool = False) -> tuple[Any, ...]:
+    """`unpack_result` rebuilds a result whose trajectory has only the events the machine formats read (first, task,
+    outcome), with `steps` set to the real count; with `whole`, all of them as they are."""
     trajectory = result.trajectory
     events = trajectory.events
+    if whole:
+        slim = tuple((e[0], e[1], e[2], e[3]) for e in events)
+        return trajectory.id, slim, tuple(map(pack_finding, result.findings)), None, result.claims
     kept = {id(e): e for e in (events[:1] + tuple(e for e in (trajectory.task, trajectory.outcome) if e))}
     slim = tuple(
         (e[0], e[1], {key: e[2][key] for key in PACKED_KEYS if key in e[2]}, e[3])
