@@ -140,3 +140,39 @@ def test_what_cannot_be_cut_is_one_part(tmp_path: Path):
     claude = list(discover([str(FIXTURES / "claude_code.jsonl")]))
     assert len(parallel.plan(claude, "auto", 4)) == 1  # a session's runs span its lines
     assert len(parallel.plan(both, "auto", 1)) == 1
+
+
+def test_another_executor_plugs_into_the_seam(tmp_path: Path):
+    # what a cluster executor (Ray Data) does: run the parts anywhere, in any order, and hand back the pieces in
+    # plan order; the merge is the engine's
+    import pickle
+
+    from trajaudit import engine
+    from trajaudit.config import Config
+    from trajaudit.report import jsonl
+
+    fixture = FIXTURES / "tau_bench.json"
+    for n in range(5):
+        shutil.copy(fixture, tmp_path / f"agent{n}.json")  # the same ids in every file: renamed by the merge
+    sources = list(discover([str(tmp_path)]))
+    ran: list[int] = []
+
+    def elsewhere(parts, work, jobs):  # type: ignore[no-untyped-def]
+        done = {}
+        for part in reversed(parts):
+            ran.append(part.index)
+            done[part.index] = pickle.loads(pickle.dumps(list(work(pickle.loads(pickle.dumps(part))))))
+        for index in sorted(done):
+            yield from done[index]
+
+    def render(options: engine.Options) -> bytes:
+        import io
+
+        run = engine.Audit(sources, Config(), options)
+        out = io.BytesIO()
+        jsonl.render(run, run.summary, out)
+        return out.getvalue()
+
+    serial = render(engine.Options(jobs=1))
+    assert render(engine.Options(jobs=2, executor=elsewhere)) == serial
+    assert sorted(ran) == list(range(len(ran))) and len(ran) > 1 and ran[0] > ran[-1]

@@ -39,6 +39,9 @@ class Options:
     on_format: Callable[[Source, str], None] | None = None  # told which format `auto` chose per source
     jobs: int = 1  # processes (0: as many as cores when the input is large); results do not depend on it
     whole_events: bool = False  # workers send every event of a result back (the step-by-step text view needs them)
+    # runs the parts of a parallel run and yields their pieces in plan order (`parallel.execute`'s signature); another
+    # executor (a cluster's) plugs in here and the merge stays the same
+    executor: Callable[..., Iterator[parallel.Piece]] | None = None
     limits: Limits = DEFAULT_LIMITS  # for `Validation`; an `Audit` takes its config's
 
 
@@ -403,7 +406,8 @@ class Audit:
         admitted: dict[int, int] = {}  # file -> input findings admitted in its ranges so far
         redone: set[int] = set()  # files read again here (from some range on)
         told: set[int] = set()  # files whose format was told (`on_format`)
-        for piece in parallel.execute(parts, self.run_part, jobs):
+        execute = self.options.executor or parallel.execute
+        for piece in execute(parts, self.run_part, jobs):
             index = piece.file
             if index in redone:
                 continue
