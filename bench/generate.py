@@ -583,15 +583,22 @@ def generate_openai(out: Path, mb: float, seed: int, quiet: bool = False) -> dic
     return stats
 
 
+RUNS_PER_TRAJ = 6
+
+
 def generate_traj_dir(out: Path, files: int, seed: int, quiet: bool = False) -> dict:
-    """A directory of `files` SWE-agent .traj documents, one run each (coding-agent runs of the same generator)."""
+    """A directory of `files` SWE-agent .traj documents, one run each (~40 steps, ~100 KB: the turns of
+    RUNS_PER_TRAJ generated runs chained)."""
     rng = random.Random(seed)
     pools = Pools(rng)
     tmp = out.with_name(out.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
     written = 0
     for index in range(files):
-        data = orjson.dumps(swe_agent_document(Trajectory(index, rng, pools).build()), option=orjson.OPT_INDENT_2)
+        # SWE-agent runs are long (tens of steps): one file chains the turns of RUNS_PER_TRAJ generated runs
+        events = [event for k in range(RUNS_PER_TRAJ) for event in Trajectory(index * RUNS_PER_TRAJ + k, rng, pools)
+                  .build() if k == 0 or event["kind"] != "task"]
+        data = orjson.dumps(swe_agent_document(events), option=orjson.OPT_INDENT_2)
         (tmp / f"bench__run-{index:05d}.traj").write_bytes(data)
         written += len(data)
     tmp.replace(out)

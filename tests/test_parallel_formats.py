@@ -176,3 +176,23 @@ def test_another_executor_plugs_into_the_seam(tmp_path: Path):
     serial = render(engine.Options(jobs=1))
     assert render(engine.Options(jobs=2, executor=elsewhere)) == serial
     assert sorted(ran) == list(range(len(ran))) and len(ran) > 1 and ran[0] > ran[-1]
+
+
+def test_a_native_log_found_by_a_worker_makes_the_parent_read_on_itself(tmp_path: Path):
+    # plan looks only at JSONL names for native logs; a native log named .json is found by a worker, and since its
+    # trajectories may continue in later files, the parent reads from that file on serially
+    fixture = FIXTURES / "tau_bench.json"
+    for n in range(4):
+        shutil.copy(fixture, tmp_path / f"a{n}.json")
+    first = [{"trajectory": "split", "step": 0, "kind": "message", "role": "user", "text": "start"}]
+    second = [{"trajectory": "split", "step": 1, "kind": "message", "role": "assistant", "text": "All done."},
+              {"trajectory": "split", "step": 2, "kind": "outcome", "success": False}]
+    (tmp_path / "b0.json").write_text("".join(json.dumps(e) + "\n" for e in first))
+    (tmp_path / "b1.json").write_text("".join(json.dumps(e) + "\n" for e in second))
+    for n in range(4):
+        shutil.copy(fixture, tmp_path / f"c{n}.json")
+    assert len(parallel.plan(list(discover([str(tmp_path)])), "auto", 2)) > 1
+    outputs = _outputs([str(tmp_path)])
+    assert outputs[0] == outputs[1] == outputs[2]
+    split = [json.loads(line) for line in outputs[0].splitlines() if '"type":"trajectory","trajectory":"split"' in line]
+    assert [record["steps"] for record in split] == [3]  # one trajectory across the two files

@@ -412,6 +412,9 @@ class Audit:
             if index in redone:
                 continue
             source = self.sources[index]
+            if piece.format == "native":  # its trajectories may continue in any later file: read the rest here
+                yield from self._rest(index, ids)
+                break
             before = admitted.get(index, 0)
             admitted[index] = before + piece.admitted
             owner = ids.owner
@@ -434,6 +437,17 @@ class Audit:
                 yield unpack(packed)
         summary.notes.extend(ids.notes())
         summary.notes = list(dict.fromkeys(summary.notes))  # each process may have noted the open-trajectory limit
+
+    def _rest(self, first: int, ids: importers.DistinctIds) -> Iterator[Item]:
+        """Files `first`.. audited here, serially. Every earlier file was imported, and an imported source closes all
+        it opened, so the serial loop's state at this point is empty but for the id renaming, which is `ids`."""
+        helper = self._helper()
+        assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
+        helper.options = replace(helper.options, on_format=self.options.on_format)
+        for source in self.sources[first:]:
+            yield from helper._file(source, assembler, ids)
+        yield from helper._finish(assembler.close_all(), assembler, at_end=True)
+        parallel.add(self.summary, helper.summary)
 
     def _again(
         self, index: int, share: parallel.Share | None, ids: importers.DistinctIds, admitted: int, tell: bool

@@ -42,6 +42,7 @@ import orjson
 
 from trajaudit.model import Summary
 from trajaudit.reader import READ_BUFFER, STREAM_ERRORS, Source, lines, salvage, skip_line, stream_failure
+from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
 from trajaudit.transport import Packed, pack, unpack
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting processes costs more than it saves
@@ -559,16 +560,20 @@ def plan(sources: list[Source], input_format: str, jobs: int) -> list[Part]:
         return whole
     if any(source.path is None or source.problem is not None or source.note is not None for source in sources):
         return whole
-    formats = [_format_of(source, input_format) for source in sources]
     if len(sources) == 1:
-        module = formats[0]
+        module = _format_of(sources[0], input_format)
         if module is None or not getattr(module, "LINE_RECORDS", False):
             return whole
         shares = byte_shares(sources[0], jobs * PARTS_PER_JOB)
         if shares is None or len(shares) < 2:
             return whole
         return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]
-    if any(module is None or module.NAME == "native" for module in formats):
+    # Only JSONL files can be native logs (whose trajectories may span files): those are looked at here. Should a
+    # worker still find a native file, the parent reads from there on itself (`engine.Audit._merged`).
+    if input_format == "native" or any(
+        source.name.endswith(JSONL_SUFFIXES) and getattr(_format_of(source, input_format), "NAME", "native") == "native"
+        for source in sources
+    ):
         return whole
     return _groups(sources, jobs * PARTS_PER_JOB)
 
