@@ -44,6 +44,22 @@ def failing_log(path: Path, trajectories: int = 1500) -> Path:
     return path
 
 
+def failing_folder(path: Path, files: int = 40, runs: int = 40) -> Path:
+    """A folder of OpenAI chat logs (spread over a pool of workers, see parallel.plan) with a report far over a pipe
+    buffer: every run claims success after a failed call."""
+    path.mkdir()
+    chat = {"messages": [
+        {"role": "user", "content": "delete the file"},
+        {"role": "assistant", "content": None,
+         "tool_calls": [{"id": "c1", "function": {"name": "rm", "arguments": '{"path": "a"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "Error: permission denied"},
+        {"role": "assistant", "content": "All done! The file has been deleted."},
+    ]}
+    for n in range(files):
+        (path / f"chats{n:03d}.jsonl").write_text("".join(json.dumps(chat) + "\n" for _ in range(runs)))
+    return path
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -91,9 +107,11 @@ def start(log: Path) -> subprocess.Popen:
     )
 
 
-@pytest.mark.parametrize("name", ["big.jsonl", "big.jsonl.gz"])  # byte ranges (Split) and hashed shares (run)
+# byte ranges (Split), hashed shares (run), and a pool over the parts of a folder (parallel.execute)
+@pytest.mark.parametrize("name", ["big.jsonl", "big.jsonl.gz", "folder"])
 def test_sigkill_of_the_parent_leaves_no_worker(tmp_path, name):
-    process = start(failing_log(tmp_path / name))
+    log = failing_folder(tmp_path / name) if name == "folder" else failing_log(tmp_path / name)
+    process = start(log)
     workers: set[int] = set()
     try:
         workers = wait_for(lambda: children(process.pid) if len(children(process.pid)) >= 3 else None, "workers")

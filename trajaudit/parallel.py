@@ -480,7 +480,13 @@ def _process(context: Any, target: Callable[..., None], args: tuple[Any, ...]) -
 
 
 def _die_with_parent(parent: int, from_main: bool, target: Callable[..., None], args: tuple[Any, ...]) -> None:
-    """Run `target(*args)` in a worker that ends as soon as its parent does.
+    """Run `target(*args)` in a worker that ends as soon as its parent does (see `_bind_to_parent`)."""
+    _bind_to_parent(parent, from_main)
+    target(*args)
+
+
+def _bind_to_parent(parent: int, from_main: bool) -> None:
+    """Make this (forked) worker end as soon as its parent does.
 
     On Linux the kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG). It fires when the *thread*
     that forked exits, so it is armed only for workers forked from the main thread, which lives as long as the
@@ -498,7 +504,6 @@ def _die_with_parent(parent: int, from_main: bool, target: Callable[..., None], 
     if os.getppid() != parent:
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), name="trajaudit-parent-watch", daemon=True).start()
-    target(*args)
 
 
 def _watch_parent(parent: int) -> None:
@@ -620,7 +625,7 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
     context = multiprocessing.get_context("fork")
     parent = os.getpid()
     from_main = threading.current_thread() is threading.main_thread()
-    pool = context.Pool(min(jobs, len(parts)), initializer=_pool_worker, initargs=(parent, from_main))
+    pool = context.Pool(min(jobs, len(parts)), initializer=_bind_to_parent, initargs=(parent, from_main))
     try:
         for pieces in pool.imap(_run_part, parts):
             yield from pieces
@@ -633,18 +638,3 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
 def _run_part(part: Part) -> list[Piece]:
     assert _WORK is not None
     return list(_WORK(part))
-
-
-def _pool_worker(parent: int, from_main: bool) -> None:
-    """A pool worker's start: die with the parent, as every worker does (see `_die_with_parent`)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if from_main and sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), name="trajaudit-parent-watch", daemon=True).start()
