@@ -36,6 +36,8 @@ from typing import Any, Mapping
 
 import orjson
 
+from trajaudit.lazy import regex
+
 HEAD = 4096  # characters read at the start of a text
 TAIL = 4096  # and at its end
 TRACEBACK_TAIL = 16384  # a traceback header may sit further from the end than one window
@@ -155,7 +157,7 @@ def _first(text: str) -> str:
 # --------------------------------------------------------------------------------------------------------------
 # Text shapes
 
-_TEXT_EXIT = re.compile(
+_TEXT_EXIT = regex(
     r"^\s*(?:<returncode>\s*(-?\d{1,5})\s*</returncode>|"
     r"(?:exit code|exit status|exited with (?:code|status)|process exited with code|return ?code)"
     r"[\s:=]\s*(-?\d{1,5})\b)",
@@ -164,14 +166,14 @@ _TEXT_EXIT = re.compile(
 # an exception class of any name behind a module path, or a bare class name with a suffix exceptions use
 # (module parts are lower case and the class name has a lower-case letter: `test.html.Z: …` printed by a script is
 # a file name, not an exception)
-_EXCEPTION = re.compile(
+_EXCEPTION = regex(
     r"^(?:(?:[a-z_][a-z0-9_]*\.)+[A-Z][A-Z0-9_]*[a-z]\w*|"
     r"[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Iteration|Fault|Failure|Violation|Timeout))(?::\s|:?$)"
 )
-_NOT_EXCEPTION = re.compile(r"^[\w.]*Warning\b")
-_AFTER_TRACEBACK = re.compile(r"^[A-Za-z_][\w.]*(?::\s|:?$)")  # the last line of a traceback: `Name` or `Name: msg`
+_NOT_EXCEPTION = regex(r"^[\w.]*Warning\b")
+_AFTER_TRACEBACK = regex(r"^[A-Za-z_][\w.]*(?::\s|:?$)")  # the last line of a traceback: `Name` or `Name: msg`
 _TRACEBACK = "Traceback (most recent call last):"
-_CLI_ERROR = re.compile(
+_CLI_ERROR = regex(
     r"^(?:(?:error|fatal)(?:\[[\w-]{1,20}\])?:\s|"  # git, cargo/rustc, pip, psql, Go (cobra) CLIs
     r"[\w.-]{1,40}: (?:error|fatal)(?:\[[\w-]{1,20}\])?:\s|"  # `psql: error: …`, `tool: fatal: …`
     r"npm (?:ERR!|error)\s|"
@@ -184,9 +186,9 @@ _CLI_ERROR = re.compile(
     r"E: \S)",
     re.I,
 )
-_TOOL_ERROR_PREFIX = re.compile(r"^\s*(?:#\s*)?(?:var_\d+\s*=\s*)?[\"']?Error:")
-_HTTP_LINE = re.compile(r"^HTTP/\d(?:\.\d)? ([1-5]\d\d)\b", re.M)
-_HTTP_TEXT = re.compile(
+_TOOL_ERROR_PREFIX = regex(r"^\s*(?:#\s*)?(?:var_\d+\s*=\s*)?[\"']?Error:")
+_HTTP_LINE = regex(r"^HTTP/\d(?:\.\d)? ([1-5]\d\d)\b", re.M)
+_HTTP_TEXT = regex(
     r"\bstatus(?:_code|Code)?[\"']?\s{0,3}[:=]\s{0,3}([45]\d\d)\b|<Response \[([45]\d\d)\]>|"
     r"^([45]\d\d) (?:Client|Server) Error\b",
     re.I,
