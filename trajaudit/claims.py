@@ -1661,7 +1661,7 @@ def run_end(trajectory: Trajectory) -> RunEnd | None:
     or a completion marker) as its last act, else None (the log does not say, or the agent spoke last). Its event is
     the agent's submit call when there is one, else the exit record."""
     submitted = _last_submission(trajectory)
-    for event in reversed(trajectory.events):
+    for event in reversed(events_by_kind(trajectory)["message"]):  # an exit record is a message: the others skipped
         meta = exit_record(event)
         if meta is None:
             continue

@@ -94,6 +94,11 @@ class Judgement:
 
 
 UNKNOWN_NO_RESULT = Judgement(Status.UNKNOWN, Reason.NO_RESULT)
+# The judgements that carry no text of their own, made once: every rule asks about every result, most succeed.
+_SUCCEEDED_FLAG = Judgement(Status.SUCCEEDED, Reason.EXPLICIT_FLAG, "", "ok")
+_SUCCEEDED_EXIT_0 = Judgement(Status.SUCCEEDED, Reason.EXIT_CODE, "exit code 0", "exit_code")
+_UNKNOWN_NO_TEXT = Judgement(Status.UNKNOWN, Reason.NO_FAILURE_TEXT)
+_SUCCEEDED_NO_TEXT = Judgement(Status.SUCCEEDED, Reason.NO_FAILURE_TEXT)
 _FAILED_STATUS = frozenset({"failed", "failure", "fail", "error", "errored"})
 
 
@@ -106,7 +111,7 @@ def judge(result: Any) -> Judgement:
     output = data.get("output")
     output = output if isinstance(output, str) else ""
     error = data.get("error")
-    error = error if isinstance(error, str) and error.strip() else ""
+    error = error if isinstance(error, str) and not error.isspace() else ""  # "" is space-free: kept, and falsy
     origin = data.get("origin")
     text_only = type(origin) is dict and origin.get("format") in TEXT_ONLY_FORMATS
     if ok is False and not text_only:
@@ -119,9 +124,9 @@ def judge(result: Any) -> Judgement:
     if status is not None:
         return status
     if ok is True and not text_only:
-        return Judgement(Status.SUCCEEDED, Reason.EXPLICIT_FLAG, "", "ok")
+        return _SUCCEEDED_FLAG
     if is_code:
-        return Judgement(Status.SUCCEEDED, Reason.EXIT_CODE, "exit code 0", "exit_code")
+        return _SUCCEEDED_EXIT_0
     if error and not text_only:
         return Judgement(Status.FAILED, Reason.ERROR_FIELD, _first(error), "error")
     shape = text_failure(output)
@@ -132,20 +137,24 @@ def judge(result: Any) -> Judgement:
     if error:
         return Judgement(Status.FAILED, Reason.ERROR_FIELD, _first(error), "error")
     if ok is None:
-        return Judgement(Status.UNKNOWN, Reason.NO_FAILURE_TEXT)
-    return Judgement(Status.SUCCEEDED, Reason.NO_FAILURE_TEXT)
+        return _UNKNOWN_NO_TEXT
+    return _SUCCEEDED_NO_TEXT
 
 
 def _status(data: Mapping[str, Any]) -> Judgement | None:
-    meta = data.get("meta")
-    for where, holder in (("status", data), ("meta.status", meta if type(meta) is dict else None)):
-        if holder is None:
-            continue
-        value = holder.get("status")
-        if isinstance(value, str) and value.strip().lower() in _FAILED_STATUS:
-            return Judgement(Status.FAILED, Reason.STATUS_FIELD, f"status {value}", where)
-        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
-            return Judgement(Status.FAILED, Reason.HTTP_STATUS, f"status {value}", where)
+    found = _status_value(data.get("status"), "status")
+    if found is None:
+        meta = data.get("meta")
+        if type(meta) is dict:
+            return _status_value(meta.get("status"), "meta.status")
+    return found
+
+
+def _status_value(value: Any, where: str) -> Judgement | None:
+    if isinstance(value, str) and value.strip().lower() in _FAILED_STATUS:
+        return Judgement(Status.FAILED, Reason.STATUS_FIELD, f"status {value}", where)
+    if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+        return Judgement(Status.FAILED, Reason.HTTP_STATUS, f"status {value}", where)
     return None
 
 
