@@ -91,6 +91,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, count
 from typing import Any, Iterator, NamedTuple
 
 from trajaudit.lazy import regex
@@ -1201,7 +1202,7 @@ def _readings(text: str, folded: str, source: str | None, clause: _Clause) -> It
         return spans[tokens[index]]
 
     done = 0  # words before this index belong to a verb already read
-    for i in [i for i, word in enumerate(words) if word in _FIRST_WORDS]:
+    for i in compress(count(), map(_FIRST_WORDS.__contains__, words)):  # the words a verb may start at
         if i < done:
             continue
         found = _verb_at(words, i)

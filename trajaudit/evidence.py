@@ -262,8 +262,10 @@ _DESCRIPTION_NOT_EFFECTS = frozenset({"return"})  # "Returns the order details":
 _DESCRIPTION_LIMIT = 2000  # characters of a description read
 
 
+@lru_cache(maxsize=1024)
 def description_effects(description: str) -> frozenset[str]:
-    """The action lemmas a tool description says the tool performs."""
+    """The action lemmas a tool description says the tool performs. Cached: the runs of a benchmark declare the
+    same tools, whose descriptions would otherwise be read again for every run with a claim."""
     words = _DESCRIPTION_WORDS.findall(description[:_DESCRIPTION_LIMIT].lower())
     effects = set()
     before = "."
