@@ -2,7 +2,8 @@
 
 A module exports `NAME` (the `--from` value), `DESCRIPTION` (what it expects, for error messages),
 `sniff(source, head) -> bool` and `convert(source) -> Iterator[(line | None, event) | Malformed]`.
-`FORMATS` is the one registry; `detect` tries each `sniff` in that order, so native comes first.
+`REGISTRY` is the one registry (the module of NAME is NAME with "_" for "-"); `detect` tries each `sniff` in that
+order, so native comes first. A format's module is imported when it is needed (`FORMATS` imports them all).
 """
 
 from __future__ import annotations
