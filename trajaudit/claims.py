@@ -91,8 +91,10 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, count
 from typing import Any, Iterator, NamedTuple
 
+from trajaudit.lazy import regex
 from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
 TASK_COMPLETE = "task_complete"
@@ -133,7 +135,7 @@ def _fold(text: str) -> str:
 
 def _folded_regex(pattern: str) -> re.Pattern[str]:
     """A case-insensitive pattern, written in lower case, for folded text (see _fold)."""
-    return re.compile(pattern)
+    return regex(pattern)
 
 
 class _Screened:
@@ -483,26 +485,26 @@ _ING_RESULT = _folded_regex(
 
 # Targets: order or reservation ids, file paths, issue/PR numbers, quoted identifiers. Each alternative starts at a
 # token's start only (a lookbehind, not \b): inside a run of dots or digits it is not retried at every character.
-_TARGET = re.compile(
+_TARGET = regex(
     r"(?P<order>#\s?[A-Z]{0,3}\d{3,}\b|(?<![\w.])[A-Z]{1,3}\d{5,}\b)"
     r"|(?P<code>(?<![\w.])(?=[A-Z0-9]{6}\b)(?=[A-Z0-9]{0,5}\d)(?=[A-Z0-9]{0,5}[A-Z])[A-Z0-9]{6}\b)"
     r"|(?P<path>(?<![\w/.-])(?:[\w.-]+/)*[\w-]+\.(?:py|pyi|js|jsx|ts|tsx|go|rs|java|kt|c|h|cc|cpp|hpp|rb|php|cs|"
     r"swift|scala|sh|yml|yaml|toml|json|cfg|ini|md|rst|txt|html|css|sql|lock)\b)"
 )
 # Every _TARGET match holds a digit or the dot before a file extension, and a scan for these is far cheaper.
-_TARGET_SIGN = re.compile(r"\d|\.[a-z]")
+_TARGET_SIGN = regex(r"\d|\.[a-z]")
 _TARGET_SCOPE = 2000  # characters of a clause a target is looked for in
 
 # --------------------------------------------------------------------------------------------------------------
 # Masking: code, quotes and Markdown are blanked in a same-length copy so offsets stay those of the original text.
 
-_FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[^\n]*$|\Z)", re.M | re.S)
-_BLOCKQUOTE = re.compile(r"^[ \t]*>[^\n]*$", re.M)
-_QUOTED = re.compile(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»")
-_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|^[ \t]*#{1,6}[ \t]", re.M)
-_BULLET = re.compile(r"^[ \t]*(?:[-*+•▪◦‣]|\d{1,3}[.)]|[a-zA-Z][.)](?=\s))[ \t]+", re.M)
-_TAGS = re.compile(r"</?[a-zA-Z][\w-]{0,40}>")
-_PREFIX = re.compile(r"^[ \t]*(?:THOUGHT|DISCUSSION|Thought|Reasoning|Answer|Final answer)\s*:", re.M)
+_FENCE = regex(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[^\n]*$|\Z)", re.M | re.S)
+_BLOCKQUOTE = regex(r"^[ \t]*>[^\n]*$", re.M)
+_QUOTED = regex(r"\"[^\"\n]{1,300}\"|“[^”\n]{1,300}”|«[^»\n]{1,300}»")
+_MARKUP = regex(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`|^[ \t]*#{1,6}[ \t]", re.M)
+_BULLET = regex(r"^[ \t]*(?:[-*+•▪◦‣]|\d{1,3}[.)]|[a-zA-Z][.)](?=\s))[ \t]+", re.M)
+_TAGS = regex(r"</?[a-zA-Z][\w-]{0,40}>")
+_PREFIX = regex(r"^[ \t]*(?:THOUGHT|DISCUSSION|Thought|Reasoning|Answer|Final answer)\s*:", re.M)
 
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc vs mr mrs ms dr st no approx fig inc ltd jr sr u.s a.m p.m".split()
@@ -512,18 +514,18 @@ _ABBREVIATIONS = frozenset(
 # no sentence costs one scan, not one per character. One branch per first character, so that re skips straight to
 # the candidates instead of trying every position.
 _RUN_END = r"(?<![.!?].)[.!?]*+(?=[\s)\]\"'”’]|$)"
-_SENTENCE_END = re.compile(rf"\n|\.{_RUN_END}|!{_RUN_END}|\?{_RUN_END}")
+_SENTENCE_END = regex(rf"\n|\.{_RUN_END}|!{_RUN_END}|\?{_RUN_END}")
 # The same for a text without line breaks, ! or ?: a literal first character is found faster still.
-_FULL_STOP_END = re.compile(rf"\.{_RUN_END}")
+_FULL_STOP_END = regex(rf"\.{_RUN_END}")
 # Clauses end at punctuation, and at a space before a dash or a conjunction. Two patterns: each starts with
 # characters that re skips to (one pattern mixing both is tried at every position), and their matches never overlap.
-_CLAUSE_PUNCTUATION = re.compile(r";|:(?=\s)|,(?=\s)|\((?=\s*\w)|\)")
+_CLAUSE_PUNCTUATION = regex(r";|:(?=\s)|,(?=\s)|\((?=\s*\w)|\)")
 _CLAUSE_WORDS = (
     "but", "however", "although", "though", "whereas", "yet", "except", "while", "unfortunately", "otherwise",
     "instead", "meanwhile", "because", "since", "unless",
 )
 _CLAUSE_SPACE = _folded_regex(rf"\s(?:[–—-]\s|(?=(?:{'|'.join(_CLAUSE_WORDS)})\b))")
-_CLAUSE_MARK = re.compile(r"[;:,()–—-]")  # a sentence without these and without _CLAUSE_WORDS is one clause
+_CLAUSE_MARK = regex(r"[;:,()–—-]")  # a sentence without these and without _CLAUSE_WORDS is one clause
 
 # Politeness that follows a report: if a message has nothing else, the report is the message before it.
 _COURTESY = _folded_regex(
@@ -539,17 +541,17 @@ _COURTESY = _folded_regex(
 _MAX_COURTESY = 400
 
 # Sentinels and tools by which agents submit their work (mini-swe-agent, SWE-agent, Claude Code-style tools).
-_SUBMIT_TEXT = re.compile(
+_SUBMIT_TEXT = regex(
     r"COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT|MINI_SWE_AGENT_FINAL_OUTPUT|^\s*submit\s*$", re.M
 )
-_SUBMIT_TOOL = re.compile(
+_SUBMIT_TOOL = regex(
     r"^(?:submit|submit_\w+|finish|final_answer|complete_task|task_complete|attempt_completion|mark_complete|"
     r"done)$",
     re.I,
 )
 
 
-_NOT_NEWLINE = re.compile(r"[^\n]")
+_NOT_NEWLINE = regex(r"[^\n]")
 
 
 def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -572,7 +574,7 @@ def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
 _BLOCKS = ((_FENCE, ("```", "~~~")), (_BLOCKQUOTE, (">",)), (_TAGS, ("<",)), (_PREFIX, (":",)))
 _QUOTE_MARKS = ('"', "“", "«")
 _MARKUP_CHARS = "*_`#"
-_MASKABLE = re.compile(r"[`~><:\"“«*_#]")  # the characters above, all in one scan
+_MASKABLE = regex(r"[`~><:\"“«*_#]")  # the characters above, all in one scan
 
 
 def _line_start_spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
@@ -592,7 +594,7 @@ def _line_start_spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, in
 # Inline code is a name or a literal, not prose: read as one opaque word, its punctuation ends no clause ("the `f(x)`
 # call has been removed") and its words name no action ("added a check `if n == 0: return []`" returns nothing).
 # Targets are read from the original text, so `utils.py` still names one.
-_INLINE_CODE = re.compile(r"`([^`\n]{1,200})`")
+_INLINE_CODE = regex(r"`([^`\n]{1,200})`")
 
 
 def _code_as_word(match: re.Match[str]) -> str:
@@ -664,11 +666,11 @@ def _analyse_part(text: str) -> _Analysis:
     return _Analysis(masked, _fold(masked), _sentences(masked))
 
 
-_WORD_BEFORE_DOT = re.compile(r"[\w.]+$")
+_WORD_BEFORE_DOT = regex(r"[\w.]+$")
 _LONGEST_ABBREVIATION = max(map(len, _ABBREVIATIONS))
 _ABBREVIATION_ENDS = frozenset(word[-2:] for word in _ABBREVIATIONS)  # a quick test before the search
-_SPACES = re.compile(r"[ \t]*")
-_NON_BLANK = re.compile(r"\S")
+_SPACES = regex(r"[ \t]*")
+_NON_BLANK = regex(r"\S")
 
 
 def _sentences(masked: str) -> list[tuple[int, int]]:
@@ -745,7 +747,7 @@ def _split_clauses(folded: str, start: int, end: int, sentence: str, with_words:
     return clauses
 
 
-_NON_LETTERS = re.compile(r"[^a-z]+")
+_NON_LETTERS = regex(r"[^a-z]+")
 
 
 def normalise_action(word: str | None) -> str | None:
@@ -794,7 +796,7 @@ def action_nouns(text: str) -> frozenset[str]:
     return frozenset(action for pattern, action in _ACTION_NOUNS if pattern.search(text))
 
 
-_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE = regex(r"\s+")
 
 
 def _target(text: str) -> str | None:
@@ -872,7 +874,7 @@ _ASCII_WORD_CHARACTERS = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 _NON_WORD_TO_SPACE = bytes(byte if byte in _ASCII_WORD_CHARACTERS else ord(" ") for byte in range(256))
 _CUE_BITS: dict[bytes, int] = {word.encode(): bits for word, bits in _CUE_WORDS.items()}
 _CUE_SET = frozenset(_CUE_BITS)  # a set intersection is the quickest way to look many words up
-_HAS_CHECK_MARK = re.compile(f"[{_CHECK_MARKS}]")
+_HAS_CHECK_MARK = regex(f"[{_CHECK_MARKS}]")
 
 
 def _cues(message: _Analysis) -> bytes | None:
@@ -906,12 +908,12 @@ def _claimable(found: int) -> int:
 
 
 # The first three words of a clause (report style and headlines put the participle there).
-_FIRST_WORD = re.compile(
+_FIRST_WORD = regex(
     r"[^a-z0-9_]*+(\w+)(?:[^a-z0-9_]++(\w+))?(?:[^a-z0-9_]++(\w+))?(?:[^a-z0-9_]++(\w+))?", re.ASCII
 )
 # What may stand before a report-style participle in the original text: bullets, numbering, Markdown, check marks
 # (not code or quotes, which masking blanks: "`x` added the join" has a subject).
-_REPORT_PREFIX = re.compile(r"[\s\-*+•▪◦‣#>_.)\d\ufe0f✅✔☑✓]*")
+_REPORT_PREFIX = regex(r"[\s\-*+•▪◦‣#>_.)\d\ufe0f✅✔☑✓]*")
 
 
 def _opens_with_participle(folded: str, start: int) -> int:
@@ -981,7 +983,7 @@ def _span(text: str, clause: _Clause) -> tuple[int, int]:
 # --------------------------------------------------------------------------------------------------------------
 # Verb groups: a clause as words, and the readings of its participles.
 
-_TOKEN = re.compile(rf"[a-z0-9_]+(?:['’][a-z]+)?|[{_CHECK_MARKS}]")
+_TOKEN = regex(rf"[a-z0-9_]+(?:['’][a-z]+)?|[{_CHECK_MARKS}]")
 _NOT_SUFFIX = {
     "can": "can", "ca": "can", "won": "will", "don": "do", "didn": "did", "doesn": "does", "isn": "is", "aren": "are",
     "wasn": "was", "weren": "were", "hasn": "has", "haven": "have", "hadn": "had", "couldn": "could",
@@ -1114,7 +1116,7 @@ _FUNCTION_WORDS = frozenset(
 _AGENT_START = frozenset("the a an your their our its his her another this that".split())
 _PREPOSITIONS = frozenset("to into onto from in on for at with across over out back up".split())
 # What makes the word after a report-style participle an object: "Merged feature/login", "Rolled out v2.3"
-_IDENTIFIER = re.compile(r"\s*(?:`|[\w-]*[\d/_.][\w./-]*)")
+_IDENTIFIER = regex(r"\s*(?:`|[\w-]*[\d/_.][\w./-]*)")
 
 
 def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading | None, headline: bool) -> _Group | None:
@@ -1200,7 +1202,7 @@ def _readings(text: str, folded: str, source: str | None, clause: _Clause) -> It
         return spans[tokens[index]]
 
     done = 0  # words before this index belong to a verb already read
-    for i in [i for i, word in enumerate(words) if word in _FIRST_WORDS]:
+    for i in compress(count(), map(_FIRST_WORDS.__contains__, words)):  # the words a verb may start at
         if i < done:
             continue
         found = _verb_at(words, i)
@@ -1267,7 +1269,7 @@ _JSON_STATUS_FIELDS = frozenset("status state outcome result".split())
 _SUCCESS_STATUS = frozenset(
     "success succeeded successful done completed complete resolved fixed ok passed finished".split()
 )
-_LETTERS = re.compile(r"[a-z]+")
+_LETTERS = regex(r"[a-z]+")
 
 
 def extract_claims(text: str, event: Event | None = None) -> tuple[Claim, ...]:
@@ -1660,7 +1662,7 @@ def run_end(trajectory: Trajectory) -> RunEnd | None:
     or a completion marker) as its last act, else None (the log does not say, or the agent spoke last). Its event is
     the agent's submit call when there is one, else the exit record."""
     submitted = _last_submission(trajectory)
-    for event in reversed(trajectory.events):
+    for event in reversed(events_by_kind(trajectory)["message"]):  # an exit record is a message: the others skipped
         meta = exit_record(event)
         if meta is None:
             continue
@@ -1714,7 +1716,7 @@ def acknowledges_failure(text: str) -> bool:
     return bool(_ACKNOWLEDGES_FAILURE.search(" " + _fold(text)))
 
 
-_PRIOR_STATE = re.compile(r"\b(?:already|previously|earlier|before)\b", re.I)
+_PRIOR_STATE = regex(r"\b(?:already|previously|earlier|before)\b", re.I)
 
 
 def is_prior_state(claim: Claim) -> bool:

@@ -20,22 +20,40 @@ import time
 from contextlib import ExitStack, contextmanager, nullcontext
 from enum import Enum
 from pathlib import Path
-from typing import IO, Any, Iterator, List, NoReturn
+from typing import IO, TYPE_CHECKING, Any, Iterator, List, NoReturn
 
-import orjson
 import typer
-from rich.console import Console
 from typer._click import exceptions as click  # typer ships its own click: its exceptions are these
 from typer.core import TyperGroup
 
-from trajaudit import __version__, engine, importers, schema
-from trajaudit import config as config_module
-from trajaudit.config import Config, ConfigError
+from trajaudit import __version__
+from trajaudit.importers import names as format_names
+from trajaudit.lazy import LazyModule
 from trajaudit.model import Severity, TrajectoryResult
-from trajaudit.reader import STDIN, InputError, Malformed, Source, discover
-from trajaudit.report import FORMATS, Format, render, render_many, safe
-from trajaudit.report.output import OutputError, atomic, check_not_input
-from trajaudit.rules import RULES, lookup
+from trajaudit.report import FORMATS, Format, render, render_many
+
+# Start-up is most of a run on a small log: each command imports what it uses when it runs (`trajaudit --version`
+# reads no rule, no importer, no schema; rich is for the text view and coloured notes only).
+if TYPE_CHECKING:
+    import orjson
+    from rich.console import Console
+
+    from trajaudit import config as config_module
+    from trajaudit import engine, importers, reader, rules, schema
+    from trajaudit.config import Config
+    from trajaudit.reader import Source
+    from trajaudit.report import output as report_output
+    from trajaudit.report import safe
+else:
+    orjson = LazyModule("orjson")
+    config_module = LazyModule("trajaudit.config")
+    engine = LazyModule("trajaudit.engine")
+    importers = LazyModule("trajaudit.importers")
+    reader = LazyModule("trajaudit.reader")
+    rules = LazyModule("trajaudit.rules")
+    schema = LazyModule("trajaudit.schema")
+    report_output = LazyModule("trajaudit.report.output")
+    safe = LazyModule("trajaudit.report.safe")
 
 DEFAULT_CONTEXT = 2  # steps shown around a flagged step with --only-failures, as grep -C 2
 EXIT_EMPTY = 5  # as pytest's 5, "no tests collected": a gate that checked nothing must not pass
@@ -89,7 +107,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+stderr: Console | None = None  # made by _stderr() when a note needs colour or progress is shown
 
 
 class FailOn(str, Enum):
@@ -119,7 +137,7 @@ PATHS = typer.Argument(
     ..., metavar="PATH...", help="Log files or directories (*.jsonl, *.jsonl.gz, *.ndjson, recursively); - for stdin."
 )
 FROM = typer.Option(
-    None, "--from", metavar="FORMAT", help=f"Input format: auto (default), {', '.join(importers.names())}."
+    None, "--from", metavar="FORMAT", help=f"Input format: auto (default), {', '.join(format_names())}."
 )
 FORMAT = typer.Option(Format.text, "--format", help="Output format; text on a terminal, machine formats on stdout.")
 OUTPUT = typer.Option(
@@ -287,7 +305,7 @@ def audit(
             options=option,
             input_format=input_format,
         )
-    except ConfigError as exc:
+    except config_module.ConfigError as exc:
         _usage_error(str(exc))
     _check_format(cfg.input_format)
     reports = _reports(report, output)
@@ -388,7 +406,7 @@ def convert(
             if note is not None:
                 note(source, chosen)
             for item in ids.wrap(source, chosen, stream):
-                if isinstance(item, Malformed):
+                if isinstance(item, reader.Malformed):
                     where = item.file + (f":{item.line}" if item.line else "")
                     _note(f"trajaudit: {where}: {item.code} {item.message}")
                     problems += 1
@@ -418,7 +436,7 @@ def _convert_atif(
     if not folder:
         _guard_output(output, sources)
     options = engine.Options(input_format=input_format or "auto", on_format=_format_note(quiet, input_format))
-    run = engine.Audit(sources, Config(select=("TA001", "TA002")), options)
+    run = engine.Audit(sources, config_module.Config(select=("TA001", "TA002")), options)
     problems = 0
 
     def trajectories() -> Iterator:
@@ -435,7 +453,7 @@ def _convert_atif(
         assert output is not None
         try:
             written = atif.write_files(trajectories(), output, [s.path for s in sources])
-        except OutputError as exc:  # not a folder, not writable, or an input in the way
+        except report_output.OutputError as exc:  # not a folder, not writable, or an input in the way
             _usage_error(str(exc))
     else:
         with _output(output) as out:
@@ -651,7 +669,7 @@ def _trajectories(
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format),
     )
-    run = engine.Audit(sources, Config(select=("TA001", "TA002")), options)
+    run = engine.Audit(sources, config_module.Config(select=("TA001", "TA002")), options)
 
     def trajectories():
         for item in run:
@@ -713,11 +731,11 @@ def rules_command(
                 "summary": r.summary,
                 "options": dict(r.options),
             }
-            for r in RULES
+            for r in rules.RULES
         ]
         sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
-    for rule in RULES:  # one line per rule, never wrapped, so grep and cut work on it
+    for rule in rules.RULES:  # one line per rule, never wrapped, so grep and cut work on it
         typer.echo(f"{rule.code}  {rule.name:<30} {rule.severity.label:<8} {rule.summary}")
 
 
@@ -728,7 +746,7 @@ def rule_command(code: str = typer.Argument(..., help="Rule code (TA201) or name
     Example: trajaudit rule TA201
     """
     try:
-        rule = lookup(code)
+        rule = rules.lookup(code)
     except KeyError as exc:
         _usage_error(exc.args[0])
     options = "".join(f"\n  {name} = {value!r}" for name, value in rule.options.items())
@@ -747,19 +765,19 @@ def rule_command(code: str = typer.Argument(..., help="Rule code (TA201) or name
 
 
 def _check_format(name: str | None) -> None:
-    if name is not None and name != importers.AUTO and name not in importers.names():
-        _usage_error(f"unknown --from format {name!r} (expected auto or one of: {', '.join(importers.names())})")
+    if name is not None and name != importers.AUTO and name not in format_names():
+        _usage_error(f"unknown --from format {name!r} (expected auto or one of: {', '.join(format_names())})")
 
 
 def _sources(paths: List[str], stdin_filename: str | None = None) -> List[Source]:
     if stdin_filename is not None:
-        if STDIN not in paths:
+        if reader.STDIN not in paths:
             _usage_error("--stdin-filename names standard input: pass - among the paths")
-        if not stdin_filename.strip() or stdin_filename == STDIN:
+        if not stdin_filename.strip() or stdin_filename == reader.STDIN:
             _usage_error(f"--stdin-filename {stdin_filename!r}: expected a file name")
     try:
-        found = list(discover(paths, stdin_filename))
-    except InputError as exc:
+        found = list(reader.discover(paths, stdin_filename))
+    except reader.InputError as exc:
         _usage_error(str(exc))
     return _read_once(found)
 
@@ -788,10 +806,10 @@ def _read_once(sources: List[Source]) -> List[Source]:
 def _config(config_file: Path | None, isolated: bool) -> Config:
     try:
         if isolated:
-            return Config()
+            return config_module.Config()
         path = config_file if config_file is not None else config_module.find_config_file(Path.cwd())
         return config_module.load(path)
-    except ConfigError as exc:
+    except config_module.ConfigError as exc:
         _usage_error(str(exc))
 
 
@@ -825,8 +843,38 @@ def _match_count(attached, path: Path | None):
 
 def _note(text: str, style: str | None = None) -> None:
     """One line on stderr. Notes quote file names, archive members and log text: cleaned (see report.safe) so they
-    cannot drive the terminal or a CI log, and never read as rich markup or emoji codes."""
-    stderr.print(safe.one_line(text), markup=False, highlight=False, emoji=False, style=style)
+    cannot drive the terminal or a CI log, and never read as rich markup or emoji codes. A line without colour is
+    written as rich would write it (one_line leaves no tab for rich to expand), without importing rich."""
+    line = safe.one_line(text)
+    if stderr is None and (style is None or not _stderr_is_terminal()):
+        sys.stderr.write(line + "\n")
+        return
+    _stderr().print(line, markup=False, highlight=False, emoji=False, style=style)
+
+
+def _stderr() -> Console:
+    global stderr
+    if stderr is None:
+        from rich.console import Console
+
+        stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    return stderr
+
+
+def _stderr_is_terminal() -> bool:
+    """rich's Console.is_terminal for stderr (TTY_COMPATIBLE, FORCE_COLOR, else isatty), without importing rich."""
+    if stderr is not None:
+        return stderr.is_terminal
+    tty_compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if tty_compatible in ("0", "1"):
+        return tty_compatible == "1"
+    force_color = os.environ.get("FORCE_COLOR")
+    if force_color is not None:
+        return force_color != ""
+    try:
+        return sys.stderr.isatty()
+    except ValueError:  # closed
+        return False
 
 
 def _usage_error(message: str) -> NoReturn:
@@ -849,14 +897,15 @@ def _format_note(quiet: bool, explicit: str | None):
     return note
 
 
-class _Console(Console):
-    def on_broken_pipe(self) -> None:
-        # rich would exit 1, the findings code: pass the closed pipe on, to leave as SIGPIPE (see execute)
-        self.quiet = True
-        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
-
-
 def _console(out: IO[str]) -> Console:
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich would exit 1, the findings code: pass the closed pipe on, to leave as SIGPIPE (see execute)
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
     is_stdout = out is sys.stdout
     return _Console(
         file=out,
@@ -874,7 +923,7 @@ PROGRESS_DELAY = 1.0  # seconds: a run that ends sooner shows no progress at all
 def _wants_progress(quiet: bool, output: Path | None) -> bool:
     """Progress on stderr only for a person watching it (a terminal), in any output format, never with --quiet;
     not while the report itself streams to that terminal (it is the progress then, and a live line would tear it)."""
-    if quiet or not stderr.is_terminal:
+    if quiet or not _stderr_is_terminal():
         return False
     return output is not None or not sys.stdout.isatty()
 
@@ -886,7 +935,7 @@ class _Progress:
 
     def __init__(self, summary, console: Console | None = None, delay: float | None = None) -> None:
         self._summary = summary
-        self._console = console or stderr
+        self._console = console
         self._lock = threading.Lock()
         self._closed = False
         self._live: Any = None
@@ -906,7 +955,7 @@ class _Progress:
             if self._closed:
                 return
             self._live = Live(
-                _ProgressLine(self), console=self._console, transient=True, refresh_per_second=4,
+                _ProgressLine(self), console=self._console or _stderr(), transient=True, refresh_per_second=4,
                 redirect_stdout=False, redirect_stderr=False,
             )
             self._live.start()
@@ -943,8 +992,8 @@ def _guard_output(output: Path | None, sources: List[Source], *files: Path | Non
     if output is None:
         return
     try:
-        check_not_input(output, [s.path for s in sources] + [f for f in files if f is not None])
-    except OutputError as exc:
+        report_output.check_not_input(output, [s.path for s in sources] + [f for f in files if f is not None])
+    except report_output.OutputError as exc:
         _usage_error(str(exc))
 
 
@@ -989,9 +1038,9 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
         sys.stdout.flush()
         return
     try:
-        with atomic(path) as handle:
+        with report_output.atomic(path) as handle:
             yield handle
-    except OutputError as exc:
+    except report_output.OutputError as exc:
         _usage_error(str(exc))
 
 

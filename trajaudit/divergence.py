@@ -30,7 +30,6 @@ Everything here is plain data for `trajaudit.report.diverge`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,7 +113,9 @@ def actions(trajectory: Trajectory) -> Iterator[tuple[int, Action]]:
             tool = event.get("tool")
             arguments = canonical_arguments(event.get("arguments"))
             if len(arguments) > MAX_ARGUMENTS_TEXT:  # kept short, compared in full by its digest
-                digest = hashlib.sha256(arguments.encode("utf-8", "surrogatepass")).hexdigest()
+                from hashlib import sha256  # OpenSSL: 3-5 ms of start-up, for long arguments only
+
+                digest = sha256(arguments.encode("utf-8", "surrogatepass")).hexdigest()
                 yield event.step, ("tool_call", tool if isinstance(tool, str) else "?",
                                    arguments[:MAX_ARGUMENTS_TEXT] + "…", digest)
             else:

@@ -12,6 +12,7 @@ from typing import Any, Iterable, NamedTuple, Sequence
 
 from trajaudit.claims import action_nouns, verb_lemma
 from trajaudit.failure import Judgement, judge
+from trajaudit.lazy import regex
 from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
 
 
@@ -53,7 +54,7 @@ class Attempt(NamedTuple):
         return self.tool
 
 
-_SHELL_TOOLS = re.compile(
+_SHELL_TOOLS = regex(
     r"^(?:bash|sh|zsh|shell|terminal|cmd|powershell|run|exec|execute|execute_bash|execute_command|run_command|"
     r"run_shell_command|shell_command|local_shell|container\.exec|run_terminal_cmd|command|bash_tool|computer)$",
     re.I,
@@ -99,7 +100,7 @@ def _is_shell(tool: str) -> bool:
     return bool(_SHELL_TOOLS.match(tool))
 
 
-_EDIT_TOOL_COMMAND = re.compile(r"^(?:view|create|str_replace|insert|undo_edit|write|append)$")
+_EDIT_TOOL_COMMAND = regex(r"^(?:view|create|str_replace|insert|undo_edit|write|append)$")
 
 
 @per_trajectory
@@ -190,11 +191,11 @@ _COMMAND_PATTERNS: dict[str, str] = {
     "restart": r"\b(?:systemctl|service|docker|docker-compose|podman|pm2|supervisorctl|brew\s+services|"
     r"kubectl\s+rollout)\b[^\n;|&]{0,80}\brestart\b|\b(?:reboot|shutdown\s+-r)\b",
 }
-_COMPILED_COMMANDS = {action: re.compile(pattern, re.I) for action, pattern in _COMMAND_PATTERNS.items()}
+_COMPILED_COMMANDS = {action: regex(pattern, re.I) for action, pattern in _COMMAND_PATTERNS.items()}
 
 
-_CAMEL_CASE = re.compile(r"([a-z])([A-Z])")
-_NON_LETTERS = re.compile(r"[^a-zA-Z]+")
+_CAMEL_CASE = regex(r"([a-z])([A-Z])")
+_NON_LETTERS = regex(r"[^a-zA-Z]+")
 
 
 @lru_cache(maxsize=1024)
@@ -254,15 +255,17 @@ def knows_action(action: str | None) -> bool:
 # verb after "and"/"then"/"also" ("… and notifies the customer"), a participle after "is"/"are"/"be" ("the
 # customer is notified by email") or after a comma ("…, restarting every replica"). Elsewhere a word is a noun:
 # "refund status", "Returns the order details".
-_DESCRIPTION_WORDS = re.compile(r"[a-z]+|[.;:,\n]")
+_DESCRIPTION_WORDS = regex(r"[a-z]+|[.;:,\n]")
 _DESCRIPTION_VERB_AFTER = frozenset({"and", "then", "also", "or", "automatically", "will", "to"})
 _DESCRIPTION_PARTICIPLE_AFTER = frozenset({"is", "are", "be", "been", "gets", "get"})
 _DESCRIPTION_NOT_EFFECTS = frozenset({"return"})  # "Returns the order details": what a function gives back
 _DESCRIPTION_LIMIT = 2000  # characters of a description read
 
 
+@lru_cache(maxsize=1024)
 def description_effects(description: str) -> frozenset[str]:
-    """The action lemmas a tool description says the tool performs."""
+    """The action lemmas a tool description says the tool performs. Cached: the runs of a benchmark declare the
+    same tools, whose descriptions would otherwise be read again for every run with a claim."""
     words = _DESCRIPTION_WORDS.findall(description[:_DESCRIPTION_LIMIT].lower())
     effects = set()
     before = "."
@@ -317,8 +320,8 @@ def side_effect(
     return None
 
 
-_NOT_IN_TARGET = re.compile(r"[^a-z0-9./_-]")
-_NOT_IN_HAYSTACK = re.compile(r"[^a-z0-9./_ -]")
+_NOT_IN_TARGET = regex(r"[^a-z0-9./_-]")
+_NOT_IN_HAYSTACK = regex(r"[^a-z0-9./_ -]")
 
 
 def mentions(attempt: Attempt, target: str | None) -> bool:
@@ -333,23 +336,23 @@ def mentions(attempt: Attempt, target: str | None) -> bool:
 # --------------------------------------------------------------------------------------------------------------
 # Test runs and code changes.
 
-_TEST_COMMAND = re.compile(
+_TEST_COMMAND = regex(
     r"\b(?:py\.?test|python[\d.]*\s+-m\s+(?:pytest|unittest|nose2?|tox)|tox|nox|go\s+test|cargo\s+(?:test|nextest)|"
     r"(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?test|npx\s+(?:jest|vitest|mocha)|jest|vitest|mocha|rspec|phpunit|"
     r"(?:mvn|gradle|gradlew)\s+\S*test|ctest|make\s+(?:test|check)|dotnet\s+test|mix\s+test|"
     r"runtests\.py|run_tests?\b|manage\.py\s+test|bin/test\b|unittest\b|deno\s+test|swift\s+test)",
     re.I,
 )
-_TEST_TOOL = re.compile(r"^(?:run_?tests?|test|pytest|execute_tests?)$", re.I)
+_TEST_TOOL = regex(r"^(?:run_?tests?|test|pytest|execute_tests?)$", re.I)
 # `\d\d*`, not `\d+`: a pattern that starts with a character set is scanned for it in C, twice as fast on long output
-_PYTEST_COUNTS = re.compile(r"(\d\d*)\s+(passed|failed|errors?|error)\b", re.I)
-_FAIL_MARKERS = re.compile(
+_PYTEST_COUNTS = regex(r"(\d\d*)\s+(passed|failed|errors?|error)\b", re.I)
+_FAIL_MARKERS = regex(
     r"^FAILED\b|^FAIL\b|^--- FAIL|\bFAILED \((?:failures|errors)=|^ERROR:|test result: FAILED|"
     r"\bTests:\s+.*\b\d+ failed|\b\d+ failing\b|^Traceback \(most recent call last\)|"
     r"^E\s{3}|\bcommands failed\b|\bno tests ran\b|\bcollected 0 items\b",
     re.M,
 )
-_PASS_MARKERS = re.compile(
+_PASS_MARKERS = regex(
     r"^OK\b|^ok\s+\S+|test result: ok\.|\bTests:\s+\d+ passed|\b\d+ passing\b|\ball tests passed\b|"
     r"congratulations :\)|^PASS\b",
     re.M | re.I,
@@ -407,15 +410,15 @@ def last_test_run(items: Sequence[Attempt]) -> TestRun | None:
     return TestRun(attempt, passed, summary)
 
 
-_EDIT_TOOLS = re.compile(
+_EDIT_TOOLS = regex(
     r"(?:^|_|\b)(?:edit|write|str_replace|apply_patch|patch|create_file|insert|replace|multiedit|notebookedit|"
     r"save_file|update_file|modify_file|append_file|write_file|edit_file|str_replace_editor|str_replace_based_edit_tool)"
     r"(?:$|_|\b)",
     re.I,
 )
-_COMMIT_MESSAGE = re.compile(r"\bgit\s+(?:commit|tag)\b.*", re.S)  # a commit message heredoc writes no file
-_SHELL_EDIT = re.compile(_EDIT_COMMANDS.replace(r"|\bmv\b|\bcp\b", ""), re.I)
-_SCRATCH = re.compile(r"(?:^|/)(?:reproduce\w*|repro\w*|debug\w*|scratch\w*|tmp\w*|check_\w*|verify\w*)\.\w+|/tmp/")
+_COMMIT_MESSAGE = regex(r"\bgit\s+(?:commit|tag)\b.*", re.S)  # a commit message heredoc writes no file
+_SHELL_EDIT = regex(_EDIT_COMMANDS.replace(r"|\bmv\b|\bcp\b", ""), re.I)
+_SCRATCH = regex(r"(?:^|/)(?:reproduce\w*|repro\w*|debug\w*|scratch\w*|tmp\w*|check_\w*|verify\w*)\.\w+|/tmp/")
 
 
 def is_code_change(attempt: Attempt) -> bool:
@@ -435,7 +438,7 @@ def is_code_change(attempt: Attempt) -> bool:
 # --------------------------------------------------------------------------------------------------------------
 # Destructive actions and later checks.
 
-_DESTRUCTIVE_COMMAND = re.compile(
+_DESTRUCTIVE_COMMAND = regex(
     r"\brm\s+(?:-\w*[rR]\w*|-\w*f\w*\s+-\w*[rR]\w*|--recursive)\b|\bgit\s+push\b[^\n;&|]*(?:--force|\s-f\b)|"
     r"\bgit\s+reset\s+--hard\b|\bgit\s+clean\s+-\w*f|\bdrop\s+(?:table|database|schema)\b|\btruncate\s+table\b|"
     r"\bdelete\s+from\b|\bkubectl\s+delete\b|\bterraform\s+destroy\b|\bmkfs\b|\bdd\s+if=|\bgit\s+branch\s+-D\b",
@@ -445,12 +448,12 @@ _DESTRUCTIVE_TOOL = ("delete", "remove", "drop", "destroy", "purge", "cancel", "
                      "terminate", "erase")
 # The lookahead (each word's first letter) rejects most word starts before the alternatives are tried: tool outputs
 # can be long, and a case-insensitive pattern gets no fast scan for its first characters.
-_CONFIRMED_STATE = re.compile(
+_CONFIRMED_STATE = regex(
     r"\b(?=[cdrpte])(?:cancel+ed|deleted|removed|dropped|destroyed|purged|revoked|terminated|erased)\b", re.I
 )
 _INSPECT_TOOL = ("get", "list", "find", "read", "view", "search", "show", "describe", "check", "status", "verify",
                  "fetch", "lookup", "query", "inspect", "ls", "glob", "grep", "cat", "stat")
-_INSPECT_COMMAND = re.compile(
+_INSPECT_COMMAND = regex(
     r"(?:^|[;&|]\s*)\s*(?:ls|find|stat|test|\[|cat|head|tail|grep|rg|tree|wc|du|file|git\s+(?:status|log|diff|show|"
     r"branch)|kubectl\s+get|docker\s+ps|psql|sqlite3|mysql|curl)\b",
     re.I,
@@ -497,8 +500,8 @@ def _tool_primary(tool: str, action: str) -> bool:
     return any(token.startswith(stem) for token in _tokens(tool) for stem in stems)
 
 
-_SUBMIT = re.compile(r"COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT|MINI_SWE_AGENT_FINAL_OUTPUT")
-_SUBMIT_TOOLS = re.compile(r"^(?:submit|finish|final_answer|complete_task|task_complete|attempt_completion)$", re.I)
+_SUBMIT = regex(r"COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT|MINI_SWE_AGENT_FINAL_OUTPUT")
+_SUBMIT_TOOLS = regex(r"^(?:submit|finish|final_answer|complete_task|task_complete|attempt_completion)$", re.I)
 
 
 def is_submission(attempt: Attempt) -> bool:
@@ -512,7 +515,7 @@ def _submission_tool(tool: str) -> bool:
     return bool(_SUBMIT_TOOLS.match(tool))
 
 
-_PATHS = re.compile(r"[\w./-]+\.\w+|/tmp/\S*")
+_PATHS = regex(r"[\w./-]+\.\w+|/tmp/\S*")
 
 
 def is_scratch_edit(attempt: Attempt) -> bool:
@@ -521,11 +524,11 @@ def is_scratch_edit(attempt: Attempt) -> bool:
     return bool(paths) and all(_SCRATCH.search(p) for p in paths)
 
 
-_WRITTEN_PATH = re.compile(r"(?:>>?|\btee\s+(?:-a\s+)?|\btouch\s+|\bmkdir\s+(?:-p\s+)?)\s*['\"]?([\w./-]+)")
-_RM_TARGETS = re.compile(r"\brm\s+((?:-\w+\s+)*)([^;&|\n]+)")
+_WRITTEN_PATH = regex(r"(?:>>?|\btee\s+(?:-a\s+)?|\btouch\s+|\bmkdir\s+(?:-p\s+)?)\s*['\"]?([\w./-]+)")
+_RM_TARGETS = regex(r"\brm\s+((?:-\w+\s+)*)([^;&|\n]+)")
 
 
-_WRITE_OR_CREATE = re.compile(r"write|create", re.I)
+_WRITE_OR_CREATE = regex(r"write|create", re.I)
 
 
 def created_paths(items: Iterable[Attempt]) -> set[str]:
@@ -547,8 +550,8 @@ def created_paths(items: Iterable[Attempt]) -> set[str]:
     return found
 
 
-_RM = re.compile(r"\brm\s")
-_NOT_CLEANUP = re.compile(r"git\s+(?:push|reset|clean|branch)|drop\s|delete\s+from|kubectl|terraform", re.I)
+_RM = regex(r"\brm\s")
+_NOT_CLEANUP = regex(r"git\s+(?:push|reset|clean|branch)|drop\s|delete\s+from|kubectl|terraform", re.I)
 
 
 def is_cleanup(attempt: Attempt, earlier: Iterable[Attempt]) -> bool:

@@ -36,6 +36,8 @@ from typing import Any, Mapping
 
 import orjson
 
+from trajaudit.lazy import regex
+
 HEAD = 4096  # characters read at the start of a text
 TAIL = 4096  # and at its end
 TRACEBACK_TAIL = 16384  # a traceback header may sit further from the end than one window
@@ -92,6 +94,11 @@ class Judgement:
 
 
 UNKNOWN_NO_RESULT = Judgement(Status.UNKNOWN, Reason.NO_RESULT)
+# The judgements that carry no text of their own, made once: every rule asks about every result, most succeed.
+_SUCCEEDED_FLAG = Judgement(Status.SUCCEEDED, Reason.EXPLICIT_FLAG, "", "ok")
+_SUCCEEDED_EXIT_0 = Judgement(Status.SUCCEEDED, Reason.EXIT_CODE, "exit code 0", "exit_code")
+_UNKNOWN_NO_TEXT = Judgement(Status.UNKNOWN, Reason.NO_FAILURE_TEXT)
+_SUCCEEDED_NO_TEXT = Judgement(Status.SUCCEEDED, Reason.NO_FAILURE_TEXT)
 _FAILED_STATUS = frozenset({"failed", "failure", "fail", "error", "errored"})
 
 
@@ -104,7 +111,7 @@ def judge(result: Any) -> Judgement:
     output = data.get("output")
     output = output if isinstance(output, str) else ""
     error = data.get("error")
-    error = error if isinstance(error, str) and error.strip() else ""
+    error = error if isinstance(error, str) and not error.isspace() else ""  # "" is space-free: kept, and falsy
     origin = data.get("origin")
     text_only = type(origin) is dict and origin.get("format") in TEXT_ONLY_FORMATS
     if ok is False and not text_only:
@@ -117,9 +124,9 @@ def judge(result: Any) -> Judgement:
     if status is not None:
         return status
     if ok is True and not text_only:
-        return Judgement(Status.SUCCEEDED, Reason.EXPLICIT_FLAG, "", "ok")
+        return _SUCCEEDED_FLAG
     if is_code:
-        return Judgement(Status.SUCCEEDED, Reason.EXIT_CODE, "exit code 0", "exit_code")
+        return _SUCCEEDED_EXIT_0
     if error and not text_only:
         return Judgement(Status.FAILED, Reason.ERROR_FIELD, _first(error), "error")
     shape = text_failure(output)
@@ -130,20 +137,24 @@ def judge(result: Any) -> Judgement:
     if error:
         return Judgement(Status.FAILED, Reason.ERROR_FIELD, _first(error), "error")
     if ok is None:
-        return Judgement(Status.UNKNOWN, Reason.NO_FAILURE_TEXT)
-    return Judgement(Status.SUCCEEDED, Reason.NO_FAILURE_TEXT)
+        return _UNKNOWN_NO_TEXT
+    return _SUCCEEDED_NO_TEXT
 
 
 def _status(data: Mapping[str, Any]) -> Judgement | None:
-    meta = data.get("meta")
-    for where, holder in (("status", data), ("meta.status", meta if type(meta) is dict else None)):
-        if holder is None:
-            continue
-        value = holder.get("status")
-        if isinstance(value, str) and value.strip().lower() in _FAILED_STATUS:
-            return Judgement(Status.FAILED, Reason.STATUS_FIELD, f"status {value}", where)
-        if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
-            return Judgement(Status.FAILED, Reason.HTTP_STATUS, f"status {value}", where)
+    found = _status_value(data.get("status"), "status")
+    if found is None:
+        meta = data.get("meta")
+        if type(meta) is dict:
+            return _status_value(meta.get("status"), "meta.status")
+    return found
+
+
+def _status_value(value: Any, where: str) -> Judgement | None:
+    if isinstance(value, str) and value.strip().lower() in _FAILED_STATUS:
+        return Judgement(Status.FAILED, Reason.STATUS_FIELD, f"status {value}", where)
+    if isinstance(value, int) and not isinstance(value, bool) and 400 <= value <= 599:
+        return Judgement(Status.FAILED, Reason.HTTP_STATUS, f"status {value}", where)
     return None
 
 
@@ -155,7 +166,7 @@ def _first(text: str) -> str:
 # --------------------------------------------------------------------------------------------------------------
 # Text shapes
 
-_TEXT_EXIT = re.compile(
+_TEXT_EXIT = regex(
     r"^\s*(?:<returncode>\s*(-?\d{1,5})\s*</returncode>|"
     r"(?:exit code|exit status|exited with (?:code|status)|process exited with code|return ?code)"
     r"[\s:=]\s*(-?\d{1,5})\b)",
@@ -164,14 +175,14 @@ _TEXT_EXIT = re.compile(
 # an exception class of any name behind a module path, or a bare class name with a suffix exceptions use
 # (module parts are lower case and the class name has a lower-case letter: `test.html.Z: …` printed by a script is
 # a file name, not an exception)
-_EXCEPTION = re.compile(
+_EXCEPTION = regex(
     r"^(?:(?:[a-z_][a-z0-9_]*\.)+[A-Z][A-Z0-9_]*[a-z]\w*|"
     r"[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Iteration|Fault|Failure|Violation|Timeout))(?::\s|:?$)"
 )
-_NOT_EXCEPTION = re.compile(r"^[\w.]*Warning\b")
-_AFTER_TRACEBACK = re.compile(r"^[A-Za-z_][\w.]*(?::\s|:?$)")  # the last line of a traceback: `Name` or `Name: msg`
+_NOT_EXCEPTION = regex(r"^[\w.]*Warning\b")
+_AFTER_TRACEBACK = regex(r"^[A-Za-z_][\w.]*(?::\s|:?$)")  # the last line of a traceback: `Name` or `Name: msg`
 _TRACEBACK = "Traceback (most recent call last):"
-_CLI_ERROR = re.compile(
+_CLI_ERROR = regex(
     r"^(?:(?:error|fatal)(?:\[[\w-]{1,20}\])?:\s|"  # git, cargo/rustc, pip, psql, Go (cobra) CLIs
     r"[\w.-]{1,40}: (?:error|fatal)(?:\[[\w-]{1,20}\])?:\s|"  # `psql: error: …`, `tool: fatal: …`
     r"npm (?:ERR!|error)\s|"
@@ -184,9 +195,9 @@ _CLI_ERROR = re.compile(
     r"E: \S)",
     re.I,
 )
-_TOOL_ERROR_PREFIX = re.compile(r"^\s*(?:#\s*)?(?:var_\d+\s*=\s*)?[\"']?Error:")
-_HTTP_LINE = re.compile(r"^HTTP/\d(?:\.\d)? ([1-5]\d\d)\b", re.M)
-_HTTP_TEXT = re.compile(
+_TOOL_ERROR_PREFIX = regex(r"^\s*(?:#\s*)?(?:var_\d+\s*=\s*)?[\"']?Error:")
+_HTTP_LINE = regex(r"^HTTP/\d(?:\.\d)? ([1-5]\d\d)\b", re.M)
+_HTTP_TEXT = regex(
     r"\bstatus(?:_code|Code)?[\"']?\s{0,3}[:=]\s{0,3}([45]\d\d)\b|<Response \[([45]\d\d)\]>|"
     r"^([45]\d\d) (?:Client|Server) Error\b",
     re.I,

@@ -38,6 +38,7 @@ from trajaudit.evidence import (
     primary,
     side_effect,
 )
+from trajaudit.lazy import regex
 from trajaudit.model import ClaimRecord, Trajectory, per_trajectory
 
 
@@ -89,7 +90,7 @@ class ClaimVerdict:
 
 
 # A status that changed is a consequence of some other action, not an action of its own.
-_STATUS = re.compile(r"\bstatus\b", re.I)
+_STATUS = regex(r"\bstatus\b", re.I)
 
 
 @per_trajectory

@@ -35,6 +35,7 @@ def source(name: str) -> Source:
 def test_registry_is_native_first_with_unique_names_and_the_contract():
     assert FORMATS[0] is importers.native
     assert len(set(names())) == len(FORMATS)
+    assert [module.NAME for module in FORMATS] == list(names())  # the lazy registry names each module right
     for module in FORMATS:
         assert isinstance(module.NAME, str) and module.DESCRIPTION
         assert callable(module.sniff) and callable(module.convert)

@@ -2,48 +2,59 @@
 
 A module exports `NAME` (the `--from` value), `DESCRIPTION` (what it expects, for error messages),
 `sniff(source, head) -> bool` and `convert(source) -> Iterator[(line | None, event) | Malformed]`.
-`FORMATS` is the one registry; `detect` tries each `sniff` in that order, so native comes first.
+`REGISTRY` is the one registry (the module of NAME is NAME with "_" for "-"); `detect` tries each `sniff` in that
+order, so native comes first. A format's module is imported when it is needed (`FORMATS` imports them all).
 """
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from types import ModuleType
-from typing import Iterator
+from typing import Any, Iterator
 
-from trajaudit.importers import (
-    atif,
-    claude_code,
-    codex,
-    deepconf,
-    inspect,
-    mini_swe_agent,
-    native,
-    openai,
-    otel,
-    swe_agent,
-    tau2,
-    tau_bench,
-)
+from trajaudit.importers import native
 from trajaudit.importers._common import first_json_value
 from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
 from trajaudit.reader import Ended, Malformed, Source
 
-# Order matters only for sniffing: native first, then line-based formats, then whole-document formats.
-FORMATS: tuple[ModuleType, ...] = (
-    native,
-    openai,
-    claude_code,
-    codex,
-    tau_bench,
-    atif,
-    tau2,
-    mini_swe_agent,
-    swe_agent,
-    otel,
-    inspect,
-    deepconf,
+# The registry: each format's `--from` name, its module being that name with "_" for "-". Order matters only for
+# sniffing: native first, then line-based formats, then whole-document formats. A module is imported when a file is
+# read in its format or sniffed for it (see `_module`), so reading native logs imports no other importer.
+REGISTRY: tuple[str, ...] = (
+    "native",
+    "openai",
+    "claude-code",
+    "codex",
+    "tau-bench",
+    "atif",
+    "tau2",
+    "mini-swe-agent",
+    "swe-agent",
+    "otel",
+    "inspect",
+    "deepconf",
 )
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{name.replace('-', '_')}")
+
+
+def _modules() -> Iterator[ModuleType]:
+    """The importers in registry order, each imported when the one before it has been passed over."""
+    return map(_module, REGISTRY)
+
+
+def __getattr__(attribute: str) -> Any:
+    # FORMATS, every importer module in registry order, for code that wants them all (tests, documentation); and
+    # `importers.tau2` without importing it first, as when this package imported them all
+    if attribute == "FORMATS":
+        return tuple(_modules())
+    if attribute.replace("_", "-") in REGISTRY:
+        return _module(attribute.replace("_", "-"))
+    raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")
+
 
 AUTO = "auto"
 Item = tuple[int | None, dict] | Malformed | Ended  # what an importer's stream yields
@@ -55,14 +66,13 @@ class FormatError(Exception):
 
 def names() -> tuple[str, ...]:
     """The `--from` values, in registry order (without "auto")."""
-    return tuple(module.NAME for module in FORMATS)
+    return REGISTRY
 
 
 def by_name(name: str) -> ModuleType:
     """The importer called `name`; an unknown name is a FormatError listing the known ones."""
-    for module in FORMATS:
-        if module.NAME == name:
-            return module
+    if name in REGISTRY:
+        return _module(name)
     raise FormatError(f"unknown input format {name!r} (expected {AUTO} or one of: {', '.join(names())})")
 
 
@@ -75,11 +85,11 @@ def detect(source: Source) -> ModuleType:
         # but broken: read it as native, so the reader and the schema check report each bad line with its number
         # instead of rejecting (or, in a folder, skipping) the whole file.
         return native
-    for module in FORMATS:
+    for module in _modules():
         if module.sniff(source, head):
             return module
     # Names only: this message repeats per file; `--from X` on the file explains what X expects.
-    tried = ", ".join(module.NAME for module in FORMATS)
+    tried = ", ".join(REGISTRY)
     raise FormatError(f"{source.name}: unrecognised input format (tried {tried}); name it with --from FORMAT")
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from trajaudit import divergence as D
 from trajaudit.model import Severity, Trajectory, Violation
 
 CODE = "TA401"
@@ -45,6 +44,8 @@ ENABLED_BY_DEFAULT = False
 
 def check_runs(trajectories: Sequence[Trajectory], options: Mapping[str, Any]) -> Iterator[tuple[int, Violation]]:
     """(index of the trajectory in `trajectories`, violation at its divergence step) for each failed run."""
+    from trajaudit import divergence as D  # only when selected: this rule is off by default
+
     collection = D.collect(trajectories)
     for task in D.trees(collection):
         if task.root.runs < 2 or not task.root.successes:

@@ -22,11 +22,11 @@ Number steps with one counter per trajectory as events are written; write events
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, Iterator, Mapping
 
+from trajaudit.lazy import regex
 from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA003"
@@ -34,7 +34,7 @@ NAME = "step-order"
 SEVERITY = Severity.WARNING
 
 # One UTC format with fixed-width fields, once every digit is read as 0: times written like this sort as text.
-_UTC_SHAPE = re.compile(r"0000-00-00T00:00:00(?:\.0+)?Z")
+_UTC_SHAPE = regex(r"0000-00-00T00:00:00(?:\.0+)?Z")
 _ZERO_DIGITS = str.maketrans("123456789", "000000000")
 
 

@@ -48,6 +48,7 @@ from trajaudit.claims import (
     run_end,
 )
 from trajaudit.evidence import attempts, confirms_itself, is_cleanup, is_destructive, is_inspection, is_submission
+from trajaudit.lazy import regex
 from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA105"
@@ -82,7 +83,7 @@ def _declaration(trajectory: Trajectory) -> _Declaration | None:
     return _Declaration(end.event, said, words, evidence)
 
 
-_FENCED = re.compile(r"```.*?(?:```|\Z)", re.S)
+_FENCED = regex(r"```.*?(?:```|\Z)", re.S)
 
 
 def _quote(text: str, limit: int = 160) -> str:
