@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import IO, Any, Iterator, List, NoReturn
@@ -235,7 +236,8 @@ def audit(
         "--outcomes",
         metavar="FILE",
         help="Attach verifier results kept apart from the log (JSON/JSONL id → success, SWE-bench report.json, "
-        "Multi-SWE-bench results.json, final_report.json). Says how many trajectories it matched.",
+        "Multi-SWE-bench results.json, final_report.json). Says how many trajectories it matched. Wins over the "
+        "verdicts found beside the logs without it (a Harbor trial's result.json, a SWE-bench report.json).",
     ),
     only_failures: bool = typer.Option(
         False,
@@ -304,11 +306,14 @@ def audit(
     _guard_output(output, sources, outcomes, config_file, baseline)
     for _, path in reports:
         _guard_output(path, sources, outcomes, config_file, baseline)
-    run = engine.Audit(sources, cfg, options)
+    sources, beside = _beside(sources, quiet)
+    run = engine.Audit(sources, cfg, replace(options, beside=beside))
+    origins = _outcome_origins(outcomes, beside)
     progress = _Progress(run.summary) if _wants_progress(quiet, output) else nullcontext()
     with _outputs(output, reports, output_format) as targets, progress:
         matched = _match_count(attached, outcomes)
         items = matched.watch(iter(run)) if matched else run
+        items = origins.watch(items) if origins else items
         items = known.filter(items, run.summary) if known else items
         render_many(
             targets, items, run.summary, render, console_for=_console, quiet=quiet, only_failures=only_failures,
@@ -316,6 +321,8 @@ def audit(
         )
     for note in matched.notes(quiet) if matched else ():
         _note(note)
+    if origins and not quiet and origins.line():
+        _note(origins.line())
     if known and not quiet:
         _note(f"trajaudit: --baseline: {known.new} new findings reported, {known.hidden} known ones left out")
     _finish(run.summary, cfg.fail_on, quiet, output_format, allow_empty)
@@ -530,7 +537,8 @@ def stats(
     bins: int = typer.Option(10, "--bins", help="Calibration bins over [0, 1]."),
     confidence: str = typer.Option("auto", "--confidence", help="auto (stated, else derived), stated or derived."),
     outcomes: Path | None = typer.Option(
-        None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log."
+        None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log (wins over a Harbor "
+        "result.json or SWE-bench report.json found beside it)."
     ),
     per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
     quiet: bool = QUIET,
@@ -565,7 +573,8 @@ class RunsFormat(str, Enum):
 
 RUNS_FORMAT = typer.Option(RunsFormat.text, "--format", help="text (a tree per task), one JSON document, or JSONL.")
 RUNS_OUTCOMES = typer.Option(
-    None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log (success per run)."
+    None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log (success per run; wins "
+    "over a Harbor result.json or SWE-bench report.json found beside it)."
 )
 
 
@@ -643,21 +652,28 @@ def _trajectories(
     _check_format(input_format)
     sources = _sources(paths)
     _guard_output(output, sources, outcomes)
+    sources, beside = _beside(sources, quiet)
     options = engine.Options(
         input_format=input_format or "auto",
         outcomes=_outcomes(outcomes),
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
+        beside=beside,
         on_format=_format_note(quiet, input_format),
     )
     run = engine.Audit(sources, Config(select=("TA001", "TA002")), options)
+    origins = _outcome_origins(outcomes, beside)
 
     def trajectories():
         for item in run:
             if isinstance(item, TrajectoryResult):
+                if origins:
+                    origins.count(item.trajectory)
                 yield item.trajectory
             elif not quiet:
                 where = item.file + (f":{item.line}" if item.line else "")
                 _note(f"trajaudit: {where}: {item.code} {item.message}")
+        if origins and not quiet and origins.line():
+            _note(origins.line())
 
     return run, trajectories()
 
@@ -813,6 +829,27 @@ def _baseline(path: Path | None):
         return Baseline(load(path))
     except BaselineError as exc:
         _usage_error(str(exc))
+
+
+def _beside(sources: List[Source], quiet: bool) -> tuple[List[Source], dict]:
+    """Outcomes found next to the logs where their format keeps them (trajaudit.outcomes.find_beside). The files
+    they came from are verdicts, not logs: a folder scan leaves them out instead of listing them as skipped."""
+    from trajaudit.outcomes import find_beside
+
+    beside, notes = find_beside(sources)
+    if not quiet:
+        for note in notes:
+            _note(f"trajaudit: {note}")
+    used = {found.file for found in beside.values()}
+    return [s for s in sources if not (s.optional and s.name in used)], beside
+
+
+def _outcome_origins(outcomes: Path | None, beside: dict):
+    """The counter behind `outcomes: N from ... beside the logs, M from --outcomes FILE, ...` on stderr, when any
+    outcome is kept apart from the logs."""
+    from trajaudit.outcomes import OutcomeSources
+
+    return OutcomeSources() if outcomes is not None or beside else None
 
 
 def _match_count(attached, path: Path | None):

@@ -6,8 +6,10 @@ Contract (each line is one object with a `type`):
 - `{"type": "claim", "trajectory", "step", "claim_type", "text", "action", "target", "verdict", "basis",
   "evidence_step"}` — each claim of the trajectory's final report and what the log says of it (`verdict`:
   contradicted, unsupported, supported or unverifiable; see `trajaudit rule TA102`), after its findings;
-- `{"type": "trajectory", "trajectory", "file", "line", "task", "verdict", "outcome", "steps", "findings", "codes",
-  "claims"}` (`claims`: counts by verdict);
+- `{"type": "trajectory", "trajectory", "file", "line", "task", "verdict", "outcome", "outcome_source", "steps",
+  "findings", "codes", "claims"}` (`claims`: counts by verdict; `outcome_source`: where the outcome came from,
+  `{"from": "log" | "--outcomes" | "beside", "file", "verifier"}` plus `format` (harbor, swe-bench) for one found
+  beside the log, or null without an outcome);
 - `{"type": "summary", ...counts...}` — last line.
 """
 
