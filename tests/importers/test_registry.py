@@ -59,6 +59,25 @@ def test_only_one_format_claims_each_fixture(name: str, fmt: str):
     assert [m.NAME for m in FORMATS if m.sniff(src, head)] == [fmt]
 
 
+@pytest.mark.parametrize(("name", "fmt", "pick"), [
+    ("tau2.json", "tau2", lambda doc: doc["simulations"][0]),  # one simulation: {id, task_id, messages, ...}
+    ("mini.traj.json", "mini-swe-agent", lambda doc: doc),  # {info, messages, trajectory_format, instance_id}
+])
+def test_a_specific_format_on_one_line_is_not_taken_for_openai_chat(tmp_path: Path, name: str, fmt: str, pick):
+    """A τ² simulation or a mini-swe-agent trajectory written on one line is also an object with `messages`, the
+    shape of an OpenAI chat line: the format that knows its own keys wins."""
+    import json
+
+    path = tmp_path / f"one-line-{name}"
+    path.write_text(json.dumps(pick(json.loads((FIXTURES / name).read_text()))) + "\n")
+    assert importers.openai.sniff(Source(str(path), path), path.read_bytes())  # the generic shape matches too
+    assert detect(Source(str(path), path)).NAME == fmt
+    # near miss: a real OpenAI chat line is still OpenAI chat
+    chat = tmp_path / "chat.json"
+    chat.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n")
+    assert detect(Source(str(chat), chat)).NAME == "openai"
+
+
 def test_unrecognised_file_names_every_format_tried():
     with pytest.raises(FormatError) as caught:
         detect(source("unknown.json"))

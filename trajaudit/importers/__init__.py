@@ -29,10 +29,11 @@ from trajaudit.importers._common import first_json_value
 from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
 from trajaudit.reader import Malformed, Source
 
-# Order matters only for sniffing: native first, then line-based formats, then whole-document formats.
+# Order matters only for sniffing: native first, then line-based formats, then whole-document formats, and OpenAI
+# chat last: its shape (an object with a `messages` list) is the generic one that a τ² simulation or a mini-swe-agent
+# trajectory written on one line also has, so the formats that look for their own keys get the first say.
 FORMATS: tuple[ModuleType, ...] = (
     native,
-    openai,
     claude_code,
     codex,
     tau_bench,
@@ -43,6 +44,7 @@ FORMATS: tuple[ModuleType, ...] = (
     otel,
     inspect,
     deepconf,
+    openai,
 )
 
 AUTO = "auto"
