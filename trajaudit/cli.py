@@ -384,7 +384,7 @@ def convert(
             try:
                 chosen, stream = importers.open_events(source, fmt)
             except importers.FormatError as exc:
-                if source.optional:  # other JSON found in a folder (reports, ground truth): not a log
+                if source.optional and not isinstance(exc, importers.WrongFormat):  # other JSON in a folder
                     skipped += 1
                     continue
                 _note(f"trajaudit: {exc}")

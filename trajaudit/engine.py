@@ -188,8 +188,9 @@ class Assembler:
 
 
 def unrecognised(source: Source, exc: Exception, summary: Summary, count: bool = True) -> Iterator[Finding]:
-    """A source no importer reads: skipped if it was only found in a directory, otherwise an input error."""
-    if source.optional:
+    """A source no importer reads: skipped if it was only found in a directory, otherwise an input error (and so is
+    a file found in a directory that `--from` names wrongly: it is a log, not a stray file)."""
+    if source.optional and not isinstance(exc, importers.WrongFormat):
         summary.skipped.append(source.name)
         return
     # exit code 2 and a note on stderr (SARIF: a notification), but no TA001 finding: the file may be valid JSON

@@ -131,3 +131,25 @@ def test_invalid_json_document_is_malformed_with_a_line(tmp_path: Path, fmt: str
     _, events, bad = run(broken, fmt)
     assert not events and len(bad) == 1
     assert bad[0].line is not None and "JSON" in bad[0].message
+
+
+@pytest.mark.parametrize("command", ["audit", "validate", "stats", "convert"])
+def test_a_wrong_from_on_a_directory_is_a_usage_error_as_on_a_file(tmp_path: Path, command: str):
+    """Files found in a folder that no importer reads are skipped, but one that `--from` names wrongly is a log the
+    run would silently leave out: exit 2 naming the format it looks like, as for the file given alone."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from trajaudit.cli import app
+
+    shutil.copy(FIXTURES / "tau2.json", tmp_path / "tau2.json")
+    (tmp_path / "ground_truth.json").write_text('{"answers": [1, 2]}')  # not a log: still only skipped
+    for given in (tmp_path, tmp_path / "tau2.json"):
+        result = CliRunner().invoke(app, [command, str(given), "--from", "tau-bench"])
+        assert result.exit_code == 2, (given, result.output)
+        assert "not a tau-bench log; it looks like tau2: --from tau2" in result.stderr
+        assert "ground_truth.json: not" not in result.stderr  # the stray file is no error
+    # near miss: the right --from on the folder reads the log and skips the stray file
+    right = CliRunner().invoke(app, ["audit", str(tmp_path), "--from", "tau2", "--fail-on", "never"])
+    assert right.exit_code == 0, right.output

@@ -54,6 +54,11 @@ class FormatError(Exception):
     """An input whose format is unknown or not recognised: a usage error (exit code 2), never a traceback."""
 
 
+class WrongFormat(FormatError):
+    """An input that `--from` names wrongly: another importer recognises it. A usage error even for a file found in
+    a folder, where an unrecognised file is only skipped: it is a log, and the run would silently leave it out."""
+
+
 def names() -> tuple[str, ...]:
     """The `--from` values, in registry order (without "auto")."""
     return tuple(module.NAME for module in FORMATS)
@@ -120,7 +125,8 @@ def open_events(
         return module.NAME, iter(())
     if type(first) is Malformed and first.line is None and not first.unreadable and first.message.startswith("not "):
         # the importer parsed the document and found it is not its format (see _common.load_document)
-        raise FormatError(f"{source.name}: {first.message}{_looks_like(source, module)}")
+        hint = _looks_like(source, module)
+        raise (WrongFormat if hint else FormatError)(f"{source.name}: {first.message}{hint}")
     return module.NAME, itertools.chain((first,), stream)
 
 
@@ -185,7 +191,7 @@ def _check_chosen(source: Source, module: ModuleType) -> None:
         return
     hint = _looks_like(source, module)
     if hint:
-        raise FormatError(f"{source.name}: not a {module.NAME} log{hint}")
+        raise WrongFormat(f"{source.name}: not a {module.NAME} log{hint}")
 
 
 def _looks_like(source: Source, module: ModuleType) -> str:
