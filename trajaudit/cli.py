@@ -39,6 +39,9 @@ from trajaudit.report.output import OutputError, atomic, check_not_input
 from trajaudit.rules import RULES, lookup
 
 DEFAULT_CONTEXT = 2  # steps shown around a flagged step with --only-failures, as grep -C 2
+MAX_JOBS = 256  # --jobs: each is a process; more than this is a mistake, not a machine
+MAX_BINS = 1000  # as trajaudit.stats.MAX_BINS (not imported here: that would load numpy for every command)
+MAX_SEED = 2**32 - 1
 EXIT_EMPTY = 5  # as pytest's 5, "no tests collected": a gate that checked nothing must not pass
 EXIT_PIPE = 128 + 13  # SIGPIPE: what a shell reports for a Unix tool whose reader went away (`| head`)
 EXIT_HELP = (
@@ -160,6 +163,7 @@ JOBS = typer.Option(
     "--jobs",
     "-j",
     min=0,
+    max=MAX_JOBS,
     metavar="N",
     help="Processes for one large native log (0: all cores when it is over 32 MB). Output does not depend on it.",
 )
@@ -478,18 +482,26 @@ def simulate(
     input_format: str | None = FROM,
     output_format: TableFormat = TABLE_FORMAT,
     output: Path | None = OUTPUT,
-    window: int = typer.Option(2048, "--window", help="Tokens per confidence group (sliding window)."),
-    step_window: int = typer.Option(5, "--step-window", help="Steps per group when only per-step confidence exists."),
-    bottom: float = typer.Option(0.1, "--bottom", help="Fraction of lowest groups averaged by the bottom score."),
-    keep: List[float] = typer.Option([10.0, 90.0], "--keep", help="Offline: keep the top η% of traces by score."),
-    warmup: int = typer.Option(16, "--warmup", help="Online: warm-up traces per task that set the threshold."),
+    window: int = typer.Option(2048, "--window", min=1, help="Tokens per confidence group (sliding window)."),
+    step_window: int = typer.Option(
+        5, "--step-window", min=1, help="Steps per group when only per-step confidence exists."
+    ),
+    bottom: float = typer.Option(
+        0.1, "--bottom", min=0, max=1, help="Fraction of lowest groups averaged by the bottom score (0 excluded)."
+    ),
+    keep: List[float] = typer.Option(
+        [10.0, 90.0], "--keep", min=0, max=100, help="Offline: keep the top η% of traces by score (0 excluded)."
+    ),
+    warmup: int = typer.Option(16, "--warmup", min=1, help="Online: warm-up traces per task that set the threshold."),
     online_keep: List[float] = typer.Option(
-        [10.0, 90.0], "--online-keep", help="Online: 10 = DeepConf-low (strict), 90 = DeepConf-high."
+        [10.0, 90.0], "--online-keep", min=0, max=100, help="Online: 10 = DeepConf-low (strict), 90 = DeepConf-high."
     ),
     online_score: str = typer.Option("lowest_group", "--online-score", help="Warm-up score the threshold is set on."),
-    consensus: float | None = typer.Option(None, "--consensus", help="Online: stop once one answer holds this share."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the replay order."),
-    bins: int = typer.Option(10, "--bins", help="Bins of the score histograms."),
+    consensus: float | None = typer.Option(
+        None, "--consensus", min=0, max=1, help="Online: stop once one answer holds this share (0 excluded)."
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Seed of the replay order."),
+    bins: int = typer.Option(10, "--bins", min=1, max=MAX_BINS, help="Bins of the score histograms."),
     per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
     quiet: bool = QUIET,
 ) -> None:
@@ -532,9 +544,11 @@ def stats(
     input_format: str | None = FROM,
     output_format: TableFormat = TABLE_FORMAT,
     output: Path | None = OUTPUT,
-    k: List[int] = typer.Option([], "--k", help="k values for pass@k and pass^k [default: 1 .. trials per task]."),
-    max_k: int = typer.Option(8, "--max-k", help="Largest k shown when --k is not given."),
-    bins: int = typer.Option(10, "--bins", help="Calibration bins over [0, 1]."),
+    k: List[int] = typer.Option(
+        [], "--k", min=1, help="k values for pass@k and pass^k [default: 1 .. trials per task]."
+    ),
+    max_k: int = typer.Option(8, "--max-k", min=1, help="Largest k shown when --k is not given."),
+    bins: int = typer.Option(10, "--bins", min=1, max=MAX_BINS, help="Calibration bins over [0, 1]."),
     confidence: str = typer.Option("auto", "--confidence", help="auto (stated, else derived), stated or derived."),
     outcomes: Path | None = typer.Option(
         None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log (wins over a Harbor "
