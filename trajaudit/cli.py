@@ -504,6 +504,7 @@ def simulate(
     bins: int = typer.Option(10, "--bins", min=1, max=MAX_BINS, help="Bins of the score histograms."),
     per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Replay confidence-based voting and early stopping (DeepConf) over several traces per task.
 
@@ -532,7 +533,7 @@ def simulate(
         )
     except ValueError as exc:
         _usage_error(str(exc))
-    run, trajectories = _trajectories(paths, input_format, quiet, output=output)
+    run, trajectories = _trajectories(paths, input_format, quiet, output=output, stdin_filename=stdin_filename)
     result = simulation.run(trajectories, config)
     _write_table(output, output_format, simulate_report, result, per_task)
     _finish_collection(run.summary, quiet)
@@ -556,6 +557,7 @@ def stats(
     ),
     per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Reliability statistics: pass@k and pass^k, calibration, per-tool errors, steps and tokens.
 
@@ -573,7 +575,7 @@ def stats(
         config = statistics.StatsConfig(ks=tuple(k) or None, max_k=max_k, bins=bins, confidence=confidence)
     except ValueError as exc:
         _usage_error(str(exc))
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
     result = statistics.compute(trajectories, config)
     _write_table(output, output_format, stats_report, result, per_task)
     _finish_collection(run.summary, quiet)
@@ -600,6 +602,7 @@ def diverge(
     output: Path | None = OUTPUT,
     outcomes: Path | None = RUNS_OUTCOMES,
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Where failed runs of a task leave its successful runs: the prefix tree of each task's runs.
 
@@ -614,7 +617,7 @@ def diverge(
     from trajaudit import divergence
     from trajaudit.report import diverge as report
 
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
     result = divergence.analyse(divergence.collect(trajectories))
     _write_runs(output, output_format, result, report.render_diverge_text, report.diverge_json, report.diverge_lines)
     _finish_collection(run.summary, quiet)
@@ -628,6 +631,7 @@ def rewards(
     output: Path | None = OUTPUT,
     outcomes: Path | None = RUNS_OUTCOMES,
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Step values from many runs of each task: dense per-step signals from outcomes, by the task's prefix tree.
 
@@ -641,7 +645,7 @@ def rewards(
     from trajaudit import divergence
     from trajaudit.report import diverge as report
 
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
     result = divergence.rewards(divergence.collect(trajectories))
     _write_runs(output, output_format, result, report.render_rewards_text, report.rewards_json, report.rewards_lines)
     _finish_collection(run.summary, quiet)
@@ -660,11 +664,16 @@ def _write_runs(output: Path | None, output_format: RunsFormat, result, text, do
 
 
 def _trajectories(
-    paths: List[str], input_format: str | None, quiet: bool, outcomes: Path | None = None, output: Path | None = None
+    paths: List[str],
+    input_format: str | None,
+    quiet: bool,
+    outcomes: Path | None = None,
+    output: Path | None = None,
+    stdin_filename: str | None = None,
 ):
     """Assembled trajectories for the analysis commands; unreadable lines are noted on stderr, not fatal."""
     _check_format(input_format)
-    sources = _sources(paths)
+    sources = _sources(paths, stdin_filename)
     _guard_output(output, sources, outcomes)
     sources, beside = _beside(sources, quiet)
     options = engine.Options(
