@@ -236,3 +236,15 @@ def test_outcome_source_does_not_depend_on_jobs(runner, tmp_path: Path, jobs: st
     got, _ = audit(runner, str(folder / "run.jsonl"), "--jobs", jobs)
     assert got["demo__count-1"]["outcome"] == "failure"
     assert got["demo__count-1"]["outcome_source"]["from"] == "beside"
+
+
+def test_a_verdict_file_that_is_a_link_out_of_its_folder_or_huge_is_not_read(tmp_path: Path):
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps(trial_result("t1", {"reward": 1.0})))
+    linked = harbor_trial(tmp_path / "job", "t1", None)
+    (linked.parent.parent / "result.json").symlink_to(elsewhere)
+    huge = harbor_trial(tmp_path / "job", "t2", None)
+    (huge.parent.parent / "result.json").write_text(json.dumps(trial_result("t2", {"reward": 1.0}, pad="x" * 2**24)))
+    found, notes = find_beside(Source(str(p), p) for p in (linked, huge))
+    assert found == {}
+    assert any("symbolic link out of its folder" in n for n in notes) and any("over 16 MiB" in n for n in notes)

@@ -318,6 +318,7 @@ SWE_BENCH = "swe-bench"
 LAYOUTS = {HARBOR: "Harbor result.json", SWE_BENCH: "SWE-bench report.json"}  # as the outcome summary names them
 _HARBOR_FIELDS = ("trial_name", "task_name")
 _SUBMISSION_DEPTH = 3  # how far above a log a submission's `trajs/` folder is looked for
+MAX_BESIDE_BYTES = 16 * 2**20  # a Harbor result.json or a harness report.json is kilobytes
 
 
 @dataclass(frozen=True)
@@ -409,6 +410,13 @@ def _load_beside(file: Path, layout: str, log: str, notes: list[str]) -> Beside 
         return None
     name = str(file)
     try:
+        if file.is_symlink() and file.resolve().parent != file.parent.resolve():
+            notes.append(f"{name} (beside {log}): a symbolic link out of its folder; no outcome taken from it")
+            return None
+        if file.stat().st_size > MAX_BESIDE_BYTES:
+            notes.append(f"{name} (beside {log}): over {MAX_BESIDE_BYTES // 2**20} MiB, larger than any verdict "
+                         "file; no outcome taken from it")
+            return None
         doc = orjson.loads(file.read_bytes())
     except OSError as exc:
         notes.append(f"{name} (beside {log}): cannot read: {exc.strerror or exc}; no outcome taken from it")
