@@ -146,7 +146,7 @@ def test_every_realdata_run_is_labelled(realdata: Path) -> None:
 def test_report_reader_uses_trajaudit_ids(realdata: Path) -> None:
     for run in reports.runs(realdata):
         if run.folder in ("swe-agent-runs-with-outcomes", "swebench-minisweagent-gemini3pro"):
-            ids = set(evaluate._assemble(realdata / run.source, evaluate.FORMAT[run.folder]))
+            ids = set(evaluate.assemble(realdata / run.source, evaluate.FORMAT[run.folder]))
             assert ids == {run.trajectory}, run.source
 
 

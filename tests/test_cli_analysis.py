@@ -78,3 +78,36 @@ def test_simulate_on_deepconf_real_data(realdata):
     result = CliRunner().invoke(app, ["simulate", str(folder), "--format", "json", "-q"])
     assert result.exit_code == 0, result.stderr
     assert "majority" in result.stdout
+
+
+BAD_NUMBERS = [
+    ("simulate", "--bins", "0"), ("simulate", "--bins", "100000000"), ("simulate", "--bottom", "nan"),
+    ("simulate", "--bottom", "0"), ("simulate", "--bottom", "1.5"), ("simulate", "--keep", "nan"),
+    ("simulate", "--keep", "0"), ("simulate", "--online-keep", "101"), ("simulate", "--consensus", "inf"),
+    ("simulate", "--window", "0"), ("simulate", "--step-window", "-1"), ("simulate", "--warmup", "0"),
+    ("simulate", "--seed", "-1"), ("simulate", "--seed", "99999999999999999999999"),
+    ("stats", "--bins", "0"), ("stats", "--bins", "100000000"), ("stats", "--max-k", "0"), ("stats", "--k", "0"),
+    ("audit", "--jobs", "100000"), ("audit", "--context", "-1"), ("validate", "--jobs", "-1"),
+]
+
+
+def test_every_numeric_option_has_a_range_and_says_so(tmp_path: Path):
+    """Out of range, nan or inf: a usage error (exit 2) naming the option or the value, never a hang (bins of 10^8
+    used to allocate and draw for minutes) or a traceback (a negative seed)."""
+    path = str(trials(tmp_path))
+    for command, option, value in BAD_NUMBERS:
+        result = CliRunner().invoke(app, [command, path, option, value, "-q"])
+        assert result.exit_code == 2, (command, option, value, result.output)
+        assert "error:" in result.stderr and (option in result.stderr or value in result.stderr), result.stderr
+        assert "internal error" not in result.stderr
+    # near misses: the edges of each range are accepted
+    for command, *args in (("simulate", "--bins", "1000", "--bottom", "1", "--keep", "100", "--seed", "4294967295"),
+                           ("stats", "--bins", "1000", "--max-k", "1", "--k", "1"), ("audit", "--jobs", "256")):
+        result = CliRunner().invoke(app, [command, path, *args, "-q", "--format", "json"])
+        assert result.exit_code in (0, 1), (command, args, result.output)
+
+
+def test_the_cli_bins_limit_is_the_libraries():
+    from trajaudit import cli, simulate, stats
+
+    assert cli.MAX_BINS == stats.MAX_BINS and cli.MAX_SEED == stats.MAX_SEED == simulate.MAX_SEED

@@ -428,3 +428,16 @@ def test_a_named_stdin_document_is_never_located_in_a_file_of_that_name(runner, 
         reader.STDIN_NAMES.discard("results.json")
     on_disk = runner.invoke(app, ["audit", "results.json", "--format", "sarif", "-q"])  # the near miss: a real file
     assert all(region and region["startLine"] > 3 for region in regions(on_disk))
+
+
+@pytest.mark.parametrize("command", ["stats", "simulate", "diverge", "rewards"])
+def test_analysis_commands_take_stdin_filename_as_audit_does(runner, monkeypatch, command):
+    log = FAILING + "not json\n"
+    named = runner.invoke(app, [command, "-", "--stdin-filename", "runs/a.jsonl"], input=log)
+    assert named.exit_code == 0, named.output
+    assert "runs/a.jsonl:4: TA001" in named.stderr  # the unreadable line is named by the name given
+    fresh_stdin(monkeypatch)
+    unnamed = runner.invoke(app, [command, "-"], input=log)
+    assert unnamed.exit_code == 0 and "-:4: TA001" in unnamed.stderr
+    alone = runner.invoke(app, [command, str(SAMPLES / "loop.jsonl"), "--stdin-filename", "x.jsonl"])
+    assert alone.exit_code == 2 and "pass - among the paths" in alone.stderr

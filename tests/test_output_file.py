@@ -144,3 +144,43 @@ def test_a_read_only_report_is_not_replaced(log, tmp_path, monkeypatch):
     result = invoke("audit", str(log), "--format", "json", "-o", str(report))
     assert result.exit_code == 2 and "cannot write" in result.stderr
     assert report.read_text(encoding="utf-8") == "kept"
+
+
+def test_jsonl_on_a_pipe_shows_each_trajectory_when_it_ends(tmp_path):
+    """`tail -f log | trajaudit audit - --format jsonl | jq`: the verdict of a finished trajectory must come out
+    while the input is still open, not when it ends (stdout on a pipe is block-buffered)."""
+    import select
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as for a user
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trajaudit", "audit", "-", "--format", "jsonl", "-q"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+    )
+    try:
+        for event in ({"trajectory": "t1", "step": 0, "kind": "message", "role": "assistant", "text": "hi"},
+                      {"trajectory": "t1", "step": 1, "kind": "outcome", "success": True}):
+            process.stdin.write((json.dumps(event) + "\n").encode())
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], 60)  # input still open: only a flush can wake this
+        assert ready, "no output while the input was open"
+        first = json.loads(process.stdout.readline())
+        assert first["type"] == "trajectory" and first["trajectory"] == "t1"
+    finally:
+        process.stdin.close()
+        process.wait(timeout=60)
+
+
+def test_jsonl_is_flushed_per_trajectory_only_for_a_reader_waiting(tmp_path):
+    import io
+
+    from trajaudit.report.jsonl import read_live
+
+    read, write = os.pipe()
+    with open(write, "wb") as pipe, open(tmp_path / "report.jsonl", "wb") as regular:
+        assert read_live(pipe)
+        assert not read_live(regular)  # a file is left to its buffer
+    os.close(read)
+    assert not read_live(io.BytesIO())

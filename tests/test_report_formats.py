@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -40,8 +39,6 @@ def run(fmt: str) -> str:
 def pinned(fmt: str) -> str:
     """The output with what legitimately changes as rules are added (version, the driver's rule list) pinned."""
     text = run(fmt)
-    if fmt == "junit":
-        return re.sub(r'time="[0-9.]+"', 'time="T"', text)
     if fmt != "sarif":
         return text
     document = json.loads(text)

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator, List, NoReturn
@@ -56,6 +57,9 @@ else:
     safe = LazyModule("trajaudit.report.safe")
 
 DEFAULT_CONTEXT = 2  # steps shown around a flagged step with --only-failures, as grep -C 2
+MAX_JOBS = 256  # --jobs: each is a process; more than this is a mistake, not a machine
+MAX_BINS = 1000  # as trajaudit.stats.MAX_BINS (not imported here: that would load numpy for every command)
+MAX_SEED = 2**32 - 1
 EXIT_EMPTY = 5  # as pytest's 5, "no tests collected": a gate that checked nothing must not pass
 EXIT_PIPE = 128 + 13  # SIGPIPE: what a shell reports for a Unix tool whose reader went away (`| head`)
 EXIT_HELP = (
@@ -177,6 +181,7 @@ JOBS = typer.Option(
     "--jobs",
     "-j",
     min=0,
+    max=MAX_JOBS,
     metavar="N",
     help="Processes: byte ranges of a large log, or the files of a folder spread over them (0: all cores when the "
     "input is over 32 MB). Output does not depend on it.",
@@ -254,7 +259,8 @@ def audit(
         "--outcomes",
         metavar="FILE",
         help="Attach verifier results kept apart from the log (JSON/JSONL id → success, SWE-bench report.json, "
-        "Multi-SWE-bench results.json, final_report.json). Says how many trajectories it matched.",
+        "Multi-SWE-bench results.json, final_report.json). Says how many trajectories it matched. Wins over the "
+        "verdicts found beside the logs without it (a Harbor trial's result.json, a SWE-bench report.json).",
     ),
     only_failures: bool = typer.Option(
         False,
@@ -324,11 +330,14 @@ def audit(
     _guard_output(output, sources, outcomes, config_file, baseline)
     for _, path in reports:
         _guard_output(path, sources, outcomes, config_file, baseline)
-    run = engine.Audit(sources, cfg, options)
+    sources, beside = _beside(sources, quiet)
+    run = engine.Audit(sources, cfg, replace(options, beside=beside))
+    origins = _outcome_origins(outcomes, beside)
     progress = _Progress(run.summary) if _wants_progress(quiet, output) else nullcontext()
     with _outputs(output, reports, output_format) as targets, progress:
         matched = _match_count(attached, outcomes)
         items = matched.watch(iter(run)) if matched else run
+        items = origins.watch(items) if origins else items
         items = known.filter(items, run.summary) if known else items
         render_many(
             targets, items, run.summary, render, console_for=_console, quiet=quiet, only_failures=only_failures,
@@ -336,6 +345,8 @@ def audit(
         )
     for note in matched.notes(quiet) if matched else ():
         _note(note)
+    if origins and not quiet and origins.line():
+        _note(origins.line())
     if known and not quiet:
         _note(f"trajaudit: --baseline: {known.new} new findings reported, {known.hidden} known ones left out")
     _finish(run.summary, cfg.fail_on, quiet, output_format, allow_empty)
@@ -397,7 +408,7 @@ def convert(
             try:
                 chosen, stream = importers.open_events(source, fmt)
             except importers.FormatError as exc:
-                if source.optional:  # other JSON found in a folder (reports, ground truth): not a log
+                if source.optional and not isinstance(exc, importers.WrongFormat):  # other JSON in a folder
                     skipped += 1
                     continue
                 _note(f"trajaudit: {exc}")
@@ -491,20 +502,29 @@ def simulate(
     input_format: str | None = FROM,
     output_format: TableFormat = TABLE_FORMAT,
     output: Path | None = OUTPUT,
-    window: int = typer.Option(2048, "--window", help="Tokens per confidence group (sliding window)."),
-    step_window: int = typer.Option(5, "--step-window", help="Steps per group when only per-step confidence exists."),
-    bottom: float = typer.Option(0.1, "--bottom", help="Fraction of lowest groups averaged by the bottom score."),
-    keep: List[float] = typer.Option([10.0, 90.0], "--keep", help="Offline: keep the top η% of traces by score."),
-    warmup: int = typer.Option(16, "--warmup", help="Online: warm-up traces per task that set the threshold."),
+    window: int = typer.Option(2048, "--window", min=1, help="Tokens per confidence group (sliding window)."),
+    step_window: int = typer.Option(
+        5, "--step-window", min=1, help="Steps per group when only per-step confidence exists."
+    ),
+    bottom: float = typer.Option(
+        0.1, "--bottom", min=0, max=1, help="Fraction of lowest groups averaged by the bottom score (0 excluded)."
+    ),
+    keep: List[float] = typer.Option(
+        [10.0, 90.0], "--keep", min=0, max=100, help="Offline: keep the top η% of traces by score (0 excluded)."
+    ),
+    warmup: int = typer.Option(16, "--warmup", min=1, help="Online: warm-up traces per task that set the threshold."),
     online_keep: List[float] = typer.Option(
-        [10.0, 90.0], "--online-keep", help="Online: 10 = DeepConf-low (strict), 90 = DeepConf-high."
+        [10.0, 90.0], "--online-keep", min=0, max=100, help="Online: 10 = DeepConf-low (strict), 90 = DeepConf-high."
     ),
     online_score: str = typer.Option("lowest_group", "--online-score", help="Warm-up score the threshold is set on."),
-    consensus: float | None = typer.Option(None, "--consensus", help="Online: stop once one answer holds this share."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the replay order."),
-    bins: int = typer.Option(10, "--bins", help="Bins of the score histograms."),
+    consensus: float | None = typer.Option(
+        None, "--consensus", min=0, max=1, help="Online: stop once one answer holds this share (0 excluded)."
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Seed of the replay order."),
+    bins: int = typer.Option(10, "--bins", min=1, max=MAX_BINS, help="Bins of the score histograms."),
     per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Replay confidence-based voting and early stopping (DeepConf) over several traces per task.
 
@@ -533,7 +553,7 @@ def simulate(
         )
     except ValueError as exc:
         _usage_error(str(exc))
-    run, trajectories = _trajectories(paths, input_format, quiet, output=output)
+    run, trajectories = _trajectories(paths, input_format, quiet, output=output, stdin_filename=stdin_filename)
     result = simulation.run(trajectories, config)
     _write_table(output, output_format, simulate_report, result, per_task)
     _finish_collection(run.summary, quiet)
@@ -545,15 +565,19 @@ def stats(
     input_format: str | None = FROM,
     output_format: TableFormat = TABLE_FORMAT,
     output: Path | None = OUTPUT,
-    k: List[int] = typer.Option([], "--k", help="k values for pass@k and pass^k [default: 1 .. trials per task]."),
-    max_k: int = typer.Option(8, "--max-k", help="Largest k shown when --k is not given."),
-    bins: int = typer.Option(10, "--bins", help="Calibration bins over [0, 1]."),
+    k: List[int] = typer.Option(
+        [], "--k", min=1, help="k values for pass@k and pass^k [default: 1 .. trials per task]."
+    ),
+    max_k: int = typer.Option(8, "--max-k", min=1, help="Largest k shown when --k is not given."),
+    bins: int = typer.Option(10, "--bins", min=1, max=MAX_BINS, help="Calibration bins over [0, 1]."),
     confidence: str = typer.Option("auto", "--confidence", help="auto (stated, else derived), stated or derived."),
     outcomes: Path | None = typer.Option(
-        None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log."
+        None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log (wins over a Harbor "
+        "result.json or SWE-bench report.json found beside it)."
     ),
     per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Reliability statistics: pass@k and pass^k, calibration, per-tool errors, steps and tokens.
 
@@ -571,7 +595,7 @@ def stats(
         config = statistics.StatsConfig(ks=tuple(k) or None, max_k=max_k, bins=bins, confidence=confidence)
     except ValueError as exc:
         _usage_error(str(exc))
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
     result = statistics.compute(trajectories, config)
     _write_table(output, output_format, stats_report, result, per_task)
     _finish_collection(run.summary, quiet)
@@ -585,7 +609,8 @@ class RunsFormat(str, Enum):
 
 RUNS_FORMAT = typer.Option(RunsFormat.text, "--format", help="text (a tree per task), one JSON document, or JSONL.")
 RUNS_OUTCOMES = typer.Option(
-    None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log (success per run)."
+    None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log (success per run; wins "
+    "over a Harbor result.json or SWE-bench report.json found beside it)."
 )
 
 
@@ -597,6 +622,7 @@ def diverge(
     output: Path | None = OUTPUT,
     outcomes: Path | None = RUNS_OUTCOMES,
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Where failed runs of a task leave its successful runs: the prefix tree of each task's runs.
 
@@ -611,7 +637,7 @@ def diverge(
     from trajaudit import divergence
     from trajaudit.report import diverge as report
 
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
     result = divergence.analyse(divergence.collect(trajectories))
     _write_runs(output, output_format, result, report.render_diverge_text, report.diverge_json, report.diverge_lines)
     _finish_collection(run.summary, quiet)
@@ -625,6 +651,7 @@ def rewards(
     output: Path | None = OUTPUT,
     outcomes: Path | None = RUNS_OUTCOMES,
     quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
     """Step values from many runs of each task: dense per-step signals from outcomes, by the task's prefix tree.
 
@@ -638,7 +665,7 @@ def rewards(
     from trajaudit import divergence
     from trajaudit.report import diverge as report
 
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
+    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
     result = divergence.rewards(divergence.collect(trajectories))
     _write_runs(output, output_format, result, report.render_rewards_text, report.rewards_json, report.rewards_lines)
     _finish_collection(run.summary, quiet)
@@ -657,27 +684,39 @@ def _write_runs(output: Path | None, output_format: RunsFormat, result, text, do
 
 
 def _trajectories(
-    paths: List[str], input_format: str | None, quiet: bool, outcomes: Path | None = None, output: Path | None = None
+    paths: List[str],
+    input_format: str | None,
+    quiet: bool,
+    outcomes: Path | None = None,
+    output: Path | None = None,
+    stdin_filename: str | None = None,
 ):
     """Assembled trajectories for the analysis commands; unreadable lines are noted on stderr, not fatal."""
     _check_format(input_format)
-    sources = _sources(paths)
+    sources = _sources(paths, stdin_filename)
     _guard_output(output, sources, outcomes)
+    sources, beside = _beside(sources, quiet)
     options = engine.Options(
         input_format=input_format or "auto",
         outcomes=_outcomes(outcomes),
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
+        beside=beside,
         on_format=_format_note(quiet, input_format),
     )
     run = engine.Audit(sources, config_module.Config(select=("TA001", "TA002")), options)
+    origins = _outcome_origins(outcomes, beside)
 
     def trajectories():
         for item in run:
             if isinstance(item, TrajectoryResult):
+                if origins:
+                    origins.count(item.trajectory)
                 yield item.trajectory
             elif not quiet:
                 where = item.file + (f":{item.line}" if item.line else "")
                 _note(f"trajaudit: {where}: {item.code} {item.message}")
+        if origins and not quiet and origins.line():
+            _note(origins.line())
 
     return run, trajectories()
 
@@ -833,6 +872,27 @@ def _baseline(path: Path | None):
         return Baseline(load(path))
     except BaselineError as exc:
         _usage_error(str(exc))
+
+
+def _beside(sources: List[Source], quiet: bool) -> tuple[List[Source], dict]:
+    """Outcomes found next to the logs where their format keeps them (trajaudit.outcomes.find_beside). The files
+    they came from are verdicts, not logs: a folder scan leaves them out instead of listing them as skipped."""
+    from trajaudit.outcomes import find_beside
+
+    beside, notes = find_beside(sources)
+    if not quiet:
+        for note in notes:
+            _note(f"trajaudit: {note}")
+    used = {found.file for found in beside.values()}
+    return [s for s in sources if not (s.optional and s.name in used)], beside
+
+
+def _outcome_origins(outcomes: Path | None, beside: dict):
+    """The counter behind `outcomes: N from ... beside the logs, M from --outcomes FILE, ...` on stderr, when any
+    outcome is kept apart from the logs."""
+    from trajaudit.outcomes import OutcomeSources
+
+    return OutcomeSources() if outcomes is not None or beside else None
 
 
 def _match_count(attached, path: Path | None):

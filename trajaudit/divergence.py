@@ -1,7 +1,8 @@
 """Many runs of one task: where failed runs leave the successful ones, and what each step is worth.
 
-Runs are grouped by task (the `task` event's `task_id`, whatever agent or trial produced them; qualified by
-`meta.domain` when the importer records one, as the τ² importer does, since τ² numbers its tasks per domain). Each
+Runs are grouped by task (the `task` event's `task_id`, whatever agent or trial produced them; the τ² importer
+qualifies it by domain, `retail/0`, since τ² numbers its tasks per domain, and a log converted before it did so is
+qualified here by its `meta.domain`). Each
 run is read as its sequence of *actions*: a tool call is its tool and its arguments normalised (canonical JSON with
 sorted keys, runs of whitespace in strings collapsed to one space, a string that holds a JSON object parsed first),
 a message is one symbol per role (what was said is not compared; system and developer messages are the setting, not
@@ -177,8 +178,8 @@ def collect(trajectories: Iterable[Trajectory]) -> Collection:
             continue
         meta = task.get("meta") if task is not None else None
         domain = meta.get("domain") if isinstance(meta, dict) else None
-        if isinstance(domain, str) and domain:  # τ² numbers tasks per domain: airline 10 is not retail 10
-            task_id = f"{domain}/{task_id}"
+        if isinstance(domain, str) and domain and not task_id.startswith(f"{domain}/"):
+            task_id = f"{domain}/{task_id}"  # τ² numbers tasks per domain (logs converted before the importer said so)
         if not isinstance(success, bool):
             out.without_verdict += 1
             continue

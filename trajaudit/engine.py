@@ -36,6 +36,7 @@ class Options:
     input_format: str = "auto"
     outcomes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     outcomes_file: str = "--outcomes"
+    beside: Mapping[str, Any] = field(default_factory=dict)  # log name -> outcomes.Beside found next to it
     on_format: Callable[[Source, str], None] | None = None  # told which format `auto` chose per source
     jobs: int = 1  # processes (0: as many as cores when the input is large); results do not depend on it
     whole_events: bool = False  # workers send every event of a result back (the step-by-step text view needs them)
@@ -54,7 +55,11 @@ class Assembler:
     """Groups a stream of events into trajectories, closing each as soon as it is complete."""
 
     def __init__(
-        self, outcomes: Mapping[str, Mapping[str, Any]], outcomes_file: str, max_open: int | None = None
+        self,
+        outcomes: Mapping[str, Mapping[str, Any]],
+        outcomes_file: str,
+        max_open: int | None = None,
+        beside: Mapping[str, Any] | None = None,
     ) -> None:
         self.open: dict[str, list[Event]] = {}  # id -> events so far; read directly by the per-line loop
         self.max_open = max_open  # more open at once: the oldest opened is closed early (see `evict`)
@@ -64,6 +69,7 @@ class Assembler:
         self._early: dict[str, list[Finding]] = {}
         self._outcomes = outcomes
         self._outcomes_file = outcomes_file
+        self._beside = beside or {}
         self.next_seq = itertools.count(1).__next__
         self.last_line: dict[str, int] | None = None  # set to a dict to note each closed trajectory's last line
 
@@ -138,9 +144,9 @@ class Assembler:
         steps = [e[5] for e in events]
         if any(map(gt, steps, steps[1:])):
             events.sort(key=itemgetter(5))  # by step; arrival order breaks ties
-        external = self._outcomes.get(tid)
-        if external is not None and not any(e.kind == "outcome" for e in events):
-            events.append(self._outcome_event(tid, external, events))
+        attached = self._attached(tid, events)
+        if attached is not None and not any(e.kind == "outcome" for e in events):
+            events.append(attached)
         return Trajectory(tid, tuple(events))
 
     def end(self, tid: str) -> Trajectory | None:
@@ -165,20 +171,39 @@ class Assembler:
     def early_findings(self, tid: str) -> list[Finding]:
         return self._early.pop(tid, [])
 
-    def _outcome_event(self, tid: str, external: Mapping[str, Any], events: list[Event]) -> Event:
+    def _attached(self, tid: str, events: list[Event]) -> Event | None:
+        """The outcome kept apart from the log: from --outcomes, else from a file found beside the log's file."""
+        external = self._outcomes.get(tid)
+        if external is not None:
+            origin = {"file": self._outcomes_file, "attached": "--outcomes"}
+            return self._outcome_event(tid, external, events, self._outcomes_file, origin)
+        beside = self._beside.get(events[0].file) if self._beside and events else None
+        if beside is None:
+            return None
+        verdict = beside.verdict_for(tid, events)
+        if verdict is None:
+            return None
+        beside.name_task(events)
+        return self._outcome_event(tid, verdict, events, beside.file, beside.origin())
+
+    def _outcome_event(
+        self, tid: str, external: Mapping[str, Any], events: list[Event], file: str, origin: dict[str, str]
+    ) -> Event:
         data = {
             "trajectory": tid,
             "step": (events[-1].step + 1) if events else 0,
             "kind": "outcome",
             **{k: v for k, v in external.items() if k in ("success", "reward", "source", "answer")},
+            "origin": origin,
         }
-        data.setdefault("source", self._outcomes_file)
-        return Event(self._outcomes_file, None, data, self.next_seq())
+        data.setdefault("source", file)
+        return Event(file, None, data, self.next_seq())
 
 
 def unrecognised(source: Source, exc: Exception, summary: Summary, count: bool = True) -> Iterator[Finding]:
-    """A source no importer reads: skipped if it was only found in a directory, otherwise an input error."""
-    if source.optional:
+    """A source no importer reads: skipped if it was only found in a directory, otherwise an input error (and so is
+    a file found in a directory that `--from` names wrongly: it is a log, not a stray file)."""
+    if source.optional and not isinstance(exc, importers.WrongFormat):
         summary.skipped.append(source.name)
         return
     # exit code 2 and a note on stderr (SARIF: a notification), but no TA001 finding: the file may be valid JSON
@@ -501,7 +526,10 @@ class Audit:
                 del counts[key]
 
     def _serial(self) -> Iterator[Item]:
-        assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
+        options = self.options
+        assembler = Assembler(
+            options.outcomes, options.outcomes_file, self.limits.max_open_trajectories, beside=options.beside
+        )
         ids = importers.DistinctIds()
         for source in self.sources:
             yield from self._file(source, assembler, ids)
@@ -781,7 +809,8 @@ class _Stitch:
         last: list[Placed] = [self.ending.pop(tid) for tid, holder in self.held.items() if type(holder) is int]
         carried = {tid: state for tid, state in self.held.items() if not isinstance(state, int)}
         if carried:
-            assembler = Assembler(self.audit.options.outcomes, self.audit.options.outcomes_file)
+            options = self.audit.options
+            assembler = Assembler(options.outcomes, options.outcomes_file, beside=options.beside)
             assembler.seed(carried, carried.keys() & self.closed)
             closer = self.audit._helper()
             last.extend((closer.position, item) for item in closer._finish(assembler.close_all(), assembler, True))
@@ -815,7 +844,8 @@ class _Stitch:
                 states[tid] = holder
         for worker, ids in sorted(by_worker.items()):
             states.update(self.split.states(worker, ids))
-        assembler = Assembler(self.audit.options.outcomes, self.audit.options.outcomes_file)
+        options = self.audit.options
+        assembler = Assembler(options.outcomes, options.outcomes_file, beside=options.beside)
         assembler.seed(states, continuing & self.closed)
         redo = self.audit._helper()
         last = max(ledger.seen[tid] for tid in continuing)

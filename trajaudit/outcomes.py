@@ -18,16 +18,34 @@ Trajectory ids are matched as the importers name trajectories: SWE-agent and min
 their instance id or file stem, so an outcome id matches a trajectory id that equals it or, failing that, that ends
 with it after a `.` or `/` (`run1.django__django-11099` gets the outcome of `django__django-11099`; an exact id
 always wins).
+
+Outcomes found beside the logs (`find_beside`), where a format defines where its verdict lives; `--outcomes` wins
+over them, and an outcome the log itself holds wins over both:
+- Harbor / Terminal-Bench trials: `<trial>/result.json`, the trial's `TrialResult`
+  (harbor `src/harbor/models/trial/result.py`; `TrialPaths.result_path` in `models/trial/paths.py`), beside the
+  `agent/` folder where Harbor's agents write their ATIF trajectory, `<trial>/agent/trajectory.json`. Its
+  `verifier_result.rewards` is scored as Harbor's own mean metric scores it (`metrics/mean.py`): the one reward, or
+  the one named `reward`; no verifier result on a finished trial (an exception before the verifier) is reward 0.
+  It is the verdict of the trial's trajectory: the file's root trajectory, not its subagents; its `task_name` is
+  that trajectory's task id when the log names none (ATIF has no field for it), so trials group by task for
+  pass^k. A result.json without Harbor's fields (`trial_name`, `task_name`, `verifier_result`) gives nothing.
+- SWE-bench harness: a per-instance `report.json` (`{instance_id: {resolved, ...}}`, as the harness writes it to
+  `logs/run_evaluation/<run>/<model>/<instance_id>/report.json`) in the log's own folder, or, in a SWE-bench
+  experiments submission (`trajs/<instance_id>...` beside `logs/<instance_id>/report.json`), the one for the
+  instance the trajectory's path names. It is the verdict of the log's trajectory whose id matches the instance id
+  as `--outcomes` ids match; a report for another instance gives nothing.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import orjson
 
-from trajaudit.model import TrajectoryResult
+from trajaudit.model import Event, Trajectory, TrajectoryResult
+from trajaudit.reader import Source
 
 SUCCESS_EPS = 1e-6
 ID_KEYS = ("trajectory", "id", "instance_id")
@@ -291,3 +309,229 @@ def _ids(name: str, doc: dict, key: str) -> list[str]:
             raise OutcomesError(name, "expected an instance id (a string)", path=f"$.{key}[{index}]")
         found.append(str(item))
     return found
+
+
+# Outcomes found beside the logs (see the module docstring).
+
+HARBOR = "harbor"
+SWE_BENCH = "swe-bench"
+LAYOUTS = {HARBOR: "Harbor result.json", SWE_BENCH: "SWE-bench report.json"}  # as the outcome summary names them
+_HARBOR_FIELDS = ("trial_name", "task_name")
+_SUBMISSION_DEPTH = 3  # how far above a log a submission's `trajs/` folder is looked for
+MAX_BESIDE_BYTES = 16 * 2**20  # a Harbor result.json or a harness report.json is kilobytes
+
+
+@dataclass(frozen=True)
+class Beside:
+    """The outcome file found beside one log: its path, the layout that put it there, and its verdicts, either the
+    one verdict of the log's root trajectory (Harbor) or verdicts by instance id (SWE-bench)."""
+
+    file: str
+    layout: str
+    verdict: dict | None = None
+    by_id: Mapping[str, dict] | None = None
+    path: str | None = None  # JSON path of the verdict in `file`
+    task: str | None = None  # the task the run attempted (Harbor's task_name), for a log that does not name it
+
+    def verdict_for(self, trajectory: str, events: Sequence[Event]) -> dict | None:
+        if self.by_id is not None:
+            key = match_id(trajectory, self.by_id)
+            return None if key is None else self.by_id[key]
+        task = next((e for e in events if e.kind == "task"), None)
+        meta = task.get("meta") if task is not None else None
+        if isinstance(meta, dict) and meta.get("parent_trajectory") is not None:
+            return None  # a subagent's run: the trial's verdict is its parent's
+        return self.verdict
+
+    def name_task(self, events: list[Event]) -> None:
+        """Give the trajectory's task event the task id this file names, if the log names none (ATIF has no place
+        for it): trials of one task are then grouped for pass^k as their own verdicts are."""
+        if self.task is None:
+            return
+        for index, event in enumerate(events):
+            if event.kind == "task":
+                if not event.get("task_id"):
+                    events[index] = Event(event.file, event.line, {**event.data, "task_id": self.task}, event.seq)
+                return
+
+    def origin(self) -> dict[str, str]:
+        origin = {"file": self.file, "format": self.layout, "attached": "beside"}
+        if self.path:
+            origin["path"] = self.path
+        return origin
+
+
+def find_beside(sources: Iterable[Source]) -> tuple[dict[str, Beside], list[str]]:
+    """The outcome file beside each log that has one (by source name), and notes on files found where a format
+    puts its outcomes that could not be used. Only files on disk: standard input has no folder."""
+    found: dict[str, Beside] = {}
+    notes: list[str] = []
+    loaded: dict[Path, Beside | None] = {}
+    for source in sources:
+        if source.path is None or source.problem is not None or source.note is not None:
+            continue
+        for layout, candidate in _candidates(source.path):
+            if candidate not in loaded:
+                loaded[candidate] = _load_beside(candidate, layout, source.name, notes)
+            beside = loaded[candidate]
+            if beside is not None:
+                found[source.name] = beside
+                break
+    return found, notes
+
+
+def _candidates(log: Path) -> Iterator[tuple[str, Path]]:
+    """Where the formats that define one would keep this log's outcome, if the file is there."""
+    folder = log.parent
+    if log.name == "trajectory.json" and folder.name == "agent":
+        yield HARBOR, folder.parent / "result.json"
+    yield SWE_BENCH, folder / "report.json"
+    below = log
+    for _ in range(_SUBMISSION_DEPTH):
+        above = below.parent
+        if above == below:
+            break
+        if above.name == "trajs":
+            instance = below.name
+            for suffix in _INSTANCE_SUFFIXES:
+                if instance.endswith(suffix) and len(instance) > len(suffix):
+                    instance = instance[: -len(suffix)]
+                    break
+            yield SWE_BENCH, above.parent / "logs" / instance / "report.json"
+            break
+        below = above
+
+
+_INSTANCE_SUFFIXES = (".traj.json", ".traj", ".json", ".jsonl", ".json.gz", ".jsonl.gz", ".md", ".log", ".txt")
+
+
+def _load_beside(file: Path, layout: str, log: str, notes: list[str]) -> Beside | None:
+    if not file.is_file():
+        return None
+    name = str(file)
+    try:
+        if file.is_symlink() and file.resolve().parent != file.parent.resolve():
+            notes.append(f"{name} (beside {log}): a symbolic link out of its folder; no outcome taken from it")
+            return None
+        if file.stat().st_size > MAX_BESIDE_BYTES:
+            notes.append(f"{name} (beside {log}): over {MAX_BESIDE_BYTES // 2**20} MiB, larger than any verdict "
+                         "file; no outcome taken from it")
+            return None
+        doc = orjson.loads(file.read_bytes())
+    except OSError as exc:
+        notes.append(f"{name} (beside {log}): cannot read: {exc.strerror or exc}; no outcome taken from it")
+        return None
+    except orjson.JSONDecodeError as exc:
+        notes.append(f"{name} (beside {log}): invalid JSON: {exc}; no outcome taken from it")
+        return None
+    if layout == HARBOR:
+        return _harbor(name, doc, log, notes)
+    return _swe_bench(name, file, doc)
+
+
+def _harbor(name: str, doc: Any, log: str, notes: list[str]) -> Beside | None:
+    """The verdict of a Harbor TrialResult, scored as Harbor's mean metric scores it."""
+    if not (isinstance(doc, dict) and all(isinstance(doc.get(k), str) for k in _HARBOR_FIELDS)
+            and "verifier_result" in doc):
+        notes.append(f"{name} (beside {log}): not a Harbor trial result (no trial_name, task_name and "
+                     "verifier_result); no outcome taken from it")
+        return None
+    result = doc["verifier_result"]
+    rewards = result.get("rewards") if isinstance(result, dict) else None
+    if rewards is None:
+        exception = doc.get("exception_info")
+        if not isinstance(exception, dict) and doc.get("finished_at") is None:
+            notes.append(f"{name} (beside {log}): the trial has not finished (no verifier result, no exception, no "
+                         "finished_at); no outcome taken from it")
+            return None
+        what = exception.get("exception_type") if isinstance(exception, dict) else None
+        source = f"harbor: no verifier result ({what})" if isinstance(what, str) else "harbor: no verifier result"
+        verdict = {"success": False, "reward": 0.0, "source": source}
+        return Beside(name, HARBOR, verdict, path="$.verifier_result", task=doc["task_name"])
+    if not isinstance(rewards, dict) or not rewards:
+        notes.append(f"{name} (beside {log}): $.verifier_result.rewards: expected an object of named rewards; "
+                     "no outcome taken from it")
+        return None
+    key = next(iter(rewards)) if len(rewards) == 1 else "reward" if "reward" in rewards else None
+    if key is None:
+        notes.append(f"{name} (beside {log}): $.verifier_result.rewards has {len(rewards)} rewards and none named "
+                     "reward (Harbor's mean metric refuses it too); no outcome taken from it")
+        return None
+    value = rewards[key]
+    if value is None:
+        value = 0  # as Harbor scores a missing reward
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        notes.append(f"{name} (beside {log}): $.verifier_result.rewards[{orjson.dumps(key).decode()}]: expected a "
+                     f"number, found {type(value).__name__}; no outcome taken from it")
+        return None
+    verdict = {"success": value >= 1.0 - SUCCESS_EPS, "reward": float(value), "source": "harbor verifier"}
+    path = f"$.verifier_result.rewards[{orjson.dumps(key).decode()}]"
+    return Beside(name, HARBOR, verdict, path=path, task=doc["task_name"])
+
+
+def _swe_bench(name: str, file: Path, doc: Any) -> Beside | None:
+    """Verdicts by instance id of a SWE-bench harness report.json (`{instance_id: {resolved, ...}}`, or the bare
+    report object named by its folder)."""
+    if isinstance(doc, dict) and isinstance(doc.get("resolved"), bool) and (
+        "tests_status" in doc or "patch_is_None" in doc
+    ):
+        verdict = {"success": doc["resolved"], "source": HARNESS}
+        return Beside(name, SWE_BENCH, by_id={_report_id(file): verdict}, path="$.resolved")
+    if isinstance(doc, dict) and doc and all(
+        isinstance(value, dict) and isinstance(value.get("resolved"), bool) for value in doc.values()
+    ):
+        by_id = {str(key): {"success": value["resolved"], "source": HARNESS} for key, value in doc.items()}
+        path = f"$[{orjson.dumps(next(iter(doc))).decode()}].resolved" if len(doc) == 1 else None
+        return Beside(name, SWE_BENCH, by_id=by_id, path=path)
+    return None  # report.json is a common name: another tool's report is not worth a note
+
+
+
+def outcome_source(trajectory: Trajectory) -> dict[str, Any] | None:
+    """Where a trajectory's outcome came from: `{"from": "log" | "--outcomes" | "beside", "file", "verifier"}`
+    (`format` too for one found beside the log: harbor, swe-bench), or None without an outcome."""
+    outcome = trajectory.outcome
+    if outcome is None:
+        return None
+    origin = outcome.get("origin")
+    attached = origin.get("attached") if type(origin) is dict else None
+    verifier = outcome.get("source")
+    record: dict[str, Any] = {
+        "from": attached if attached in ("beside", "--outcomes") else "log",
+        "file": outcome.file,
+        "verifier": verifier if isinstance(verifier, str) else None,
+    }
+    if attached == "beside":
+        record["format"] = origin.get("format")
+    return record
+
+
+class OutcomeSources:
+    """Counts, as results stream past, where the trajectories' outcomes came from, for one line on stderr:
+    `outcomes: 12 from Harbor result.json beside the logs, 3 from --outcomes FILE, 5 in the logs, 2 none`."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[int, str], int] = {}  # (place in the line, what) -> trajectories
+
+    def count(self, trajectory: Trajectory) -> None:
+        source = outcome_source(trajectory)
+        if source is None:
+            key = (3, "none")
+        elif source["from"] == "beside":
+            key = (0, f"from {LAYOUTS.get(source.get('format') or '', 'a file')} beside the logs")
+        elif source["from"] == "--outcomes":
+            key = (1, f"from --outcomes {source['file']}")
+        else:
+            key = (2, "in the logs")
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def watch(self, items: Iterator[Any]) -> Iterator[Any]:
+        for item in items:
+            if type(item) is TrajectoryResult:
+                self.count(item.trajectory)
+            yield item
+
+    def line(self) -> str | None:
+        if not self.counts:
+            return None
+        return "trajaudit: outcomes: " + ", ".join(f"{self.counts[key]} {key[1]}" for key in sorted(self.counts))

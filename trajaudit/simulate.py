@@ -29,6 +29,7 @@ import numpy as np
 
 from trajaudit import confidence as conf
 from trajaudit.model import Trajectory
+from trajaudit.stats import MAX_BINS, MAX_SEED
 
 FAMILIES = ("majority", "weighted", "filtered", "online")
 
@@ -60,6 +61,12 @@ class SimulateConfig:
                 raise ValueError(f"keep percentage {eta} is not in (0, 100]")
         if self.consensus is not None and not 0 < self.consensus <= 1:
             raise ValueError(f"consensus {self.consensus} is not in (0, 1]")
+        if not 0 < self.bottom <= 1:  # written so that nan fails too
+            raise ValueError(f"bottom fraction {self.bottom} is not in (0, 1]")
+        if not 1 <= self.histogram_bins <= MAX_BINS:
+            raise ValueError(f"bins {self.histogram_bins} is not in [1, {MAX_BINS}]")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed {self.seed} is not in [0, {MAX_SEED}]")
 
 
 @dataclass(frozen=True, eq=False)

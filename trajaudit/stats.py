@@ -35,6 +35,10 @@ CONVENTION = (
 UNKNOWN_TOOL = "(unknown)"
 
 
+MAX_BINS = 1000  # histogram and calibration bins: more cannot be drawn or read, and each one costs memory and time
+MAX_SEED = 2**32 - 1
+
+
 @dataclass(frozen=True)
 class StatsConfig:
     ks: tuple[int, ...] | None = None  # None: 1 .. min(trials per task, max_k)
@@ -45,8 +49,10 @@ class StatsConfig:
     def __post_init__(self) -> None:
         if self.ks is not None and any(k < 1 for k in self.ks):
             raise ValueError("k must be at least 1")
-        if self.bins < 1 or self.max_k < 1:
-            raise ValueError("bins and max k must be at least 1")
+        if not 1 <= self.bins <= MAX_BINS:
+            raise ValueError(f"bins {self.bins} is not in [1, {MAX_BINS}]")
+        if self.max_k < 1:
+            raise ValueError("max k must be at least 1")
         if self.confidence not in ("auto", "stated", "derived"):
             raise ValueError(f"confidence source {self.confidence!r} is not auto, stated or derived")
 

@@ -188,7 +188,7 @@ def _cli(paths: list[str], fmt: str, outcomes: dict[str, bool] | None, workdir: 
     return found
 
 
-def _assemble(path: Path, fmt: str) -> dict[str, Any]:
+def assemble(path: Path, fmt: str) -> dict[str, Any]:
     """The file's trajectories as trajaudit's rules see them (events grouped by id, ordered by step)."""
     from trajaudit.importers import open_events
     from trajaudit.model import Event, Trajectory
@@ -224,7 +224,7 @@ def _fill(items: dict[tuple[str, str], Item], paths: list[Path], fmt: str, outco
     found = _cli([str(p) for p in paths], fmt, outcomes, workdir)
     reader = _report_claims()
     for path in paths:
-        trajectories = _assemble(path, fmt) if reader else {}
+        trajectories = assemble(path, fmt) if reader else {}
         for (file, tid), item in items.items():
             if file != str(path):
                 continue

@@ -159,7 +159,7 @@ def _swe_outcomes(realdata: Path) -> dict[str, bool]:
     return found
 
 
-def _mini_outcome(realdata: Path, instance: str) -> bool | None:
+def mini_outcome(realdata: Path, instance: str) -> bool | None:
     report = realdata / "swebench-minisweagent-gemini3pro" / "reports" / f"{instance}.report.json"
     if not report.is_file():
         return None
@@ -191,7 +191,7 @@ def runs(realdata: Path = REALDATA, part: str = "all", folder: str | None = None
             if fmt == "mini-swe-agent":
                 tid = path.name.removesuffix(".traj.json")
                 report, before = _mini(path)
-                yield Run(rel, which, name, tid, report, before, _mini_outcome(realdata, tid))
+                yield Run(rel, which, name, tid, report, before, mini_outcome(realdata, tid))
                 continue
             for tid, events in _events(path, rel, fmt).items():
                 report, before = _chat_report(events)

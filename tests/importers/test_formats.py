@@ -66,7 +66,7 @@ def test_tau2_tools_goal_errors_requestors_and_outcomes(validator):
     assert sorted(trajectories) == ["sim-bad", "sim-ok"]
     good, failed = trajectories["sim-ok"], trajectories["sim-bad"]
     task = good[0]
-    assert task["task_id"] == "t1" and task["tools"][0]["name"] == "cancel_reservation"
+    assert task["task_id"] == "airline/t1" and task["tools"][0]["name"] == "cancel_reservation"  # t1 of its domain
     assert "cancel reservation R1" in task["goal"] and "Insist on a refund." in task["goal"]
     assert results(good) == [("sim-ok-c1", True), ("sim-ok-u1", True)]
     assert results(failed) == [("sim-bad-c1", False), ("sim-bad-u1", True)]

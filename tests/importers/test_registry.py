@@ -60,6 +60,25 @@ def test_only_one_format_claims_each_fixture(name: str, fmt: str):
     assert [m.NAME for m in FORMATS if m.sniff(src, head)] == [fmt]
 
 
+@pytest.mark.parametrize(("name", "fmt", "pick"), [
+    ("tau2.json", "tau2", lambda doc: doc["simulations"][0]),  # one simulation: {id, task_id, messages, ...}
+    ("mini.traj.json", "mini-swe-agent", lambda doc: doc),  # {info, messages, trajectory_format, instance_id}
+])
+def test_a_specific_format_on_one_line_is_not_taken_for_openai_chat(tmp_path: Path, name: str, fmt: str, pick):
+    """A τ² simulation or a mini-swe-agent trajectory written on one line is also an object with `messages`, the
+    shape of an OpenAI chat line: the format that knows its own keys wins."""
+    import json
+
+    path = tmp_path / f"one-line-{name}"
+    path.write_text(json.dumps(pick(json.loads((FIXTURES / name).read_text()))) + "\n")
+    assert importers.openai.sniff(Source(str(path), path), path.read_bytes())  # the generic shape matches too
+    assert detect(Source(str(path), path)).NAME == fmt
+    # near miss: a real OpenAI chat line is still OpenAI chat
+    chat = tmp_path / "chat.json"
+    chat.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n")
+    assert detect(Source(str(chat), chat)).NAME == "openai"
+
+
 def test_unrecognised_file_names_every_format_tried():
     with pytest.raises(FormatError) as caught:
         detect(source("unknown.json"))
@@ -113,3 +132,25 @@ def test_invalid_json_document_is_malformed_with_a_line(tmp_path: Path, fmt: str
     _, events, bad = run(broken, fmt)
     assert not events and len(bad) == 1
     assert bad[0].line is not None and "JSON" in bad[0].message
+
+
+@pytest.mark.parametrize("command", ["audit", "validate", "stats", "convert"])
+def test_a_wrong_from_on_a_directory_is_a_usage_error_as_on_a_file(tmp_path: Path, command: str):
+    """Files found in a folder that no importer reads are skipped, but one that `--from` names wrongly is a log the
+    run would silently leave out: exit 2 naming the format it looks like, as for the file given alone."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from trajaudit.cli import app
+
+    shutil.copy(FIXTURES / "tau2.json", tmp_path / "tau2.json")
+    (tmp_path / "ground_truth.json").write_text('{"answers": [1, 2]}')  # not a log: still only skipped
+    for given in (tmp_path, tmp_path / "tau2.json"):
+        result = CliRunner().invoke(app, [command, str(given), "--from", "tau-bench"])
+        assert result.exit_code == 2, (given, result.output)
+        assert "not a tau-bench log; it looks like tau2: --from tau2" in result.stderr
+        assert "ground_truth.json: not" not in result.stderr  # the stray file is no error
+    # near miss: the right --from on the folder reads the log and skips the stray file
+    right = CliRunner().invoke(app, ["audit", str(tmp_path), "--from", "tau2", "--fail-on", "never"])
+    assert right.exit_code == 0, right.output

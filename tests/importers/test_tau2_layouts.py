@@ -92,6 +92,7 @@ def test_list_and_directory_give_the_monolithic_events(tmp_path: Path, validator
     for event in stripped:
         if event["kind"] == "task":
             event["meta"] = {k: v for k, v in event["meta"].items() if k != "domain"}
+            event["task_id"] = event["task_id"].removeprefix("airline/")  # the domain is in results.json's info
     assert without_origin(events) == stripped
     assert events[0]["origin"]["path"] == "$[0]" and events[1]["origin"]["path"].startswith("$[0].messages[")
 
@@ -276,3 +277,22 @@ def test_links_out_of_the_run_folder_are_not_read(tmp_path: Path):
     assert not bad and "goal" not in events[0]
     _, events, _ = run(folder / "simulations" / "sim-ok.json")
     assert events[0]["goal"]  # near miss: the real file beside it is joined
+
+
+def test_tasks_of_different_domains_stay_apart_in_stats(tmp_path: Path):
+    """τ² numbers its tasks per domain: task t1 of airline and task t1 of retail are two tasks for pass^k, and two
+    runs of t1 in one domain are one task."""
+    from typer.testing import CliRunner
+
+    from trajaudit.cli import app
+
+    for domain in ("airline", "retail"):
+        doc = copy.deepcopy(MONOLITHIC)
+        doc["info"]["environment_info"]["domain_name"] = domain
+        for simulation in doc["simulations"]:
+            simulation["id"] = f"{domain}-{simulation['id']}"
+        write(tmp_path / f"{domain}.json", doc)
+    result = CliRunner().invoke(app, ["stats", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    per_task = {t["task_id"]: t["n"] for t in json.loads(result.stdout)["per_task"]}
+    assert per_task == {"airline/t1": 2, "retail/t1": 2}

@@ -19,11 +19,12 @@ from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
 from trajaudit.reader import Ended, Malformed, Source
 
 # The registry: each format's `--from` name, its module being that name with "_" for "-". Order matters only for
-# sniffing: native first, then line-based formats, then whole-document formats. A module is imported when a file is
+# sniffing: native first, then line-based formats, then whole-document formats, and OpenAI chat last: its shape (an
+# object with a `messages` list) is the generic one that a τ² simulation or a mini-swe-agent trajectory written on one
+# line also has, so the formats that look for their own keys get the first say. A module is imported when a file is
 # read in its format or sniffed for it (see `_module`), so reading native logs imports no other importer.
 REGISTRY: tuple[str, ...] = (
     "native",
-    "openai",
     "claude-code",
     "codex",
     "tau-bench",
@@ -34,6 +35,7 @@ REGISTRY: tuple[str, ...] = (
     "otel",
     "inspect",
     "deepconf",
+    "openai",
 )
 
 
@@ -62,6 +64,11 @@ Item = tuple[int | None, dict] | Malformed | Ended  # what an importer's stream 
 
 class FormatError(Exception):
     """An input whose format is unknown or not recognised: a usage error (exit code 2), never a traceback."""
+
+
+class WrongFormat(FormatError):
+    """An input that `--from` names wrongly: another importer recognises it. A usage error even for a file found in
+    a folder, where an unrecognised file is only skipped: it is a log, and the run would silently leave it out."""
 
 
 def names() -> tuple[str, ...]:
@@ -132,7 +139,8 @@ def open_events(
         return module.NAME, iter(())
     if type(first) is Malformed and first.line is None and not first.unreadable and first.message.startswith("not "):
         # the importer parsed the document and found it is not its format (see _common.load_document)
-        raise FormatError(f"{source.name}: {first.message}{_looks_like(source, module)}")
+        hint = _looks_like(source, module)
+        raise (WrongFormat if hint else FormatError)(f"{source.name}: {first.message}{hint}")
     return module.NAME, itertools.chain((first,), stream)
 
 
@@ -201,7 +209,7 @@ def _check_chosen(source: Source, module: ModuleType) -> None:
         return
     hint = _looks_like(source, module)
     if hint:
-        raise FormatError(f"{source.name}: not a {module.NAME} log{hint}")
+        raise WrongFormat(f"{source.name}: not a {module.NAME} log{hint}")
 
 
 def _looks_like(source: Source, module: ModuleType) -> str:

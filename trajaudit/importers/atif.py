@@ -30,7 +30,8 @@ file; only files inside the first file's folder are followed (the name comes fro
 found in a directory next to the file that refers to it is not read a second time.
 
 ATIF carries no verdict, so an outcome event is written only from a root `extra.outcome` whose `success` is a
-boolean (what `convert --to atif` writes); otherwise pass one with `--outcomes`. A `.jsonl` file is read as one ATIF
+boolean (what `convert --to atif` writes); otherwise a Harbor trial's `result.json` beside `agent/trajectory.json`
+gives it (trajaudit.outcomes.find_beside), or pass one with `--outcomes`. A `.jsonl` file is read as one ATIF
 document per line. Steps whose `extra.trajaudit` is an object were written by `convert --to atif`
 (trajaudit/exporters/atif.py): they give exactly the events that object names, with the fields ATIF has no place for
 restored from it, so the events read back are the events written. ATIF's own rules are checked

@@ -17,8 +17,10 @@ user_chunk, agent_tool_calls, user_tool_calls, agent_tool_results, user_tool_res
 their text turns are read from the ticks: consecutive chunks of one speaker are one message (audio chunks give their
 `audio_script_gold`, the user's their tick's `user_transcript`), tool calls and results as in text runs.
 
-Each simulation is a trajectory (id = the simulation `id`): a task event (goal = the joined task's user_scenario
-instructions; tools from `info.environment_info.tool_defs` when present), the messages (tool messages with
+Each simulation is a trajectory (id = the simulation `id`): a task event (task id `<domain>/<task_id>`, e.g.
+`retail/0`, when the run names its domain in `info.environment_info.domain_name`, since τ² numbers tasks per
+domain, else the bare `task_id`; goal = the joined task's user_scenario instructions; tools from
+`info.environment_info.tool_defs` when present), the messages (tool messages with
 `error: true` fail; `usage` gives token counts), and an outcome {success: reward reaches 1, reward, source "tau2
 reward"}. Origins are the file that holds the simulation and a JSON path like `$.simulations[3].messages[5]`,
 `$[3].messages[5]`, `$.messages[5]` or `$.ticks[40].agent_chunk`.
@@ -281,10 +283,13 @@ def _simulation(emit: Emitter, sim: dict, where: str, context: RunSet) -> Iterat
     task_id = sim.get("task_id")
     trajectory = str(sim.get("id") or f"{task_id}:{sim.get('trial', 0)}")
     meta = {k: sim[k] for k in ("trial", "termination_reason", "mode") if sim.get(k) is not None}
-    if isinstance(context.domain, str):
+    qualified = None if task_id is None else str(task_id)
+    if isinstance(context.domain, str) and context.domain:
         meta["domain"] = context.domain
+        if qualified is not None:  # τ² numbers tasks per domain: airline's task 0 is not retail's
+            qualified = f"{context.domain}/{qualified}"
     yield emit.event(
-        trajectory, "task", path=where, task_id=str(task_id) if task_id is not None else None,
+        trajectory, "task", path=where, task_id=qualified,
         goal=goal_of(context.tasks.get(str(task_id))), tools=context.tools,
         timestamp=sim.get("start_time") or sim.get("timestamp"), meta=meta,
     )

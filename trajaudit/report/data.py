@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from trajaudit.model import Summary, TrajectoryResult
+from trajaudit.outcomes import outcome_source
 
 
 def trajectory_record(result: TrajectoryResult) -> dict[str, Any]:
@@ -21,6 +22,7 @@ def trajectory_record(result: TrajectoryResult) -> dict[str, Any]:
         "task": task.get("task_id") if task is not None else None,
         "verdict": result.verdict,
         "outcome": {True: "success", False: "failure", None: None}[result.outcome],
+        "outcome_source": outcome_source(trajectory),
         "steps": result.n_steps,
         "findings": len(result.findings),
         "codes": sorted({f.code for f in result.findings}),

@@ -13,7 +13,6 @@ a line break in a log), a line that would start with `::` gets its first ':' as 
 from __future__ import annotations
 
 import re
-import time
 from collections import defaultdict
 from typing import IO, Iterable
 from xml.sax.saxutils import escape, quoteattr
@@ -25,6 +24,7 @@ _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-
 # legal in XML, but raw they break or hide lines for whoever reads the file as text
 _AS_REFERENCE = re.compile("[\t\n\r\x7f-\x9f\u2028\u2029]|##\\[")
 _COMMAND_START = re.compile(r"(?m)^(\s*):")
+TIME = "0.000"  # JUnit readers expect the attribute; a measured value would make the report differ run to run
 
 
 def _reference(match: re.Match[str]) -> str:
@@ -53,24 +53,22 @@ def render(
     fail_on: Severity | None = Severity.WARNING,
 ) -> None:
     """Findings at or above `fail_on` (the run's --fail-on; None for never) fail their test case, as they fail the
-    job; the others are listed in its system-out. Inputs that could not be read at all are errors. `time` is the
-    wall-clock seconds spent producing each case (the audit streams while this writes) and the whole suite."""
+    job; the others are listed in its system-out. Inputs that could not be read at all are errors. Every `time` is
+    0.000: the report is the same bytes whatever `--jobs` and however busy the machine (measured seconds made two
+    runs of one input differ), and how long trajaudit took is no property of the run it judged."""
     cases: list[str] = []
     failures = 0
     loose: dict[str, list[Finding]] = defaultdict(list)
-    started = last = time.perf_counter()
     for item in items:
-        now = time.perf_counter()
-        spent, last = now - last, now
         if isinstance(item, TrajectoryResult):
             first = item.trajectory.events[0] if item.trajectory.events else None
-            case, failed = _case(first.file if first else "", item.trajectory.id, item.findings, fail_on, spent)
+            case, failed = _case(first.file if first else "", item.trajectory.id, item.findings, fail_on)
             cases.append(case)
             failures += failed
         else:
             loose[item.file].append(item)
     for file, findings in loose.items():
-        case, failed = _case(file, f"{file} (input)", findings, fail_on, 0.0)
+        case, failed = _case(file, f"{file} (input)", findings, fail_on)
         cases.append(case)
         failures += failed
     shown = {f"{f.file}: {f.message}" for findings in loose.values() for f in findings}
@@ -79,25 +77,22 @@ def render(
         file = problem.split(": ", 1)[0]
         cases.append(
             f"    <testcase classname={xml_attr(file)} name={xml_attr(f'{file} (input)')} file={xml_attr(file)}"
-            f' time="0.000">\n      <error message={xml_attr(problem)} type="unreadable-input"/>\n    </testcase>\n'
+            f' time="{TIME}">\n      <error message={xml_attr(problem)} type="unreadable-input"/>\n    </testcase>\n'
         )
-    total = f"{time.perf_counter() - started:.3f}"
     counts = f'tests="{len(cases)}" failures="{failures}" errors="{len(errors)}"'
     head = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<testsuites name="trajaudit" {counts} time="{total}">\n'
-        f'  <testsuite name="trajaudit" {counts} skipped="0" time="{total}">\n'
+        f'<testsuites name="trajaudit" {counts} time="{TIME}">\n'
+        f'  <testsuite name="trajaudit" {counts} skipped="0" time="{TIME}">\n'
     )
     out.write((head + "".join(cases) + "  </testsuite>\n</testsuites>\n").encode("utf-8"))
 
 
-def _case(
-    file: str, name: str, findings: Iterable[Finding], fail_on: Severity | None, spent: float
-) -> tuple[str, int]:
+def _case(file: str, name: str, findings: Iterable[Finding], fail_on: Severity | None) -> tuple[str, int]:
     findings = list(findings)
     failing = [f for f in findings if fail_on is not None and f.severity >= fail_on]
     notes = [f for f in findings if not (fail_on is not None and f.severity >= fail_on)]
-    case = f'    <testcase classname={xml_attr(file)} name={xml_attr(name)} file={xml_attr(file)} time="{spent:.3f}"'
+    case = f'    <testcase classname={xml_attr(file)} name={xml_attr(name)} file={xml_attr(file)} time="{TIME}"'
     if not findings:
         return case + "/>\n", 0
     body = ""
