@@ -759,7 +759,7 @@ def _sources(paths: List[str], stdin_filename: str | None = None) -> List[Source
         found = list(discover(paths, stdin_filename))
     except InputError as exc:
         _usage_error(str(exc))
-    return _read_once(found)
+    return importers.otel.paired(_read_once(found))  # an OTLP log file given beside its trace file: read with it
 
 
 def _read_once(sources: List[Source]) -> List[Source]:
