@@ -269,9 +269,11 @@ def audit(
     """Judge every step of every trajectory and report findings.
 
     Rules run per trajectory (see `trajaudit rules`); output is a per-step verdict view on a terminal, or
-    --format json|jsonl|sarif|junit|github|markdown for machines. Exit codes: 0 no findings at or above --fail-on;
-    1 findings; 2 usage, configuration or unreadable input; 5 nothing audited: no trajectory and no finding in
-    the input (an empty folder, logs named *.log, empty files), unless --allow-empty.
+    --format json|jsonl|sarif|junit|github|markdown|otel for machines (otel: each finding as a
+    gen_ai.evaluation.result log record on the span it concerns, OTLP JSON; see docs/otel.md). Exit codes: 0 no
+    findings at or above --fail-on; 1 findings; 2 usage, configuration or unreadable input; 5 nothing audited:
+    no trajectory and no finding in the input (an empty folder, logs named *.log, empty files), unless
+    --allow-empty.
 
     Example: trajaudit audit sample_traces/ --fail-on warning --format sarif -o trajaudit.sarif
 
@@ -298,7 +300,8 @@ def audit(
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format or (None if cfg.input_format == "auto" else cfg.input_format)),
         # The step-by-step text view needs every event of a trajectory, which workers do not send back.
-        jobs=1 if Format.text in (output_format, *(fmt for fmt, _ in reports)) else jobs,
+        # So do --format otel's span ids, kept on each event's origin.
+        jobs=1 if {Format.text, Format.otel} & {output_format, *(fmt for fmt, _ in reports)} else jobs,
     )
     sources = _sources(paths, stdin_filename)
     _guard_output(output, sources, outcomes, config_file, baseline)
