@@ -3,8 +3,16 @@
 endTimeUnixNano, attributes: [{key, value: {stringValue|intValue|...}}], status{code, message}}]}]}]}`
 — one document, or JSONL with one export request per line (the collector's file exporter).
 
+Also log exports (`{"resourceLogs": [{scopeLogs: [{logRecords: [{eventName, attributes, body, traceId, spanId}]}]}]}`)
+holding GenAI events as log records, as opentelemetry-util-genai sends them: in the same file as the spans, in a log
+file given beside its trace file (`paired`), or alone. Field-by-field mapping and the reasons: docs/otel.md.
+
 Each trace is a trajectory (id = traceId). Spans are ordered depth-first along parent links, siblings by start time.
-`gen_ai.operation.name`: invoke_agent / create_agent → task (the first one of a trace; goal from its input messages),
+Every event's origin keeps the `trace_id` and `span_id` it was read from (for `--format otel`).
+`gen_ai.operation.name`: invoke_workflow / invoke_agent / create_agent → task (the outermost one of a trace; goal from
+its input messages, else its first model call's; nested agents' steps stay in the trajectory, marked with
+`meta["gen_ai.agent.name"]`: semantic-conventions-genai docs/gen-ai/gen-ai-agent-spans.md, "Invoke workflow span"),
+plan → reasoning (its model calls too: "Plan span"),
 chat / text_completion / generate_content → assistant message (text and reasoning from `gen_ai.output.messages`,
 tokens from `gen_ai.usage.*`), execute_tool → tool_call (`gen_ai.tool.name`, `gen_ai.tool.call.id`,
 `gen_ai.tool.call.arguments`) + tool_result (`gen_ai.tool.call.result`; failed when `error.type` is set, the span
@@ -17,7 +25,8 @@ span attributes. The events of a span are read only for what its attributes lack
 `gen_ai.completion.0.content` for a chat's answer, `gen_ai.input.messages` for the goal, `gen_ai.tool.call.arguments`
 / `gen_ai.tool.call.result` for a tool call), so nothing is read twice; an event built from a span event points at it
 (`origin.path` `$.resourceSpans[0].scopeSpans[0].spans[3].events[1]`). Only layouts real producers write are read
-(the opentelemetry-python-contrib GenAI instrumentations emit their events as log records, not in a trace export):
+(the opentelemetry-python-contrib GenAI instrumentations emit their events as log records: a log record joined to its
+span is read as one of its events, its body standing for `gen_ai.event.content`):
 
 - `gen_ai.client.inference.operation.details` (semconv >= 1.37, docs/gen-ai/gen-ai-events.md): attributes
   `gen_ai.input.messages` / `gen_ai.output.messages`, read like the span attributes: a JSON string (Strands Agents,
