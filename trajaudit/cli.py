@@ -294,9 +294,11 @@ def audit(
     """Judge every step of every trajectory and report findings.
 
     Rules run per trajectory (see `trajaudit rules`); output is a per-step verdict view on a terminal, or
-    --format json|jsonl|sarif|junit|github|markdown for machines. Exit codes: 0 no findings at or above --fail-on;
-    1 findings; 2 usage, configuration or unreadable input; 5 nothing audited: no trajectory and no finding in
-    the input (an empty folder, logs named *.log, empty files), unless --allow-empty.
+    --format json|jsonl|sarif|junit|github|markdown|otel for machines (otel: each finding as a
+    gen_ai.evaluation.result log record on the span it concerns, OTLP JSON; see docs/otel.md). Exit codes: 0 no
+    findings at or above --fail-on; 1 findings; 2 usage, configuration or unreadable input; 5 nothing audited:
+    no trajectory and no finding in the input (an empty folder, logs named *.log, empty files), unless
+    --allow-empty.
 
     Example: trajaudit audit sample_traces/ --fail-on warning --format sarif -o trajaudit.sarif
 
@@ -323,8 +325,9 @@ def audit(
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format or (None if cfg.input_format == "auto" else cfg.input_format)),
         jobs=jobs,
-        # the step-by-step text view reads every event of a trajectory, which workers otherwise do not send back
-        whole_events=Format.text in (output_format, *(fmt for fmt, _ in reports)),
+        # the step-by-step text view reads every event of a trajectory, which workers otherwise do not send back;
+        # so does --format otel, for the span ids kept on each event's origin
+        whole_events=bool({Format.text, Format.otel} & {output_format, *(fmt for fmt, _ in reports)}),
     )
     sources = _sources(paths, stdin_filename)
     _guard_output(output, sources, outcomes, config_file, baseline)
@@ -818,7 +821,10 @@ def _sources(paths: List[str], stdin_filename: str | None = None) -> List[Source
         found = list(reader.discover(paths, stdin_filename))
     except reader.InputError as exc:
         _usage_error(str(exc))
-    return _read_once(found)
+    sources = _read_once(found)
+    if len(sources) < 2:
+        return sources
+    return importers.otel.paired(sources)  # an OTLP log file given beside its trace file: read with it
 
 
 def _read_once(sources: List[Source]) -> List[Source]:

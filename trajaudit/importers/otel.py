@@ -3,8 +3,16 @@
 endTimeUnixNano, attributes: [{key, value: {stringValue|intValue|...}}], status{code, message}}]}]}]}`
 — one document, or JSONL with one export request per line (the collector's file exporter).
 
+Also log exports (`{"resourceLogs": [{scopeLogs: [{logRecords: [{eventName, attributes, body, traceId, spanId}]}]}]}`)
+holding GenAI events as log records, as opentelemetry-util-genai sends them: in the same file as the spans, in a log
+file given beside its trace file (`paired`), or alone. Field-by-field mapping and the reasons: docs/otel.md.
+
 Each trace is a trajectory (id = traceId). Spans are ordered depth-first along parent links, siblings by start time.
-`gen_ai.operation.name`: invoke_agent / create_agent → task (the first one of a trace; goal from its input messages),
+Every event's origin keeps the `trace_id` and `span_id` it was read from (for `--format otel`).
+`gen_ai.operation.name`: invoke_workflow / invoke_agent / create_agent → task (the outermost one of a trace; goal from
+its input messages, else its first model call's; nested agents' steps stay in the trajectory, marked with
+`meta["gen_ai.agent.name"]`: semantic-conventions-genai docs/gen-ai/gen-ai-agent-spans.md, "Invoke workflow span"),
+plan → reasoning (its model calls too: "Plan span"),
 chat / text_completion / generate_content → assistant message (text and reasoning from `gen_ai.output.messages`,
 tokens from `gen_ai.usage.*`), execute_tool → tool_call (`gen_ai.tool.name`, `gen_ai.tool.call.id`,
 `gen_ai.tool.call.arguments`) + tool_result (`gen_ai.tool.call.result`; failed when `error.type` is set, the span
@@ -17,7 +25,8 @@ span attributes. The events of a span are read only for what its attributes lack
 `gen_ai.completion.0.content` for a chat's answer, `gen_ai.input.messages` for the goal, `gen_ai.tool.call.arguments`
 / `gen_ai.tool.call.result` for a tool call), so nothing is read twice; an event built from a span event points at it
 (`origin.path` `$.resourceSpans[0].scopeSpans[0].spans[3].events[1]`). Only layouts real producers write are read
-(the opentelemetry-python-contrib GenAI instrumentations emit their events as log records, not in a trace export):
+(the opentelemetry-python-contrib GenAI instrumentations emit their events as log records: a log record joined to its
+span is read as one of its events, its body standing for `gen_ai.event.content`):
 
 - `gen_ai.client.inference.operation.details` (semconv >= 1.37, docs/gen-ai/gen-ai-events.md): attributes
   `gen_ai.input.messages` / `gen_ai.output.messages`, read like the span attributes: a JSON string (Strands Agents,
@@ -47,14 +56,18 @@ import ast
 import base64
 import binascii
 import re
-from typing import Any, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable, Iterator, NamedTuple
 
 import orjson
 
 from trajaudit.importers._common import (
     Emitter,
     as_text,
+    error_text,
     first_json_value,
+    first_line,
     flatten_text,
     has_key,
     parse_arguments,
@@ -64,9 +77,16 @@ from trajaudit.importers._common import (
 from trajaudit.reader import Malformed, Source, iter_json, read_document
 
 NAME = "otel"
-DESCRIPTION = "OTLP JSON trace export: {resourceSpans: [{scopeSpans: [{spans: [...]}]}]} with gen_ai.* attributes"
+DESCRIPTION = (
+    "OTLP JSON export of traces or logs: {resourceSpans: [{scopeSpans: [{spans: [...]}]}]} with gen_ai.* "
+    "attributes, or {resourceLogs: [{scopeLogs: [{logRecords: [...]}]}]} with GenAI events"
+)
 
-AGENT_OPS = ("invoke_agent", "create_agent")
+EXPORTS = ("resourceSpans", "resourceLogs", "resourceMetrics")  # what the collector's file exporter writes
+AGENT_OPS = ("invoke_workflow", "invoke_agent", "create_agent")
+PLAN_OPS = ("plan",)
+TASK_META = ("gen_ai.workflow.name", "gen_ai.agent.name", "gen_ai.agent.id", "gen_ai.request.model")
+GEN_AI_EVENTS = ("gen_ai.",)  # log records with another event name (application logs) are not GenAI events
 CHAT_OPS = ("chat", "text_completion", "generate_content", "chat.completions", "text.completions")
 TOOL_OPS = ("execute_tool",)
 STATUS_ERROR = (2, "STATUS_CODE_ERROR", "ERROR")
@@ -81,8 +101,8 @@ LITERAL_LIMIT = 1_000_000
 
 
 def sniff(source: Source, head: bytes) -> bool:
-    """A JSON object (or first JSONL line) with `resourceSpans`."""
-    return starts_with(head, b"{") and has_key(head, "resourceSpans")
+    """A JSON object (or first JSONL line) with `resourceSpans` or `resourceLogs`."""
+    return starts_with(head, b"{") and (has_key(head, "resourceSpans") or has_key(head, "resourceLogs"))
 
 
 def attribute_value(value: Any) -> Any:
@@ -147,54 +167,214 @@ def _json_value(raw: Any) -> Any:
     return raw
 
 
+@dataclass(frozen=True, slots=True)
+class JoinedSource(Source):
+    """A trace file read together with the log files that hold its GenAI events (see `paired`)."""
+
+    companions: tuple[Source, ...] = ()
+
+
+CLASSIFY_BYTES = 4096  # an export request names its kind in its first key
+
+
+def paired(sources: Iterable[Source]) -> list[Source]:
+    """The sources of a run, each OTLP log file given beside its trace file folded into that file's reading.
+
+    The collector's file exporter writes one file per pipeline (traces, logs); given together, a log record is read
+    with the span it names. A folder (of the given files) holding exactly one trace export and one or more log
+    exports is joined that way; log files anywhere else are read on their own. Only the first bytes of each file are
+    looked at."""
+    sources = list(sources)
+    kinds: dict[int, str] = {}
+    folders: dict[Path, list[int]] = {}
+    for index, source in enumerate(sources):
+        kind = _kind(source)
+        if kind is not None and source.path is not None:
+            kinds[index] = kind
+            folders.setdefault(source.path.parent, []).append(index)
+    joined: dict[int, tuple[Source, ...]] = {}
+    for members in folders.values():
+        traces = [i for i in members if kinds[i] == "traces"]
+        logs = [i for i in members if kinds[i] == "logs"]
+        if len(traces) == 1 and logs:
+            joined[traces[0]] = tuple(sources[i] for i in logs)
+    if not joined:
+        return sources
+    folded = {id(companion) for companions in joined.values() for companion in companions}
+    out: list[Source] = []
+    for index, source in enumerate(sources):
+        if index in joined:
+            out.append(JoinedSource(source.name, source.path, source.optional, source.limits, source.problem,
+                                    source.note, companions=joined[index]))
+        elif id(source) not in folded:
+            out.append(source)
+    return out
+
+
+def _kind(source: Source) -> str | None:
+    """"traces" or "logs" for an OTLP JSON export (a trace export may hold log records too), else None."""
+    if source.path is None or source.problem is not None or source.note is not None:
+        return None
+    try:
+        with source.open() as stream:
+            head = stream.read(CLASSIFY_BYTES)
+    except (OSError, EOFError, ValueError):
+        return None
+    if not starts_with(head, b"{"):
+        return None
+    if has_key(head, "resourceSpans"):
+        return "traces"
+    return "logs" if has_key(head, "resourceLogs") else None
+
+
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
+    batch = _Batch()
+    yield from _read(source, emit, batch)
+    for companion in getattr(source, "companions", ()):  # log files joined to this trace file (see `paired`)
+        companion = replace(companion, limits=source.limits)
+        yield from _read(companion, Emitter(companion, NAME), batch, joined=True)
+    yield from _traces(emit, batch)
+
+
+class _Batch:
+    """Everything read from a source (and the log files joined to it): spans and log records, in arrival order."""
+
+    __slots__ = ("records", "spans")
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[dict, str, int | None]] = []  # (span, JSON path, line)
+        self.records: list[Record] = []
+
+
+class Record(NamedTuple):
+    """One log record: its event name, attributes (a body is kept as `gen_ai.event.content`, the place span events
+    give it), where it was read, and the emitter of its file (another one for a joined log file)."""
+
+    name: str
+    attrs: dict
+    trace_id: str
+    span_id: str
+    nanos: int
+    path: str
+    line: int | None
+    emit: Emitter | None  # None: the source's own file
+
+
+def _read(source: Source, emit: Emitter, batch: _Batch, joined: bool = False) -> Iterator[Malformed]:
     doc = read_document(source)
     if isinstance(doc, Malformed) and isinstance(first_json_value(source.head()), dict):
         # Several export requests, one per line (the collector's file exporter).
-        spans: list[tuple[dict, str, int | None]] = []
         for item in iter_json(source):
             if isinstance(item, Malformed):
                 yield item
                 continue
             line, value = item
-            bad = _collect(value, spans, line)
-            if bad:
+            for bad in _collect(value, batch, line, emit if joined else None):
                 yield emit.malformed(bad, line)
-        yield from _traces(emit, spans)
         return
     if isinstance(doc, Malformed):
         yield doc
         return
-    spans = []
-    bad = _collect(doc, spans, None)
+    problems = list(_collect(doc, batch, None, emit if joined else None))
     del doc
-    if bad:
-        yield emit.malformed(bad)
+    if problems and problems[0].startswith("not "):
+        yield emit.malformed(problems[0])
         return
-    yield from _traces(emit, spans)
+    for bad in problems:
+        yield emit.malformed(bad)
 
 
-def _collect(doc: Any, spans: list, line: int | None) -> str | None:
-    if not isinstance(doc, dict) or not isinstance(doc.get("resourceSpans"), list):
+def _collect(doc: Any, batch: _Batch, line: int | None, emit: Emitter | None) -> Iterator[str]:
+    """Adds the spans and log records of one export request to `batch`; yields what cannot be read, by JSON path."""
+    if not isinstance(doc, dict) or not any(isinstance(doc.get(key), list) for key in EXPORTS):
         found = f"an object with keys {sorted(doc)[:6]}" if isinstance(doc, dict) else type(doc).__name__
-        return f"not an OTLP trace export: expected {DESCRIPTION.split(': ', 1)[1]}, found {found}"
-    for r, resource in enumerate(doc["resourceSpans"]):
+        yield f"not an OTLP export: expected {DESCRIPTION.split(': ', 1)[1]}, found {found}"
+        return
+    for r, resource in enumerate(doc.get("resourceSpans") or ()):
         resource = resource if isinstance(resource, dict) else {}
         scopes = resource.get("scopeSpans") or resource.get("instrumentationLibrarySpans") or []
         for s, scope in enumerate(scopes):
             for k, span in enumerate((scope or {}).get("spans") or []):
                 if isinstance(span, dict):
-                    spans.append((span, f"$.resourceSpans[{r}].scopeSpans[{s}].spans[{k}]", line))
-    return None
+                    batch.spans.append((span, f"$.resourceSpans[{r}].scopeSpans[{s}].spans[{k}]", line))
+    logs = doc.get("resourceLogs")
+    for r, resource in enumerate(logs if isinstance(logs, list) else ()):
+        yield from _collect_logs(resource, f"$.resourceLogs[{r}]", batch, line, emit)
 
 
-def _traces(emit: Emitter, spans: list) -> Iterator:
+def _collect_logs(resource: Any, where: str, batch: _Batch, line: int | None, emit: Emitter | None) -> Iterator[str]:
+    if not isinstance(resource, dict):
+        yield f"{where}: expected a resource logs object, found {type(resource).__name__}"
+        return
+    scopes = resource.get("scopeLogs", resource.get("instrumentationLibraryLogs", []))
+    if not isinstance(scopes, list):
+        yield f"{where}.scopeLogs: expected a list, found {type(scopes).__name__}"
+        return
+    for s, scope in enumerate(scopes):
+        records = scope.get("logRecords", []) if isinstance(scope, dict) else None
+        if not isinstance(records, list):
+            found = type(scope).__name__ if not isinstance(scope, dict) else type(records).__name__
+            yield f"{where}.scopeLogs[{s}]: expected {{logRecords: [...]}}, found {found}"
+            continue
+        for k, record in enumerate(records):
+            path = f"{where}.scopeLogs[{s}].logRecords[{k}]"
+            if not isinstance(record, dict):
+                yield f"{path}: expected a log record object, found {type(record).__name__}"
+                continue
+            parsed = _record(record, path, line, emit)
+            if isinstance(parsed, str):
+                yield parsed
+            elif parsed is not None:
+                batch.records.append(parsed)
+
+
+def _record(record: dict, path: str, line: int | None, emit: Emitter | None) -> Record | str | None:
+    """A GenAI event log record, a problem with one (by JSON path), or None for any other log record."""
+    attrs = attributes(record.get("attributes"))
+    name = record.get("eventName") or attrs.get("event.name")
+    if not isinstance(name, str) or not name.startswith(GEN_AI_EVENTS):
+        return None  # application logs beside the GenAI events: not part of the trajectory
+    ids = []
+    for key, size in (("traceId", 32), ("spanId", 16)):
+        raw = record.get(key)
+        value = hex_id(raw)
+        if raw not in (None, "") and not (len(value) == size and HEX.match(value)):
+            return f"{path}.{key}: expected {size} hex digits (or their base64), found {str(raw)[:40]!r}"
+        ids.append(value if value.strip("0") else "")  # all zeros: no trace context
+    for key in ("gen_ai.input.messages", "gen_ai.output.messages"):
+        if key in attrs and not isinstance(_json_value(attrs[key]), list):
+            found = str(attrs[key])[:40]
+            return f"{path}.attributes {key}: expected a list of messages (structured or as JSON), found {found!r}"
+    body = record.get("body")
+    if isinstance(body, dict) and body:
+        attrs = {**attrs, "gen_ai.event.content": attribute_value(body)}
+    nanos = 0
+    for key in ("timeUnixNano", "observedTimeUnixNano"):
+        try:
+            nanos = int(record.get(key) or 0)
+        except (TypeError, ValueError):
+            nanos = 0
+        if nanos:
+            break
+    return Record(name, attrs, ids[0], ids[1], nanos, path, line, emit)
+
+
+def _traces(emit: Emitter, batch: _Batch) -> Iterator:
     by_trace: dict[str, list] = {}
-    for entry in spans:
+    for entry in batch.spans:
         by_trace.setdefault(hex_id(entry[0].get("traceId")), []).append(entry)
+    records: dict[str, list[Record]] = {}
+    for record in batch.records:
+        records.setdefault(record.trace_id, []).append(record)
     for trace_id, members in by_trace.items():
-        yield from _trace(emit, trace_id or "otel", members)
+        yield from _trace(emit, trace_id or "otel", members, records.pop(trace_id, []))
+    for trace_id, alone in records.items():  # log records of traces whose spans are not here: read on their own
+        yield from _log_trace(emit, trace_id or "otel-logs", sorted(alone, key=_when), has_task=False)
+
+
+def _when(record: Record) -> int:
+    return record.nanos
 
 
 def _start(entry: tuple) -> int:
@@ -204,7 +384,7 @@ def _start(entry: tuple) -> int:
         return 0
 
 
-def _trace(emit: Emitter, trace_id: str, members: list) -> Iterator:
+def _trace(emit: Emitter, trace_id: str, members: list, records: list[Record]) -> Iterator:
     ids = {hex_id(e[0].get("spanId")) for e in members}
     children: dict[str, list] = {}
     roots = []
@@ -214,55 +394,125 @@ def _trace(emit: Emitter, trace_id: str, members: list) -> Iterator:
             children.setdefault(parent, []).append(entry)
         else:
             roots.append(entry)
-    ordered: list = []
-    stack = sorted(roots, key=_start, reverse=True)
+    joined: dict[str, list[tuple[str, dict, str]]] = {}
+    unmatched = []
+    for record in sorted(records, key=_when):
+        if record.span_id in ids:
+            joined.setdefault(record.span_id, []).append((record.name, record.attrs, record.path))
+        else:
+            unmatched.append(record)
+    # Depth first, siblings by start time; each span knows the agent it runs under and whether it is planning.
+    ordered: list[tuple[tuple, dict, str | None, bool]] = []
+    stack: list[tuple[tuple, str | None, bool]] = [(e, None, False) for e in sorted(roots, key=_start, reverse=True)]
     while stack:
-        entry = stack.pop()
-        ordered.append(entry)
-        stack.extend(sorted(children.get(hex_id(entry[0].get("spanId")), ()), key=_start, reverse=True))
+        entry, agent, planning = stack.pop()
+        attrs = attributes(entry[0].get("attributes"))
+        ordered.append((entry, attrs, agent, planning))
+        operation = attrs.get("gen_ai.operation.name")
+        if operation in AGENT_OPS:
+            agent = str(attrs.get("gen_ai.agent.name") or attrs.get("gen_ai.workflow.name") or agent or "") or None
+        planning = planning or operation in PLAN_OPS
+        kids = children.get(hex_id(entry[0].get("spanId")), ())
+        stack.extend((kid, agent, planning) for kid in sorted(kids, key=_start, reverse=True))
+    agents = {agent for _, _, agent, _ in ordered if agent}
     has_task = False
-    for span, path, line in ordered:
-        attrs = attributes(span.get("attributes"))
+    requested: dict[str, Any] = {}  # call id -> arguments, from the tool_call parts of the chats so far
+    for (span, path, line), attrs, agent, planning in ordered:
         operation = attrs.get("gen_ai.operation.name")
         start, end = _seconds(span.get("startTimeUnixNano")), _seconds(span.get("endTimeUnixNano"))
         status = span.get("status") if isinstance(span.get("status"), dict) else {}
         failed = bool(attrs.get("error.type")) or status.get("code") in STATUS_ERROR or _tool_failed(attrs)
+        span_id = hex_id(span.get("spanId"))
+        extra = joined.get(span_id, [])
+        ids_ = {"trace_id": trace_id, "span_id": span_id}
+        # which agent acted, when several of a workflow or nested agents share the trace
+        who = {"gen_ai.agent.name": agent} if agent and len(agents) > 1 else {}
         if operation in AGENT_OPS:
             if has_task:
-                continue
+                continue  # a nested agent or workflow: its steps are this trajectory's, marked with its name
             has_task = True
             goal, where = _user_text(_json_value(attrs.get("gen_ai.input.messages"))), path
             if goal is None:
-                goal, where = _goal_from_events(_span_events(span, path), path)
-            meta = {k: attrs[k] for k in ("gen_ai.agent.name", "gen_ai.agent.id", "gen_ai.request.model") if k in attrs}
-            yield emit.event(
+                goal, where = _goal_from_events(_span_events(span, path, extra), path)
+            if goal is None:
+                goal = _first_prompt(ordered, joined)
+            meta = {k: attrs[k] for k in TASK_META if k in attrs}
+            name = attrs.get("gen_ai.workflow.name") or attrs.get("gen_ai.agent.name")
+            yield _at(emit.event(
                 trace_id, "task", line=line, path=where, timestamp=start, goal=goal,
-                task_id=str(attrs["gen_ai.agent.name"]) if attrs.get("gen_ai.agent.name") else None, meta=meta,
-            )
+                task_id=str(name) if name else None, meta=meta,
+            ), ids_)
+        elif operation in PLAN_OPS:
+            plan = _json_value(attrs.get("gen_ai.output.messages"))
+            text = "\n".join(t for t in (_parts_text(m, ("text", "reasoning")) for m in plan if isinstance(m, dict))
+                             if t) if isinstance(plan, list) else ""
+            if text:
+                yield _at(emit.event(trace_id, "reasoning", line=line, path=path, timestamp=end, text=text,
+                                     meta={"gen_ai.operation.name": "plan", **who}), ids_)
         elif operation in CHAT_OPS:
-            yield from _chat(emit, trace_id, line, path, end, attrs, span)
+            requested.update(_requested(attrs, _span_events(span, path, extra)))
+            for item in _chat(emit, trace_id, line, path, end, attrs, span, extra, planning):
+                if who:
+                    item[1].setdefault("meta", {}).update(who)
+                yield _at(item, ids_)
         elif operation in TOOL_OPS:
-            call_id = str(attrs.get("gen_ai.tool.call.id") or hex_id(span.get("spanId")) or path)
+            call_id = str(attrs.get("gen_ai.tool.call.id") or span_id or path)
             named = str(span.get("name") or "").removeprefix("execute_tool ").strip()
             tool = str(attrs.get("gen_ai.tool.name") or named or "unknown")
             arguments, call_path = attrs.get("gen_ai.tool.call.arguments"), path
             output = as_text(attrs.get("gen_ai.tool.call.result")) if "gen_ai.tool.call.result" in attrs else None
             result_path = path
             if arguments is None or output is None:
-                events = _span_events(span, path)
+                events = _span_events(span, path, extra)
                 if arguments is None:
                     arguments, call_path = _tool_arguments(events, call_id, path)
+                if arguments is None:  # recorded only where the model asked for the call (its chat's output)
+                    arguments = requested.get(call_id)
                 if output is None:
                     output, result_path = _tool_output(events, call_id, path)
-            yield emit.event(
+            yield _at(emit.event(
                 trace_id, "tool_call", line=line, path=call_path, timestamp=start, call_id=call_id, tool=tool,
-                arguments=parse_arguments(arguments) if arguments is not None else {},
-            )
+                arguments=parse_arguments(arguments) if arguments is not None else {}, meta=dict(who),
+            ), ids_)
             error = attrs.get("error.type") or status.get("message") or ("error" if failed else None)
-            yield emit.event(
+            yield _at(emit.event(
                 trace_id, "tool_result", line=line, path=result_path, timestamp=end, call_id=call_id, tool=tool,
-                ok=not failed, output=output, error=str(error) if failed else None,
-            )
+                ok=not failed, output=output, error=str(error) if failed else None, meta=dict(who),
+            ), ids_)
+    if unmatched:  # records of this trace on no span of it (no span id, or a span not exported): nothing lost
+        yield from _log_trace(emit, trace_id, unmatched, has_task)
+
+
+def _requested(attrs: dict, events: list) -> dict[str, Any]:
+    """Arguments by call id of the tool calls a chat's output asks for (attribute, else details events)."""
+    outputs = _messages(attrs.get("gen_ai.output.messages"))
+    if not outputs:
+        details = _details(events, "gen_ai.output.messages")
+        outputs = details[0] if details is not None else []
+    return {str(p["id"]): p["arguments"] for p in _parts(outputs, "tool_call") if p.get("id") and "arguments" in p}
+
+
+def _at(item: tuple[int | None, dict], ids: dict[str, str]) -> tuple[int | None, dict]:
+    """The event, its origin naming the OTel trace and span it was read from (for `--format otel`)."""
+    origin = item[1]["origin"]
+    origin["trace_id"] = ids["trace_id"]
+    if ids.get("span_id"):
+        origin["span_id"] = ids["span_id"]
+    return item
+
+
+def _first_prompt(ordered: list, joined: dict) -> str | None:
+    """The user's words of the trace's first model call: the goal of an agent span that records no input itself
+    (opentelemetry-util-genai records messages only on the inference events unless asked)."""
+    for (span, path, _), attrs, _, _ in ordered:
+        if attrs.get("gen_ai.operation.name") in CHAT_OPS:
+            goal = _user_text(_json_value(attrs.get("gen_ai.input.messages")))
+            if goal is None:
+                goal = _goal_from_events(_span_events(span, path, joined.get(hex_id(span.get("spanId")), [])),
+                                         path)[0]
+            if goal is not None:
+                return goal
+    return None
 
 
 def _tool_failed(attrs: dict) -> bool:
@@ -286,7 +536,10 @@ def _user_text(messages: Any) -> str | None:
     return "\n".join(t for t in texts if t) or None
 
 
-def _chat(emit: Emitter, trace_id: str, line: int | None, path: str, stamp: Any, attrs: dict, span: dict) -> Iterator:
+def _chat(
+    emit: Emitter, trace_id: str, line: int | None, path: str, stamp: Any, attrs: dict, span: dict, extra: list,
+    planning: bool = False,
+) -> Iterator:
     output = _json_value(attrs.get("gen_ai.output.messages"))
     messages = [m for m in output if isinstance(m, dict)] if isinstance(output, list) else []
     text = "\n".join(t for t in (_parts_text(m, ("text",)) for m in messages) if t)
@@ -296,32 +549,40 @@ def _chat(emit: Emitter, trace_id: str, line: int | None, path: str, stamp: Any,
     finish = attrs.get("gen_ai.response.finish_reasons")
     where = path
     if not messages and "gen_ai.completion.0.content" not in attrs:
-        answer = _answer_from_events(_span_events(span, path))
+        answer = _answer_from_events(_span_events(span, path, extra))
         if answer is not None:
             text, reasoning, reasons, where = answer
             finish = finish or reasons
-    if reasoning:
-        yield emit.event(trace_id, "reasoning", line=line, path=where, timestamp=stamp, text=reasoning)
     meta = {k: attrs[k] for k in ("gen_ai.request.model", "gen_ai.response.model") if k in attrs}
     if finish:
         meta["finish_reasons"] = finish
+    usage = tokens(output=attrs.get("gen_ai.usage.output_tokens"), input=attrs.get("gen_ai.usage.input_tokens"))
+    if planning:  # the model call of a `plan` span: the agent deciding what to do, not telling anyone
+        plan = "\n".join(t for t in (reasoning, text) if t)
+        yield emit.event(trace_id, "reasoning", line=line, path=where, timestamp=stamp, text=plan,
+                         meta={**meta, "gen_ai.operation.name": "plan"}, tokens=usage)
+        return
+    if reasoning:
+        yield emit.event(trace_id, "reasoning", line=line, path=where, timestamp=stamp, text=reasoning)
     yield emit.event(
         trace_id, "message", line=line, path=where, timestamp=stamp, role="assistant", text=text, meta=meta,
-        tokens=tokens(output=attrs.get("gen_ai.usage.output_tokens"), input=attrs.get("gen_ai.usage.input_tokens")),
+        tokens=usage,
     )
 
 
 # --- content recorded as span events -------------------------------------------------------------------------------
 
 
-def _span_events(span: dict, path: str) -> list[tuple[str, dict, str]]:
-    """(name, attributes, path) of each span event, in recorded order."""
+def _span_events(span: dict, path: str, joined: list) -> list[tuple[str, dict, str]]:
+    """(name, attributes, path) of each span event, in recorded order, then of the log records joined to the span
+    (a record's body stands in `gen_ai.event.content`, where a span event would hold it; what is read from it points
+    at the span, whose line and path a finding names)."""
     events = span.get("events")
     out = []
     for k, event in enumerate(events if isinstance(events, list) else []):
         if isinstance(event, dict) and isinstance(event.get("name"), str):
             out.append((event["name"], attributes(event.get("attributes")), f"{path}.events[{k}]"))
-    return out
+    return out + [(name, attrs, path) for name, attrs, _ in joined]  # a joined record is read as part of its span
 
 
 def _details(events: list, key: str) -> tuple[list[dict], str] | None:
@@ -474,3 +735,116 @@ def _part(messages: list[dict], kind: str, call_id: str) -> dict | None:
     parts = [p for m in messages if isinstance(m.get("parts"), list) for p in m["parts"]
              if isinstance(p, dict) and p.get("type") == kind]
     return next((p for p in parts if p.get("id") == call_id), parts[0] if parts else None)
+
+
+# --- GenAI events exported as log records, without their spans ------------------------------------------------------
+
+
+def _log_trace(emit: Emitter, trace_id: str, records: list[Record], has_task: bool) -> Iterator:
+    """Events from log records alone (a logs file without its traces, or records of no span of the trace), in time
+    order. Each model call's record repeats the conversation so far, so only what is new is read: the goal from the
+    first user message, the answer and its tool calls from the output (`gen_ai.client.inference.operation.details`,
+    `gen_ai.choice`, `gen_ai.content.completion`), and a tool's result from the first later input that answers a call
+    still waiting (a `tool_call_response` part, a `gen_ai.tool.message`)."""
+    waiting: dict[str, str] = {}  # call id -> tool
+    for record in records:
+        name, attrs = record.name, record.attrs
+        place = _Place(emit, trace_id, record)
+        if name == DETAILS_EVENT:
+            inputs = _messages(attrs.get("gen_ai.input.messages"))
+            if not has_task and _user_text(inputs):
+                has_task = True
+                yield place.event("task", goal=_user_text(inputs), task_id=_agent_name(attrs))
+            for part in _parts(inputs, "tool_call_response"):
+                call_id = str(part.get("id") or "").strip()
+                if call_id in waiting:
+                    output = as_text(part.get("response", part.get("result")))
+                    yield place.result(call_id, waiting.pop(call_id), output)
+            outputs = _messages(attrs.get("gen_ai.output.messages"))
+            reasoning = "\n".join(t for t in (_parts_text(m, ("reasoning", "thinking")) for m in outputs) if t)
+            if reasoning:
+                yield place.event("reasoning", text=reasoning)
+            text = "\n".join(t for t in (_parts_text(m, ("text",)) for m in outputs) if t)
+            reasons = [m["finish_reason"] for m in outputs if isinstance(m.get("finish_reason"), str)]
+            calls = [(p.get("id"), p.get("name"), p.get("arguments")) for p in _parts(outputs, "tool_call")]
+            yield from place.answer(text, reasons, attrs, calls, waiting)
+        elif name == USER_EVENT and not has_task:
+            goal = _content_text(_body(attrs).get("content"))
+            if goal:
+                has_task = True
+                yield place.event("task", goal=goal, task_id=_agent_name(attrs))
+        elif name == CHOICE_EVENT:
+            body = _body(attrs)
+            text, reason = _choice(body)
+            message = _json_value(body.get("message"))
+            raw = message.get("tool_calls") if isinstance(message, dict) else None
+            calls = []
+            for call in raw if isinstance(raw, list) else ():
+                function = call.get("function") if isinstance(call, dict) else None
+                function = function if isinstance(function, dict) else {}
+                calls.append((call.get("id"), function.get("name"), function.get("arguments")))
+            yield from place.answer(text, [reason] if reason else [], attrs, calls, waiting)
+        elif name == TOOL_MESSAGE_EVENT:
+            body = _body(attrs)
+            call_id = str(body.get("id") or "").strip()
+            if call_id in waiting:
+                yield place.result(call_id, waiting.pop(call_id), _content_text(body.get("content")))
+        elif name == PROMPT_EVENT and not has_task and "gen_ai.prompt" in attrs:
+            prompt = _role_texts(attrs["gen_ai.prompt"], ("user",))
+            if prompt:
+                has_task = True
+                yield place.event("task", goal=prompt)
+        elif name == COMPLETION_EVENT and "gen_ai.completion" in attrs:
+            yield from place.answer(_role_texts(attrs["gen_ai.completion"], (None, "assistant")) or "", [], attrs,
+                                    [], waiting)
+
+
+class _Place:
+    """Builds the events of one log record: its own file's line and JSON path, the trace and span it names."""
+
+    def __init__(self, emit: Emitter, trace_id: str, record: Record) -> None:
+        self.emit, self.trace_id, self.record = emit, trace_id, record
+
+    def event(self, kind: str, **fields: Any) -> tuple[int | None, dict]:
+        record = self.record
+        stamp = record.nanos / 1e9 if record.nanos else None
+        if record.emit is None:
+            item = self.emit.event(self.trace_id, kind, line=record.line, path=record.path, timestamp=stamp, **fields)
+        else:  # a joined log file: its own name and line in the origin; the run reads it as part of the trace file
+            record.emit.steps = self.emit.steps
+            item = (None, record.emit.event(self.trace_id, kind, line=record.line, path=record.path,
+                                            timestamp=stamp, **fields)[1])
+        return _at(item, {"trace_id": record.trace_id, "span_id": record.span_id})
+
+    def answer(self, text: str, reasons: list, attrs: dict, calls: list, waiting: dict) -> Iterator:
+        meta: dict[str, Any] = {"finish_reasons": reasons} if reasons else {}
+        usage = tokens(output=attrs.get("gen_ai.usage.output_tokens"), input=attrs.get("gen_ai.usage.input_tokens"))
+        if text or not calls:
+            yield self.event("message", role="assistant", text=text, meta=meta, tokens=usage)
+            usage = None
+        for k, (raw_id, raw_tool, arguments) in enumerate(calls):
+            call_id, tool = str(raw_id or f"{self.record.path}#{k}"), str(raw_tool or "unknown")
+            waiting[call_id] = tool
+            yield self.event("tool_call", call_id=call_id, tool=tool, arguments=parse_arguments(arguments),
+                             tokens=usage)
+            usage = None
+
+    def result(self, call_id: str, tool: str, output: str) -> tuple[int | None, dict]:
+        failed = error_text(output)
+        return self.event("tool_result", call_id=call_id, tool=tool, ok=not failed, output=output,
+                          error=first_line(output) if failed else None)
+
+
+def _messages(raw: Any) -> list[dict]:
+    value = _json_value(raw)
+    return [m for m in value if isinstance(m, dict)] if isinstance(value, list) else []
+
+
+def _parts(messages: list[dict], kind: str) -> list[dict]:
+    return [p for m in messages if isinstance(m.get("parts"), list) for p in m["parts"]
+            if isinstance(p, dict) and p.get("type") == kind]
+
+
+def _agent_name(attrs: dict) -> str | None:
+    name = attrs.get("gen_ai.agent.name")
+    return str(name) if name else None

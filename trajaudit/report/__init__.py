@@ -23,6 +23,7 @@ class Format(str, Enum):
     junit = "junit"
     github = "github"
     markdown = "markdown"
+    otel = "otel"
 
 
 FORMATS = tuple(Format)
