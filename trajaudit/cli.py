@@ -624,6 +624,49 @@ def rewards(
     _finish_collection(run.summary, quiet)
 
 
+@app.command("distill")
+def distill_command(
+    paths: List[str] = PATHS,
+    input_format: str | None = FROM,
+    output_format: RunsFormat = RUNS_FORMAT,
+    output: Path | None = OUTPUT,
+    outcomes: Path | None = RUNS_OUTCOMES,
+    budget: int | None = typer.Option(
+        None,
+        "--budget",
+        min=1,
+        metavar="CHARS",
+        help="Keep the JSONL output within CHARS characters (summary line included) to fit a context window. Kept "
+        "first: lessons at a divergence step, lessons of runs that stopped early, lessons at a first flagged step, "
+        "each task's best demonstration, lessons without a step, other demonstrations; round-robin over tasks; a "
+        "record that does not fit is dropped whole. json and text show the same records.",
+    ),
+    quiet: bool = QUIET,
+) -> None:
+    """Failed runs as short lessons, successful runs as demonstrations, grouped by task.
+
+    A lesson (one per failed run) names its divergence step (see diverge), else where it stopped early, else the first
+    step trajaudit's rules flag: the action there, the call's error, the rule codes, and what the successful runs of
+    the task did instead; its text is a fixed template filled with log facts. Demonstrations are the successful runs,
+    per task the shortest clean run (no error finding) first. Log text is cleaned and cut. JSONL: {"type": "lesson"}
+    and {"type": "demonstration"} records, then a summary. Exit codes: 0 done; 2 usage or unreadable input.
+
+    Example: trajaudit distill results/ --from tau-bench --format jsonl --budget 20000 -o distilled.jsonl
+    """
+    from trajaudit import distill
+    from trajaudit.report import distill as report
+
+    run, results = _results(paths, input_format, quiet, outcomes, output, Config())
+    result = distill.distill(*distill.gather(results))
+    try:
+        selection = report.select(result, budget)
+    except report.BudgetError as exc:
+        _usage_error(str(exc))
+    _write_runs(output, output_format, selection, report.render_distill_text, report.distill_json,
+                report.distill_lines)
+    _finish_collection(run.summary, quiet)
+
+
 def _write_runs(output: Path | None, output_format: RunsFormat, result, text, document, lines) -> None:
     from trajaudit.report.diverge import write_lines
 
@@ -640,6 +683,14 @@ def _trajectories(
     paths: List[str], input_format: str | None, quiet: bool, outcomes: Path | None = None, output: Path | None = None
 ):
     """Assembled trajectories for the analysis commands; unreadable lines are noted on stderr, not fatal."""
+    run, results = _results(paths, input_format, quiet, outcomes, output, Config(select=("TA001", "TA002")))
+    return run, (result.trajectory for result in results)
+
+
+def _results(
+    paths: List[str], input_format: str | None, quiet: bool, outcomes: Path | None, output: Path | None, rules: Config
+):
+    """Each trajectory with the findings of `rules`; file-level findings (unreadable lines) go to stderr."""
     _check_format(input_format)
     sources = _sources(paths)
     _guard_output(output, sources, outcomes)
@@ -649,17 +700,17 @@ def _trajectories(
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         on_format=_format_note(quiet, input_format),
     )
-    run = engine.Audit(sources, Config(select=("TA001", "TA002")), options)
+    run = engine.Audit(sources, rules, options)
 
-    def trajectories():
+    def results() -> Iterator[TrajectoryResult]:
         for item in run:
             if isinstance(item, TrajectoryResult):
-                yield item.trajectory
+                yield item
             elif not quiet:
                 where = item.file + (f":{item.line}" if item.line else "")
                 _note(f"trajaudit: {where}: {item.code} {item.message}")
 
-    return run, trajectories()
+    return run, results()
 
 
 def _write_table(output: Path | None, output_format: TableFormat, module, result, per_task: bool) -> None:
