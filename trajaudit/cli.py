@@ -516,14 +516,22 @@ def simulate(
     run, trajectories = _trajectories(paths, input_format, quiet, output=output)
     result = simulation.run(trajectories, config)
     _write_table(output, output_format, simulate_report, result, per_task)
-    _finish_collection(run.summary, quiet)
+    _finish_collection(run.summary, quiet=quiet)
+
+
+class StatsFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 @app.command()
 def stats(
     paths: List[str] = PATHS,
     input_format: str | None = FROM,
-    output_format: TableFormat = TABLE_FORMAT,
+    output_format: StatsFormat = typer.Option(
+        StatsFormat.text, "--format", help="text tables, one JSON document, or Markdown (a job summary)."
+    ),
     output: Path | None = OUTPUT,
     k: List[int] = typer.Option([], "--k", help="k values for pass@k and pass^k [default: 1 .. trials per task]."),
     max_k: int = typer.Option(8, "--max-k", help="Largest k shown when --k is not given."),
@@ -533,16 +541,28 @@ def stats(
         None, "--outcomes", metavar="FILE", help="Attach verifier results kept apart from the log."
     ),
     per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
+    compare: List[str] | None = typer.Option(
+        None,
+        "--compare",
+        metavar="PATH",
+        help="A reference input to compare with (repeatable), e.g. the same model before RL: pass^1 and the "
+        "diversity of action sequences on the tasks both hold, reference → this input. Read with the same --from "
+        "and --outcomes.",
+    ),
     quiet: bool = QUIET,
 ) -> None:
-    """Reliability statistics: pass@k and pass^k, calibration, per-tool errors, steps and tokens.
+    """Reliability statistics: pass@k and pass^k, calibration, per-tool errors, steps and tokens, diversity.
 
     pass^k follows tau-bench: the mean over tasks of C(c,k)/C(n,k) for n trials with c successes (all k trials
     succeed); pass@k = mean of 1 - C(n-c,k)/C(n,k) (at least one succeeds). Calibration compares stated (or
-    logprob-derived) confidence with outcomes: Brier score, ECE and a reliability diagram. Exit codes: 0 done;
-    2 usage or unreadable input.
+    logprob-derived) confidence with outcomes: Brier score, ECE and a reliability diagram. Diversity: per task, the
+    number of distinct action sequences (tool + normalised arguments, one symbol per message role, as diverge reads
+    them), their Shannon entropy in bits and the most common one's share; overall, means over tasks with two runs or
+    more. Exit codes: 0 done; 2 usage or unreadable input.
 
     Example: trajaudit stats results.json --from tau-bench --k 1 --k 2
+
+    Before and after: trajaudit stats after-rl/ --compare before-rl/
     """
     from trajaudit import stats as statistics
     from trajaudit.report import stats as stats_report
@@ -553,8 +573,17 @@ def stats(
         _usage_error(str(exc))
     run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
     result = statistics.compute(trajectories, config)
-    _write_table(output, output_format, stats_report, result, per_task)
-    _finish_collection(run.summary, quiet)
+    summaries = [run.summary]
+    if compare:
+        reference, others = _trajectories(compare, input_format, quiet, outcomes, output)
+        result = statistics.compare(result, statistics.compute(others, config), " ".join(compare))
+        summaries.append(reference.summary)
+    if output_format is StatsFormat.markdown:
+        with _output(output) as out:
+            out.write(stats_report.to_markdown(result))
+    else:
+        _write_table(output, TableFormat(output_format.value), stats_report, result, per_task)
+    _finish_collection(*summaries, quiet=quiet)
 
 
 class RunsFormat(str, Enum):
@@ -594,7 +623,7 @@ def diverge(
     run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
     result = divergence.analyse(divergence.collect(trajectories))
     _write_runs(output, output_format, result, report.render_diverge_text, report.diverge_json, report.diverge_lines)
-    _finish_collection(run.summary, quiet)
+    _finish_collection(run.summary, quiet=quiet)
 
 
 @app.command()
@@ -621,7 +650,7 @@ def rewards(
     run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output)
     result = divergence.rewards(divergence.collect(trajectories))
     _write_runs(output, output_format, result, report.render_rewards_text, report.rewards_json, report.rewards_lines)
-    _finish_collection(run.summary, quiet)
+    _finish_collection(run.summary, quiet=quiet)
 
 
 @app.command("distill")
@@ -664,7 +693,7 @@ def distill_command(
         _usage_error(str(exc))
     _write_runs(output, output_format, selection, report.render_distill_text, report.distill_json,
                 report.distill_lines)
-    _finish_collection(run.summary, quiet)
+    _finish_collection(run.summary, quiet=quiet)
 
 
 def _write_runs(output: Path | None, output_format: RunsFormat, result, text, document, lines) -> None:
@@ -721,14 +750,15 @@ def _write_table(output: Path | None, output_format: TableFormat, module, result
             module.render_text(result, _console(out), per_task=per_task)
 
 
-def _finish_collection(summary, quiet: bool) -> None:
-    for note in summary.notes:
-        _note(f"trajaudit: {note}")
-    for problem in summary.unreadable:
-        _note(f"trajaudit: unreadable input: {problem}", style="red")
-    if not quiet:
-        _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps")
-    raise typer.Exit(2 if summary.unreadable else 0)
+def _finish_collection(*summaries, quiet: bool) -> None:
+    for summary in summaries:
+        for note in summary.notes:
+            _note(f"trajaudit: {note}")
+        for problem in summary.unreadable:
+            _note(f"trajaudit: unreadable input: {problem}", style="red")
+        if not quiet:
+            _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps")
+    raise typer.Exit(2 if any(summary.unreadable for summary in summaries) else 0)
 
 
 @app.command("schema")

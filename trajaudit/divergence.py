@@ -176,17 +176,18 @@ class Collection:
 def identify(trajectory: Trajectory) -> tuple[str | None, bool | None]:
     """The run's task key (its `task_id`, as `domain/task_id` when the task event's `meta.domain` names one) and its
     verdict (`outcome.success`); None for either when the log has none."""
+    outcome = trajectory.outcome
+    success = outcome.get("success") if outcome is not None else None
+    verdict = success if isinstance(success, bool) else None
     task = trajectory.task
     task_id = task.get("task_id") if task is not None else None
-    if not isinstance(task_id, str) or not task_id:
-        return None, None
-    meta = task.get("meta") if task is not None else None
+    if task is None or not isinstance(task_id, str) or not task_id:
+        return None, verdict
+    meta = task.get("meta")
     domain = meta.get("domain") if isinstance(meta, dict) else None
     if isinstance(domain, str) and domain:  # τ² numbers tasks per domain: airline 10 is not retail 10
         task_id = f"{domain}/{task_id}"
-    outcome = trajectory.outcome
-    success = outcome.get("success") if outcome is not None else None
-    return task_id, success if isinstance(success, bool) else None
+    return task_id, verdict
 
 
 def collect(trajectories: Iterable[Trajectory]) -> Collection:
