@@ -26,11 +26,11 @@ CHARS characters. The JSON document and the text view show the same records (the
 from __future__ import annotations
 
 import os
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 from rich.console import Console
-from rich.padding import Padding
 from rich.text import Text
 
 from trajaudit.distill import (
@@ -267,7 +267,10 @@ def render_distill_text(selection: Selection, console: Console) -> None:
             style = {AT_DIVERGENCE: "yellow", AT_STOP: "yellow", AT_FLAG: "magenta"}.get(item.basis, "dim")
             line.append(f" [{item.basis}]", style=style)
             console.print(line)
-            console.print(Padding(Text(one_line(item.text)), (0, 0, 0, 4)))  # wrapped, not cut: read whole
+            # wrapped, not cut: a lesson is read whole
+            wrapped = textwrap.fill(one_line(item.text), width=max(40, console.width - 1), initial_indent="    ",
+                                    subsequent_indent="    ", break_on_hyphens=False, break_long_words=False)
+            console.print(Text(wrapped))
         else:
             line = Text(f"  ✓ demonstration #{item.rank} ", style="green")
             line.append(_name(item, several), style="bold")
