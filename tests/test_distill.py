@@ -361,3 +361,12 @@ def test_tau2_and_mini_swe_agent_runs(realdata, runner):
         assert summary["runs"] == summary["lessons"] + summary["demonstrations"] > 0
         # one run per task: nothing to diverge from, so lessons rest on trajaudit's findings or say there are none
         assert summary["lessons_by_basis"]["divergence"] == summary["lessons_by_basis"]["stopped"] == 0
+
+
+def test_a_run_that_took_no_action_ranks_with_the_lessons_without_a_step():
+    got = distilled(result("ok", "T", True, say("user"), call("a")),
+                    result("crashed", "T", False),
+                    result("short", "T", False, say("user")),
+                    result("lost", "U", False, say("user")))
+    assert [(type(r).__name__, r.trajectory) for r in X.priority(got)] == [
+        ("Lesson", "short"), ("Demonstration", "ok"), ("Lesson", "crashed"), ("Lesson", "lost")]  # T before U

@@ -657,7 +657,9 @@ def rewards(
 def distill_command(
     paths: List[str] = PATHS,
     input_format: str | None = FROM,
-    output_format: RunsFormat = RUNS_FORMAT,
+    output_format: RunsFormat = typer.Option(
+        RunsFormat.text, "--format", help="text (per task: lessons, then demonstrations), one JSON document, or JSONL."
+    ),
     output: Path | None = OUTPUT,
     outcomes: Path | None = RUNS_OUTCOMES,
     budget: int | None = typer.Option(
@@ -667,8 +669,8 @@ def distill_command(
         metavar="CHARS",
         help="Keep the JSONL output within CHARS characters (summary line included) to fit a context window. Kept "
         "first: lessons at a divergence step, lessons of runs that stopped early, lessons at a first flagged step, "
-        "each task's best demonstration, lessons without a step, other demonstrations; round-robin over tasks; a "
-        "record that does not fit is dropped whole. json and text show the same records.",
+        "each task's best demonstration, lessons without a step or action, other demonstrations; round-robin over "
+        "tasks; a record that does not fit is dropped whole. json and text show the same records.",
     ),
     quiet: bool = QUIET,
 ) -> None:

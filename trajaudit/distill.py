@@ -24,8 +24,9 @@ sentence to `QUOTE_LIMIT` — with "…" marking the cut. The lesson's `text` is
 those facts; nothing is generated.
 
 `priority` orders all records for a character budget (what is kept first, so what is dropped first is the end of
-the list): lessons at a divergence step, lessons of runs that stopped early, lessons at a first flagged step, the
-best demonstration of each task, lessons without a step, then the other demonstrations by rank. Within a group the
+the list): lessons at a divergence step, lessons of runs that stopped early after at least one action, lessons at a
+first flagged step, the best demonstration of each task, lessons without a step (or of a run that took no action),
+then the other demonstrations by rank. Within a group the
 first record of every task comes before the second of any (round-robin over tasks in natural order), so a tight
 budget covers more tasks. Demonstrations are kept whole or dropped, never cut: in-context learning needs whole runs.
 
@@ -385,6 +386,8 @@ OTHER_DEMONSTRATIONS = 5
 def group(record: Record) -> int:
     """The record's place in the budget order (lower is kept first; see the module docstring)."""
     if isinstance(record, Lesson):
+        if record.basis == AT_STOP and not record.length:  # took no action (a crash): nothing to learn from its actions
+            return _LESSON_GROUP[NO_STEP]
         return _LESSON_GROUP[record.basis]
     return FIRST_DEMONSTRATIONS if record.rank == 1 else OTHER_DEMONSTRATIONS
 
