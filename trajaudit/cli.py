@@ -559,14 +559,22 @@ def simulate(
     run, trajectories = _trajectories(paths, input_format, quiet, output=output, stdin_filename=stdin_filename)
     result = simulation.run(trajectories, config)
     _write_table(output, output_format, simulate_report, result, per_task)
-    _finish_collection(run.summary, quiet)
+    _finish_collection(run.summary, quiet=quiet)
+
+
+class StatsFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 @app.command()
 def stats(
     paths: List[str] = PATHS,
     input_format: str | None = FROM,
-    output_format: TableFormat = TABLE_FORMAT,
+    output_format: StatsFormat = typer.Option(
+        StatsFormat.text, "--format", help="text tables, one JSON document, or Markdown (a job summary)."
+    ),
     output: Path | None = OUTPUT,
     k: List[int] = typer.Option(
         [], "--k", min=1, help="k values for pass@k and pass^k [default: 1 .. trials per task]."
@@ -579,17 +587,29 @@ def stats(
         "result.json or SWE-bench report.json found beside it)."
     ),
     per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
+    compare: List[str] | None = typer.Option(
+        None,
+        "--compare",
+        metavar="PATH",
+        help="A reference input to compare with (repeatable), e.g. the same model before RL: pass^1 and the "
+        "diversity of action sequences on the tasks both hold, reference → this input. Read with the same --from "
+        "and --outcomes.",
+    ),
     quiet: bool = QUIET,
     stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
-    """Reliability statistics: pass@k and pass^k, calibration, per-tool errors, steps and tokens.
+    """Reliability statistics: pass@k and pass^k, calibration, per-tool errors, steps and tokens, diversity.
 
     pass^k follows tau-bench: the mean over tasks of C(c,k)/C(n,k) for n trials with c successes (all k trials
     succeed); pass@k = mean of 1 - C(n-c,k)/C(n,k) (at least one succeeds). Calibration compares stated (or
-    logprob-derived) confidence with outcomes: Brier score, ECE and a reliability diagram. Exit codes: 0 done;
-    2 usage or unreadable input.
+    logprob-derived) confidence with outcomes: Brier score, ECE and a reliability diagram. Diversity: per task, the
+    number of distinct action sequences (tool + normalised arguments, one symbol per message role, as diverge reads
+    them), their Shannon entropy in bits and the most common one's share; overall, means over tasks with two runs or
+    more. Exit codes: 0 done; 2 usage or unreadable input.
 
     Example: trajaudit stats results.json --from tau-bench --k 1 --k 2
+
+    Before and after: trajaudit stats after-rl/ --compare before-rl/
     """
     from trajaudit import stats as statistics
     from trajaudit.report import stats as stats_report
@@ -600,8 +620,17 @@ def stats(
         _usage_error(str(exc))
     run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
     result = statistics.compute(trajectories, config)
-    _write_table(output, output_format, stats_report, result, per_task)
-    _finish_collection(run.summary, quiet)
+    summaries = [run.summary]
+    if compare:
+        reference, others = _trajectories(compare, input_format, quiet, outcomes, output)
+        result = statistics.compare(result, statistics.compute(others, config), " ".join(compare))
+        summaries.append(reference.summary)
+    if output_format is StatsFormat.markdown:
+        with _output(output) as out:
+            out.write(stats_report.to_markdown(result))
+    else:
+        _write_table(output, TableFormat(output_format.value), stats_report, result, per_task)
+    _finish_collection(*summaries, quiet=quiet)
 
 
 class RunsFormat(str, Enum):
@@ -643,7 +672,7 @@ def diverge(
     run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
     result = divergence.analyse(divergence.collect(trajectories))
     _write_runs(output, output_format, result, report.render_diverge_text, report.diverge_json, report.diverge_lines)
-    _finish_collection(run.summary, quiet)
+    _finish_collection(run.summary, quiet=quiet)
 
 
 @app.command()
@@ -671,7 +700,53 @@ def rewards(
     run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
     result = divergence.rewards(divergence.collect(trajectories))
     _write_runs(output, output_format, result, report.render_rewards_text, report.rewards_json, report.rewards_lines)
-    _finish_collection(run.summary, quiet)
+    _finish_collection(run.summary, quiet=quiet)
+
+
+@app.command("distill")
+def distill_command(
+    paths: List[str] = PATHS,
+    input_format: str | None = FROM,
+    output_format: RunsFormat = typer.Option(
+        RunsFormat.text, "--format", help="text (per task: lessons, then demonstrations), one JSON document, or JSONL."
+    ),
+    output: Path | None = OUTPUT,
+    outcomes: Path | None = RUNS_OUTCOMES,
+    budget: int | None = typer.Option(
+        None,
+        "--budget",
+        min=1,
+        metavar="CHARS",
+        help="Keep the JSONL output within CHARS characters (summary line included) to fit a context window. Kept "
+        "first: lessons at a divergence step, lessons of runs that stopped early, lessons at a first flagged step, "
+        "each task's best demonstration, lessons without a step or action, other demonstrations; round-robin over "
+        "tasks; a record that does not fit is dropped whole. json and text show the same records.",
+    ),
+    quiet: bool = QUIET,
+    stdin_filename: str | None = STDIN_FILENAME,
+) -> None:
+    """Failed runs as short lessons, successful runs as demonstrations, grouped by task.
+
+    A lesson (one per failed run) names its divergence step (see diverge), else where it stopped early, else the first
+    step trajaudit's rules flag: the action there, the call's error, the rule codes, and what the successful runs of
+    the task did instead; its text is a fixed template filled with log facts. Demonstrations are the successful runs,
+    per task the shortest clean run (no error finding) first. Log text is cleaned and cut. JSONL: {"type": "lesson"}
+    and {"type": "demonstration"} records, then a summary. Exit codes: 0 done; 2 usage or unreadable input.
+
+    Example: trajaudit distill results/ --from tau-bench --format jsonl --budget 20000 -o distilled.jsonl
+    """
+    from trajaudit import distill
+    from trajaudit.report import distill as report
+
+    run, results = _results(paths, input_format, quiet, outcomes, output, config_module.Config(), stdin_filename)
+    result = distill.distill(*distill.gather(results))
+    try:
+        selection = report.select(result, budget)
+    except report.BudgetError as exc:
+        _usage_error(str(exc))
+    _write_runs(output, output_format, selection, report.render_distill_text, report.distill_json,
+                report.distill_lines)
+    _finish_collection(run.summary, quiet=quiet)
 
 
 def _write_runs(output: Path | None, output_format: RunsFormat, result, text, document, lines) -> None:
@@ -695,6 +770,21 @@ def _trajectories(
     stdin_filename: str | None = None,
 ):
     """Assembled trajectories for the analysis commands; unreadable lines are noted on stderr, not fatal."""
+    rules = config_module.Config(select=("TA001", "TA002"))
+    run, results = _results(paths, input_format, quiet, outcomes, output, rules, stdin_filename)
+    return run, (result.trajectory for result in results)
+
+
+def _results(
+    paths: List[str],
+    input_format: str | None,
+    quiet: bool,
+    outcomes: Path | None,
+    output: Path | None,
+    rules: Config,
+    stdin_filename: str | None = None,
+):
+    """Each trajectory with the findings of `rules`; file-level findings (unreadable lines) go to stderr."""
     _check_format(input_format)
     sources = _sources(paths, stdin_filename)
     _guard_output(output, sources, outcomes)
@@ -706,22 +796,22 @@ def _trajectories(
         beside=beside,
         on_format=_format_note(quiet, input_format),
     )
-    run = engine.Audit(sources, config_module.Config(select=("TA001", "TA002")), options)
+    run = engine.Audit(sources, rules, options)
     origins = _outcome_origins(outcomes, beside)
 
-    def trajectories():
+    def results() -> Iterator[TrajectoryResult]:
         for item in run:
             if isinstance(item, TrajectoryResult):
                 if origins:
                     origins.count(item.trajectory)
-                yield item.trajectory
+                yield item
             elif not quiet:
                 where = item.file + (f":{item.line}" if item.line else "")
                 _note(f"trajaudit: {where}: {item.code} {item.message}")
         if origins and not quiet and origins.line():
             _note(origins.line())
 
-    return run, trajectories()
+    return run, results()
 
 
 def _write_table(output: Path | None, output_format: TableFormat, module, result, per_task: bool) -> None:
@@ -732,14 +822,15 @@ def _write_table(output: Path | None, output_format: TableFormat, module, result
             module.render_text(result, _console(out), per_task=per_task)
 
 
-def _finish_collection(summary, quiet: bool) -> None:
-    for note in summary.notes:
-        _note(f"trajaudit: {note}")
-    for problem in summary.unreadable:
-        _note(f"trajaudit: unreadable input: {problem}", style="red")
-    if not quiet:
-        _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps")
-    raise typer.Exit(2 if summary.unreadable else 0)
+def _finish_collection(*summaries, quiet: bool) -> None:
+    for summary in summaries:
+        for note in summary.notes:
+            _note(f"trajaudit: {note}")
+        for problem in summary.unreadable:
+            _note(f"trajaudit: unreadable input: {problem}", style="red")
+        if not quiet:
+            _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps")
+    raise typer.Exit(2 if any(summary.unreadable for summary in summaries) else 0)
 
 
 @app.command("schema")

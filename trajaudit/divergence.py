@@ -127,6 +127,18 @@ def actions(trajectory: Trajectory) -> Iterator[tuple[int, Action]]:
                 yield event.step, ("message", role if isinstance(role, str) else "?")
 
 
+def shape(trajectory: Trajectory) -> str:
+    """The run's action sequence as one SHA-256 digest: two runs have the same shape when they took the same actions
+    (as `actions` reads them) in the same order. Used by the diversity statistics."""
+    digest = hashlib.sha256()
+    for _, action in actions(trajectory):
+        for part in action:
+            raw = part.encode("utf-8", "surrogatepass")
+            digest.update(len(raw).to_bytes(8, "little") + raw)  # length-prefixed: no two sequences collide
+        digest.update(b"\xff" * 8)  # end of the action (no length is this large)
+    return digest.hexdigest()
+
+
 def describe(action: Action | None) -> str | None:
     """How an action is written in reports: `tool {"arg": ...}` or `<user message>`; None is the end of a run."""
     if action is None:
@@ -163,24 +175,35 @@ class Collection:
         return None if number is None else self.table[number]
 
 
+def identify(trajectory: Trajectory) -> tuple[str | None, bool | None]:
+    """The run's task key (its `task_id`, as `domain/task_id` when the task event's `meta.domain` names one) and its
+    verdict (`outcome.success`); None for either when the log has none."""
+    outcome = trajectory.outcome
+    success = outcome.get("success") if outcome is not None else None
+    verdict = success if isinstance(success, bool) else None
+    task = trajectory.task
+    task_id = task.get("task_id") if task is not None else None
+    if task is None or not isinstance(task_id, str) or not task_id:
+        return None, verdict
+    meta = task.get("meta")
+    domain = meta.get("domain") if isinstance(meta, dict) else None
+    # τ² numbers tasks per domain: airline 10 is not retail 10 (the importer says so; older converted logs do not)
+    if isinstance(domain, str) and domain and not task_id.startswith(f"{domain}/"):
+        task_id = f"{domain}/{task_id}"
+    return task_id, verdict
+
+
 def collect(trajectories: Iterable[Trajectory]) -> Collection:
     """Keep the action sequence of every run that has a task id and a verdict (see the module docstring)."""
     out = Collection()
     numbers: dict[Action, int] = {}
     for trajectory in trajectories:
         out.trajectories += 1
-        task = trajectory.task
-        task_id = task.get("task_id") if task is not None else None
-        outcome = trajectory.outcome
-        success = outcome.get("success") if outcome is not None else None
-        if not isinstance(task_id, str) or not task_id:
+        task_id, success = identify(trajectory)
+        if task_id is None:
             out.without_task += 1
             continue
-        meta = task.get("meta") if task is not None else None
-        domain = meta.get("domain") if isinstance(meta, dict) else None
-        if isinstance(domain, str) and domain and not task_id.startswith(f"{domain}/"):
-            task_id = f"{domain}/{task_id}"  # τ² numbers tasks per domain (logs converted before the importer said so)
-        if not isinstance(success, bool):
+        if success is None:
             out.without_verdict += 1
             continue
         sequence: list[int] = []

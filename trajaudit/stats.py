@@ -13,6 +13,15 @@ Calibration compares a confidence in [0, 1] per trajectory with its verdict: the
 in the trajectory) or one derived from token logprobs (the geometric-mean token probability); see
 `trajaudit.confidence.probability`. Brier score = mean (confidence − outcome)²; ECE = Σ_b (n_b / N)·|accuracy_b −
 mean confidence_b| over equal-width bins.
+
+Diversity: per task, the runs' action-sequence *shapes* — their actions in order, read as `trajaudit.divergence`
+reads them (a tool call is its tool and normalised arguments; a message one symbol per role) — counted by
+`shapes` (distinct), their Shannon entropy H = −Σ p·log2 p in bits (p = a shape's share of the task's runs; 0 when
+every run did the same, log2 n when n runs all differ) and the dominant (most common) shape's share. Overall figures
+are means over the tasks with at least two runs (a task run once has nothing to vary), and `single_shape` counts
+those tasks whose runs all took one shape. `compare` sets two inputs side by side (e.g. a model before and after
+RL): a fall in entropy and a rise in the dominant share on the same tasks is diversity collapsing. Entropy is bounded
+by log2 of the runs, so compare inputs with the same number of runs per task.
 """
 
 from __future__ import annotations
@@ -21,11 +30,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from trajaudit import confidence as conf
+from trajaudit import divergence
 from trajaudit.model import Trajectory
 
 CONVENTION = (
@@ -70,14 +80,12 @@ class TrajectoryRecord:
     tokens: int | None = None
     tool_calls: Mapping[str, int] = field(default_factory=dict)
     tool_errors: Mapping[str, int] = field(default_factory=dict)
+    shape: str | None = None  # digest of the action sequence (`divergence.shape`)
 
 
 def record(trajectory: Trajectory, config: StatsConfig = StatsConfig()) -> TrajectoryRecord:
     """Summarise one trajectory for the statistics."""
-    task = trajectory.task
-    task_id = task.get("task_id") if task is not None else None
-    outcome = trajectory.outcome
-    success = outcome.get("success") if outcome is not None else None
+    task_id, success = divergence.identify(trajectory)  # τ² tasks as domain/task_id: airline 10 is not retail 10
     prob = conf.probability(trajectory, config.confidence)
     calls: Counter[str] = Counter()
     errors: Counter[str] = Counter()
@@ -106,14 +114,15 @@ def record(trajectory: Trajectory, config: StatsConfig = StatsConfig()) -> Traje
             errors[tool_by_call.get(event.get("call_id")) or event.get("tool") or UNKNOWN_TOOL] += 1
     return TrajectoryRecord(
         id=trajectory.id,
-        task_id=task_id if isinstance(task_id, str) and task_id else None,
-        success=success if isinstance(success, bool) else None,
+        task_id=task_id,
+        success=success,
         confidence=prob.value if prob is not None else None,
         confidence_basis=prob.basis if prob is not None else None,
         steps=len(trajectory.events),
         tokens=output_tokens if have_counts else (positions or None),
         tool_calls=dict(calls),
         tool_errors=dict(errors),
+        shape=divergence.shape(trajectory),
     )
 
 
@@ -174,6 +183,29 @@ class Distribution:
 
 
 @dataclass(frozen=True)
+class TaskDiversity:
+    task_id: str
+    runs: int  # runs of the task (with or without a verdict)
+    shapes: int  # distinct action sequences among them
+    entropy: float  # bits
+    dominant_share: float  # the most common shape's share of the runs
+
+
+@dataclass(frozen=True)
+class Diversity:
+    """Per task and overall; the overall figures are means over `tasks_compared`, the tasks with two runs or more."""
+
+    tasks: tuple[TaskDiversity, ...]
+    runs: int
+    tasks_compared: int
+    shapes: int  # distinct shapes summed over the tasks compared
+    mean_shapes: float | None
+    mean_entropy: float | None
+    mean_dominant_share: float | None
+    single_shape: int  # tasks compared whose runs all took the same actions
+
+
+@dataclass(frozen=True)
 class StatsResult:
     config: StatsConfig
     convention: str
@@ -188,6 +220,8 @@ class StatsResult:
     tools: tuple[ToolCount, ...]
     steps: Distribution | None
     tokens: Distribution | None
+    diversity: Diversity | None = None
+    comparison: Comparison | None = None  # set by `compare`: this input against a reference input
 
 
 # ---------------------------------------------------------------- computation
@@ -246,6 +280,7 @@ def compute(items: Iterable[Trajectory | TrajectoryRecord], config: StatsConfig 
     probs: list[float] = []
     hits: list[float] = []
     bases: Counter[str] = Counter()
+    shapes: dict[str, Counter[str]] = {}  # task → shape → runs
     total = judged = successes = without_task = 0
     for item in items:
         rec = item if isinstance(item, TrajectoryRecord) else record(item, config)
@@ -255,6 +290,8 @@ def compute(items: Iterable[Trajectory | TrajectoryRecord], config: StatsConfig 
             tokens.append(rec.tokens)
         calls.update(rec.tool_calls)
         errors.update(rec.tool_errors)
+        if rec.task_id is not None and rec.shape is not None:
+            shapes.setdefault(rec.task_id, Counter())[rec.shape] += 1
         if rec.success is None:
             continue
         judged += 1
@@ -285,14 +322,114 @@ def compute(items: Iterable[Trajectory | TrajectoryRecord], config: StatsConfig 
         at = [value for row in task_rows if (value := row.pass_at[i]) is not None]
         hat = [value for row in task_rows if (value := row.pass_hat[i]) is not None]
         overall.append(PassK(k, sum(at) / len(at) if at else None, sum(hat) / len(hat) if hat else None, len(hat)))
+    diversity = diversity_of(shapes)
     tools = tuple(ToolCount(tool, calls[tool], errors[tool])
                   for tool in sorted(set(calls) | set(errors), key=lambda t: (-calls[t], t)))
     return StatsResult(
         config=config, convention=CONVENTION, trajectories=total, judged=judged, successes=successes,
         without_task=without_task, ks=ks, overall=tuple(overall), per_task=task_rows,
         calibration=calibration(np.asarray(probs), np.asarray(hits), config.bins, bases),
-        tools=tools, steps=distribution(steps), tokens=distribution(tokens),
+        tools=tools, steps=distribution(steps), tokens=distribution(tokens), diversity=diversity,
     )
+
+
+def entropy(counts: Iterable[int]) -> float:
+    """Shannon entropy in bits of a distribution given by counts: −Σ p·log2 p."""
+    values = [c for c in counts if c > 0]
+    n = sum(values)
+    return 0.0 - sum(c / n * math.log2(c / n) for c in values) if n else 0.0  # 0.0 - : never -0.0
+
+
+def diversity_of(shapes: Mapping[str, Counter[str]]) -> Diversity | None:
+    """Diversity per task (natural order) and overall, from each task's counts of shapes; None without tasks."""
+    if not shapes:
+        return None
+    rows = tuple(
+        TaskDiversity(task, sum(counts.values()), len(counts), entropy(counts.values()),
+                      max(counts.values()) / sum(counts.values()))
+        for task, counts in sorted(shapes.items(), key=lambda kv: _natural(kv[0]))
+    )
+    compared = [row for row in rows if row.runs >= 2]
+
+    def mean(values: list[float]) -> float | None:
+        return sum(values) / len(values) if values else None
+
+    return Diversity(
+        tasks=rows, runs=sum(row.runs for row in rows), tasks_compared=len(compared),
+        shapes=sum(row.shapes for row in compared), mean_shapes=mean([row.shapes for row in compared]),
+        mean_entropy=mean([row.entropy for row in compared]),
+        mean_dominant_share=mean([row.dominant_share for row in compared]),
+        single_shape=sum(1 for row in compared if row.shapes == 1),
+    )
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """One task in both inputs: its diversity in the reference (`before`) and in this input (`after`)."""
+
+    task_id: str
+    runs_before: int
+    runs_after: int
+    shapes_before: int
+    shapes_after: int
+    entropy_before: float
+    entropy_after: float
+    dominant_before: float
+    dominant_after: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """This input against a reference: success and diversity on the tasks both hold with two runs or more each.
+    `collapsed` counts tasks with several shapes before and one after; `narrower` / `wider` / `unchanged` count tasks
+    whose entropy fell / rose / stayed (within 1e-9)."""
+
+    reference: str  # how the reference was named (its paths)
+    trajectories_before: int
+    judged_before: int
+    successes_before: int
+    pass1_before: float | None
+    pass1_after: float | None
+    tasks: tuple[TaskChange, ...]
+    mean_entropy_before: float | None
+    mean_entropy_after: float | None
+    mean_dominant_before: float | None
+    mean_dominant_after: float | None
+    narrower: int
+    wider: int
+    unchanged: int
+    collapsed: int
+
+
+def compare(after: StatsResult, before: StatsResult, reference: str) -> StatsResult:
+    """`after` with its comparison against `before` (a reference input: another model, the model before RL)."""
+    theirs = {row.task_id: row for row in (before.diversity.tasks if before.diversity else ()) if row.runs >= 2}
+    changes = tuple(
+        TaskChange(row.task_id, old.runs, row.runs, old.shapes, row.shapes, old.entropy, row.entropy,
+                   old.dominant_share, row.dominant_share)
+        for row in (after.diversity.tasks if after.diversity else ())
+        if row.runs >= 2 and (old := theirs.get(row.task_id)) is not None
+    )
+
+    def mean(values: list[float]) -> float | None:
+        return sum(values) / len(values) if values else None
+
+    def pass1(result: StatsResult) -> float | None:
+        return next((p.pass_hat for p in result.overall if p.k == 1), None)
+
+    delta = [c.entropy_after - c.entropy_before for c in changes]
+    comparison = Comparison(
+        reference=reference, trajectories_before=before.trajectories, judged_before=before.judged,
+        successes_before=before.successes, pass1_before=pass1(before), pass1_after=pass1(after), tasks=changes,
+        mean_entropy_before=mean([c.entropy_before for c in changes]),
+        mean_entropy_after=mean([c.entropy_after for c in changes]),
+        mean_dominant_before=mean([c.dominant_before for c in changes]),
+        mean_dominant_after=mean([c.dominant_after for c in changes]),
+        narrower=sum(1 for d in delta if d < -1e-9), wider=sum(1 for d in delta if d > 1e-9),
+        unchanged=sum(1 for d in delta if abs(d) <= 1e-9),
+        collapsed=sum(1 for c in changes if c.shapes_before > 1 and c.shapes_after == 1),
+    )
+    return replace(after, comparison=comparison)
 
 
 def _natural(text: str) -> tuple:
