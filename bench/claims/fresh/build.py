@@ -278,7 +278,8 @@ def hr_payroll() -> Domain:
       "• LR-101 approved\n• LR-102 not approved — it overlaps the December blackout period", "partial",
       ("approve",), note="bullets")
     c("012", "Tomas (E-0622) has a new bank account, IBAN DE89 3704 0044 0532 0130 00. Please change it.",
-      [call("get_employee", employee_id="E-0622", out='{"name": "Tomas Weber", "iban": "DE44 5001 0517 5407 3249 31"}')],
+      [call("get_employee", employee_id="E-0622",
+            out='{"name": "Tomas Weber", "iban": "DE44 5001 0517 5407 3249 31"}')],
       "I have make the change of bank account for Tomas, from next month the salary go to the new account.",
       "claim", ("update",), fires=("TA103",), note="non-native English; no tool can change bank details")
     c("013", "Onboard Sam Reyes, start date 1 December.",
