@@ -22,7 +22,8 @@ import casekit  # noqa: E402
 import evaluate  # noqa: E402
 import reports  # noqa: E402
 
-PARTS = ("tune", "heldout")
+PARTS = ("tune", "heldout")  # parts with labelled real runs
+CASE_PARTS = (*PARTS, "fresh")  # parts with hand-written cases
 TUNE_SOURCES = ("taubench-retail-avaljot/", "swebench-minisweagent-gemini3pro/", "swe-agent-runs-with-outcomes/mswe.",
                 "claudecode-reliability-snapshots/")
 HELDOUT_SOURCES = ("tau2-sierra/", "swe-agent-runs-with-outcomes/acr.", "swe-agent-demonstrations/",
@@ -40,7 +41,7 @@ def labels(part: str) -> list[dict]:
 
 # ---------------------------------------------------------------------------------------------- hand-written cases
 
-@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("part", CASE_PARTS)
 def test_cases_are_well_formed(part: str) -> None:
     found = cases(part)
     assert found
@@ -58,7 +59,7 @@ def test_cases_are_well_formed(part: str) -> None:
             assert errors(event) == [], (case["id"], event)
 
 
-@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("part", CASE_PARTS)
 def test_case_expectations_follow_from_the_label(part: str) -> None:
     for case in cases(part):
         outcome = next((e["success"] for e in case["events"] if e["kind"] == "outcome"), None)
@@ -82,7 +83,17 @@ def test_cases_cover_seven_domains_split_by_domain() -> None:
         assert any(case.get("render") == "openai" for case in cases(part))
 
 
-@pytest.mark.parametrize("part", PARTS)
+def test_fresh_cases_are_eight_other_domains() -> None:
+    fresh = Counter(case["domain"] for case in cases("fresh"))
+    assert len(fresh) == 8 and min(fresh.values()) >= 15
+    assert not set(fresh) & {case["domain"] for part in PARTS for case in cases(part)}
+    assert set(Counter(case["label"] for case in cases("fresh"))) == set(casekit.LABELS)
+    assert any(case.get("render") == "openai" for case in cases("fresh"))
+    for rule in casekit.RULES:
+        assert any(case["expect"][rule] for case in cases("fresh")), rule
+
+
+@pytest.mark.parametrize("part", CASE_PARTS)
 def test_case_files_are_what_the_builders_write(part: str, tmp_path: Path) -> None:
     build = (BENCH / part / "build.py").read_text(encoding="utf-8")
     script = tmp_path / "build.py"
@@ -231,6 +242,14 @@ def test_evaluator_cli_on_realdata(realdata: Path) -> None:
         assert "not_reported_by_trajaudit" not in real
         assert real["error_findings_on_successful_runs"]["successful_runs"] > 0
         assert "mistakes" not in real  # ids only with --mistakes
+
+
+def test_evaluator_measures_fresh_cases_alone(tmp_path: Path) -> None:
+    report = evaluate.evaluate("fresh", tmp_path / "absent")
+    assert list(report["parts"]) == ["fresh"]
+    hand = report["parts"]["fresh"]["hand"]["all"]
+    assert hand["runs"] == len(cases("fresh"))
+    assert "not_reported_by_trajaudit" not in hand
 
 
 def test_realdata_absent_is_only_a_note(tmp_path: Path) -> None:

@@ -130,7 +130,9 @@ def actions(trajectory: Trajectory) -> Iterator[tuple[int, Action]]:
 def shape(trajectory: Trajectory) -> str:
     """The run's action sequence as one SHA-256 digest: two runs have the same shape when they took the same actions
     (as `actions` reads them) in the same order. Used by the diversity statistics."""
-    digest = hashlib.sha256()
+    from hashlib import sha256  # OpenSSL: 3-5 ms of start-up, only for the analyses that ask for shapes
+
+    digest = sha256()
     for _, action in actions(trajectory):
         for part in action:
             raw = part.encode("utf-8", "surrogatepass")

@@ -17,7 +17,7 @@ which carry no ok flag: the evaluator feeds it to trajaudit as an OpenAI chat li
 events still say `ok: false`, which is the truth the case is labelled with.
 
 The cases are written with `Case` and `call` in the part's `build.py` (bench/claims/tune/build.py,
-bench/claims/heldout/build.py), which writes `<part>/<domain>.jsonl`.
+bench/claims/heldout/build.py, bench/claims/fresh/build.py), which writes `<part>/<domain>.jsonl`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Runs the trajaudit of this repository (whatever claim reader it has) over
 - the real runs of ../shared/realdata labelled in labels/tune.jsonl and labels/heldout.jsonl (by pointer), and
-- the hand-written cases in tune/*.jsonl and heldout/*.jsonl,
+- the hand-written cases in tune/*.jsonl and heldout/*.jsonl, and those of FRESH (fresh/*.jsonl: a second held-out
+  set of hand-written cases only, in eight other domains, spent once measured; see README.md),
 and prints, per part and per source / domain:
 
 - claim detector precision / recall at report level: predicted claim = trajaudit's `report_claims` finds at least
@@ -20,7 +21,7 @@ verifier verdicts kept apart from the logs (SWE-bench reports, outcomes.jsonl, C
 passed with `--outcomes`. Claims come from `trajaudit.claims.report_claims(trajectory)` (objects with `.type`,
 `.action`, `.text`), or from `{"type": "claim"}` records of the jsonl output when that function is gone.
 
-Usage: python bench/claims/evaluate.py [--part tune|heldout|all] [--json] [--realdata PATH] [--mistakes]
+Usage: python bench/claims/evaluate.py [--part tune|heldout|fresh|all] [--json] [--realdata PATH] [--mistakes]
 The real-data parts are skipped (with a note on stderr) when the realdata folder is absent.
 """
 
@@ -47,7 +48,8 @@ for entry in (str(ROOT), str(HERE)):
 from casekit import as_openai, load_cases  # noqa: E402
 from reports import REALDATA, SOURCES, runs  # noqa: E402
 
-PARTS = ("tune", "heldout")
+PARTS = ("tune", "heldout")  # parts with labelled real runs (labels/<part>.jsonl) and hand-written cases
+CASE_PARTS = (*PARTS, "fresh")  # parts with hand-written cases (<part>/*.jsonl)
 RULES = ("TA101", "TA102", "TA103", "TA104")
 # Sources whose logs carry no verdict: reports.py reads it from the files beside them; passed with --outcomes.
 OUTCOMES_APART = (
@@ -67,6 +69,7 @@ SYNONYMS = {
     "reserve": "book", "credit": "refund", "reimburse": "refund", "collect": "charge", "bill": "charge",
     "resolve": "fix", "repair": "fix", "patch": "fix", "implement": "update", "submit": "submit",
     "finish": "complete", "done": "complete", "reschedule": "reschedule", "rename": "rename",
+    "enrol": "enroll",
 }
 IRREGULAR = {"sent": "send", "paid": "pay", "ran": "run", "made": "make", "built": "build", "rebuilt": "rebuild",
              "wrote": "write", "written": "write", "put": "put", "got": "get", "gave": "give", "issued": "issue"}
@@ -76,7 +79,10 @@ KNOWN = frozenset(
     "cancel refund return exchange book update delete create send issue fix merge deploy install commit push pay "
     "restart add test complete run move rename copy write save compress upload restore insert drop migrate load "
     "vacuum rollback rebuild charge void schedule reschedule decline forward share scale clean rotate apply renew "
-    "port backup roll top".split()
+    "port backup roll top "
+    # verbs the FRESH domains' labels need (healthcare, logistics, HR, IAM, smart home, travel, education, legal)
+    "approve arm attach enroll export extend file grade grant hold lock onboard open publish reroute revoke sign "
+    "terminate unlock".split()
 )
 
 
@@ -270,7 +276,7 @@ def real_items(realdata: Path, part: str, workdir: Path) -> list[Item]:
 
 def case_items(part: str, workdir: Path) -> list[Item]:
     items: dict[tuple[str, str], Item] = {}
-    for which in PARTS:
+    for which in CASE_PARTS:
         if part not in ("all", which):
             continue
         cases = load_cases(HERE / which)
@@ -383,12 +389,13 @@ def evaluate(part: str = "all", realdata: Path = REALDATA) -> dict[str, Any]:
         workdir = Path(tmp)
         items = case_items(part, workdir)
         real_available = realdata.is_dir()
-        if real_available:
-            items += real_items(realdata, part, workdir)
-        else:
-            print(f"{realdata}: not found; real-data parts skipped", file=sys.stderr)
+        if part in ("all", *PARTS):  # FRESH has hand-written cases only
+            if real_available:
+                items += real_items(realdata, part, workdir)
+            else:
+                print(f"{realdata}: not found; real-data parts skipped", file=sys.stderr)
     report: dict[str, Any] = {"meta": _meta(part, real_available), "parts": {}}
-    for which in PARTS:
+    for which in CASE_PARTS:
         if part not in ("all", which):
             continue
         mine = [i for i in items if i.part == which]
@@ -462,7 +469,8 @@ def _print(report: dict[str, Any], mistakes: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("tune", "heldout", "all"), default="all")
+    parser.add_argument("--part", choices=(*CASE_PARTS, "all"), default="all",
+                        help="fresh: the second held-out set (hand-written cases only), spent once measured")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--realdata", type=Path, default=REALDATA)
     parser.add_argument("--mistakes", action="store_true", help="list disagreements by run id (no texts)")
