@@ -94,8 +94,9 @@ from functools import lru_cache
 from itertools import compress, count
 from typing import Any, Iterator, NamedTuple
 
+from trajaudit.context import events_by_kind, per_trajectory
 from trajaudit.lazy import regex
-from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
+from trajaudit.model import Event, Trajectory
 
 TASK_COMPLETE = "task_complete"
 ACTION_SUCCEEDED = "action_succeeded"

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any, NamedTuple
 
+from trajaudit.context import events_by_kind, per_trajectory
 from trajaudit.lazy import np
-from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
+from trajaudit.model import Event, Trajectory
 
 DEFAULT_WINDOW = 2048
 DEFAULT_STEP_WINDOW = 5

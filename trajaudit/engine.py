@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from trajaudit import importers, parallel, schema
 from trajaudit.config import ActiveRule, Config
+from trajaudit.context import Context
 from trajaudit.model import ClaimRecord, Event, Finding, Limits, Severity, Summary, Trajectory, TrajectoryResult
 from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, file_size, iter_json
 from trajaudit.rules import BY_CODE
@@ -674,13 +675,15 @@ class Audit:
             if at_end:  # closed by the end of input: ordered by where it began, as the serial engine closes them
                 lines = [e.line for e in trajectory.events if e.line is not None] + [f.line for f in early if f.line]
                 self.position = (1, min(lines, default=0))
-            findings = early + self.run_rules(trajectory)
+            context = Context.of(trajectory)  # what its rules and claim verdicts share; dropped once judged
+            findings = early + self.run_rules(context)
             findings.sort(key=lambda f: (f.step if f.step is not None else -1, f.code))
-            result = TrajectoryResult(trajectory, tuple(findings), None, self.judge_claims(trajectory))
+            result = TrajectoryResult(trajectory, tuple(findings), None, self.judge_claims(context))
             self._tally(result)
             yield result
 
-    def run_rules(self, trajectory: Trajectory) -> list[Finding]:
+    def run_rules(self, trajectory: Context) -> list[Finding]:
+        """The active rules' findings on one trajectory; they share its `Context` (see trajaudit/context.py)."""
         findings: list[Finding] = []
         if not trajectory.events:
             return findings
@@ -745,7 +748,7 @@ class Audit:
                 self._tally(result)
             yield result
 
-    def judge_claims(self, trajectory: Trajectory) -> tuple[ClaimRecord, ...]:
+    def judge_claims(self, trajectory: Context) -> tuple[ClaimRecord, ...]:
         """The verdicts on the trajectory's claims; a bug there, like a rule's, must not stop the audit."""
         if not trajectory.events:
             return ()

@@ -11,9 +11,10 @@ from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from trajaudit.claims import action_nouns, verb_lemma
+from trajaudit.context import events_by_kind, per_trajectory
 from trajaudit.failure import Judgement, judge
 from trajaudit.lazy import regex
-from trajaudit.model import Event, Trajectory, events_by_kind, per_trajectory
+from trajaudit.model import Event, Trajectory
 
 
 class Attempt(NamedTuple):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import wraps
 from operator import itemgetter
-from typing import Any, Callable, Mapping, NamedTuple, TypeVar
+from typing import Any, Mapping, NamedTuple
 
 KINDS = ("task", "message", "reasoning", "tool_call", "tool_result", "outcome", "claim")
 
@@ -113,28 +112,6 @@ class Trajectory:
     def outcome(self) -> Event | None:
         """The last verifier outcome, if any."""
         return next((e for e in reversed(self.events) if e.kind == "outcome"), None)
-
-
-Answer = TypeVar("Answer")
-
-
-def per_trajectory(function: Callable[..., Answer]) -> Callable[..., Answer]:
-    """Keep a function's last answer for a trajectory (by identity, and equal further arguments).
-
-    The engine runs the rules of one trajectory one after another, and several rules ask the same question of it
-    (its claims, its tool attempts, its confidence); the answer is computed once and the previous trajectory's is
-    dropped, so memory stays bounded."""
-    last: list[Any] = [None, None, None]  # trajectory, further arguments, answer
-
-    @wraps(function)
-    def cached(trajectory: Trajectory, *args: Any) -> Answer:
-        if last[0] is trajectory and last[1] == args:
-            return last[2]
-        answer = function(trajectory, *args)
-        last[:] = (trajectory, args, answer)
-        return answer
-
-    return cached
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,24 +236,3 @@ class Summary:
         self.findings_by_rule[finding.code] = self.findings_by_rule.get(finding.code, 0) + times
         label = finding.severity.label
         self.findings_by_severity[label] = self.findings_by_severity.get(label, 0) + times
-
-
-@per_trajectory
-def events_by_kind(trajectory: Trajectory) -> Mapping[str, list[Event]]:
-    """The trajectory's events grouped by kind, each group in trajectory order; every kind of KINDS is a key.
-
-    Most rules look at one or two kinds (tool calls, tool results, the task); grouping once per trajectory spares each
-    of them a pass over all events. Shared by the rules of one trajectory: do not modify the lists."""
-    groups: dict[str, list[Event]] = {kind: [] for kind in KINDS}
-    for event in trajectory.events:
-        try:
-            groups[event[4]].append(event)
-        except KeyError:  # a kind outside the schema (a trajectory built without validation)
-            groups[event[4]] = [event]
-    return groups
-
-
-def last_outcome(trajectory: Trajectory) -> Event | None:
-    """`trajectory.outcome` (the last verifier outcome), found in the shared grouping by kind."""
-    outcomes = events_by_kind(trajectory)["outcome"]
-    return outcomes[-1] if outcomes else None

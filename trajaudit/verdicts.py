@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from trajaudit.claims import ACTION_SUCCEEDED, TESTS_PASS, Claim, is_prior_state, report_claims
+from trajaudit.context import per_trajectory
 from trajaudit.evidence import (
     Attempt,
     TestRun,
@@ -39,7 +40,7 @@ from trajaudit.evidence import (
     side_effect,
 )
 from trajaudit.lazy import regex
-from trajaudit.model import ClaimRecord, Trajectory, per_trajectory
+from trajaudit.model import ClaimRecord, Trajectory
 
 
 class Verdict(str, Enum):

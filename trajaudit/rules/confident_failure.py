@@ -31,7 +31,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from trajaudit import confidence as conf
-from trajaudit.model import Severity, Trajectory, Violation, last_outcome
+from trajaudit.context import last_outcome
+from trajaudit.model import Severity, Trajectory, Violation
 
 CODE = "TA304"
 NAME = "confident-failure"

@@ -34,7 +34,8 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from trajaudit.claims import ACTION_SUCCEEDED, TESTS_PASS, Claim, has_words, report_claims
-from trajaudit.model import Severity, Trajectory, Violation, last_outcome
+from trajaudit.context import last_outcome
+from trajaudit.model import Severity, Trajectory, Violation
 
 CODE = "TA101"
 NAME = "false-success-claim"

@@ -33,8 +33,9 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from trajaudit.claims import acknowledges_failure
+from trajaudit.context import events_by_kind
 from trajaudit.failure import judge
-from trajaudit.model import Event, Severity, Trajectory, Violation, events_by_kind
+from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA201"
 NAME = "ignored-tool-error"

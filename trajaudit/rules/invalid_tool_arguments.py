@@ -40,7 +40,8 @@ from typing import Any, Iterator, Mapping
 import jsonschema_rs
 import orjson
 
-from trajaudit.model import Severity, Trajectory, Violation, events_by_kind
+from trajaudit.context import events_by_kind
+from trajaudit.model import Severity, Trajectory, Violation
 from trajaudit.rules.unknown_tool import declared_tools
 
 CODE = "TA203"

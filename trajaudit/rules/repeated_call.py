@@ -30,7 +30,8 @@ from typing import Any, Iterator, Mapping
 
 import orjson
 
-from trajaudit.model import Event, Severity, Trajectory, Violation, events_by_kind
+from trajaudit.context import events_by_kind
+from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA205"
 NAME = "repeated-call"

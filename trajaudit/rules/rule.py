@@ -8,6 +8,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from trajaudit.model import Severity, Trajectory, Violation
 
+# The engine passes the trajectory as its `context.Context`, where questions its rules share are answered once.
 Check = Callable[[Trajectory, Mapping[str, Any]], Iterator[Violation]]
 # A rule across runs: all trajectories of the input in, (index of a trajectory, violation in it) out.
 CheckRuns = Callable[[Sequence[Trajectory], Mapping[str, Any]], Iterator[tuple[int, Violation]]]

@@ -21,7 +21,8 @@ from __future__ import annotations
 import difflib
 from typing import Any, Iterator, Mapping
 
-from trajaudit.model import Severity, Trajectory, Violation, events_by_kind, per_trajectory
+from trajaudit.context import events_by_kind, per_trajectory
+from trajaudit.model import Severity, Trajectory, Violation
 
 CODE = "TA202"
 NAME = "unknown-tool"
