@@ -4,13 +4,16 @@ kept from one trajectory to the next, and a plain Trajectory (tests, other comma
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from trajaudit import engine
+from trajaudit.confidence import BASIS_STATED
 from trajaudit.config import ActiveRule, Config
 from trajaudit.context import Context, events_by_kind, per_trajectory
-from trajaudit.model import Event, Severity, Trajectory, TrajectoryResult, Violation
+from trajaudit.model import Event, Severity, StepConfidence, Trajectory, TrajectoryResult, Violation
 from trajaudit.reader import Source
+from trajaudit.report.text import _sparkline
 from trajaudit.rules.rule import Rule
 
 
@@ -86,3 +89,31 @@ def test_the_engine_gives_every_rule_of_a_trajectory_one_context_and_keeps_none(
         by_trajectory.setdefault(tid, set()).add(identity)
     assert sorted(by_trajectory) == ["a", "b"] and all(len(ids) == 1 for ids in by_trajectory.values())
     assert all(type(r.trajectory) is Trajectory for r in results)  # the answers are dropped with the context
+
+
+def _confident(tmp_path: Path) -> Path:
+    path = tmp_path / "c.jsonl"
+    lines = [{"trajectory": "c", "step": i, "kind": "message", "role": "assistant", "text": "x", "confidence": c}
+             for i, c in enumerate([0.9, 0.2, 0.2, 0.8])]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def _results(path: Path, **options) -> list[TrajectoryResult]:
+    run = engine.Audit([Source(str(path), path)], Config(), engine.Options(jobs=1, **options))
+    return [r for r in run if isinstance(r, TrajectoryResult)]
+
+
+def test_the_judge_stage_computes_confidence_per_step_only_when_asked(tmp_path: Path):
+    path = _confident(tmp_path)
+    assert [r.confidence for r in _results(path)] == [None]
+    (result,) = _results(path, step_confidence=True)
+    assert result.confidence == StepConfidence((0, 1, 2, 3), (0.9, 0.2, 0.2, 0.8), 1, 0.525, BASIS_STATED)
+
+
+def test_the_text_view_draws_the_confidence_it_is_given_and_computes_none(tmp_path: Path):
+    (result,) = _results(_confident(tmp_path), step_confidence=True)
+    drawn = [_sparkline(result), _sparkline(replace(result, confidence=None))]
+    assert drawn[0] is not None
+    assert drawn[0].plain == "      conf █▂▂▇  min 0.2 at step 1, mean 0.525 (stated confidence)"
+    assert drawn[1] is None  # the events carry confidences, but the view does not read them

@@ -60,15 +60,18 @@ def test_a_folder_of_each_format_gives_the_serial_bytes(tmp_path: Path, fmt: str
     assert json.loads(outputs[0].splitlines()[-1])["formats"] == {fmt: 6}
 
 
-@pytest.mark.parametrize("fmt", ["swe-agent", "tau2", "openai"])
+@pytest.mark.parametrize("fmt", ["swe-agent", "tau2", "openai", "deepconf"])
 def test_the_step_by_step_text_view_gives_the_serial_bytes_too(tmp_path: Path, fmt: str):
-    # it reads every event of a trajectory (its steps, its confidence sparkline): workers send them all back
+    # it reads every event of a trajectory (its steps): workers send them all back; its confidence sparkline is
+    # computed where the trajectory is judged, in the worker, and travels with the result
     fixture = FIXTURES / FORMATS[fmt]
     for n in range(4):
         shutil.copy(fixture, tmp_path / f"run{n}_{fixture.name}")
     outputs = _outputs([str(tmp_path)], fmt="text", jobs=(1, 2))
     assert outputs[0] == outputs[1]
     assert "step" in outputs[0]
+    if fmt in ("openai", "deepconf"):  # their fixtures carry logprobs or token confidences
+        assert "      conf " in outputs[0]
 
 
 def test_files_with_distinct_ids_are_not_audited_twice(tmp_path: Path, monkeypatch):

@@ -328,6 +328,7 @@ def audit(
         # the step-by-step text view reads every event of a trajectory, which workers otherwise do not send back;
         # so does --format otel, for the span ids kept on each event's origin
         whole_events=bool({Format.text, Format.otel} & {output_format, *(fmt for fmt, _ in reports)}),
+        step_confidence=Format.text in {output_format, *(fmt for fmt, _ in reports)},  # its sparkline under a header
     )
     sources = _sources(paths, stdin_filename)
     _guard_output(output, sources, outcomes, config_file, baseline)

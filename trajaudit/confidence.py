@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 from trajaudit.context import events_by_kind, per_trajectory
 from trajaudit.lazy import np
-from trajaudit.model import Event, Trajectory
+from trajaudit.model import Event, StepConfidence, Trajectory
 
 DEFAULT_WINDOW = 2048
 DEFAULT_STEP_WINDOW = 5
@@ -113,6 +113,17 @@ def per_step(trace: TraceConfidence) -> tuple[np.ndarray, np.ndarray]:
     sums = np.bincount(inverse, weights=trace.values)
     counts = np.bincount(inverse)
     return steps, sums / counts
+
+
+def step_confidence(trajectory: Trajectory) -> StepConfidence | None:
+    """The trajectory's confidence per step (`per_step` of `from_trajectory`), for the text view; None when it
+    carries no confidence data."""
+    trace = from_trajectory(trajectory)
+    if trace is None or trace.n == 0:
+        return None
+    steps, values = per_step(trace)
+    return StepConfidence(tuple(steps.tolist()), tuple(values.tolist()), int(np.argmin(values)), float(trace.mean),
+                          trace.basis)
 
 
 # ---------------------------------------------------------------- pure array functions (the reference definitions)

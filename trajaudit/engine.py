@@ -19,7 +19,17 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from trajaudit import importers, parallel, schema
 from trajaudit.config import ActiveRule, Config
 from trajaudit.context import Context
-from trajaudit.model import ClaimRecord, Event, Finding, Limits, Severity, Summary, Trajectory, TrajectoryResult
+from trajaudit.model import (
+    ClaimRecord,
+    Event,
+    Finding,
+    Limits,
+    Severity,
+    StepConfidence,
+    Summary,
+    Trajectory,
+    TrajectoryResult,
+)
 from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, file_size, iter_json
 from trajaudit.rules import BY_CODE
 from trajaudit.transport import pack, unpack
@@ -41,6 +51,7 @@ class Options:
     on_format: Callable[[Source, str], None] | None = None  # told which format `auto` chose per source
     jobs: int = 1  # processes (0: as many as cores when the input is large); results do not depend on it
     whole_events: bool = False  # workers send every event of a result back (the step-by-step text view needs them)
+    step_confidence: bool = False  # each result carries its confidence per step (the text view draws it)
     # runs the parts of a parallel run and yields their pieces in plan order (`parallel.execute`'s signature); another
     # executor (a cluster's) plugs in here and the merge stays the same
     executor: Callable[..., Iterator[parallel.Piece]] | None = None
@@ -678,7 +689,8 @@ class Audit:
             context = Context.of(trajectory)  # what its rules and claim verdicts share; dropped once judged
             findings = early + self.run_rules(context)
             findings.sort(key=lambda f: (f.step if f.step is not None else -1, f.code))
-            result = TrajectoryResult(trajectory, tuple(findings), None, self.judge_claims(context))
+            result = TrajectoryResult(trajectory, tuple(findings), None, self.judge_claims(context),
+                                      self.step_confidence(context) if self.options.step_confidence else None)
             self._tally(result)
             yield result
 
@@ -744,7 +756,7 @@ class Audit:
                 findings = sorted(result.findings + tuple(extra),
                                   key=lambda f: (f.step if f.step is not None else -1, f.code))
                 self._tally(result, -1)
-                result = TrajectoryResult(result.trajectory, tuple(findings), result.steps, result.claims)
+                result = replace(result, findings=tuple(findings))
                 self._tally(result)
             yield result
 
@@ -759,6 +771,21 @@ class Audit:
             where = f"claim verdicts on trajectory {trajectory.id!r} ({trajectory.events[0].file})"
             self.summary.internal_errors.append(f"internal error in {where}: {detail}")
             return ()
+
+    def step_confidence(self, trajectory: Context) -> StepConfidence | None:
+        """The trajectory's confidence per step, read from what its rules (TA301, TA304) already computed; a bug
+        there, like a rule's, must not stop the audit."""
+        if not trajectory.events:
+            return None
+        from trajaudit import confidence  # numpy: only for the runs that ask (the text view)
+
+        try:
+            return confidence.step_confidence(trajectory)
+        except Exception as exc:
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            where = f"confidence on trajectory {trajectory.id!r} ({trajectory.events[0].file})"
+            self.summary.internal_errors.append(f"internal error in {where}: {detail}")
+            return None
 
     def _tally(self, result: TrajectoryResult, sign: int = 1) -> None:
         """Count a result in the summary (sign -1: take back a result that was counted and then dropped)."""

@@ -179,6 +179,17 @@ class ClaimRecord(NamedTuple):
                 "basis": self.basis, "evidence_step": self.evidence_step}
 
 
+class StepConfidence(NamedTuple):
+    """A trajectory's confidence per step, as the text view draws it under the trajectory's header (computed in the
+    judge stage by `confidence.step_confidence`). A tuple: it travels from parallel workers as it is."""
+
+    steps: tuple[int, ...]  # the steps that carry confidence, in order
+    values: tuple[float, ...]  # mean confidence of each of those steps
+    lowest: int  # index into steps/values of the lowest value (the first, on ties)
+    mean: float  # mean over all positions of the trace
+    basis: str  # where the numbers came from (confidence.TraceConfidence.basis)
+
+
 @dataclass(frozen=True, slots=True)
 class TrajectoryResult:
     """The verdict on one trajectory: its events, the findings about them and the verdicts on its claims."""
@@ -187,6 +198,7 @@ class TrajectoryResult:
     findings: tuple[Finding, ...]
     steps: int | None = None  # set when `trajectory` was slimmed for transport (see `transport`)
     claims: tuple[ClaimRecord, ...] = ()
+    confidence: StepConfidence | None = None  # set only when the run asks for it (engine.Options.step_confidence)
 
     @property
     def n_steps(self) -> int:

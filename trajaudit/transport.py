@@ -2,7 +2,8 @@
 frozen dataclasses of `model`. Only parallel execution (`parallel`) uses this; the data model stays plain data.
 
 A packed result keeps what the machine formats read (the first event's place, the task id, the outcome, the findings,
-the claims) and the step count; the events' text, tools and logprobs stay in the worker.
+the claims, the confidence per step when the run asked for it) and the step count; the events' text, tools and
+logprobs stay in the worker.
 """
 
 from __future__ import annotations
@@ -48,16 +49,17 @@ def pack_result(result: TrajectoryResult, whole: bool = False) -> tuple[Any, ...
     events = trajectory.events
     if whole:
         slim = tuple((e[0], e[1], e[2], e[3]) for e in events)
-        return trajectory.id, slim, tuple(map(pack_finding, result.findings)), None, result.claims
+        return trajectory.id, slim, tuple(map(pack_finding, result.findings)), None, result.claims, result.confidence
     kept = {id(e): e for e in (events[:1] + tuple(e for e in (trajectory.task, trajectory.outcome) if e))}
     slim = tuple(
         (e[0], e[1], {key: e[2][key] for key in PACKED_KEYS if key in e[2]}, e[3])
         for e in sorted(kept.values(), key=itemgetter(5))
     )
-    return trajectory.id, slim, tuple(map(pack_finding, result.findings)), result.n_steps, result.claims
+    findings = tuple(map(pack_finding, result.findings))
+    return trajectory.id, slim, findings, result.n_steps, result.claims, result.confidence
 
 
 def unpack_result(packed: tuple[Any, ...]) -> TrajectoryResult:
-    tid, slim, findings, steps, claims = packed
+    tid, slim, findings, steps, claims, confidence = packed
     events = tuple(Event(*event) for event in slim)
-    return TrajectoryResult(Trajectory(tid, events), tuple(map(unpack_finding, findings)), steps, claims)
+    return TrajectoryResult(Trajectory(tid, events), tuple(map(unpack_finding, findings)), steps, claims, confidence)

@@ -15,8 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from trajaudit import confidence
-from trajaudit.lazy import np
+from trajaudit.confidence import BASIS_STATED
 from trajaudit.model import ClaimRecord, Event, Finding, Severity, Summary, TrajectoryResult
 from trajaudit.report.gist import gist
 from trajaudit.report.safe import one_line
@@ -195,17 +194,16 @@ def sparkline(values: list[float], width: int = SPARK_WIDTH, bounds: tuple[float
 
 def _sparkline(result: TrajectoryResult) -> Text | None:
     """Confidence per step, drawn under the header, so a collapse in the middle is seen at a glance."""
-    trace = confidence.from_trajectory(result.trajectory)
-    if trace is None or trace.n == 0:
+    trace = result.confidence  # computed in the judge stage (engine.Options.step_confidence)
+    if trace is None:
         return None
-    steps, values = confidence.per_step(trace)
     text = Text("      conf ", style="dim")
     # Stated confidences are probabilities: drawn on [0, 1] so 0.93 vs 0.95 does not look like a collapse.
-    bounds = (0.0, 1.0) if trace.basis == confidence.BASIS_STATED else None
-    text.append(sparkline([float(v) for v in values], bounds=bounds), style="cyan")
-    low = int(np.argmin(values))
+    bounds = (0.0, 1.0) if trace.basis == BASIS_STATED else None
+    text.append(sparkline(list(trace.values), bounds=bounds), style="cyan")
+    low = trace.lowest
     text.append(
-        f"  min {values[low]:.3g} at step {int(steps[low])}, mean {trace.mean:.3g} ({trace.basis})", style="dim"
+        f"  min {trace.values[low]:.3g} at step {trace.steps[low]}, mean {trace.mean:.3g} ({trace.basis})", style="dim"
     )
     return text
 
