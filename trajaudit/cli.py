@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import IO, Any, Iterator, List, NoReturn
@@ -165,6 +166,20 @@ JOBS = typer.Option(
 )
 
 
+class Executor(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+EXECUTOR = typer.Option(
+    Executor.local,
+    "--executor",
+    help="Where the parts of the run go: local processes (see --jobs), or ray: the Ray cluster RAY_ADDRESS names "
+    "(unset: a local Ray instance), through Ray Data; --jobs then defaults to its CPUs. Needs "
+    'pip install "trajaudit[ray]". Output does not depend on it.',
+)
+
+
 @app.command()
 def validate(
     paths: List[str] = PATHS,
@@ -263,6 +278,7 @@ def audit(
     config_file: Path | None = CONFIG,
     isolated: bool = ISOLATED,
     jobs: int = JOBS,
+    executor: Executor = EXECUTOR,
     allow_empty: bool = ALLOW_EMPTY,
     quiet: bool = QUIET,
     stdin_filename: str | None = STDIN_FILENAME,
@@ -306,6 +322,8 @@ def audit(
     _guard_output(output, sources, outcomes, config_file, baseline)
     for _, path in reports:
         _guard_output(path, sources, outcomes, config_file, baseline)
+    if executor is Executor.ray:
+        options = _on_ray(options)
     run = engine.Audit(sources, cfg, options)
     progress = _Progress(run.summary) if _wants_progress(quiet, output) else nullcontext()
     with _outputs(output, reports, output_format) as targets, progress:
@@ -827,6 +845,19 @@ def _note(text: str, style: str | None = None) -> None:
     """One line on stderr. Notes quote file names, archive members and log text: cleaned (see report.safe) so they
     cannot drive the terminal or a CI log, and never read as rich markup or emoji codes."""
     stderr.print(safe.one_line(text), markup=False, highlight=False, emoji=False, style=style)
+
+
+def _on_ray(options: engine.Options) -> engine.Options:
+    """`options` with the parts of the run sent to Ray Data (`trajaudit.ray_executor`), cut for the cluster's CPUs
+    unless --jobs says how many; exit 2 when Ray is not installed."""
+    from trajaudit import ray_executor
+
+    try:
+        cpus = ray_executor.connect()
+    except ray_executor.RayMissing as exc:
+        _usage_error(str(exc))
+    # at least two: one job is the serial path, which never reaches the executor
+    return replace(options, executor=ray_executor.execute, jobs=max(2, options.jobs or cpus))
 
 
 def _usage_error(message: str) -> NoReturn:
