@@ -188,6 +188,20 @@ JOBS = typer.Option(
 )
 
 
+class Executor(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+EXECUTOR = typer.Option(
+    Executor.local,
+    "--executor",
+    help="Where the parts of the run go: local processes (see --jobs), or ray: the Ray cluster RAY_ADDRESS names "
+    "(unset: a local Ray instance), through Ray Data; --jobs then defaults to its CPUs. Needs "
+    'pip install "trajaudit[ray]". Output does not depend on it.',
+)
+
+
 @app.command()
 def validate(
     paths: List[str] = PATHS,
@@ -287,6 +301,7 @@ def audit(
     config_file: Path | None = CONFIG,
     isolated: bool = ISOLATED,
     jobs: int = JOBS,
+    executor: Executor = EXECUTOR,
     allow_empty: bool = ALLOW_EMPTY,
     quiet: bool = QUIET,
     stdin_filename: str | None = STDIN_FILENAME,
@@ -335,7 +350,10 @@ def audit(
     for _, path in reports:
         _guard_output(path, sources, outcomes, config_file, baseline)
     sources, beside = _beside(sources, quiet)
-    run = engine.Audit(sources, cfg, replace(options, beside=beside))
+    options = replace(options, beside=beside)
+    if executor is Executor.ray:
+        options = _on_ray(options)
+    run = engine.Audit(sources, cfg, options)
     origins = _outcome_origins(outcomes, beside)
     progress = _Progress(run.summary) if _wants_progress(quiet, output) else nullcontext()
     with _outputs(output, reports, output_format) as targets, progress:
@@ -1033,6 +1051,19 @@ def _stderr_is_terminal() -> bool:
         return sys.stderr.isatty()
     except ValueError:  # closed
         return False
+
+
+def _on_ray(options: engine.Options) -> engine.Options:
+    """`options` with the parts of the run sent to Ray Data (`trajaudit.ray_executor`), cut for the cluster's CPUs
+    unless --jobs says how many; exit 2 when Ray is not installed."""
+    from trajaudit import ray_executor
+
+    try:
+        cpus = ray_executor.connect()
+    except ray_executor.RayMissing as exc:
+        _usage_error(str(exc))
+    # at least two: one job is the serial path, which never reaches the executor
+    return replace(options, executor=ray_executor.execute, jobs=max(2, options.jobs or cpus))
 
 
 def _usage_error(message: str) -> NoReturn:
