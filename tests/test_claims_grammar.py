@@ -402,3 +402,41 @@ def test_json_reports_give_claims_with_valid_spans(fields: dict[str, str]) -> No
     for claim in extract_claims(text):
         assert 0 <= claim.start <= claim.end <= len(text)
         assert text[claim.start : claim.end] == claim.text
+
+
+# --- headlines with modifiers, colons and "and"; nominalisations reported done -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, action",
+    [
+        ("Standing order to the landlord updated: now 640 a month.", "update"),  # modifier, colon
+        ("Parking permit for the van renewed.", "renew"),
+        ("Shipping label printed and mailed to the warehouse.", "send"),  # "and" joins a second participle
+        ("Subscription renewal complete for account 7781.", "renew"),  # nominalisation + complete
+        ("Deletion processed; the mailbox is gone.", "delete"),
+        ("Reservation done for table 12 ✅", "book"),
+    ],
+)
+def test_headlines_with_modifiers_and_nominalisations_are_claims(text: str, action: str) -> None:
+    assert (ACTION_SUCCEEDED, action) in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**Permit Renewed**: 2024-03-01",  # a Title Case label, not a report
+        "Order placed on 3 May using your Visa.",  # history, dated
+        "Subscription renewal not complete yet.",  # negated
+        "Is the deletion complete?",  # a question
+        "Analysis complete for the whole fleet.",  # a noun that names no action
+        "Customers asked to cancel updated their plans.",  # an infinitive is no modifier
+    ],
+)
+def test_near_misses_of_headlines_and_nominalisations(text: str) -> None:
+    assert [k for k in kinds(text) if k[0] == ACTION_SUCCEEDED] == []
+
+
+def test_a_compound_modifier_names_no_action() -> None:
+    assert kinds("Return label created.") == [(ACTION_SUCCEEDED, "create")]  # a label, not a return
+    assert kinds("Refund for the late delivery issued.") == [(ACTION_SUCCEEDED, "refund")]

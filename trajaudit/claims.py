@@ -346,6 +346,47 @@ _ACTION_NOUNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\border\b(?=[^.]{0,80}\bplaced\b)", "create"),
     )
 )
+_HEADLINE_WORDS = 5  # the longest bare subject of a headline, in words ("Firewall rule allow-ssh created")
+
+
+def _nominalisations(base: str) -> set[str]:
+    """The nouns English derives from a verb by its regular suffixes: the gerund ("voiding", "cancelling"), -ion
+    ("termination", "deletion", "correction", "modification", "reservation"), -al ("removal", "renewal") and -ment
+    ("enrolment", "shipment"). A form that is no word ("deletal") is harmless: no report writes it."""
+    if " " in base:
+        return set()
+    stem = base[:-1] if base.endswith("e") else base
+    nouns = {_ing(base), base + "ment", stem + "al"}
+    nouns |= {form[:-2] + "ing" for form in _past_forms(base) if form[-3:-2] == form[-4:-3] != "e"}  # cancelling
+    if base.endswith(("ate", "ete", "ute")):
+        nouns.add(stem + "ion")  # termination, deletion
+    elif base.endswith("ct"):
+        nouns.add(base + "ion")  # correction
+    elif base.endswith("ify"):
+        nouns.add(base[:-1] + "ication")  # modification
+    elif base.endswith(("ize", "ise")):
+        nouns.add(stem + "ation")
+    else:
+        nouns |= {stem + "ation", base + "lation" if base.endswith("l") else stem + "ation"}  # reservation
+    return nouns
+
+
+# noun → the action lemma it names, derived from every verb of the taxonomy
+_NOMINAL: dict[str, str] = {}
+for _lemma, _verbs in ACTIONS.items():
+    for _verb in _verbs:
+        for _noun in _nominalisations(_verb):
+            _NOMINAL.setdefault(_noun, _lemma)
+# A nominalisation reported as done, opening its clause: "Cancellation complete for A-601", "Termination processed",
+# "Voiding complete". At most two modifiers before the noun ("Final pay run complete" is not read: no action noun).
+_NOMINAL_DONE = _folded_regex(
+    r"[\s\-*+•▪◦‣#>_.)\d\ufe0f✅✔☑✓]*+(?:[a-z][a-z0-9-]*\s+){0,2}?(?P<noun>[a-z]+)\s+"
+    r"(?:complete|completed|done|processed|applied|finished|successful|succeeded|finalised|finalized)\b"
+)
+_NOMINAL_CUES = frozenset(
+    "complete completed done processed applied finished successful succeeded finalised finalized".split()
+)
+
 # Nouns for the work as a whole: a generic verb over them is task_complete ("all tasks have been completed").
 _WORK_NOUN = _folded_regex(
     r"\b(?:tasks?|requests?|everything|all|work|job|issue|problem|bug|steps?|items?|actions?|changes|"
@@ -775,6 +816,14 @@ def normalise_action(word: str | None) -> str | None:
 _ANY_ACTION_NOUN = _folded_regex("|".join(f"(?:{pattern.pattern})" for pattern, _ in _ACTION_NOUNS))
 
 
+def _noun_action(word: str) -> str | None:
+    """The action one noun of _ACTION_NOUNS names ("refund", "booking"), or None."""
+    for pattern, action in _ACTION_NOUNS:
+        if pattern.fullmatch(word):
+            return action
+    return None
+
+
 def _action_noun(text: str, prefer_last: bool) -> str | None:
     if not _ANY_ACTION_NOUN.search(text):
         return None
@@ -907,9 +956,9 @@ def _claimable(found: int) -> int:
     return 0
 
 
-# The first three words of a clause (report style and headlines put the participle there).
+# The first words of a clause (report style and headlines put the participle there, after at most _HEADLINE_WORDS).
 _FIRST_WORD = regex(
-    r"[^a-z0-9_]*+(\w+)(?:[^a-z0-9_]++(\w+))?(?:[^a-z0-9_]++(\w+))?(?:[^a-z0-9_]++(\w+))?", re.ASCII
+    r"[^a-z0-9_]*+(\w+)" + r"(?:[^a-z0-9_]++(\w+))?" * _HEADLINE_WORDS, re.ASCII
 )
 # What may stand before a report-style participle in the original text: bullets, numbering, Markdown, check marks
 # (not code or quotes, which masking blanks: "`x` added the join" has a subject).
@@ -917,7 +966,7 @@ _REPORT_PREFIX = regex(r"[\s\-*+•▪◦‣#>_.)\d\ufe0f✅✔☑✓]*")
 
 
 def _opens_with_participle(folded: str, start: int) -> int:
-    """_CUE_FIRST_PERSON when one of the first four words at `start` is a participle (report style: "Deleted the old
+    """_CUE_FIRST_PERSON when one of the first six words at `start` is a participle (report style: "Deleted the old
     logs."; a headline: "nginx restarted."), which then needs no auxiliary or subject, else 0."""
     m = _FIRST_WORD.match(folded, start)
     return _CUE_FIRST_PERSON if m and any(word in _FIRST_WORDS for word in m.groups()) else 0
@@ -1179,14 +1228,46 @@ def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading |
         return _Group("none", "past", vi, False)  # "✅ Refund issued"
     if j == -1:
         return _Group("agent", "past", vi, False, "report")  # "Deleted the stale snapshots.", "Sent!"
-    if vi <= 3 and not any(word in _FUNCTION_WORDS for word in words[:vi]):
-        # "nginx restarted.", "Message sent to the team." — not "Policy requires returned items" (an adjective)
+    if _headline_subject(words, vi):
+        # "nginx restarted.", "Message sent to the team.", "Referral to cardiology sent to ...", "Return label created
+        # and emailed" — not "Policy requires returned items" (an adjective)
         following = words[vi + 1] if vi + 1 < len(words) else ""
-        if not following or following in _PREPOSITIONS or following in _ADVERBS or following.isdigit():
-            return _Group("none", "past", 0, False, "headline")
-        if following in _CHECK_MARKS:
+        if (
+            not following or following in _PREPOSITIONS or following in _ADVERBS or following.isdigit()
+            or following in _CHECK_MARKS
+            or (following in ("and", "&") and vi + 2 < len(words) and words[vi + 2] in _PAST)
+        ):
             return _Group("none", "past", 0, False, "headline")
     return None
+
+
+# What dates a history verb's headline ("Order placed on May 3", "Invoice paid in full last March").
+_DATING = frozenset("on in at last via using with from since".split())
+_DETERMINERS = frozenset("the a an your my our their his her its this that these those".split())
+
+
+def _headline_subject(words: list[str], vi: int) -> bool:
+    """Whether the words before the participle at vi are a headline's bare subject: a noun phrase of at most
+    _HEADLINE_WORDS words with no article, pronoun or auxiliary of its own, which a prepositional modifier may extend
+    ("Referral to cardiology", "Refund for the late delivery"): a function word is allowed only as a preposition
+    inside it or as a determiner right after such a preposition."""
+    if not 0 < vi <= _HEADLINE_WORDS or words[0] in _FUNCTION_WORDS:
+        return False
+    for k in range(1, vi):
+        word = words[k]
+        if word not in _FUNCTION_WORDS:
+            continue
+        if word in _PREPOSITIONS and k < vi - 1 and word not in ("to", "and"):
+            continue
+        following = words[k + 1]
+        if word == "to" and k < vi - 1 and following not in _BASE and (
+            following not in _FUNCTION_WORDS or following in _DETERMINERS
+        ):
+            continue  # "Referral to cardiology", "Notification to your phone", not "plan to be" or "asked to cancel"
+        if word in _DETERMINERS and words[k - 1] in _PREPOSITIONS:
+            continue
+        return False
+    return True
 
 
 def _readings(text: str, folded: str, source: str | None, clause: _Clause) -> Iterator[Reading]:
@@ -1237,10 +1318,14 @@ def _readings(text: str, folded: str, source: str | None, clause: _Clause) -> It
                     actor = "third_party"  # "cancelled by the airline", "issued last week by our billing team"
                 break
         if style == "headline":
-            if lemma in _HISTORY:
-                continue  # "Total amount paid", "Order placed": history, as "was paid" without "now"
-            if text[verb_end : verb_end + 4].lstrip("*_ `").startswith(":"):
-                continue  # a label: "**Items Returned**: …"
+            base_verb = _SYNONYM.get(form) or _GENERIC_BASE.get(form)
+            if base_verb in _HISTORY and after < len(words) and (words[after] in _DATING or words[after].isdigit()):
+                continue  # "Invoice paid in full last March", "Order placed on May 3": history, as "was paid"
+            written_after = text[verb_end : verb_end + 4]
+            if written_after.lstrip("*_ `").startswith(":") and (
+                written_after[:1] in "*_`" or text[verb_start].isupper() or base_verb in _HISTORY
+            ):
+                continue  # a label: "**Items Returned**: …", "Order Placed: …"; not "Appointment booked: Thursday"
             group = -2  # the subject is read before the verb, as a passive's is
         start = previous.start if group == -1 and previous else span(group)[0] if group >= 0 else verb_start
         modal = modal or (group >= 1 and words[group - 1] in _MODALS and actor != "agent")
@@ -1422,6 +1507,19 @@ def _clause_claims(
                 subject = m.group("subject")
                 make(*((ACTION_SUCCEEDED, "fix") if subject in ("fix", "fixes", "patch") else (TASK_COMPLETE, None)))
 
+    if cued & (_CUE_LONE_DONE | _CUE_PARTICIPLE | _CUE_STATE) and not clause.question:
+        m = _NOMINAL_DONE.match(body)
+        if m:
+            rest = body[m.end() :].split(None, 1)
+            following = rest[0].strip(".!,;") if rest else ""
+            action = _NOMINAL.get(m.group("noun")) or _noun_action(m.group("noun"))
+            if (
+                action
+                and (not following or following in _PREPOSITIONS or following[:1] in _CHECK_MARKS or following == "—")
+                and _asserted(folded, clause, base + m.start("noun"))
+            ):
+                make(ACTION_SUCCEEDED, action)
+
     # actions: verb groups read by the grammar
     if cued & _CUE_PARTICIPLE and cued & _VERB_CUES:  # a check mark counts as a verb cue (see _marked)
         for reading in _readings(text, folded, source, clause):
@@ -1456,6 +1554,15 @@ def _sentence_has(
     return bool(memo[key])
 
 
+# A noun that modifies the noun after it names no action of its own: "Return label created" creates a label. The
+# words after it that make it a head noun again are function words ("refund for your order") and verbs.
+_COMPOUND_MODIFIER = _folded_regex(
+    r"\b(?:cancel+ation|refund|return|exchange|booking|reservation|payment|upgrade|update|email|message|"
+    r"notification|invitation|release)(?=\s+(?!(?:for|to|of|on|in|has|have|had|is|are|was|were|got|and|&|been|"
+    r"now|successfully|already|just)\b)[a-z]{3,}\b)"
+)
+
+
 def _reading_claim(reading: Reading, folded: str, clause: _Clause, context: str) -> tuple[str, str | None] | None:
     """The claim an asserted reading makes: an action, or the task as a whole for a generic verb over the work."""
     passive = reading.actor != "agent"
@@ -1467,7 +1574,7 @@ def _reading_claim(reading: Reading, folded: str, clause: _Clause, context: str)
         if _SYNONYM.get(reading.verb) in _NEEDS_NOUN:
             return (ACTION_SUCCEEDED, action) if _action_noun(before + " " + after, passive) == action else None
         if action in _WEAK:  # "a refund was issued": a refund; "posted the update": an update is news, not an edit
-            noun = _action_noun(near, prefer_last=passive)
+            noun = _action_noun(_COMPOUND_MODIFIER.sub(" ", near), prefer_last=passive)
             action = noun if noun and noun != "update" else action
         if action == "update" and _TO_HUMAN.match(after):
             return None
