@@ -47,10 +47,18 @@ Verb groups (a participle P of the taxonomy, adverbs such as "now", "successfull
 - Report style: a clause that opens with P → agent, past, when an object, a preposition, a number or an identifier
   follows or nothing does ("Deleted the stale snapshots.", "Merged feature/login into main.", "Sent!"), not when a
   noun does ("Updated instructions are below").
-- Headlines: a bare subject of at most three words (no article, pronoun or auxiliary) then P, followed by nothing, a
-  preposition, an adverb, a number or a check mark → none, past ("nginx restarted.", "Message sent to the team.");
-  not a label ("**Items Returned**: 2"), not "Customer cancelled the order" (an active verb with its object), and
-  not the history verbs ("Amount paid").
+- Headlines: a bare subject of at most five words (no article, pronoun or auxiliary, except a preposition inside it
+  and a determiner after that preposition: "Referral to cardiology", "Notification to your phone") then P, followed
+  by nothing, a preposition, an adverb, a number, a check mark, a colon, or "and" with a second participle → none,
+  past ("nginx restarted.", "Message sent to the team.", "Appointment booked: Thursday 10:00", "Return label created
+  and emailed to you."); not a label (a capitalised participle or markup before the colon: "**Items Returned**: 2"),
+  not "Customer cancelled the order" (an active verb with its object), and not the history verbs when dated ("Order
+  placed on 3 May", "Invoice paid in full last March"). A noun that modifies the noun after it names no action:
+  "Return label created" creates a label.
+- Nominalisations: a clause that opens (after at most two modifiers) with a noun derived from a verb of the taxonomy
+  by the regular suffixes (-ing, -ion/-ation, -al, -ment: "cancellation", "voiding", "removal", "renewal") or one of
+  the action nouns, then complete, completed, done, processed, applied, finished, successful or finalised, followed by
+  nothing, a preposition or a check mark → that action ("Cancellation complete for A-601", "Deletion processed").
 - ``P … by X`` within eight words, X an article or possessive ("by the airline", "by our billing team") or a
   capitalised name ("by Stripe") → third_party; "by me", "by email" name no one else.
 - ``, P-ing the issue`` after a clause ("…, addressing the issue", "…, fixing the crash") → none, past, for
@@ -818,6 +826,8 @@ _ANY_ACTION_NOUN = _folded_regex("|".join(f"(?:{pattern.pattern})" for pattern, 
 
 def _noun_action(word: str) -> str | None:
     """The action one noun of _ACTION_NOUNS names ("refund", "booking"), or None."""
+    if not _ANY_ACTION_NOUN.fullmatch(word):
+        return None
     for pattern, action in _ACTION_NOUNS:
         if pattern.fullmatch(word):
             return action
@@ -878,7 +888,7 @@ _CUE_CLAUSE_WORD = 512  # not a claim: one of the _CLAUSE_WORDS, before which a 
 # The second words a kind may need: of _TEST_NOUN, _TEST_COUNT_PASS and _TEST_PRONOUN, of a state phrase without
 # an auxiliary, and the subjects of _TASK_DONE.
 _CUE_TEST_NOUN, _CUE_TEST_COUNT, _CUE_TEST_PRONOUN, _CUE_STATE_VERB, _CUE_TASK_SUBJECT = 1024, 2048, 4096, 8192, 16384
-_CUE_WORKS, _CUE_WORKS_SUBJECT, _CUE_ING = 32768, 65536, 131072
+_CUE_WORKS, _CUE_WORKS_SUBJECT, _CUE_ING, _CUE_NOMINAL_DONE = 32768, 65536, 131072, 262144
 _CUE_WORDS: dict[str, int] = {}
 for _bit, _words in (
     (_CUE_PARTICIPLE, tuple(_FIRST_WORDS)),
@@ -905,6 +915,7 @@ for _bit, _words in (
     (_CUE_WORKS_SUBJECT, ("fix", "fixes", "patch", "change", "changes", "solution", "workaround", "everything", "all",
                           "diff", "implementation", "code", "output")),
     (_CUE_ING, ("addressing", "fixing", "resolving", "solving")),
+    (_CUE_NOMINAL_DONE, tuple(_NOMINAL_CUES)),
 ):
     for _word in _words:
         _CUE_WORDS[_word] = _CUE_WORDS.get(_word, 0) | _bit
@@ -912,7 +923,7 @@ _VERB_CUES = _CUE_AUXILIARY | _CUE_FIRST_PERSON | _CUE_SUCCESSFULLY  # a partici
 _TEST_CUES = _CUE_TEST_NOUN | _CUE_TEST_COUNT | _CUE_TEST_PRONOUN  # a word of passing needs one of these
 _STATE_VERB_CUES = _CUE_AUXILIARY | _CUE_STATE_VERB  # a state word needs one of these
 _OWN_CUES = _CUE_LONE_DONE | _CUE_AMOUNT | _CUE_ING  # these need nothing more
-_ALL_CUES = 2 * _CUE_ING - 1  # every bit above
+_ALL_CUES = 2 * _CUE_NOMINAL_DONE - 1  # every bit above
 
 
 # The folded text is looked up word by word: its bytes, one per character, with everything but the ASCII word
@@ -1228,7 +1239,7 @@ def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading |
         return _Group("none", "past", vi, False)  # "✅ Refund issued"
     if j == -1:
         return _Group("agent", "past", vi, False, "report")  # "Deleted the stale snapshots.", "Sent!"
-    if _headline_subject(words, vi):
+    if vi <= _HEADLINE_WORDS and words[0] not in _FUNCTION_WORDS and _headline_subject(words, vi):
         # "nginx restarted.", "Message sent to the team.", "Referral to cardiology sent to ...", "Return label created
         # and emailed" — not "Policy requires returned items" (an adjective)
         following = words[vi + 1] if vi + 1 < len(words) else ""
@@ -1507,7 +1518,7 @@ def _clause_claims(
                 subject = m.group("subject")
                 make(*((ACTION_SUCCEEDED, "fix") if subject in ("fix", "fixes", "patch") else (TASK_COMPLETE, None)))
 
-    if cued & (_CUE_LONE_DONE | _CUE_PARTICIPLE | _CUE_STATE) and not clause.question:
+    if cued & _CUE_NOMINAL_DONE and not clause.question:
         m = _NOMINAL_DONE.match(body)
         if m:
             rest = body[m.end() :].split(None, 1)
