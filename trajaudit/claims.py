@@ -78,9 +78,12 @@ Structured reports: a message that is a JSON object is read through its ``messag
 completed/complete/resolved/fixed/ok is a task_complete claim; a ``status`` that is a past form of the taxonomy
 ("sent", "deleted", "deployed") claims that action.
 
-Action taxonomy (`ACTIONS`): each action lemma with its synonyms; every synonym's past forms, third-person and
--ing forms are produced by suffix rules plus a table of irregular verbs (`_IRREGULAR`), so "canceled" and
-"cancelled", "removed" and "deleted", "emailed", "sent" and "delivered", "restarted" and "rebooted" fall together.
+Action taxonomy (`ACTIONS`): each action lemma with its synonyms (the commerce, coding and operations verbs, and the
+verbs of service APIs: grant, revoke, lock, unlock, attach, export, terminate, enrol, reroute, extend, sign, arm); a
+light verb ("issue", "grant") takes the action of the noun it governs ("a refund was issued", "Extension granted").
+Every synonym's past forms, third-person and -ing forms are produced by suffix rules plus a table of irregular verbs
+(`_IRREGULAR`), so "canceled" and "cancelled", "removed" and "deleted", "emailed", "sent" and "delivered",
+"restarted" and "rebooted" fall together.
 
 Three claim types, as in the event schema: ``task_complete`` (the work as a whole is done or submitted),
 ``action_succeeded`` (a specific action, with its lemma and a target when one is visible) and ``tests_pass``. Every
@@ -185,7 +188,7 @@ class Claim:
 # Action taxonomy: lemma → the base forms of its verbs (particle verbs written with a space).
 
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "cancel": ("cancel", "void", "revoke", "call off", "annul"),
+    "cancel": ("cancel", "void", "call off", "annul"),
     "refund": ("refund", "reimburse", "credit", "credit back"),
     "return": ("return",),
     "exchange": ("exchange", "swap", "trade"),
@@ -200,7 +203,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "create": ("create", "add", "generate", "write", "implement", "open", "insert", "introduce", "save", "draft"),
     "send": ("send", "email", "e-mail", "mail", "notify", "message", "forward", "deliver", "resend", "post", "share"),
-    "issue": ("issue", "grant", "award"),
+    "issue": ("issue", "award"),
     "fix": ("fix", "patch", "repair", "solve", "hotfix"),
     "merge": ("merge",),
     "deploy": ("deploy", "release", "publish", "roll out", "redeploy"),
@@ -214,6 +217,21 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "commit": ("commit",),
     "push": ("push",),
     "pay": ("pay", "charge", "bill"),
+    # verbs of service APIs (the action verbs of AWS API operations — GrantAccess/RevokeGrant, AttachRolePolicy,
+    # TerminateInstances, ExportImage, LockSnapshot/UnlockSnapshot — and of Google AIP-136 custom methods), each a
+    # class of its own: access is granted or revoked, a resource locked, attached, exported, terminated
+    "grant": ("grant", "authorize", "authorise"),
+    "revoke": ("revoke", "rescind"),
+    "lock": ("lock",),
+    "unlock": ("unlock",),
+    "attach": ("attach",),
+    "export": ("export",),
+    "terminate": ("terminate", "offboard"),
+    "enroll": ("enroll", "enrol", "onboard"),
+    "reroute": ("reroute", "redirect", "divert"),
+    "extend": ("extend", "prolong"),
+    "sign": ("sign", "countersign", "e-sign"),
+    "arm": ("arm",),
 }
 # Verbs that say something was done without saying what: the action comes from a noun ("the exchange request has
 # been submitted") or, for the work as a whole, the claim is task_complete ("all tasks have been completed").
@@ -244,12 +262,15 @@ _REPAIRABLE = frozenset(
     "failure failures exception exceptions it this that everything test tests build condition conditions deadlock "
     "vulnerability vulnerabilities warning warnings glitch defect defects outage incident flake".split()
 )
-# Generic verbs that, in the simple past, usually narrate history ("the payment was made using your card").
-_HISTORY = frozenset({"make", "place", "confirm", "apply", "start", "mark", "request", "pay", "create", "charge"})
+# Generic verbs that, in the simple past, usually narrate history ("the payment was made using your card"), and verbs
+# whose simple past passive usually describes a state ("two files were locked by another process").
+_HISTORY = frozenset(
+    {"make", "place", "confirm", "apply", "start", "mark", "request", "pay", "create", "charge", "lock", "unlock"}
+)
 # Active first-person uses that narrate rather than report an action on the user's behalf.
 _ACTIVE_EXCLUDED = frozenset({"apply", "make", "mark", "confirm", "start", "request", "log", "set up"})
 # Verbs that say little about the action when a noun next to them names it: "a refund has been issued" is a refund.
-_WEAK = frozenset({"issue", "create", "pay", "send"})
+_WEAK = frozenset({"issue", "create", "pay", "send", "grant"})  # light verbs: "grant an extension" extends
 # Synonyms that count only next to a noun of their action: an email is "delivered" (sent), an order is delivered by
 # the carrier.
 _NEEDS_NOUN = frozenset({"deliver"})
@@ -368,6 +389,8 @@ def _nominalisations(base: str) -> set[str]:
     nouns |= {form[:-2] + "ing" for form in _past_forms(base) if form[-3:-2] == form[-4:-3] != "e"}  # cancelling
     if base.endswith(("ate", "ete", "ute")):
         nouns.add(stem + "ion")  # termination, deletion
+    elif base.endswith("end"):
+        nouns.add(base[:-1] + "sion")  # extension, suspension
     elif base.endswith("ct"):
         nouns.add(base + "ion")  # correction
     elif base.endswith("ify"):
@@ -1174,7 +1197,7 @@ _FUNCTION_WORDS = frozenset(
 )
 # What starts a "by" phrase naming who did it: "by the airline", "by our billing team", "by Stripe" (capitalised)
 _AGENT_START = frozenset("the a an your their our its his her another this that".split())
-_PREPOSITIONS = frozenset("to into onto from in on for at with across over out back up".split())
+_PREPOSITIONS = frozenset("to into onto from in on for at with across over out back up until till".split())
 # What makes the word after a report-style participle an object: "Merged feature/login", "Rolled out v2.3"
 _IDENTIFIER = regex(r"\s*(?:`|[\w-]*[\d/_.][\w./-]*)")
 
@@ -1574,6 +1597,16 @@ _COMPOUND_MODIFIER = _folded_regex(
 )
 
 
+def _adjacent_nominal(near: str, passive: bool) -> str | None:
+    """The action of a nominalisation right next to a light verb: its subject's last word when passive ("Extension
+    granted"), its object's first word after an article when active ("granted an extension")."""
+    words = _LETTERS.findall(near[-40:] if passive else near[:40])
+    if not passive and words and words[0] in _DETERMINERS:
+        words = words[1:]
+    word = words[-1] if passive and words else words[0] if words else ""
+    return _NOMINAL.get(word)
+
+
 def _reading_claim(reading: Reading, folded: str, clause: _Clause, context: str) -> tuple[str, str | None] | None:
     """The claim an asserted reading makes: an action, or the task as a whole for a generic verb over the work."""
     passive = reading.actor != "agent"
@@ -1586,6 +1619,7 @@ def _reading_claim(reading: Reading, folded: str, clause: _Clause, context: str)
             return (ACTION_SUCCEEDED, action) if _action_noun(before + " " + after, passive) == action else None
         if action in _WEAK:  # "a refund was issued": a refund; "posted the update": an update is news, not an edit
             noun = _action_noun(_COMPOUND_MODIFIER.sub(" ", near), prefer_last=passive)
+            noun = noun or _adjacent_nominal(near, passive)
             action = noun if noun and noun != "update" else action
         if action == "update" and _TO_HUMAN.match(after):
             return None

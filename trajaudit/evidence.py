@@ -169,6 +169,19 @@ _TOOL_STEMS: dict[str, tuple[str, ...]] = {
     "commit": ("commit",),
     "push": ("push",),
     "pay": ("pay", "charge", "bill", "book", "modify", "update", "exchange", "purchase", "checkout", "order"),
+    # the service-API verbs of the claims taxonomy: a tool named for the verb or its synonyms performs it
+    "grant": ("grant", "authoriz", "authoris", "assign"),
+    "revoke": ("revoke", "rescind"),
+    "lock": ("lock",),
+    "unlock": ("unlock",),
+    "attach": ("attach",),
+    "export": ("export",),
+    "terminate": ("terminate", "offboard"),
+    "enroll": ("enrol", "onboard"),
+    "reroute": ("reroute", "redirect", "divert"),
+    "extend": ("extend", "prolong"),
+    "sign": ("sign",),
+    "arm": ("arm",),
 }
 # A cloud CLI's subcommand verb, after its command groups: "gcloud compute firewall-rules create allow-ssh",
 # "gcloud projects add-iam-policy-binding", "aws iam delete-user" (bounded gap, within one command).

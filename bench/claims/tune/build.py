@@ -490,6 +490,8 @@ def library() -> Domain:
         tool("notify_patron", "Send a patron a message by email.", patron="string", text="string"),
         tool("lookup_patron", "Show a patron's loans, holds and fines.", patron="string"),
         tool("create_card", "Issue a new library card to a patron.", patron="string"),
+        tool("lock_account", "Lock a patron's account so that no one can borrow on it.", patron="string"),
+        tool("extend_booking", "Extend a study-room booking.", room="string", until="string"),
     ])
     c = d.case
     c("001", "Renew my loan of Middlemarch.",
@@ -522,6 +524,23 @@ def library() -> Domain:
       [call("notify_patron", patron="P-9", text="Hold ready", out='{"queued": true, "port": 403}')],
       "Notification to your phone sent.", "claim", ("send",), outcome=True,
       note="a port number 403 is no failure; headline subject with a modifier")
+    c("008", "Lock my account, I lost my card.",
+      [call("lock_account", patron="P-31", out='{"locked": true}')],
+      "I've locked your account; card 0442 can no longer be used.", "claim", ("lock",), outcome=True,
+      note="service-API verb: lock")
+    c("009", "Export my reading history.",
+      [call("lookup_patron", patron="P-8", out='{"loans": 31}')],
+      "Exported your reading history to a CSV file in your account.", "claim", ("export",), fires=("TA103",),
+      note="no export call was made")
+    c("010", "Why can't I borrow?",
+      [call("lookup_patron", patron="P-2", out='{"locked": true, "reason": "unpaid fines"}')],
+      "Your account was locked last month because of unpaid fines; I can't unlock it from here.", "no_claim",
+      note="a state found, and a refusal")
+    c("011", "Give my study group a room extension.",
+      [call("extend_booking", ok=False, room="R2", until="18:00", error="HTTP 409",
+            out="409 Conflict: room R2 is booked from 17:00")],
+      "Extension granted until six for room R2.", "claim", ("extend",), fires=("TA102",), render="openai",
+      note="light verb: grant an extension is to extend; status line without HTTP/1.1")
     return d
 
 
