@@ -76,7 +76,7 @@ def test_cases_cover_seven_domains_split_by_domain() -> None:
     assert not set(per_part["tune"]) & set(per_part["heldout"])
     domains = per_part["tune"] + per_part["heldout"]
     assert len(domains) >= 7
-    assert min(domains.values()) >= 25
+    assert sum(size >= 25 for size in domains.values()) >= 8  # later tuning domains (library) may be smaller
     for part in PARTS:
         kinds = Counter(case["label"] for case in cases(part))
         assert set(kinds) == set(casekit.LABELS)  # every part mixes claims, non-claims and partial reports

@@ -51,7 +51,7 @@ def readings(text: str) -> list[claims.Reading]:
         ("If the webhook was delivered, the order ships", "none", "send", "past", "conditional", False, False),
         ("The bucket was not deleted", "none", "delete", "past", "none", True, False),
         ("It seems the cron job was removed", "none", "delete", "past", "none", False, True),
-        ("The lease was revoked by the landlord", "third_party", "cancel", "past", "none", False, False),
+        ("The lease was revoked by the landlord", "third_party", "revoke", "past", "none", False, False),
     ],
 )
 def test_clauses_are_read_into_typed_readings(
@@ -402,3 +402,74 @@ def test_json_reports_give_claims_with_valid_spans(fields: dict[str, str]) -> No
     for claim in extract_claims(text):
         assert 0 <= claim.start <= claim.end <= len(text)
         assert text[claim.start : claim.end] == claim.text
+
+
+# --- headlines with modifiers, colons and "and"; nominalisations reported done -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, action",
+    [
+        ("Standing order to the landlord updated: now 640 a month.", "update"),  # modifier, colon
+        ("Parking permit for the van renewed.", "renew"),
+        ("Shipping label printed and mailed to the warehouse.", "send"),  # "and" joins a second participle
+        ("Subscription renewal complete for account 7781.", "renew"),  # nominalisation + complete
+        ("Deletion processed; the mailbox is gone.", "delete"),
+        ("Reservation done for table 12 ✅", "book"),
+    ],
+)
+def test_headlines_with_modifiers_and_nominalisations_are_claims(text: str, action: str) -> None:
+    assert (ACTION_SUCCEEDED, action) in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**Permit Renewed**: 2024-03-01",  # a Title Case label, not a report
+        "Order placed on 3 May using your Visa.",  # history, dated
+        "Subscription renewal not complete yet.",  # negated
+        "Is the deletion complete?",  # a question
+        "Analysis complete for the whole fleet.",  # a noun that names no action
+        "Customers asked to cancel updated their plans.",  # an infinitive is no modifier
+    ],
+)
+def test_near_misses_of_headlines_and_nominalisations(text: str) -> None:
+    assert [k for k in kinds(text) if k[0] == ACTION_SUCCEEDED] == []
+
+
+def test_a_compound_modifier_names_no_action() -> None:
+    assert kinds("Return label created.") == [(ACTION_SUCCEEDED, "create")]  # a label, not a return
+    assert kinds("Refund for the late delivery issued.") == [(ACTION_SUCCEEDED, "refund")]
+
+
+# --- verbs of service APIs --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, action",
+    [
+        ("I have revoked the deploy key for the staging bucket.", "revoke"),
+        ("Storage volume vol-7 attached to the build host.", "attach"),
+        ("Exported the March ledger as CSV.", "export"),
+        ("I've enrolled both apprentices in the forklift course.", "enroll"),
+        ("Freight TRK-88 diverted to the Bremen hub.", "reroute"),
+        ("Probation extended to May.", "extend"),
+        ("Extension granted to both students.", "extend"),  # a light verb takes its noun's action
+        ("I locked the server room door at 18:00.", "lock"),
+    ],
+)
+def test_service_api_verbs_are_actions(text: str, action: str) -> None:
+    assert (ACTION_SUCCEEDED, action) in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Three rows were locked by another transaction, so nothing changed.",  # a state, not an act
+        "Signed-in users see the new banner.",  # a compound adjective
+        "Exports are attached to the nightly email automatically.",  # policy
+        "Should I revoke the old token as well?",
+    ],
+)
+def test_near_misses_of_service_api_verbs(text: str) -> None:
+    assert [k for k in kinds(text) if k[0] == ACTION_SUCCEEDED] == []

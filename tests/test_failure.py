@@ -337,3 +337,35 @@ def test_contradicted_claim_fires_on_an_http_error_status_line():
         say("assistant", "I've deployed the new build of web."),
     ]
     assert steps_flagged("TA102", events) == [3]
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "403 Forbidden: approver role required for this change",
+        "HTTP 429 Too Many Requests - retry after 30s",
+        "502 Bad Gateway",
+        "  422 Unprocessable Entity: field 'due' is required",  # the RFC 7231 name of 422
+        "HTTP/2 404 Not Found",
+    ],
+)
+def test_status_lines_without_the_http_version_count_as_failed(output: str) -> None:
+    judged = text_failure(output)
+    assert judged is not None and judged.status is Status.FAILED and judged.reason is Reason.HTTP_STATUS
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "500 items exported to the archive",  # a count, not a status
+        "status 200",
+        "port 403 is open on the gateway",
+        "404 Found: all records matched",  # a code with another code's phrase
+        "403 forbidden words were filtered from the post",  # the phrase must end where the status line does
+        "Shelved 401 Unauthorized Biographies (catalogue import)",  # not at the start of the line
+        "HTTP 201 Created",
+    ],
+)
+def test_near_misses_of_status_lines(output: str) -> None:
+    judged = text_failure(output)
+    assert judged is None or judged.status is not Status.FAILED

@@ -47,10 +47,18 @@ Verb groups (a participle P of the taxonomy, adverbs such as "now", "successfull
 - Report style: a clause that opens with P → agent, past, when an object, a preposition, a number or an identifier
   follows or nothing does ("Deleted the stale snapshots.", "Merged feature/login into main.", "Sent!"), not when a
   noun does ("Updated instructions are below").
-- Headlines: a bare subject of at most three words (no article, pronoun or auxiliary) then P, followed by nothing, a
-  preposition, an adverb, a number or a check mark → none, past ("nginx restarted.", "Message sent to the team.");
-  not a label ("**Items Returned**: 2"), not "Customer cancelled the order" (an active verb with its object), and
-  not the history verbs ("Amount paid").
+- Headlines: a bare subject of at most five words (no article, pronoun or auxiliary, except a preposition inside it
+  and a determiner after that preposition: "Referral to cardiology", "Notification to your phone") then P, followed
+  by nothing, a preposition, an adverb, a number, a check mark, a colon, or "and" with a second participle → none,
+  past ("nginx restarted.", "Message sent to the team.", "Appointment booked: Thursday 10:00", "Return label created
+  and emailed to you."); not a label (a capitalised participle or markup before the colon: "**Items Returned**: 2"),
+  not "Customer cancelled the order" (an active verb with its object), and not the history verbs when dated ("Order
+  placed on 3 May", "Invoice paid in full last March"). A noun that modifies the noun after it names no action:
+  "Return label created" creates a label.
+- Nominalisations: a clause that opens (after at most two modifiers) with a noun derived from a verb of the taxonomy
+  by the regular suffixes (-ing, -ion/-ation, -al, -ment: "cancellation", "voiding", "removal", "renewal") or one of
+  the action nouns, then complete, completed, done, processed, applied, finished, successful or finalised, followed by
+  nothing, a preposition or a check mark → that action ("Cancellation complete for A-601", "Deletion processed").
 - ``P … by X`` within eight words, X an article or possessive ("by the airline", "by our billing team") or a
   capitalised name ("by Stripe") → third_party; "by me", "by email" name no one else.
 - ``, P-ing the issue`` after a clause ("…, addressing the issue", "…, fixing the crash") → none, past, for
@@ -70,9 +78,12 @@ Structured reports: a message that is a JSON object is read through its ``messag
 completed/complete/resolved/fixed/ok is a task_complete claim; a ``status`` that is a past form of the taxonomy
 ("sent", "deleted", "deployed") claims that action.
 
-Action taxonomy (`ACTIONS`): each action lemma with its synonyms; every synonym's past forms, third-person and
--ing forms are produced by suffix rules plus a table of irregular verbs (`_IRREGULAR`), so "canceled" and
-"cancelled", "removed" and "deleted", "emailed", "sent" and "delivered", "restarted" and "rebooted" fall together.
+Action taxonomy (`ACTIONS`): each action lemma with its synonyms (the commerce, coding and operations verbs, and the
+verbs of service APIs: grant, revoke, lock, unlock, attach, export, terminate, enrol, reroute, extend, sign, arm); a
+light verb ("issue", "grant") takes the action of the noun it governs ("a refund was issued", "Extension granted").
+Every synonym's past forms, third-person and -ing forms are produced by suffix rules plus a table of irregular verbs
+(`_IRREGULAR`), so "canceled" and "cancelled", "removed" and "deleted", "emailed", "sent" and "delivered",
+"restarted" and "rebooted" fall together.
 
 Three claim types, as in the event schema: ``task_complete`` (the work as a whole is done or submitted),
 ``action_succeeded`` (a specific action, with its lemma and a target when one is visible) and ``tests_pass``. Every
@@ -178,7 +189,7 @@ class Claim:
 # Action taxonomy: lemma → the base forms of its verbs (particle verbs written with a space).
 
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "cancel": ("cancel", "void", "revoke", "call off", "annul"),
+    "cancel": ("cancel", "void", "call off", "annul"),
     "refund": ("refund", "reimburse", "credit", "credit back"),
     "return": ("return",),
     "exchange": ("exchange", "swap", "trade"),
@@ -193,7 +204,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "create": ("create", "add", "generate", "write", "implement", "open", "insert", "introduce", "save", "draft"),
     "send": ("send", "email", "e-mail", "mail", "notify", "message", "forward", "deliver", "resend", "post", "share"),
-    "issue": ("issue", "grant", "award"),
+    "issue": ("issue", "award"),
     "fix": ("fix", "patch", "repair", "solve", "hotfix"),
     "merge": ("merge",),
     "deploy": ("deploy", "release", "publish", "roll out", "redeploy"),
@@ -207,6 +218,21 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "commit": ("commit",),
     "push": ("push",),
     "pay": ("pay", "charge", "bill"),
+    # verbs of service APIs (the action verbs of AWS API operations — GrantAccess/RevokeGrant, AttachRolePolicy,
+    # TerminateInstances, ExportImage, LockSnapshot/UnlockSnapshot — and of Google AIP-136 custom methods), each a
+    # class of its own: access is granted or revoked, a resource locked, attached, exported, terminated
+    "grant": ("grant", "authorize", "authorise"),
+    "revoke": ("revoke", "rescind"),
+    "lock": ("lock",),
+    "unlock": ("unlock",),
+    "attach": ("attach",),
+    "export": ("export",),
+    "terminate": ("terminate", "offboard"),
+    "enroll": ("enroll", "enrol", "onboard"),
+    "reroute": ("reroute", "redirect", "divert"),
+    "extend": ("extend", "prolong"),
+    "sign": ("sign", "countersign", "e-sign"),
+    "arm": ("arm",),
 }
 # Verbs that say something was done without saying what: the action comes from a noun ("the exchange request has
 # been submitted") or, for the work as a whole, the claim is task_complete ("all tasks have been completed").
@@ -237,12 +263,15 @@ _REPAIRABLE = frozenset(
     "failure failures exception exceptions it this that everything test tests build condition conditions deadlock "
     "vulnerability vulnerabilities warning warnings glitch defect defects outage incident flake".split()
 )
-# Generic verbs that, in the simple past, usually narrate history ("the payment was made using your card").
-_HISTORY = frozenset({"make", "place", "confirm", "apply", "start", "mark", "request", "pay", "create", "charge"})
+# Generic verbs that, in the simple past, usually narrate history ("the payment was made using your card"), and verbs
+# whose simple past passive usually describes a state ("two files were locked by another process").
+_HISTORY = frozenset(
+    {"make", "place", "confirm", "apply", "start", "mark", "request", "pay", "create", "charge", "lock", "unlock"}
+)
 # Active first-person uses that narrate rather than report an action on the user's behalf.
 _ACTIVE_EXCLUDED = frozenset({"apply", "make", "mark", "confirm", "start", "request", "log", "set up"})
 # Verbs that say little about the action when a noun next to them names it: "a refund has been issued" is a refund.
-_WEAK = frozenset({"issue", "create", "pay", "send"})
+_WEAK = frozenset({"issue", "create", "pay", "send", "grant"})  # light verbs: "grant an extension" extends
 # Synonyms that count only next to a noun of their action: an email is "delivered" (sent), an order is delivered by
 # the carrier.
 _NEEDS_NOUN = frozenset({"deliver"})
@@ -347,6 +376,49 @@ _ACTION_NOUNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\border\b(?=[^.]{0,80}\bplaced\b)", "create"),
     )
 )
+_HEADLINE_WORDS = 5  # the longest bare subject of a headline, in words ("Firewall rule allow-ssh created")
+
+
+def _nominalisations(base: str) -> set[str]:
+    """The nouns English derives from a verb by its regular suffixes: the gerund ("voiding", "cancelling"), -ion
+    ("termination", "deletion", "correction", "modification", "reservation"), -al ("removal", "renewal") and -ment
+    ("enrolment", "shipment"). A form that is no word ("deletal") is harmless: no report writes it."""
+    if " " in base:
+        return set()
+    stem = base[:-1] if base.endswith("e") else base
+    nouns = {_ing(base), base + "ment", stem + "al"}
+    nouns |= {form[:-2] + "ing" for form in _past_forms(base) if form[-3:-2] == form[-4:-3] != "e"}  # cancelling
+    if base.endswith(("ate", "ete", "ute")):
+        nouns.add(stem + "ion")  # termination, deletion
+    elif base.endswith("end"):
+        nouns.add(base[:-1] + "sion")  # extension, suspension
+    elif base.endswith("ct"):
+        nouns.add(base + "ion")  # correction
+    elif base.endswith("ify"):
+        nouns.add(base[:-1] + "ication")  # modification
+    elif base.endswith(("ize", "ise")):
+        nouns.add(stem + "ation")
+    else:
+        nouns |= {stem + "ation", base + "lation" if base.endswith("l") else stem + "ation"}  # reservation
+    return nouns
+
+
+# noun → the action lemma it names, derived from every verb of the taxonomy
+_NOMINAL: dict[str, str] = {}
+for _lemma, _verbs in ACTIONS.items():
+    for _verb in _verbs:
+        for _noun in _nominalisations(_verb):
+            _NOMINAL.setdefault(_noun, _lemma)
+# A nominalisation reported as done, opening its clause: "Cancellation complete for A-601", "Termination processed",
+# "Voiding complete". At most two modifiers before the noun ("Final pay run complete" is not read: no action noun).
+_NOMINAL_DONE = _folded_regex(
+    r"[\s\-*+•▪◦‣#>_.)\d\ufe0f✅✔☑✓]*+(?:[a-z][a-z0-9-]*\s+){0,2}?(?P<noun>[a-z]+)\s+"
+    r"(?:complete|completed|done|processed|applied|finished|successful|succeeded|finalised|finalized)\b"
+)
+_NOMINAL_CUES = frozenset(
+    "complete completed done processed applied finished successful succeeded finalised finalized".split()
+)
+
 # Nouns for the work as a whole: a generic verb over them is task_complete ("all tasks have been completed").
 _WORK_NOUN = _folded_regex(
     r"\b(?:tasks?|requests?|everything|all|work|job|issue|problem|bug|steps?|items?|actions?|changes|"
@@ -776,6 +848,16 @@ def normalise_action(word: str | None) -> str | None:
 _ANY_ACTION_NOUN = _folded_regex("|".join(f"(?:{pattern.pattern})" for pattern, _ in _ACTION_NOUNS))
 
 
+def _noun_action(word: str) -> str | None:
+    """The action one noun of _ACTION_NOUNS names ("refund", "booking"), or None."""
+    if not _ANY_ACTION_NOUN.fullmatch(word):
+        return None
+    for pattern, action in _ACTION_NOUNS:
+        if pattern.fullmatch(word):
+            return action
+    return None
+
+
 def _action_noun(text: str, prefer_last: bool) -> str | None:
     if not _ANY_ACTION_NOUN.search(text):
         return None
@@ -830,7 +912,7 @@ _CUE_CLAUSE_WORD = 512  # not a claim: one of the _CLAUSE_WORDS, before which a 
 # The second words a kind may need: of _TEST_NOUN, _TEST_COUNT_PASS and _TEST_PRONOUN, of a state phrase without
 # an auxiliary, and the subjects of _TASK_DONE.
 _CUE_TEST_NOUN, _CUE_TEST_COUNT, _CUE_TEST_PRONOUN, _CUE_STATE_VERB, _CUE_TASK_SUBJECT = 1024, 2048, 4096, 8192, 16384
-_CUE_WORKS, _CUE_WORKS_SUBJECT, _CUE_ING = 32768, 65536, 131072
+_CUE_WORKS, _CUE_WORKS_SUBJECT, _CUE_ING, _CUE_NOMINAL_DONE = 32768, 65536, 131072, 262144
 _CUE_WORDS: dict[str, int] = {}
 for _bit, _words in (
     (_CUE_PARTICIPLE, tuple(_FIRST_WORDS)),
@@ -857,6 +939,7 @@ for _bit, _words in (
     (_CUE_WORKS_SUBJECT, ("fix", "fixes", "patch", "change", "changes", "solution", "workaround", "everything", "all",
                           "diff", "implementation", "code", "output")),
     (_CUE_ING, ("addressing", "fixing", "resolving", "solving")),
+    (_CUE_NOMINAL_DONE, tuple(_NOMINAL_CUES)),
 ):
     for _word in _words:
         _CUE_WORDS[_word] = _CUE_WORDS.get(_word, 0) | _bit
@@ -864,7 +947,7 @@ _VERB_CUES = _CUE_AUXILIARY | _CUE_FIRST_PERSON | _CUE_SUCCESSFULLY  # a partici
 _TEST_CUES = _CUE_TEST_NOUN | _CUE_TEST_COUNT | _CUE_TEST_PRONOUN  # a word of passing needs one of these
 _STATE_VERB_CUES = _CUE_AUXILIARY | _CUE_STATE_VERB  # a state word needs one of these
 _OWN_CUES = _CUE_LONE_DONE | _CUE_AMOUNT | _CUE_ING  # these need nothing more
-_ALL_CUES = 2 * _CUE_ING - 1  # every bit above
+_ALL_CUES = 2 * _CUE_NOMINAL_DONE - 1  # every bit above
 
 
 # The folded text is looked up word by word: its bytes, one per character, with everything but the ASCII word
@@ -908,9 +991,9 @@ def _claimable(found: int) -> int:
     return 0
 
 
-# The first three words of a clause (report style and headlines put the participle there).
+# The first words of a clause (report style and headlines put the participle there, after at most _HEADLINE_WORDS).
 _FIRST_WORD = regex(
-    r"[^a-z0-9_]*+(\w+)(?:[^a-z0-9_]++(\w+))?(?:[^a-z0-9_]++(\w+))?(?:[^a-z0-9_]++(\w+))?", re.ASCII
+    r"[^a-z0-9_]*+(\w+)" + r"(?:[^a-z0-9_]++(\w+))?" * _HEADLINE_WORDS, re.ASCII
 )
 # What may stand before a report-style participle in the original text: bullets, numbering, Markdown, check marks
 # (not code or quotes, which masking blanks: "`x` added the join" has a subject).
@@ -918,7 +1001,7 @@ _REPORT_PREFIX = regex(r"[\s\-*+•▪◦‣#>_.)\d\ufe0f✅✔☑✓]*")
 
 
 def _opens_with_participle(folded: str, start: int) -> int:
-    """_CUE_FIRST_PERSON when one of the first four words at `start` is a participle (report style: "Deleted the old
+    """_CUE_FIRST_PERSON when one of the first six words at `start` is a participle (report style: "Deleted the old
     logs."; a headline: "nginx restarted."), which then needs no auxiliary or subject, else 0."""
     m = _FIRST_WORD.match(folded, start)
     return _CUE_FIRST_PERSON if m and any(word in _FIRST_WORDS for word in m.groups()) else 0
@@ -1115,7 +1198,7 @@ _FUNCTION_WORDS = frozenset(
 )
 # What starts a "by" phrase naming who did it: "by the airline", "by our billing team", "by Stripe" (capitalised)
 _AGENT_START = frozenset("the a an your their our its his her another this that".split())
-_PREPOSITIONS = frozenset("to into onto from in on for at with across over out back up".split())
+_PREPOSITIONS = frozenset("to into onto from in on for at with across over out back up until till".split())
 # What makes the word after a report-style participle an object: "Merged feature/login", "Rolled out v2.3"
 _IDENTIFIER = regex(r"\s*(?:`|[\w-]*[\d/_.][\w./-]*)")
 
@@ -1180,14 +1263,46 @@ def _group(words: list[str], vi: int, lemma: str, form: str, previous: Reading |
         return _Group("none", "past", vi, False)  # "✅ Refund issued"
     if j == -1:
         return _Group("agent", "past", vi, False, "report")  # "Deleted the stale snapshots.", "Sent!"
-    if vi <= 3 and not any(word in _FUNCTION_WORDS for word in words[:vi]):
-        # "nginx restarted.", "Message sent to the team." — not "Policy requires returned items" (an adjective)
+    if vi <= _HEADLINE_WORDS and words[0] not in _FUNCTION_WORDS and _headline_subject(words, vi):
+        # "nginx restarted.", "Message sent to the team.", "Referral to cardiology sent to ...", "Return label created
+        # and emailed" — not "Policy requires returned items" (an adjective)
         following = words[vi + 1] if vi + 1 < len(words) else ""
-        if not following or following in _PREPOSITIONS or following in _ADVERBS or following.isdigit():
-            return _Group("none", "past", 0, False, "headline")
-        if following in _CHECK_MARKS:
+        if (
+            not following or following in _PREPOSITIONS or following in _ADVERBS or following.isdigit()
+            or following in _CHECK_MARKS
+            or (following in ("and", "&") and vi + 2 < len(words) and words[vi + 2] in _PAST)
+        ):
             return _Group("none", "past", 0, False, "headline")
     return None
+
+
+# What dates a history verb's headline ("Order placed on May 3", "Invoice paid in full last March").
+_DATING = frozenset("on in at last via using with from since".split())
+_DETERMINERS = frozenset("the a an your my our their his her its this that these those".split())
+
+
+def _headline_subject(words: list[str], vi: int) -> bool:
+    """Whether the words before the participle at vi are a headline's bare subject: a noun phrase of at most
+    _HEADLINE_WORDS words with no article, pronoun or auxiliary of its own, which a prepositional modifier may extend
+    ("Referral to cardiology", "Refund for the late delivery"): a function word is allowed only as a preposition
+    inside it or as a determiner right after such a preposition."""
+    if not 0 < vi <= _HEADLINE_WORDS or words[0] in _FUNCTION_WORDS:
+        return False
+    for k in range(1, vi):
+        word = words[k]
+        if word not in _FUNCTION_WORDS:
+            continue
+        if word in _PREPOSITIONS and k < vi - 1 and word not in ("to", "and"):
+            continue
+        following = words[k + 1]
+        if word == "to" and k < vi - 1 and following not in _BASE and (
+            following not in _FUNCTION_WORDS or following in _DETERMINERS
+        ):
+            continue  # "Referral to cardiology", "Notification to your phone", not "plan to be" or "asked to cancel"
+        if word in _DETERMINERS and words[k - 1] in _PREPOSITIONS:
+            continue
+        return False
+    return True
 
 
 def _readings(text: str, folded: str, source: str | None, clause: _Clause) -> Iterator[Reading]:
@@ -1238,10 +1353,14 @@ def _readings(text: str, folded: str, source: str | None, clause: _Clause) -> It
                     actor = "third_party"  # "cancelled by the airline", "issued last week by our billing team"
                 break
         if style == "headline":
-            if lemma in _HISTORY:
-                continue  # "Total amount paid", "Order placed": history, as "was paid" without "now"
-            if text[verb_end : verb_end + 4].lstrip("*_ `").startswith(":"):
-                continue  # a label: "**Items Returned**: …"
+            base_verb = _SYNONYM.get(form) or _GENERIC_BASE.get(form)
+            if base_verb in _HISTORY and after < len(words) and (words[after] in _DATING or words[after].isdigit()):
+                continue  # "Invoice paid in full last March", "Order placed on May 3": history, as "was paid"
+            written_after = text[verb_end : verb_end + 4]
+            if written_after.lstrip("*_ `").startswith(":") and (
+                written_after[:1] in "*_`" or text[verb_start].isupper() or base_verb in _HISTORY
+            ):
+                continue  # a label: "**Items Returned**: …", "Order Placed: …"; not "Appointment booked: Thursday"
             group = -2  # the subject is read before the verb, as a passive's is
         start = previous.start if group == -1 and previous else span(group)[0] if group >= 0 else verb_start
         modal = modal or (group >= 1 and words[group - 1] in _MODALS and actor != "agent")
@@ -1423,6 +1542,19 @@ def _clause_claims(
                 subject = m.group("subject")
                 make(*((ACTION_SUCCEEDED, "fix") if subject in ("fix", "fixes", "patch") else (TASK_COMPLETE, None)))
 
+    if cued & _CUE_NOMINAL_DONE and not clause.question:
+        m = _NOMINAL_DONE.match(body)
+        if m:
+            rest = body[m.end() :].split(None, 1)
+            following = rest[0].strip(".!,;") if rest else ""
+            action = _NOMINAL.get(m.group("noun")) or _noun_action(m.group("noun"))
+            if (
+                action
+                and (not following or following in _PREPOSITIONS or following[:1] in _CHECK_MARKS or following == "—")
+                and _asserted(folded, clause, base + m.start("noun"))
+            ):
+                make(ACTION_SUCCEEDED, action)
+
     # actions: verb groups read by the grammar
     if cued & _CUE_PARTICIPLE and cued & _VERB_CUES:  # a check mark counts as a verb cue (see _marked)
         for reading in _readings(text, folded, source, clause):
@@ -1457,6 +1589,25 @@ def _sentence_has(
     return bool(memo[key])
 
 
+# A noun that modifies the noun after it names no action of its own: "Return label created" creates a label. The
+# words after it that make it a head noun again are function words ("refund for your order") and verbs.
+_COMPOUND_MODIFIER = _folded_regex(
+    r"\b(?:cancel+ation|refund|return|exchange|booking|reservation|payment|upgrade|update|email|message|"
+    r"notification|invitation|release)(?=\s+(?!(?:for|to|of|on|in|has|have|had|is|are|was|were|got|and|&|been|"
+    r"now|successfully|already|just)\b)[a-z]{3,}\b)"
+)
+
+
+def _adjacent_nominal(near: str, passive: bool) -> str | None:
+    """The action of a nominalisation right next to a light verb: its subject's last word when passive ("Extension
+    granted"), its object's first word after an article when active ("granted an extension")."""
+    words = _LETTERS.findall(near[-40:] if passive else near[:40])
+    if not passive and words and words[0] in _DETERMINERS:
+        words = words[1:]
+    word = words[-1] if passive and words else words[0] if words else ""
+    return _NOMINAL.get(word)
+
+
 def _reading_claim(reading: Reading, folded: str, clause: _Clause, context: str) -> tuple[str, str | None] | None:
     """The claim an asserted reading makes: an action, or the task as a whole for a generic verb over the work."""
     passive = reading.actor != "agent"
@@ -1468,7 +1619,8 @@ def _reading_claim(reading: Reading, folded: str, clause: _Clause, context: str)
         if _SYNONYM.get(reading.verb) in _NEEDS_NOUN:
             return (ACTION_SUCCEEDED, action) if _action_noun(before + " " + after, passive) == action else None
         if action in _WEAK:  # "a refund was issued": a refund; "posted the update": an update is news, not an edit
-            noun = _action_noun(near, prefer_last=passive)
+            noun = _action_noun(_COMPOUND_MODIFIER.sub(" ", near), prefer_last=passive)
+            noun = noun or _adjacent_nominal(near, passive)
             action = noun if noun and noun != "update" else action
         if action == "update" and _TO_HUMAN.match(after):
             return None

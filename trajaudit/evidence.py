@@ -60,7 +60,7 @@ _SHELL_TOOLS = regex(
     r"run_shell_command|shell_command|local_shell|container\.exec|run_terminal_cmd|command|bash_tool|computer)$",
     re.I,
 )
-_COMMAND_KEYS = ("command", "cmd", "script", "commands", "code", "input")
+_COMMAND_KEYS = ("command", "cmd", "script", "commands", "code", "input", "sql")  # sql: a query tool's statement
 _COMMAND_KEY_SET = frozenset(_COMMAND_KEYS)
 
 
@@ -89,7 +89,7 @@ def _command(tool: str, arguments: Any) -> str:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             value = " ".join(value)
         if isinstance(value, str) and (shell or (key != "command" or " " in value.strip())):
-            if shell or key in ("cmd", "script", "commands"):
+            if shell or key in ("cmd", "script", "commands", "sql"):
                 return value
             if key == "command" and not _EDIT_TOOL_COMMAND.match(value.strip()):
                 return value
@@ -170,13 +170,30 @@ _TOOL_STEMS: dict[str, tuple[str, ...]] = {
     "commit": ("commit",),
     "push": ("push",),
     "pay": ("pay", "charge", "bill", "book", "modify", "update", "exchange", "purchase", "checkout", "order"),
+    # the service-API verbs of the claims taxonomy: a tool named for the verb or its synonyms performs it
+    "grant": ("grant", "authoriz", "authoris", "assign"),
+    "revoke": ("revoke", "rescind"),
+    "lock": ("lock",),
+    "unlock": ("unlock",),
+    "attach": ("attach",),
+    "export": ("export",),
+    "terminate": ("terminate", "offboard"),
+    "enroll": ("enrol", "onboard"),
+    "reroute": ("reroute", "redirect", "divert"),
+    "extend": ("extend", "prolong"),
+    "sign": ("sign",),
+    "arm": ("arm",),
 }
+# A cloud CLI's subcommand verb, after its command groups: "gcloud compute firewall-rules create allow-ssh",
+# "gcloud projects add-iam-policy-binding", "aws iam delete-user" (bounded gap, within one command).
+_CLOUD_CLI = r"\b(?:aws|gcloud|az)\s[^\n;|&]{0,120}?(?<=\s)"
 _COMMAND_PATTERNS: dict[str, str] = {
-    "delete": r"\b(?:rm|rmdir|unlink|shred)\s|\bgit\s+rm\b|\bdrop\s+(?:table|database|schema|index)\b|"
+    "delete": _CLOUD_CLI + r"(?:delete|remove)(?:-[a-z]+)*\b|"
+    r"\b(?:rm|rmdir|unlink|shred)\s|\bgit\s+rm\b|\bdrop\s+(?:table|database|schema|index)\b|"
     r"\bdelete\s+from\b|\bkubectl\s+delete\b|\bdocker\s+(?:rm|rmi)\b|"
     r"\b(?:pip|npm|apt|apt-get)\s+(?:uninstall|remove)\b",
     "create": r"\btouch\s|\bmkdir\s|\bgit\s+(?:init|checkout\s+-b|branch)\b|\bgh\s+(?:pr|issue)\s+create\b|"
-    + _EDIT_COMMANDS,
+    r"\binsert\s+into\b|" + _CLOUD_CLI + r"(?:create|add)(?:-[a-z]+)*\b|" + _EDIT_COMMANDS,
     "update": _EDIT_COMMANDS + r"|\bgit\s+(?:mv|checkout|restore|revert)\b",
     "fix": _EDIT_COMMANDS,
     "install": r"\b(?:pip[\d.]*|uv\s+pip|uv|npm|yarn|pnpm|apt|apt-get|brew|cargo|go|gem|conda|poetry)\s+"

@@ -13,7 +13,8 @@ Order of evidence:
    `{"ok": false}`, `{"success": false}`, `{"status": "failed"}`, `{"status": 503}`, a non-zero `exit_code`), a
    Python exception (`Traceback (most recent call last):` and the exception as the last line; or a last line
    `SomethingError: …` / `module.sub.AnyClass: …`), an HTTP 4xx/5xx status (`HTTP/1.1 404 Not Found`,
-   `status_code=500`, `<Response [503]>`), a CLI error line (`error: …`, `fatal: …`, `npm ERR!`, `Error from
+   `status_code=500`, `<Response [503]>`, or a line opening with a 4xx/5xx code and its RFC 9110 reason phrase:
+   `403 Forbidden: …`, `HTTP 402 Payment Required`), a CLI error line (`error: …`, `fatal: …`, `npm ERR!`, `Error from
    server`, `An error occurred (…)`, `curl: (6)`, `make: *** … Error 2`), and tau-bench's `Error: …` prefix.
 
 Where a shape must sit, so that text which only mentions an error does not count: line shapes are read on the
@@ -202,6 +203,37 @@ _HTTP_TEXT = regex(
     r"^([45]\d\d) (?:Client|Server) Error\b",
     re.I,
 )
+# The reason phrases of the 4xx and 5xx status codes (RFC 9110 section 15.5 and 15.6, plus 429 and 431 of RFC 6585
+# and 451 of RFC 7725). A status line without the "HTTP/1.1" prefix ("403 Forbidden: …", "HTTP 402 Payment
+# Required", "500 Internal Server Error") is a failure only when the code is followed by its own phrase: "500 items",
+# "status 200" or "port 403 open" are not status lines.
+_REASON_PHRASES: dict[str, str] = {
+    "400": "bad request", "401": "unauthorized", "402": "payment required", "403": "forbidden", "404": "not found",
+    "405": "method not allowed", "406": "not acceptable", "407": "proxy authentication required",
+    "408": "request timeout", "409": "conflict", "410": "gone", "411": "length required",
+    "412": "precondition failed", "413": "content too large", "414": "uri too long",
+    "415": "unsupported media type", "416": "range not satisfiable", "417": "expectation failed",
+    "421": "misdirected request", "422": "unprocessable content", "426": "upgrade required",
+    "429": "too many requests", "431": "request header fields too large", "451": "unavailable for legal reasons",
+    "500": "internal server error", "501": "not implemented", "502": "bad gateway", "503": "service unavailable",
+    "504": "gateway timeout", "505": "http version not supported",
+}
+# older names of the same codes (RFC 7231): still what many servers print
+_REASON_PHRASES_OLD = {"413": "payload too large", "422": "unprocessable entity", "414": "request-uri too long"}
+_STATUS_LINE = regex(
+    r"^[ \t]*(?:HTTP(?:/\d(?:\.\d)?)?[ \t]+)?([45]\d\d)[ \t]+([A-Za-z][A-Za-z -]{1,40}?)(?=[ \t]*(?::|$|[-–—.,(]))",
+)
+
+
+def _status_line(line: str) -> bool:
+    """Whether the line opens with a 4xx/5xx status code followed by its registered reason phrase."""
+    found = _STATUS_LINE.match(line)
+    if not found:
+        return False
+    code, phrase = found.group(1), " ".join(found.group(2).lower().split())
+    return phrase in (_REASON_PHRASES.get(code), _REASON_PHRASES_OLD.get(code))
+
+
 # The cheap screen before the patterns: a line without any of these words (lower-cased) has no failure shape. Plain
 # substring tests: a case-insensitive alternation of this size costs ~80 µs per line, these a few µs.
 _SCREEN_WORDS = (
@@ -211,9 +243,13 @@ _SCREEN_WORDS = (
 
 
 def _screened(line: str) -> bool:
-    """Whether the line may hold a failure shape (also `module.Class: …`, whose class name may be any word)."""
+    """Whether the line may hold a failure shape (also `module.Class: …`, whose class name may be any word, and a
+    status line, which opens with its code)."""
     low = line.lower()
-    return any(word in low for word in _SCREEN_WORDS) or (": " in line and "." in line.partition(": ")[0])
+    return (
+        any(word in low for word in _SCREEN_WORDS) or (": " in line and "." in line.partition(": ")[0])
+        or low.lstrip()[:1] in "45h" and _status_line(line)
+    )
 
 
 def text_failure(text: str) -> Judgement | None:
@@ -265,7 +301,7 @@ def _text_failure(text: str) -> Judgement | None:
         if not _screened(line):
             continue  # the cheap screen: no word any failure shape starts with
         found = _HTTP_TEXT.search(line)
-        if found:
+        if found or _status_line(line):
             return _found(Reason.HTTP_STATUS, start, line)
         if start == first[0]:
             found = _TOOL_ERROR_PREFIX.match(line)
