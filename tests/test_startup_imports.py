@@ -59,3 +59,54 @@ def test_the_text_view_imports_rich_and_an_imported_format_its_importer(tmp_path
     modules = imported("audit", str(chat), "--from", "openai", "--format", "jsonl", "-q")
     assert "trajaudit.importers.openai" in modules
     assert sorted(modules & {f"trajaudit.importers.{name}" for name in IMPORTERS if name != "openai"}) == []
+
+
+def typer_free(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -X importtime -m trajaudit ARGS`: importtime names on stderr every module the run imported, even though
+    the entry point leaves by os._exit (a probe printing sys.modules at exit would never run)."""
+    return subprocess.run([sys.executable, "-X", "importtime", "-m", "trajaudit", *args], capture_output=True,
+                          text=True, check=False)
+
+
+def imported_by(stderr: str) -> set[str]:
+    return {line.rpartition("|")[2].strip() for line in stderr.splitlines() if line.startswith("import time:")}
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_alone_is_answered_before_typer_with_the_bytes_the_cli_prints(flag: str):
+    fast = typer_free(flag)
+    assert fast.returncode == 0 and fast.stdout.startswith("trajaudit ")
+    modules = imported_by(fast.stderr)
+    assert "trajaudit.entry" in modules  # importtime saw the run
+    assert sorted(m for m in modules if m.split(".")[0] in ("typer", "click", "rich")) == []
+    assert "trajaudit.cli" not in modules
+    # the CLI's own eager option, reached through typer, prints the same bytes
+    cli = "import sys; from trajaudit.cli import execute; sys.argv = ['trajaudit', *sys.argv[1:]]; sys.exit(execute())"
+    through_cli = subprocess.run([sys.executable, "-c", cli, flag], capture_output=True, check=False)
+    assert through_cli.returncode == 0 and through_cli.stderr == b""
+    assert fast.stdout.encode() == through_cli.stdout
+
+
+@pytest.mark.parametrize("argv", [["--version", "--help"], ["--version=1"], ["--vers"], ["-V", "rules"]])
+def test_any_other_command_line_is_parsed_by_the_cli(argv: list[str]):
+    done = typer_free(*argv)
+    assert "typer" in imported_by(done.stderr) and "trajaudit.cli" in imported_by(done.stderr)
+
+
+def test_the_installed_command_starts_at_the_fast_entry_point():
+    import tomllib
+
+    scripts = tomllib.loads((SAMPLES.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["trajaudit"] == "trajaudit.entry:main"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_version_on_a_full_or_closed_stdout_is_a_one_line_error_not_a_traceback():
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "trajaudit", "--version"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, check=False)
+    assert done.returncode == 2 and done.stderr.startswith("trajaudit: internal error: OSError") and \
+        done.stderr.count("\n") == 1
+    closed = subprocess.run(["sh", "-c", 'exec "$0" -m trajaudit --version >&-', sys.executable],
+                            capture_output=True, text=True, check=False)
+    assert closed.returncode == 2 and closed.stderr == "trajaudit: cannot write the version: stdout is closed\n"

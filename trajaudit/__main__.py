@@ -1,3 +1,3 @@
-from trajaudit.cli import run
+from trajaudit.entry import main
 
-run()
+main()

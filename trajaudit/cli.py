@@ -1318,23 +1318,11 @@ def _exit_code(code: object) -> int:
 
 
 def run() -> None:
-    """The console entry point. Leaves without the interpreter's teardown, which spends 30-50 ms freeing objects
-    the operating system takes back anyway: a tenth of a small file's whole run. Output is flushed first; every file
-    the commands open is closed before they return."""
-    code = execute()
-    try:
-        sys.stdout.flush()
-    except (BrokenPipeError, ValueError):  # the reader went away (`| head`), or stdout is closed
-        code = EXIT_PIPE if code in (0, 1) else code
-    try:
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass
-    if code == EXIT_PIPE and hasattr(signal, "SIGPIPE"):
-        # die of SIGPIPE with its default action, as `yes | head -1` does: the parent sees the signal, a shell 141
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGPIPE)
-    os._exit(code)
+    """Run the command line and leave with its exit code (see `entry.leave`). The `trajaudit` command starts in
+    `trajaudit.entry.main`, which answers `--version` before this module (and typer) is imported."""
+    from trajaudit.entry import leave
+
+    leave(execute())
 
 
 __all__ = ["app", "execute", "run", "FORMATS"]
