@@ -61,6 +61,14 @@ def test_the_text_view_imports_rich_and_an_imported_format_its_importer(tmp_path
     assert sorted(modules & {f"trajaudit.importers.{name}" for name in IMPORTERS if name != "openai"}) == []
 
 
+
+def test_the_toml_parser_is_imported_only_to_read_a_configuration_file(tmp_path: Path):
+    log = str(SAMPLES / "loop.jsonl")
+    assert "tomllib" not in imported("audit", log, "--format", "jsonl", "--isolated")
+    settings = tmp_path / "trajaudit.toml"
+    settings.write_text('fail-on = "never"\n', encoding="utf-8")
+    assert "tomllib" in imported("audit", log, "--format", "jsonl", "--config", str(settings))
+
 def typer_free(*args: str) -> subprocess.CompletedProcess[str]:
     """`python -X importtime -m trajaudit ARGS`: importtime names on stderr every module the run imported, even though
     the entry point leaves by os._exit (a probe printing sys.modules at exit would never run)."""
