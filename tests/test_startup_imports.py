@@ -118,3 +118,17 @@ def test_version_on_a_full_or_closed_stdout_is_a_one_line_error_not_a_traceback(
     closed = subprocess.run(["sh", "-c", 'exec "$0" -m trajaudit --version >&-', sys.executable],
                             capture_output=True, text=True, check=False)
     assert closed.returncode == 2 and closed.stderr == "trajaudit: cannot write the version: stdout is closed\n"
+
+
+def test_typer_finds_every_command_annotation_already_evaluated():
+    """typer evaluates string annotations (compiling each, twice) every time the CLI starts: the commands' annotations
+    must be objects, which they are only without `from __future__ import annotations` in cli.py."""
+    from trajaudit.cli import app
+
+    callbacks = [info.callback for info in app.registered_commands]
+    assert app.registered_callback is not None and app.registered_callback.callback is not None
+    callbacks.append(app.registered_callback.callback)
+    assert len(callbacks) > 5
+    quoted = {f"{f.__name__}.{name}": a for f in callbacks if f is not None for name, a in f.__annotations__.items()
+              if isinstance(a, str)}
+    assert quoted == {}

@@ -4,7 +4,10 @@ Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage, configuration or
 audited (no trajectory and no finding; --allow-empty makes it 0); 141 stdout closed early (SIGPIPE).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typer reads every command's signature at each start (inspect.signature
+# with eval_str, then get_type_hints), and string annotations are compiled and evaluated twice each: ~23 M
+# instructions, 4 % of a one-line audit. Annotations naming what is imported lazily or only for type checking are
+# quoted instead.
 
 import os
 
@@ -111,7 +114,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-stderr: Console | None = None  # made by _stderr() when a note needs colour or progress is shown
+stderr: "Console | None" = None  # made by _stderr() when a note needs colour or progress is shown
 
 
 class FailOn(str, Enum):
@@ -800,7 +803,7 @@ def _results(
     quiet: bool,
     outcomes: Path | None,
     output: Path | None,
-    rules: Config,
+    rules: "Config",
     stdin_filename: str | None = None,
 ):
     """Each trajectory with the findings of `rules`; file-level findings (unreadable lines) go to stderr."""
@@ -921,7 +924,7 @@ def _check_format(name: str | None) -> None:
         _usage_error(f"unknown --from format {name!r} (expected auto or one of: {', '.join(format_names())})")
 
 
-def _sources(paths: List[str], stdin_filename: str | None = None) -> List[Source]:
+def _sources(paths: List[str], stdin_filename: str | None = None) -> "List[Source]":
     if stdin_filename is not None:
         if reader.STDIN not in paths:
             _usage_error("--stdin-filename names standard input: pass - among the paths")
@@ -937,7 +940,7 @@ def _sources(paths: List[str], stdin_filename: str | None = None) -> List[Source
     return importers.otel.paired(sources)  # an OTLP log file given beside its trace file: read with it
 
 
-def _read_once(sources: List[Source]) -> List[Source]:
+def _read_once(sources: "List[Source]") -> "List[Source]":
     """Each file once, however often it is named or found (`x.json ./x.json`, a folder and a file in it, a hard
     link): read twice, its trajectories would be counted twice or, renamed apart, as two runs."""
     seen: dict[tuple[int, int], str] = {}
@@ -958,7 +961,7 @@ def _read_once(sources: List[Source]) -> List[Source]:
     return kept
 
 
-def _config(config_file: Path | None, isolated: bool) -> Config:
+def _config(config_file: Path | None, isolated: bool) -> "Config":
     try:
         if isolated:
             return config_module.Config()
@@ -990,7 +993,7 @@ def _baseline(path: Path | None):
         _usage_error(str(exc))
 
 
-def _beside(sources: List[Source], quiet: bool) -> tuple[List[Source], dict]:
+def _beside(sources: "List[Source]", quiet: bool) -> "tuple[List[Source], dict]":
     """Outcomes found next to the logs where their format keeps them (trajaudit.outcomes.find_beside). The files
     they came from are verdicts, not logs: a folder scan leaves them out instead of listing them as skipped."""
     from trajaudit.outcomes import find_beside
@@ -1028,7 +1031,7 @@ def _note(text: str, style: str | None = None) -> None:
     _stderr().print(line, markup=False, highlight=False, emoji=False, style=style)
 
 
-def _stderr() -> Console:
+def _stderr() -> "Console":
     global stderr
     if stderr is None:
         from rich.console import Console
@@ -1053,7 +1056,7 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
-def _on_ray(options: engine.Options) -> engine.Options:
+def _on_ray(options: "engine.Options") -> "engine.Options":
     """`options` with the parts of the run sent to Ray Data (`trajaudit.ray_executor`), cut for the cluster's CPUs
     unless --jobs says how many; exit 2 when Ray is not installed."""
     from trajaudit import ray_executor
@@ -1077,7 +1080,7 @@ def _format_note(quiet: bool, explicit: str | None):
 
     announced: set[str] = set()
 
-    def note(source: Source, fmt: str) -> None:
+    def note(source: "Source", fmt: str) -> None:
         # Once per format, not per file: a folder of 500 trajectories must not print 500 lines.
         if fmt != "native" and fmt not in announced:
             announced.add(fmt)
@@ -1086,7 +1089,7 @@ def _format_note(quiet: bool, explicit: str | None):
     return note
 
 
-def _console(out: IO[str]) -> Console:
+def _console(out: IO[str]) -> "Console":
     from rich.console import Console
 
     class _Console(Console):
@@ -1122,7 +1125,7 @@ class _Progress:
     lasted PROGRESS_DELAY. It is drawn by rich's own refresh thread, a few times a second, from the run's summary
     counters: the per-line loop does no work for it at all."""
 
-    def __init__(self, summary, console: Console | None = None, delay: float | None = None) -> None:
+    def __init__(self, summary, console: "Console | None" = None, delay: float | None = None) -> None:
         self._summary = summary
         self._console = console
         self._lock = threading.Lock()
@@ -1132,7 +1135,7 @@ class _Progress:
         self._timer = threading.Timer(PROGRESS_DELAY if delay is None else delay, self._start)
         self._timer.daemon = True
 
-    def __enter__(self) -> _Progress:
+    def __enter__(self) -> "_Progress":
         self._start_time = time.monotonic()
         self._timer.start()
         return self
@@ -1176,7 +1179,7 @@ class _ProgressLine:
         return Text(self._progress.line(), style="dim")  # type: ignore[return-value]
 
 
-def _guard_output(output: Path | None, sources: List[Source], *files: Path | None) -> None:
+def _guard_output(output: Path | None, sources: "List[Source]", *files: Path | None) -> None:
     """Refuse, before anything is read, an --output that is one of the inputs (logs, --outcomes, --config)."""
     if output is None:
         return
