@@ -9,6 +9,7 @@ to the CLI, which parses it. This is not a second parser: it recognises one exac
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -21,6 +22,10 @@ def main() -> None:
     """The console entry point."""
     if sys.argv[1:] in VERSION_ARGV:
         leave(_print_version())
+    # Start-up (typer, the CLI, the rules) makes container objects and frees few: at the default thresholds the
+    # collector runs dozens of collections over them for nothing (~15 M instructions, 2.5 % of a one-line audit). The
+    # CLI sets the same threshold, and freezes what start-up made, when a command runs.
+    gc.set_threshold(100_000, 50, 100)
     from trajaudit.cli import execute
 
     leave(execute())
