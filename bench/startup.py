@@ -4,6 +4,7 @@ never a test.
     python bench/startup.py                          # 21 runs of each command, interleaved
     python bench/startup.py --repeat 41              # more runs on a noisy machine
     python bench/startup.py --against ../old-checkout  # the same commands on another checkout, in the same rounds
+    python bench/startup.py --instructions --against ../old-checkout  # instructions (valgrind), not seconds
 
 Each command is a fresh `python -m trajaudit ...` subprocess with its working directory at the checkout measured
 (so that checkout's package is the one imported), stdout to /dev/null, CPU time read with os.wait4. Floors are
@@ -11,13 +12,17 @@ measured in the same rounds: the interpreter alone (`python -c pass`) and the CL
 since a command cannot start faster than they do. The package's bytecode is compiled first, as `pip install` does.
 
 Target (issue 12): `trajaudit --version` and a one-line audit <= 0.12 s. On a shared machine wall time waits for a
-core: compare CPU medians and ratios within one run, not figures from different runs.
+core: compare CPU medians and ratios within one run, not figures from different runs, or count instructions
+(`--instructions`: each command once under `valgrind --tool=callgrind`, with PYTHONHASHSEED=0 so that set and dict
+layouts, hence the count, repeat; other helpers' load does not change it).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -37,6 +42,17 @@ def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int]:
                             stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     return time.perf_counter() - started, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
+
+
+def instructions(argv: list[str], cwd: Path) -> int:
+    """Instructions one run executes, counted by callgrind."""
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv], cwd=cwd,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONHASHSEED": "0"}, check=False)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"valgrind did not count {' '.join(argv)}: {done.stderr[-500:]}")
+    return int(found.group(1))
 
 
 def compile_bytecode(python: str, checkout: Path) -> None:
@@ -59,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=21, help="runs per command; medians are reported (default 21)")
     ap.add_argument("--python", default=sys.executable, help="interpreter to run (default: this one)")
     ap.add_argument("--against", type=Path, help="another checkout to measure in the same rounds (before/after)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count instructions with valgrind's callgrind (one run each) instead of timing runs")
     args = ap.parse_args(argv)
+    if args.instructions and shutil.which("valgrind") is None:
+        ap.error("--instructions needs valgrind")
 
     checkouts = [("this", ROOT)] + ([("against", args.against.resolve())] if args.against else [])
     env_note = " (PYTHONDONTWRITEBYTECODE set: bytecode compiled first)" if os.environ.get("PYTHONDONTWRITEBYTECODE") \
@@ -75,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for label, checkout in checkouts:
             runs += [(label, name, argv, checkout) for name, argv in commands(args.python, log)]
+        if args.instructions:
+            return report_instructions(runs, [label for label, _ in checkouts])
         samples: dict[tuple[str, str], list[tuple[float, float, int]]] = {(r[0], r[1]): [] for r in runs}
         for _ in range(args.repeat):  # interleaved: background load hits every command alike
             for label, name, argv, cwd in runs:
@@ -96,6 +118,20 @@ def main(argv: list[str] | None = None) -> int:
             this = statistics.median(s[1] for s in samples[("this", name)]) - floor_cpu
             other = statistics.median(s[1] for s in samples[("against", name)]) - floor_cpu
             print(f"  {name:<30} {this:.3f} / {other:.3f} s above the interpreter = {this / other:.2f}×")
+    return 0
+
+
+def report_instructions(runs: list[tuple[str, str, list[str], Path]], labels: list[str]) -> int:
+    counts = {(label, name): instructions(argv, cwd) for label, name, argv, cwd in runs}
+    print("start-up, millions of instructions (callgrind, one run each, PYTHONHASHSEED=0)")
+    floor = counts[("floor", "python -c pass")]
+    for (label, name), count in counts.items():
+        print(f"{label:<9} {name:<30} {count / 1e6:8.1f}")
+    if len(labels) == 2:
+        print("\nabove the interpreter, this / against:")
+        for name, _ in commands(sys.executable, Path("x")):
+            this, other = counts[("this", name)] - floor, counts[("against", name)] - floor
+            print(f"  {name:<30} {this / 1e6:7.1f} / {other / 1e6:7.1f} M = {this / other:.2f}×")
     return 0
 
 
