@@ -1,0 +1,116 @@
+"""Inputs in an object store: `s3://bucket/prefix/`, and any URI that `pyarrow.fs.FileSystem.from_uri` reads
+(`gs://`, `abfs://`, `hdfs://`).
+
+A URI is listed as a folder is walked: every object under the prefix (recursively) whose name ends in a log suffix,
+in the order a local walk of the same tree gives, each an optional source (skipped with a note when no format
+matches); a URI naming one object is that file, as a path is. Findings name each file by its URI. `file://` URIs
+are plain local paths (`reader.discover` reads them as such, symbolic-link rules and all).
+
+Each file becomes a `reader.Source` whose `remote` holds pyarrow's filesystem and the object's key; the source
+opens it (`Source.open`), so every reader, importer and executor reads it the same way as a local file. pyarrow
+filesystems pickle with their options (region, endpoint) but not with credentials taken from the environment: a
+Ray worker sent a source reads the object itself, with the credentials of its own node (the standard AWS, Google
+or Azure variables, an instance role). Nothing is downloaded ahead: each file is read once, as a stream, by
+whichever process audits it.
+
+pyarrow is an optional dependency (`pip install "trajaudit[store]"`; the `ray` extra brings it too), imported only
+when a URI is given.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, BinaryIO, Iterator
+from urllib.parse import unquote, urlsplit
+
+INSTALL_HINT = 'reading object-store URIs needs pyarrow: pip install "trajaudit[store]"'
+# a scheme as RFC 3986 spells it, then "://": a Windows path (C:\logs) or a relative path with a colon is no URI
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+READ_BUFFER = 1 << 20  # as reader.READ_BUFFER: each read of an object in a store is a request; fewer, larger ones
+
+
+def is_uri(raw: str) -> bool:
+    return _URI.match(raw) is not None
+
+
+def local_path(raw: str) -> str | None:
+    """The local path a `file://` URI names (`file:///runs/x` or `file://localhost/runs/x`), else None."""
+    parts = urlsplit(raw)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    return unquote(parts.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Remote:
+    """A file in an object store: pyarrow's filesystem, the object's key in it, and its size from the listing."""
+
+    filesystem: Any = field(compare=False)  # a pyarrow.fs.FileSystem (unhashable; the key tells files apart)
+    key: str
+    size: int
+
+    def open(self) -> BinaryIO:
+        """The object's bytes as a stream (one request, read as it goes), not decompressed: `Source.open` does that,
+        as for a local file (pyarrow would otherwise guess a codec from the name)."""
+        return io.BufferedReader(self.filesystem.open_input_stream(self.key, compression=None), READ_BUFFER)
+
+    def open_file(self) -> BinaryIO:
+        """The object's bytes, seekable (each read past the buffer a ranged request): for zip archives."""
+        return io.BufferedReader(self.filesystem.open_input_file(self.key), READ_BUFFER)
+
+
+class StoreError(Exception):
+    """A URI that cannot be listed (no pyarrow, an unknown scheme, no such bucket or prefix, access denied)."""
+
+
+def listing(raw: str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, Remote, bool]]:
+    """(name, remote, optional) for each file `raw` names: the object itself, or the objects under the prefix whose
+    names end in one of `suffixes`, in the order of a local walk (by path components, so `a/b.json` comes before
+    `a.json`, as `sorted` of local paths gives). An existing prefix or bucket without such objects yields nothing
+    (as an empty folder does); a URI under which nothing exists is a StoreError."""
+    filesystem, root = _filesystem(raw)
+    base = _without_query(raw).rstrip("/")
+    from pyarrow import fs
+
+    try:
+        info = filesystem.get_file_info(root)
+        if info.type == fs.FileType.File:
+            yield base, Remote(filesystem, root, info.size or 0), False
+            return
+        if info.type != fs.FileType.Directory:
+            raise StoreError(f"{raw}: no such object, prefix or bucket")
+        found = filesystem.get_file_info(fs.FileSelector(root, recursive=True))
+    except OSError as exc:
+        raise StoreError(f"{raw}: cannot list: {_first_line(exc)}") from None
+    files = [
+        item for item in found if item.type == fs.FileType.File and item.base_name.endswith(suffixes)
+    ]
+    prefix = root.rstrip("/") + "/" if root else ""
+    for item in sorted(files, key=lambda item: PurePosixPath(item.path)):
+        relative = item.path[len(prefix):] if item.path.startswith(prefix) else item.path
+        yield f"{base}/{relative}", Remote(filesystem, item.path, item.size or 0), True
+
+
+def _filesystem(raw: str) -> tuple[Any, str]:
+    try:
+        from pyarrow import fs
+    except ImportError:
+        raise StoreError(f"{raw}: {INSTALL_HINT}") from None
+    try:
+        return fs.FileSystem.from_uri(raw)
+    except (ValueError, OSError) as exc:  # pyarrow.ArrowInvalid is a ValueError: an unknown scheme, no bucket
+        raise StoreError(f"{raw}: {_first_line(exc)}") from None
+
+
+def _without_query(raw: str) -> str:
+    """The URI as findings name it: without `?endpoint_override=...` options, which locate the store, not the file."""
+    return raw.split("?", 1)[0]
+
+
+def _first_line(exc: BaseException) -> str:
+    """pyarrow's message, first line only (a missing HDFS client lists every path it tried to load)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
