@@ -138,7 +138,10 @@ def main(
 
 
 PATHS = typer.Argument(
-    ..., metavar="PATH...", help="Log files or directories (*.jsonl, *.jsonl.gz, *.ndjson, recursively); - for stdin."
+    ...,
+    metavar="PATH...",
+    help="Log files or directories (*.jsonl, *.jsonl.gz, *.ndjson, recursively), object-store URIs "
+    "(s3://bucket/prefix/, gs://, abfs://, hdfs://; needs trajaudit[store]); - for stdin.",
 )
 FROM = typer.Option(
     None, "--from", metavar="FORMAT", help=f"Input format: auto (default), {', '.join(format_names())}."

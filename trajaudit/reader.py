@@ -109,7 +109,7 @@ class Source:
         """The file's bytes as stored (not decompressed), seekable: for byte ranges and zip archives. Not for stdin."""
         if self.remote is not None:
             return self.remote.open_file()
-        return open(self.path, "rb", buffering=READ_BUFFER)  # type: ignore[arg-type]
+        return open(self.path, "rb", buffering=READ_BUFFER)  # type: ignore[arg-type,return-value]
 
     def size(self) -> int:
         """The file's size in bytes as stored; 0 for stdin or a file that cannot be read."""
