@@ -184,6 +184,33 @@ def test_options_in_the_uri_locate_the_store_and_are_not_part_of_the_names(s3, t
     assert there.stdout == here.stdout.replace(str(local), uri)
 
 
+def test_verdicts_beside_the_logs_are_found_among_the_listed_objects(s3, tmp_path: Path):
+    from tests.test_outcomes_beside import MINI, harbor_job, harbor_trial, harness_report
+
+    local = tmp_path / "beside"
+    harbor_job(local)  # Harbor trials: agent/trajectory.json with the trial's result.json
+    harness = local / "logs" / "run_evaluation" / "run1" / "mini" / "demo__count-1"
+    harness.mkdir(parents=True)
+    shutil.copy(MINI, harness / "demo__count-1.traj.json")
+    (harness / "report.json").write_text(json.dumps(harness_report("demo__count-1", True)))
+    harbor_trial(local, "broken", None, "trial-broken")  # a result.json that is not JSON: a note, no outcome
+    (local / "broken" / "result.json").write_text("{ not json")
+    uri = _upload(s3, local, "beside")
+    runner = CliRunner()
+    options = ["--format", "jsonl", "--fail-on", "never", "--isolated"]
+    here = runner.invoke(app, ["audit", str(local), *options])
+    there = runner.invoke(app, ["audit", uri, *options])
+    assert here.exit_code == there.exit_code == 0, there.output[-600:]
+    assert there.stdout == here.stdout.replace(str(local), uri)
+    assert there.stderr == here.stderr.replace(str(local), uri)
+    records = [json.loads(line) for line in there.stdout.splitlines()]
+    sources = {r["trajectory"]: r.get("outcome_source") for r in records if r["type"] == "trajectory"}
+    assert sources["trial-ok"]["file"] == f"{uri}/jobs/2025-11-01__10-00-00/hello-world__aB3/result.json"
+    assert sources["demo__count-1"]["format"] == "swe-bench"
+    assert "outcomes: 2 from Harbor result.json beside the logs, 1 from SWE-bench report.json" in there.stderr
+    assert f"{uri}/broken/result.json (beside {uri}/broken/agent/trajectory.json): invalid JSON" in there.stderr
+
+
 def test_validate_reads_a_prefix(s3, tmp_path: Path):
     local = _native_folder(tmp_path / "valid")
     uri = _upload(s3, local, "validate")
