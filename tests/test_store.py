@@ -211,6 +211,26 @@ def test_verdicts_beside_the_logs_are_found_among_the_listed_objects(s3, tmp_pat
     assert f"{uri}/broken/result.json (beside {uri}/broken/agent/trajectory.json): invalid JSON" in there.stderr
 
 
+def test_a_tau2_run_in_its_directory_format_reads_its_results_json_from_the_store(s3, tmp_path: Path):
+    from tests.importers.test_tau2_layouts import MONOLITHIC, as_directory
+
+    local = as_directory(MONOLITHIC, tmp_path / "tau2" / "run1")  # results.json + simulations/<id>.json
+    uri = _upload(s3, local, "tau2/run1")
+    runner = CliRunner()
+    options = ["--format", "jsonl", "--fail-on", "never", "--isolated"]
+    for given in ("", "/results.json"):  # the folder, or the results file naming its simulations/ beside it
+        here = runner.invoke(app, ["audit", f"{local}{given}", *options])
+        there = runner.invoke(app, ["audit", f"{uri}{given}", *options])
+        assert here.exit_code == there.exit_code == 0, there.output[-600:]
+        assert there.stdout == here.stdout.replace(str(local), uri)
+        tasks = [json.loads(line).get("task") for line in there.stdout.splitlines()]
+        assert any(tasks), "the tasks come from results.json beside simulations/"
+    missing = runner.invoke(app, ["audit", f"{uri}/simulations/", *options])  # results.json not listed, still read
+    assert missing.exit_code == 0 and missing.stdout == runner.invoke(
+        app, ["audit", f"{local}/simulations/", *options]
+    ).stdout.replace(str(local), uri)
+
+
 def test_validate_reads_a_prefix(s3, tmp_path: Path):
     local = _native_folder(tmp_path / "valid")
     uri = _upload(s3, local, "validate")

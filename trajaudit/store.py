@@ -20,6 +20,7 @@ when a URI is given.
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -60,6 +61,55 @@ class Remote:
     def open_file(self) -> BinaryIO:
         """The object's bytes, seekable (each read past the buffer a ranged request): for zip archives."""
         return io.BufferedReader(self.filesystem.open_input_file(self.key), READ_BUFFER)
+
+
+def beside(name: str, remote: Remote, relative: str) -> tuple[str, Remote] | None:
+    """The file at `relative` (a POSIX path) from the folder of the object `remote`, named `name`, if the store holds
+    it: its name in findings and its Remote. One request, asked only where a format names a companion file (a
+    tau2 `results.json` beside `simulations/`)."""
+    key = _join(remote.key, relative)
+    if key is None:
+        return None
+    from pyarrow import fs
+
+    try:
+        info = remote.filesystem.get_file_info(key)
+    except OSError:
+        return None
+    if info.type != fs.FileType.File:
+        return None
+    return renamed(name, remote.key, key), Remote(remote.filesystem, key, info.size or 0)
+
+
+def folder(name: str, remote: Remote, relative: str) -> list[tuple[str, Remote]] | None:
+    """The files directly in the folder at `relative` from the object `remote`'s folder, by key; None when the store
+    has no such folder (no object under that prefix)."""
+    key = _join(remote.key, relative)
+    if key is None:
+        return None
+    from pyarrow import fs
+
+    try:
+        found = remote.filesystem.get_file_info(fs.FileSelector(key, recursive=False))
+    except OSError:  # FileNotFoundError: nothing under that prefix
+        return None
+    files = sorted((item for item in found if item.type == fs.FileType.File), key=lambda item: item.path)
+    return [(renamed(name, remote.key, f.path), Remote(remote.filesystem, f.path, f.size or 0)) for f in files]
+
+
+def renamed(name: str, key: str, other: str) -> str:
+    """The name of the object `other` in the store where the object `key` is named `name` (its URI): the part of
+    the name before the key kept (`s3://` for S3, where a key starts with its bucket)."""
+    common = 0
+    while common < min(len(name), len(key)) and name[-1 - common] == key[-1 - common]:
+        common += 1
+    head, key_head = name[: len(name) - common], key[: len(key) - common]
+    return head + (other[len(key_head):] if other.startswith(key_head) else other)
+
+
+def _join(key: str, relative: str) -> str | None:
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(key), relative))
+    return None if joined == ".." or joined.startswith(("../", "/")) else joined
 
 
 class StoreError(Exception):
