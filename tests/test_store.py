@@ -231,6 +231,24 @@ def test_a_tau2_run_in_its_directory_format_reads_its_results_json_from_the_stor
     ).stdout.replace(str(local), uri)
 
 
+def test_an_atif_continuation_is_followed_in_the_store_as_on_disk(s3, tmp_path: Path):
+    from tests.importers.test_atif import continued, document, write
+
+    local = tmp_path / "atif"
+    continued(local / "trial1" / "agent")  # trajectory.json continued in trajectory.cont-1.json
+    write(local / "trial2" / "agent" / "trajectory.json", document(continued_trajectory_ref="gone.json"))
+    uri = _upload(s3, local, "atif")
+    runner = CliRunner()
+    options = ["--format", "jsonl", "--fail-on", "never", "--isolated"]
+    here = runner.invoke(app, ["audit", str(local), *options])
+    there = runner.invoke(app, ["audit", uri, *options])
+    assert here.exit_code == there.exit_code == 0, there.output[-600:]
+    assert there.stdout == here.stdout.replace(str(local), uri)
+    records = [json.loads(line) for line in there.stdout.splitlines()]
+    assert "traj-main-cont-1" not in {r.get("trajectory") for r in records}  # joined, not read again on its own
+    assert any("no such file beside trajectory.json" in r.get("message", "") for r in records)
+
+
 def test_validate_reads_a_prefix(s3, tmp_path: Path):
     local = _native_folder(tmp_path / "valid")
     uri = _upload(s3, local, "validate")
