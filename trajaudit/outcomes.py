@@ -369,7 +369,7 @@ def find_beside(sources: Iterable[Source]) -> tuple[dict[str, Beside], list[str]
     sources = list(sources)
     found: dict[str, Beside] = {}
     notes: list[str] = []
-    loaded: dict[PurePath, Beside | None] = {}
+    loaded: dict[object, Beside | None] = {}  # by local path, or ("store", key): a relative path may equal a key
     listed = {PurePosixPath(s.remote.key): s for s in sources if s.remote is not None and s.problem is None}
     for source in sources:
         if source.problem is not None or source.note is not None:
@@ -378,14 +378,15 @@ def find_beside(sources: Iterable[Source]) -> tuple[dict[str, Beside], list[str]
         if log is None:
             continue
         for layout, candidate in _candidates(log):
-            if candidate not in loaded:
+            key = candidate if source.remote is None else ("store", candidate)
+            if key not in loaded:
                 if source.remote is None:
-                    loaded[candidate] = _load_beside(candidate, layout, source.name, notes)  # type: ignore[arg-type]
+                    loaded[key] = _load_beside(candidate, layout, source.name, notes)  # type: ignore[arg-type]
                 elif candidate in listed:
-                    loaded[candidate] = _load_stored(listed[candidate], candidate, layout, source.name, notes)
+                    loaded[key] = _load_stored(listed[candidate], candidate, layout, source.name, notes)
                 else:
-                    loaded[candidate] = None
-            beside = loaded[candidate]
+                    loaded[key] = None
+            beside = loaded[key]
             if beside is not None:
                 found[source.name] = beside
                 break

@@ -75,9 +75,9 @@ class Source:
     """One input: a file path, an object in a store (`remote`), or standard input. `name` is what findings print.
 
     Every reader opens the input through `open` (decompressed) or `open_file` (as stored, seekable) and measures it
-    with `size`, so a file in an object store is read as a local one is. `path` is set for local files only: what
-    looks for other files beside a log (outcomes, a tau2 results.json, ATIF continuations, OTLP log exports) looks
-    on the local disk, and only there."""
+    with `size`, so a file in an object store is read as a local one is. `path` is set for local files only; what
+    looks for other files beside a log (outcomes, a tau2 results.json, ATIF continuations, OTLP log exports) has a
+    branch for `remote` that looks in the store (see trajaudit.store)."""
 
     name: str
     path: Path | None  # None for stdin and for a file in an object store
@@ -281,7 +281,7 @@ def discover(paths: Iterable[str], stdin_name: str | None = None) -> Iterator[So
     paths = [_local(raw) for raw in paths]
     roots = []
     for raw in paths:
-        if raw != STDIN and "://" not in raw and _is_dir(Path(raw), raw):
+        if raw != STDIN and not _is_uri(raw) and _is_dir(Path(raw), raw):
             roots.append(os.path.realpath(raw))
     for raw in paths:
         if raw == STDIN:
@@ -289,7 +289,7 @@ def discover(paths: Iterable[str], stdin_name: str | None = None) -> Iterator[So
                 STDIN_NAMES.add(stdin_name)
             yield Source(stdin_name or STDIN, None)
             continue
-        if "://" in raw and _is_uri(raw):
+        if _is_uri(raw):
             yield from _listed(raw)
             continue
         path = Path(raw)
@@ -312,6 +312,8 @@ def _local(raw: str) -> str:
 
 
 def _is_uri(raw: str) -> bool:
+    if "://" not in raw:
+        return False
     from trajaudit import store
 
     return store.is_uri(raw)

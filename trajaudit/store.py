@@ -7,7 +7,9 @@ matches); a URI naming one object is that file, as a path is. Findings name each
 are plain local paths (`reader.discover` reads them as such, symbolic-link rules and all).
 
 Each file becomes a `reader.Source` whose `remote` holds pyarrow's filesystem and the object's key; the source
-opens it (`Source.open`), so every reader, importer and executor reads it the same way as a local file. pyarrow
+opens it (`Source.open`), so every reader, importer and executor reads it the same way as a local file. Files a
+format keeps beside a log are found in the store too: verdicts among the listed objects (trajaudit.outcomes), a
+tau2 run's results.json and ATIF continuations with `beside` and `folder` (one request per run folder). pyarrow
 filesystems pickle with their options (region, endpoint) but not with credentials taken from the environment: a
 Ray worker sent a source reads the object itself, with the credentials of its own node (the standard AWS, Google
 or Azure variables, an instance role). Nothing is downloaded ahead: each file is read once, as a stream, by
