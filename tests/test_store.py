@@ -249,6 +249,18 @@ def test_an_atif_continuation_is_followed_in_the_store_as_on_disk(s3, tmp_path: 
     assert any("no such file beside trajectory.json" in r.get("message", "") for r in records)
 
 
+def test_an_otlp_log_export_is_read_with_the_trace_export_beside_it_in_the_store(s3, tmp_path: Path, monkeypatch):
+    from tests.importers.conftest import genai_run
+    from trajaudit.importers import otel
+
+    local = genai_run(tmp_path, monkeypatch)["folder"]  # traces.jsonl and logs.jsonl of one real run
+    uri = _upload(s3, local, "otlp")
+    joined = otel.paired(discover([uri]))
+    assert [s.name for s in joined] == [f"{uri}/traces.jsonl"] and joined[0].remote is not None
+    expected, got = _same(local, uri, "--format", "jsonl", "-q", "--fail-on", "never", code=0)
+    assert got == expected and got.count('"type":"trajectory"') == 1
+
+
 def test_validate_reads_a_prefix(s3, tmp_path: Path):
     local = _native_folder(tmp_path / "valid")
     uri = _upload(s3, local, "validate")
