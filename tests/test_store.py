@@ -261,6 +261,18 @@ def test_an_otlp_log_export_is_read_with_the_trace_export_beside_it_in_the_store
     assert got == expected and got.count('"type":"trajectory"') == 1
 
 
+@pytest.mark.parametrize("command", ["stats", "convert"])
+def test_the_other_commands_read_a_prefix_too(s3, tmp_path: Path, command: str):
+    local = _mixed_folder(tmp_path / "mixed")
+    uri = _upload(s3, local, f"other-{command}")
+    options = ["--format", "json"] if command == "stats" else []
+    runner = CliRunner()
+    here = runner.invoke(app, [command, str(local), *options, "-q"])
+    there = runner.invoke(app, [command, uri, *options, "-q"])
+    assert here.exit_code == there.exit_code, there.output[-600:]
+    assert there.stdout == here.stdout.replace(str(local), uri) and len(there.stdout) > 1000
+
+
 def test_validate_reads_a_prefix(s3, tmp_path: Path):
     local = _native_folder(tmp_path / "valid")
     uri = _upload(s3, local, "validate")
