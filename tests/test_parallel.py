@@ -269,7 +269,7 @@ def test_a_read_error_inside_a_later_range_is_reported_not_lost(tmp_path, monkey
         def readline(self, *args):  # lines are read with a length limit (reader.lines)
             raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(parallel, "open", lambda *args, **kwargs: Failing(b""), raising=False)
+    monkeypatch.setattr(type(source), "open_file", lambda self: Failing(b""))  # what range_lines reads through
     found = list(parallel.range_lines(source, share, 7))
     assert len(found) == 1 and isinstance(found[0], Malformed) and found[0].unreadable
     assert "Input/output error" in found[0].message

@@ -141,7 +141,10 @@ def main(
 
 
 PATHS = typer.Argument(
-    ..., metavar="PATH...", help="Log files or directories (*.jsonl, *.jsonl.gz, *.ndjson, recursively); - for stdin."
+    ...,
+    metavar="PATH...",
+    help="Log files or directories (*.jsonl, *.jsonl.gz, *.ndjson, recursively), object-store URIs "
+    "(s3://bucket/prefix/, gs://, abfs://, hdfs://; needs trajaudit[store]); - for stdin.",
 )
 FROM = typer.Option(
     None, "--from", metavar="FORMAT", help=f"Input format: auto (default), {', '.join(format_names())}."
@@ -943,10 +946,15 @@ def _sources(paths: List[str], stdin_filename: str | None = None) -> "List[Sourc
 def _read_once(sources: "List[Source]") -> "List[Source]":
     """Each file once, however often it is named or found (`x.json ./x.json`, a folder and a file in it, a hard
     link): read twice, its trajectories would be counted twice or, renamed apart, as two runs."""
-    seen: dict[tuple[int, int], str] = {}
+    seen: dict[object, str] = {}
     kept = []
     for source in sources:
-        if source.path is not None and source.problem is None and source.note is None:
+        if source.remote is not None:  # an object in a store: its URI names it (`s3://b/p/ s3://b/p/x.json`)
+            if source.name in seen:
+                _note(f"trajaudit: {source.name}: named twice, read once")
+                continue
+            seen[source.name] = source.name
+        elif source.path is not None and source.problem is None and source.note is None:
             try:
                 status = source.path.stat()
             except OSError:

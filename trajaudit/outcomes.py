@@ -39,7 +39,7 @@ over them, and an outcome the log itself holds wins over both:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import orjson
@@ -243,7 +243,7 @@ def _verdict(value: Any, default_source: str) -> dict | None:
     return out
 
 
-def _report_id(file: Path) -> str:
+def _report_id(file: PurePath) -> str:
     """The instance id of a bare report.json: `<id>.report.json`, or the directory holding `report.json`."""
     if file.name.endswith(".report.json") and len(file.name) > len(".report.json"):
         return file.name[: -len(".report.json")]
@@ -363,24 +363,37 @@ class Beside:
 
 def find_beside(sources: Iterable[Source]) -> tuple[dict[str, Beside], list[str]]:
     """The outcome file beside each log that has one (by source name), and notes on files found where a format
-    puts its outcomes that could not be used. Only files on disk: standard input has no folder."""
+    puts its outcomes that could not be used. Files on disk, and files in an object store among those listed with
+    the logs (a store is not asked for names it did not list; one request per file would cost more than the
+    audit); standard input has no folder."""
+    sources = list(sources)
     found: dict[str, Beside] = {}
     notes: list[str] = []
-    loaded: dict[Path, Beside | None] = {}
+    loaded: dict[object, Beside | None] = {}  # by local path, or ("store", key): a relative path may equal a key
+    listed = {PurePosixPath(s.remote.key): s for s in sources if s.remote is not None and s.problem is None}
     for source in sources:
-        if source.path is None or source.problem is not None or source.note is not None:
+        if source.problem is not None or source.note is not None:
             continue
-        for layout, candidate in _candidates(source.path):
-            if candidate not in loaded:
-                loaded[candidate] = _load_beside(candidate, layout, source.name, notes)
-            beside = loaded[candidate]
+        log = source.path if source.remote is None else PurePosixPath(source.remote.key)
+        if log is None:
+            continue
+        for layout, candidate in _candidates(log):
+            key = candidate if source.remote is None else ("store", candidate)
+            if key not in loaded:
+                if source.remote is None:
+                    loaded[key] = _load_beside(candidate, layout, source.name, notes)  # type: ignore[arg-type]
+                elif candidate in listed:
+                    loaded[key] = _load_stored(listed[candidate], candidate, layout, source.name, notes)
+                else:
+                    loaded[key] = None
+            beside = loaded[key]
             if beside is not None:
                 found[source.name] = beside
                 break
     return found, notes
 
 
-def _candidates(log: Path) -> Iterator[tuple[str, Path]]:
+def _candidates(log: PurePath) -> Iterator[tuple[str, PurePath]]:
     """Where the formats that define one would keep this log's outcome, if the file is there."""
     folder = log.parent
     if log.name == "trajectory.json" and folder.name == "agent":
@@ -420,6 +433,31 @@ def _load_beside(file: Path, layout: str, log: str, notes: list[str]) -> Beside 
         doc = orjson.loads(file.read_bytes())
     except OSError as exc:
         notes.append(f"{name} (beside {log}): cannot read: {exc.strerror or exc}; no outcome taken from it")
+        return None
+    except orjson.JSONDecodeError as exc:
+        notes.append(f"{name} (beside {log}): invalid JSON: {exc}; no outcome taken from it")
+        return None
+    if layout == HARBOR:
+        return _harbor(name, doc, log, notes)
+    return _swe_bench(name, file, doc)
+
+
+def _load_stored(stored: Source, file: PurePath, layout: str, log: str, notes: list[str]) -> Beside | None:
+    """`_load_beside` for a file listed in an object store (`stored`, named by its URI)."""
+    from trajaudit.reader import STREAM_ERRORS, read_at_most
+
+    name = stored.name
+    try:
+        with stored.open() as stream:
+            data = read_at_most(stream, MAX_BESIDE_BYTES)
+        if data is None:
+            notes.append(f"{name} (beside {log}): over {MAX_BESIDE_BYTES // 2**20} MiB, larger than any verdict "
+                         "file; no outcome taken from it")
+            return None
+        doc = orjson.loads(data)
+    except STREAM_ERRORS as exc:
+        notes.append(f"{name} (beside {log}): cannot read: {getattr(exc, 'strerror', None) or exc}; no outcome "
+                     "taken from it")
         return None
     except orjson.JSONDecodeError as exc:
         notes.append(f"{name} (beside {log}): invalid JSON: {exc}; no outcome taken from it")
@@ -469,7 +507,7 @@ def _harbor(name: str, doc: Any, log: str, notes: list[str]) -> Beside | None:
     return Beside(name, HARBOR, verdict, path=path, task=doc["task_name"])
 
 
-def _swe_bench(name: str, file: Path, doc: Any) -> Beside | None:
+def _swe_bench(name: str, file: PurePath, doc: Any) -> Beside | None:
     """Verdicts by instance id of a SWE-bench harness report.json (`{instance_id: {resolved, ...}}`, or the bare
     report object named by its folder)."""
     if isinstance(doc, dict) and isinstance(doc.get("resolved"), bool) and (

@@ -41,7 +41,7 @@ from typing import IO, Any, Callable, Collection, Iterator, final
 import orjson
 
 from trajaudit.model import Summary
-from trajaudit.reader import READ_BUFFER, STREAM_ERRORS, Source, lines, salvage, skip_line, stream_failure
+from trajaudit.reader import STREAM_ERRORS, Source, lines, salvage, skip_line, stream_failure
 from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
 from trajaudit.transport import Packed, pack, unpack
 
@@ -52,7 +52,7 @@ BATCH = 256
 def default_jobs(sources: list[Source], input_format: str) -> int:
     """How many processes `--jobs 0` (auto) uses: all cores for large input (`plan` decides whether it can be cut),
     else one."""
-    if sum(_size(source) for source in sources if source.path is not None) < MIN_BYTES:
+    if sum(source.size() for source in sources) < MIN_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -72,13 +72,6 @@ def _splittable(sources: list[Source], input_format: str) -> bool:
         except importers.FormatError:
             return False
     return True
-
-
-def _size(source: Source) -> int:
-    try:
-        return os.path.getsize(source.path) if source.path else 0
-    except OSError:
-        return 0
 
 
 _CERTAIN_ID = re.compile(rb'\{\s*"trajectory"\s*:\s*"([^"\\]*)"')
@@ -251,14 +244,16 @@ COUNTING_COST = 1 / 64
 
 
 def byte_shares(source: Source, jobs: int) -> list[Share] | None:
-    """Cut a plain file into up to `jobs` ranges at line starts; None for a compressed file (it cannot be cut)."""
+    """Cut a plain file into up to `jobs` ranges at line starts; None for a compressed file (it cannot be cut), and
+    for a file in an object store: numbering a range's lines would fetch every byte before it, so such a file is
+    read once, whole, by one process (a folder of them is still spread over processes, file by file)."""
     if source.path is None or source.name.endswith(".gz"):
         return None
-    size = _size(source)
+    size = source.size()
     r = COUNTING_COST
     unit = size * r / (1 - (1 - r) ** jobs)  # b_k = unit * (1 - (1 - r)^k) / r, b_jobs = size
     cuts = [0]
-    with open(source.path, "rb") as stream:
+    with source.open_file() as stream:
         for k in range(1, jobs):
             target = int(unit * (1 - (1 - r) ** k) / r)
             if target <= cuts[-1]:
@@ -285,14 +280,14 @@ def lines_before(source: Source, offset: int) -> int:
     0.045 s for 100 MB): the worker of the last range counts almost the whole file before it starts. Each window is
     unmapped before the next, so the mapped file never adds more than one window to the process's memory. A file
     that cannot be mapped is read instead."""
-    if not offset or source.path is None:
+    if not offset or source.stdin:
         return 0
     import mmap
 
     import numpy as np
 
     count = 0
-    with open(source.path, "rb") as stream:
+    with source.open_file() as stream:
         try:
             for start in range(0, offset, COUNT_WINDOW):
                 length = min(COUNT_WINDOW, offset - start)
@@ -301,7 +296,7 @@ def lines_before(source: Source, offset: int) -> int:
                     count += int(np.count_nonzero(data == 10))
                     del data  # the map cannot close while an array still points into it
             return count
-        except (OSError, ValueError):  # no mmap for this file (some special file systems)
+        except (OSError, ValueError):  # no mmap for this file (some special file systems, an object store)
             stream.seek(0)
             left, count = offset, 0
             while left > 0:
@@ -331,7 +326,7 @@ def range_lines(
     last = last_number if last_number is not None else float("inf")
     wanted_raw = {tid.encode("utf-8", "surrogatepass") for tid in wanted} if wanted is not None else None
     try:
-        stream = open(source.path, "rb", buffering=READ_BUFFER)  # type: ignore[arg-type]
+        stream = source.open_file()
     except OSError as exc:
         if wanted is None and share.index == 0:  # every share meets a file that cannot be opened: reported once
             yield stream_failure(source.name, None, exc)
@@ -563,7 +558,7 @@ def plan(sources: list[Source], input_format: str, jobs: int) -> list[Part]:
     whole = [Part(0, tuple(range(len(sources))))]
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return whole
-    if any(source.path is None or source.problem is not None or source.note is not None for source in sources):
+    if any(source.stdin or source.problem is not None or source.note is not None for source in sources):
         return whole
     if len(sources) == 1:
         module = _format_of(sources[0], input_format)
@@ -594,7 +589,7 @@ def _format_of(source: Source, input_format: str) -> Any:
 
 def _groups(sources: list[Source], count: int) -> list[Part]:
     """Contiguous groups of files of about `total / count` bytes each."""
-    sizes = [_size(source) for source in sources]
+    sizes = [source.size() for source in sources]
     target = max(1, sum(sizes) // count)
     parts: list[Part] = []
     group: list[int] = []

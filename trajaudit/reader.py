@@ -17,11 +17,14 @@ import zlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Iterable, Iterator, final
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, final
 
 import orjson
 
 from trajaudit.model import Limits
+
+if TYPE_CHECKING:
+    from trajaudit.store import Remote
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 # Whole-document logs of other tools (tau-bench results, SWE-agent .traj, Inspect logs): picked up in directories
@@ -31,6 +34,9 @@ STDIN = "-"
 # names given to standard input (--stdin-filename): what a report must not look up on disk, since the file there (if
 # any) is not what was read
 STDIN_NAMES: set[str] = {STDIN}
+# files found in an object store, by the name findings give them: what a report reads again (report.locate, the
+# lines of JSON paths) is read from there, never from a local path of that name
+REMOTE_NAMES: dict[str, Remote] = {}
 HEAD_BYTES = 64 * 1024
 READ_BUFFER = 1 << 20  # line iteration over a 8 KiB buffer costs ~2x the system calls and copies of 1 MiB
 CHUNK = 1 << 20  # what is read at once where a line or document may be over its limit
@@ -66,10 +72,15 @@ class InputError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One input: a file path or standard input. `name` is what findings print."""
+    """One input: a file path, an object in a store (`remote`), or standard input. `name` is what findings print.
+
+    Every reader opens the input through `open` (decompressed) or `open_file` (as stored, seekable) and measures it
+    with `size`, so a file in an object store is read as a local one is. `path` is set for local files only; what
+    looks for other files beside a log (outcomes, a tau2 results.json, ATIF continuations, OTLP log exports) has a
+    branch for `remote` that looks in the store (see trajaudit.store)."""
 
     name: str
-    path: Path | None  # None for stdin
+    path: Path | None  # None for stdin and for a file in an object store
     optional: bool = False  # found in a directory scan, not named: skipped with a note if no format matches
     limits: Limits = DEFAULT_LIMITS
     problem: str | None = None  # found but cannot be read at all (an unreadable directory): reported, exit code 2
@@ -77,21 +88,44 @@ class Source:
     # a byte range [start, end) of a plain file, starting at a line start, whose first line is number `first` + 1:
     # `iter_json` reads only those lines (one part of a parallel run; see parallel.plan)
     span: tuple[int, int | None, int] | None = None
+    remote: Remote | None = None  # a file in an object store (see trajaudit.store)
+
+    @property
+    def stdin(self) -> bool:
+        return self.path is None and self.remote is None
 
     def open(self) -> BinaryIO:
-        if self.path is None:
+        if self.path is not None:
+            raw = open(self.path, "rb", buffering=READ_BUFFER)
+        elif self.remote is not None:
+            raw = self.remote.open()
+        else:
             return _stdin()
-        raw = open(self.path, "rb", buffering=READ_BUFFER)
         if self.name.endswith(".gz"):
             return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
         return raw
+
+    def open_file(self) -> BinaryIO:
+        """The file's bytes as stored (not decompressed), seekable: for byte ranges and zip archives. Not for stdin."""
+        if self.remote is not None:
+            return self.remote.open_file()
+        return open(self.path, "rb", buffering=READ_BUFFER)  # type: ignore[arg-type,return-value]
+
+    def size(self) -> int:
+        """The file's size in bytes as stored; 0 for stdin or a file that cannot be read."""
+        if self.remote is not None:
+            return self.remote.size
+        try:
+            return os.path.getsize(self.path) if self.path else 0
+        except OSError:
+            return 0
 
     def head(self) -> bytes:
         """The first bytes (decompressed), for format detection. Standard input is read ahead only until its first
         line is complete JSON (or HEAD_BYTES, or its end), so a pipe that stays open is not waited on, and those
         bytes are read again by `open`."""
         try:
-            if self.path is None:
+            if self.stdin:
                 _stdin()
                 assert _STDIN is not None
                 return _STDIN.head()
@@ -219,6 +253,13 @@ class _NonClosing(io.BufferedReader):
 STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, OSError)
 
 
+def open_named(name: str) -> BinaryIO:
+    """The file that findings name `name`, decompressed if it is gzip: a local path, or a file listed in an object
+    store (`REMOTE_NAMES`)."""
+    remote = REMOTE_NAMES.get(name)
+    return Source(name, None if remote else Path(name), remote=remote).open()
+
+
 def stream_failure(name: str, next_line: int | None, exc: BaseException) -> Malformed:
     """The finding for a stream that broke off: where it stopped and why (an unreadable file is exit code 2)."""
     if isinstance(exc, OSError) and not isinstance(exc, gzip.BadGzipFile):
@@ -233,17 +274,23 @@ def discover(paths: Iterable[str], stdin_name: str | None = None) -> Iterator[So
     A directory is walked without recursion, so depth is no limit. Symbolic links to directories are not followed
     (as find and ripgrep do; a link could lead out of the tree or in a circle): one whose target lies outside every
     directory given becomes a Source with a `note`, so the run says what it left out. A subdirectory that cannot be
-    read, or a log-named entry that cannot be (a dangling link), becomes a Source with a `problem`."""
-    paths = list(paths)
+    read, or a log-named entry that cannot be (a dangling link), becomes a Source with a `problem`.
+
+    A URI (`s3://bucket/prefix/`) is listed in the object store as a directory is walked (see trajaudit.store); a
+    `file://` URI is the local path it names."""
+    paths = [_local(raw) for raw in paths]
     roots = []
     for raw in paths:
-        if raw != STDIN and _is_dir(Path(raw), raw):
+        if raw != STDIN and not _is_uri(raw) and _is_dir(Path(raw), raw):
             roots.append(os.path.realpath(raw))
     for raw in paths:
         if raw == STDIN:
             if stdin_name:
                 STDIN_NAMES.add(stdin_name)
             yield Source(stdin_name or STDIN, None)
+            continue
+        if _is_uri(raw):
+            yield from _listed(raw)
             continue
         path = Path(raw)
         if _is_dir(path, raw):
@@ -254,6 +301,33 @@ def discover(paths: Iterable[str], stdin_name: str | None = None) -> Iterator[So
             yield Source(raw, path)
         else:
             raise InputError(f"{raw}: not a regular file or directory")
+
+
+def _local(raw: str) -> str:
+    if "://" not in raw:  # the common case, without importing trajaudit.store
+        return raw
+    from trajaudit import store
+
+    return store.local_path(raw) or raw
+
+
+def _is_uri(raw: str) -> bool:
+    if "://" not in raw:
+        return False
+    from trajaudit import store
+
+    return store.is_uri(raw)
+
+
+def _listed(raw: str) -> Iterator[Source]:
+    from trajaudit import store
+
+    try:
+        for name, remote, optional in store.listing(raw, SUFFIXES + DOCUMENT_SUFFIXES):
+            REMOTE_NAMES[name] = remote
+            yield Source(name, None, optional=optional, remote=remote)
+    except store.StoreError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _stat(path: Path, raw: str) -> os.stat_result | None:
@@ -362,7 +436,7 @@ def _span_json(source: Source, start: int, end: int | None, first: int) -> Itera
     stop = end if end is not None else float("inf")
     number = first
     try:
-        with open(source.path, "rb", buffering=READ_BUFFER) as stream:  # type: ignore[arg-type]
+        with source.open_file() as stream:
             stream.seek(start)
             position = start
             for raw in lines(stream, source.limits.max_line_bytes):  # an Overlong's len() is its size in the file
@@ -572,7 +646,4 @@ def read_at_most(stream: BinaryIO, limit: int) -> bytearray | None:
 
 
 def file_size(source: Source) -> int:
-    try:
-        return os.path.getsize(source.path) if source.path else 0
-    except OSError:
-        return 0
+    return source.size()

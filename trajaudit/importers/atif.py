@@ -44,6 +44,7 @@ the document is still read.
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -100,8 +101,10 @@ def _fits(doc: Any) -> bool:
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
-    if (source.optional and source.path is not None
-            and _continues_a_sibling(source.path, source.limits.max_document_bytes)):
+    if source.optional and (
+        (source.path is not None and _continues_a_sibling(source.path, source.limits.max_document_bytes))
+        or (source.remote is not None and _continues_a_stored_sibling(source))
+    ):
         return  # read as part of the file whose continued_trajectory_ref names it
     if source.name.endswith(JSONL_SUFFIXES):
         yield from _lines(source, emit)
@@ -216,6 +219,9 @@ class Reader:
 
     def continuation(self, doc: dict, tid: str, links: dict[str, dict]) -> Iterator:
         """The steps of the files `continued_trajectory_ref` chains to, appended to this trajectory."""
+        if self.source.remote is not None:
+            yield from self.stored_continuation(doc, tid, links)
+            return
         here = self.source.path
         ref = doc.get("continued_trajectory_ref")
         if here is None or not isinstance(ref, str) or not ref:
@@ -258,6 +264,48 @@ class Reader:
             yield from self.check(cont, "$", emit)
             yield from self.steps(emit, tid, cont["steps"], "$", links, keep_copied=False)
             here, ref = path, cont.get("continued_trajectory_ref")
+
+    def stored_continuation(self, doc: dict, tid: str, links: dict[str, dict]) -> Iterator:
+        """`continuation` for a file in an object store: the same chain, rules and messages, each file found with
+        one request (`store.beside`) and only under the first file's folder."""
+        from trajaudit import store
+
+        here = self.source.remote
+        assert here is not None
+        here_name, ref = self.source.name, doc.get("continued_trajectory_ref")
+        folder = posixpath.dirname(here.key)
+        visited = {here.key}
+        for _ in range(MAX_CONTINUATIONS):
+            if not isinstance(ref, str) or not ref:
+                return
+            shown = ref[:200]
+            found = store.beside(here_name, here, ref)
+            if found is not None and not found[1].key.startswith(folder + "/"):
+                yield self.violation(f"continued_trajectory_ref {shown!r} is outside the folder of "
+                                     f"{posixpath.basename(here.key)}: not followed")
+                return
+            if found is not None and found[1].key in visited:
+                yield self.violation(f"continued_trajectory_ref {shown!r} leads back to a file already read")
+                return
+            if found is None:
+                yield self.violation(f"continued_trajectory_ref {shown!r}: no such file beside "
+                                     f"{posixpath.basename(here.key)}")
+                return
+            here_name, here = found
+            visited.add(here.key)
+            source = Source(here_name, None, limits=self.source.limits, remote=here)
+            emit = Emitter(source, NAME)
+            emit.steps = self.emit.steps  # one step counter: the continuation continues the trajectory
+            cont: Any = read_document(source)
+            if isinstance(cont, Malformed):
+                yield cont
+                return
+            if not is_trajectory(cont):
+                yield emit.malformed("not an ATIF trajectory: expected an object with a steps list")
+                return
+            yield from self.check(cont, "$", emit)
+            yield from self.steps(emit, tid, cont["steps"], "$", links, keep_copied=False)
+            ref = cont.get("continued_trajectory_ref")
 
     def check(self, doc: dict, where: str, emit: Emitter) -> Iterator[Malformed]:
         """ATIF's own rules for one document (its subagents are checked when read)."""
@@ -530,6 +578,39 @@ def _continues_a_sibling(path: Path, limit: int) -> bool:
     except OSError:
         return False
     return path.resolve() in _continuation_targets(str(path.parent.resolve()), stat.st_mtime_ns, limit)
+
+
+_STORED_TARGETS: dict[str, frozenset[str]] = {}  # by folder URI: the keys that files there continue into
+
+
+def _continues_a_stored_sibling(source: Source) -> bool:
+    """`_continues_a_sibling` for a file in an object store: the same look at up to SIBLING_LIMIT .json files of its
+    folder, each within the document cap, once per folder."""
+    from trajaudit import store
+    from trajaudit.reader import STREAM_ERRORS, read_at_most
+
+    remote = source.remote
+    assert remote is not None
+    folder = posixpath.dirname(remote.key)
+    if folder not in _STORED_TARGETS:
+        if len(_STORED_TARGETS) >= 16:
+            _STORED_TARGETS.clear()
+        targets = set()
+        for count, (name, sibling) in enumerate(store.folder(source.name, remote, ".") or ()):
+            if count >= SIBLING_LIMIT:
+                break
+            if not name.endswith(".json") or sibling.size > source.limits.max_document_bytes:
+                continue
+            try:
+                with Source(name, None, remote=sibling).open() as stream:
+                    data = read_at_most(stream, source.limits.max_document_bytes) or b""
+            except STREAM_ERRORS:
+                continue
+            for match in _CONTINUATION.finditer(data):
+                key = posixpath.normpath(posixpath.join(folder, match.group(1).decode(errors="replace")))
+                targets.add(key)
+        _STORED_TARGETS[folder] = frozenset(targets)
+    return remote.key in _STORED_TARGETS[folder]
 
 
 @functools.lru_cache(maxsize=16)

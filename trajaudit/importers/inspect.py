@@ -45,7 +45,7 @@ def sniff(source: Source, head: bytes) -> bool:
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
-    if source.path is not None and zipfile.is_zipfile(source.path):
+    if not source.stdin and _is_zip(source):
         yield from _zipped(emit, source)
         return
     doc = load_document(source, emit, "an Inspect eval log", DESCRIPTION,
@@ -58,10 +58,18 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
         yield from _sample(emit, doc["eval"], sample, f"$.samples[{index}]")
 
 
+def _is_zip(source: Source) -> bool:
+    try:
+        with source.open_file() as stream:
+            return zipfile.is_zipfile(stream)
+    except OSError:
+        return False  # read as a document, which reports why it cannot be read
+
+
 def _zipped(emit: Emitter, source: Source) -> Iterator:
     limit = source.limits.max_document_bytes
     try:
-        with zipfile.ZipFile(source.path) as archive:  # type: ignore[arg-type]
+        with source.open_file() as stream, zipfile.ZipFile(stream) as archive:
             names = archive.namelist()
             header_name = "header.json" if "header.json" in names else "_journal/start.json"
             if header_name not in names:

@@ -55,9 +55,9 @@ from __future__ import annotations
 import ast
 import base64
 import binascii
+import posixpath
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple
 
 import orjson
@@ -186,12 +186,12 @@ def paired(sources: Iterable[Source]) -> list[Source]:
     looked at."""
     sources = list(sources)
     kinds: dict[int, str] = {}
-    folders: dict[Path, list[int]] = {}
-    for index, source in enumerate(sources):
-        kind = _kind(source)
-        if kind is not None and source.path is not None:
+    folders: dict[object, list[int]] = {}
+    for index, kind in enumerate(_kinds(sources)):
+        source = sources[index]
+        if kind is not None:
             kinds[index] = kind
-            folders.setdefault(source.path.parent, []).append(index)
+            folders.setdefault(_folder(source), []).append(index)
     joined: dict[int, tuple[Source, ...]] = {}
     for members in folders.values():
         traces = [i for i in members if kinds[i] == "traces"]
@@ -205,15 +205,36 @@ def paired(sources: Iterable[Source]) -> list[Source]:
     for index, source in enumerate(sources):
         if index in joined:
             out.append(JoinedSource(source.name, source.path, source.optional, source.limits, source.problem,
-                                    source.note, companions=joined[index]))
+                                    source.note, remote=source.remote, companions=joined[index]))
         elif id(source) not in folded:
             out.append(source)
     return out
 
 
+STORE_PROBES = 16  # objects in a store looked at at once: each look is a round trip, which threads overlap
+
+
+def _kinds(sources: list[Source]) -> list[str | None]:
+    """`_kind` of each source, in order; files in an object store looked at concurrently (a serial look at each of
+    10,000 objects would be minutes of round trips before the audit starts)."""
+    if not any(source.remote is not None for source in sources):
+        return [_kind(source) for source in sources]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(STORE_PROBES) as pool:
+        return list(pool.map(_kind, sources))
+
+
+def _folder(source: Source) -> object:
+    """The folder of a file, local or in an object store (there the prefix of its URI)."""
+    if source.remote is not None:
+        return posixpath.dirname(source.name)
+    return source.path.parent  # type: ignore[union-attr]
+
+
 def _kind(source: Source) -> str | None:
     """"traces" or "logs" for an OTLP JSON export (a trace export may hold log records too), else None."""
-    if source.path is None or source.problem is not None or source.note is not None:
+    if source.stdin or source.problem is not None or source.note is not None:
         return None
     try:
         with source.open() as stream:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import os
+import posixpath
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
@@ -144,6 +145,8 @@ def _beside(source: Source) -> RunSet:
     """The run set of the `results.json` next to the `simulations/` folder holding a simulation file (read once per
     process for all its simulations), or none. Only that fixed place is looked at, and only a file really there (not
     a link out of the run folder)."""
+    if source.remote is not None:
+        return _stored_run_set(source)
     if source.path is None or source.path.parent.name != SIMULATIONS:
         return NO_RUN_SET
     results = source.path.parent.parent / RESULTS
@@ -155,6 +158,27 @@ def _beside(source: Source) -> RunSet:
     if not inside:
         return NO_RUN_SET
     return _cached_run_set(str(results), stat.st_mtime_ns, stat.st_size, source.limits)
+
+
+_STORED_RUN_SETS: dict[str, RunSet] = {}  # by the URI of the folder holding simulations/: one request per run
+
+
+def _stored_run_set(source: Source) -> RunSet:
+    """`_beside` for a simulation file in an object store."""
+    from trajaudit import store
+
+    remote = source.remote
+    assert remote is not None
+    folder = posixpath.dirname(remote.key)
+    if posixpath.basename(folder) != SIMULATIONS:
+        return NO_RUN_SET
+    if folder not in _STORED_RUN_SETS:
+        if len(_STORED_RUN_SETS) >= 64:
+            _STORED_RUN_SETS.clear()
+        found = store.beside(source.name, remote, f"../{RESULTS}")
+        doc = read_document(Source(found[0], None, limits=source.limits, remote=found[1])) if found else None
+        _STORED_RUN_SETS[folder] = run_set(doc) if isinstance(doc, dict) else NO_RUN_SET
+    return _STORED_RUN_SETS[folder]
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -179,6 +203,9 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
 
 def _folder(source: Source, emit: Emitter, doc: dict) -> Iterator[tuple[int | None, dict] | Malformed]:
     """A dir-format results.json: its simulations are the files of the `simulations/` folder beside it."""
+    if source.remote is not None:
+        yield from _stored_folder(source, emit, doc)
+        return
     folder = source.path.parent / SIMULATIONS if source.path is not None else None
     if folder is None or not folder.is_dir():
         if isinstance(doc.get("simulations"), list):
@@ -196,6 +223,37 @@ def _folder(source: Source, emit: Emitter, doc: dict) -> Iterator[tuple[int | No
             yield emit.malformed(f"{path.name} in {SIMULATIONS}/ links outside the run folder: not read")
             continue
         inner = Source(str(path), path, limits=source.limits)
+        inner_emit = Emitter(inner, NAME)
+        simulation: Any = read_document(inner)
+        if isinstance(simulation, Malformed):
+            yield simulation
+        elif not is_simulation(simulation):
+            yield inner_emit.malformed("not a tau2 simulation: expected an object with task_id and messages or ticks")
+        else:
+            yield from _simulation(inner_emit, simulation, "$", context)
+
+
+def _stored_folder(source: Source, emit: Emitter, doc: dict) -> Iterator[tuple[int | None, dict] | Malformed]:
+    """`_folder` for a results.json in an object store: `simulations/` is the objects under that prefix."""
+    from trajaudit import store
+
+    assert source.remote is not None
+    files = store.folder(source.name, source.remote, SIMULATIONS)
+    if not files:
+        if isinstance(doc.get("simulations"), list):
+            return
+        yield emit.malformed(
+            "a tau2 results.json without simulations: expected a `simulations` list in it or a `simulations/` folder "
+            "beside it (tau2's directory format)"
+        )
+        return
+    if source.optional:
+        return
+    context = run_set(doc)
+    for name, remote in files:
+        if not name.endswith(".json"):
+            continue
+        inner = Source(name, None, limits=source.limits, remote=remote)
         inner_emit = Emitter(inner, NAME)
         simulation: Any = read_document(inner)
         if isinstance(simulation, Malformed):

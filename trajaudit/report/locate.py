@@ -10,12 +10,12 @@ no line, as before.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
+import zlib
 from typing import Iterable
 
-from trajaudit.reader import STDIN_NAMES
+from trajaudit.reader import STDIN_NAMES, open_named
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+')
 _STEP = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]|\[(\"(?:[^\"\\]|\\.)*\")\]|\['((?:[^'\\]|\\.)*)'\]")
@@ -112,10 +112,9 @@ def lines_in(file: str, paths: Iterable[str], max_bytes: int = MAX_BYTES) -> dic
     if not wanted or file in STDIN_NAMES or not file.endswith((".json", ".json.gz", ".traj")):
         return {}
     try:
-        opener = gzip.open if file.endswith(".gz") else open
-        with opener(file, "rb") as handle:
+        with open_named(file) as handle:
             data = handle.read(max_bytes + 1)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return {}
     if len(data) > max_bytes:
         return {}

@@ -19,6 +19,7 @@ import orjson
 
 from trajaudit import __version__
 from trajaudit.model import Finding, Severity, Summary, TrajectoryResult
+from trajaudit.reader import REMOTE_NAMES
 from trajaudit.report.baseline import fingerprint, fingerprints
 from trajaudit.report.locate import lines_in
 from trajaudit.report.safe import dumps, encodable
@@ -141,9 +142,11 @@ def _result(
 
 def _artifact(file: str, root: Path) -> dict[str, Any]:
     """A path under the working directory (the repository root in CI) as a relative URI against %SRCROOT%, as code
-    scanning requires; any other as an absolute file URI."""
+    scanning requires; any other as an absolute file URI; a file in an object store as its URI."""
     if file == "-":
         return {"uri": "stdin"}
+    if file in REMOTE_NAMES:  # a file in an object store: its URI (s3://bucket/key) is absolute already
+        return {"uri": _quote(file)}
     path = file.replace("\\", "/")
     absolute = os.path.normpath(os.path.join(root, path))
     relative = os.path.relpath(absolute, root).replace("\\", "/")
