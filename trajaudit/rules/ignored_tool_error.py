@@ -33,8 +33,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from trajaudit.claims import acknowledges_failure
-from trajaudit.context import events_by_kind
-from trajaudit.failure import judge
+from trajaudit.context import events_by_kind, judgements
 from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA201"
@@ -56,7 +55,7 @@ def _stopped_before_next_turn(later: tuple[Event, ...]) -> bool:
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     groups = events_by_kind(trajectory)
-    judged = {id(e): judge(e) for e in groups["tool_result"]}
+    judged = judgements(trajectory)
     if not [j for j in judged.values() if j.failed]:
         return  # no failed call (a list is built faster than `any` runs a generator)
     events = trajectory.events
