@@ -11,8 +11,8 @@ from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from trajaudit.claims import action_nouns, verb_lemma
-from trajaudit.context import events_by_kind, judgement, per_trajectory
-from trajaudit.failure import Judgement
+from trajaudit.context import events_by_kind, judgements, per_trajectory
+from trajaudit.failure import UNKNOWN_NO_RESULT, Judgement, judge
 from trajaudit.lazy import regex
 from trajaudit.model import Event, Trajectory
 
@@ -112,13 +112,14 @@ def attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
         if call_id is not None:
             results.setdefault(call_id, []).append(event)
     found = []
+    judged = judgements(trajectory)  # shared with TA201, which judges every result
     for event in groups["tool_call"]:
         data = event[2]
         tool = str(data.get("tool") or "")
         arguments = data.get("arguments")
         result = _take_result(results.get(data.get("call_id")), event)
-        found.append(Attempt(event, result, tool, _command(tool, arguments), _flatten(arguments), event[5],
-                             judgement(trajectory, result)))
+        failure = UNKNOWN_NO_RESULT if result is None else judged.get(id(result)) or judge(result)
+        found.append(Attempt(event, result, tool, _command(tool, arguments), _flatten(arguments), event[5], failure))
     return tuple(found)
 
 
