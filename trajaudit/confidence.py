@@ -25,8 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, compress
-from operator import itemgetter, not_
+from itertools import chain
 from typing import Any, NamedTuple
 
 from trajaudit.context import events_by_kind, per_trajectory
@@ -291,10 +290,11 @@ def _inputs(trajectory: Trajectory) -> _Inputs:
     """The trajectory's confidence inputs, in one pass over its events (read by TA301 and TA304)."""
     stated: list[Event] = []
     carrying: dict[str, list[Event]] = {source: [] for source in LIST_SOURCES}
-    events = trajectory.events
-    # most events carry none of the four keys: they are passed over in C, without a Python step each
-    for event in compress(events, map(not_, map(_INPUT_KEYS.isdisjoint, map(_DATA, events)))):
+    for event in trajectory.events:
         data = event[2]
+        # most events carry none of the four keys: four lookups pass them over, faster than one set test
+        if not ("confidence" in data or "token_confidence" in data or "top_logprobs" in data or "logprobs" in data):
+            continue
         if "confidence" in data and _is_number(data["confidence"]):
             stated.append(event)
         kind = event[4]
@@ -306,10 +306,6 @@ def _inputs(trajectory: Trajectory) -> _Inputs:
     if stated:
         present.add("confidence")
     return _Inputs(stated, carrying, present)
-
-
-_INPUT_KEYS = frozenset(("confidence", *LIST_SOURCES))
-_DATA = itemgetter(2)
 
 
 def _generated(trajectory: Trajectory) -> int:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import wraps
-from itertools import groupby
-from operator import itemgetter
 from typing import Any, Callable, Mapping, TypeVar
 
 from trajaudit.failure import Judgement, judge
@@ -67,14 +65,13 @@ def events_by_kind(trajectory: Trajectory) -> Mapping[str, list[Event]]:
 
 
 def _grouped(events: tuple[Event, ...]) -> dict[str, list[Event]]:
-    # a stable sort by kind keeps each group in trajectory order, and loops over kinds, not events, in Python
     groups: dict[str, list[Event]] = {kind: [] for kind in KINDS}
-    for kind, group in groupby(sorted(events, key=_KIND), _KIND):
-        groups[kind] = list(group)
+    for event in events:
+        try:
+            groups[event[4]].append(event)
+        except KeyError:  # a kind outside the schema (a trajectory built without validation)
+            groups[event[4]] = [event]
     return groups
-
-
-_KIND = itemgetter(4)
 
 
 def last_outcome(trajectory: Trajectory) -> Event | None:

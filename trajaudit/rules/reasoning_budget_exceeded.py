@@ -28,10 +28,8 @@ searching for, or split the request into smaller turns.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from operator import itemgetter, methodcaller
 from typing import Any
 
-from trajaudit.context import events_by_kind
 from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA303"
@@ -58,29 +56,8 @@ def reasoning_tokens(event: Event) -> int | None:
     return None
 
 
-_DATA, _TOKENS = itemgetter(2), methodcaller("get", "tokens")
-
-
-def _within(trajectory: Trajectory, budget: int) -> bool:
-    """Whether all the trajectory's reasoning tokens together, turns summed, stay within the budget: then no turn
-    goes over it (most runs), decided from the reasoning events and the events that carry `tokens` alone."""
-    total = 0
-    for event in events_by_kind(trajectory)["reasoning"]:
-        count = reasoning_tokens(event)
-        if count is not None and count > 0:
-            total += count
-    for tokens in filter(None, map(_TOKENS, map(_DATA, trajectory.events))):  # counted twice on reasoning: a bound
-        if type(tokens) is dict:
-            value = tokens.get("reasoning")
-            if isinstance(value, int) and value > 0:
-                total += value
-    return total <= budget
-
-
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     budget = int(options.get("budget", OPTIONS["budget"]))
-    if _within(trajectory, budget):
-        return
     turn = total = 0
     reported = False
     for event in trajectory.events:

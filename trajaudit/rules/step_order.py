@@ -23,8 +23,7 @@ Number steps with one counter per trajectory as events are written; write events
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import partial
-from operator import is_not, itemgetter, methodcaller
+from operator import itemgetter
 from typing import Any, Iterator, Mapping
 
 from trajaudit.lazy import regex
@@ -39,19 +38,12 @@ _UTC_SHAPE = regex(r"0000-00-00T00:00:00(?:\.0+)?Z")
 _ZERO_DIGITS = str.maketrans("123456789", "000000000")
 
 
-# Per-event work without a Python loop (map and filter run in C): this rule reads every event of every trajectory.
-_SEQ, _STEP, _DATA = itemgetter(3), itemgetter(5), itemgetter(2)
-_TIMESTAMP = methodcaller("get", "timestamp")
-_NOT_NONE = partial(is_not, None)
-
-
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    events = trajectory.events
-    arrived = sorted(events, key=_SEQ)
-    steps = list(map(_STEP, arrived))
+    arrived = sorted(trajectory.events, key=itemgetter(3))  # by seq
+    steps = [e[5] for e in arrived]
     if not (steps and steps[0] in (0, 1) and steps == list(range(int(steps[0]), int(steps[0]) + len(steps)))):
         yield from _steps(arrived)
-    stamps = list(filter(_NOT_NONE, map(_TIMESTAMP, map(_DATA, events))))
+    stamps = [t for e in trajectory.events if (t := e[2].get("timestamp")) is not None]
     if not _ordered(stamps):
         yield from _timestamps(trajectory)
 

@@ -19,7 +19,6 @@ model uses the real names. Near-miss names are listed in the finding to make typ
 from __future__ import annotations
 
 import difflib
-from operator import itemgetter, methodcaller
 from typing import Any, Iterator, Mapping
 
 from trajaudit.context import events_by_kind, per_trajectory
@@ -28,8 +27,6 @@ from trajaudit.model import Severity, Trajectory, Violation
 CODE = "TA202"
 NAME = "unknown-tool"
 SEVERITY = Severity.ERROR
-
-_DATA, _TOOL = itemgetter(2), methodcaller("get", "tool")
 
 
 @per_trajectory
@@ -47,13 +44,7 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
     tools = declared_tools(trajectory)
     if not tools:
         return
-    calls = events_by_kind(trajectory)["tool_call"]
-    try:
-        if tools.keys() >= set(map(_TOOL, map(_DATA, calls))):
-            return  # every call names a declared tool (most runs): decided without a Python loop
-    except TypeError:  # a name that is not a string (an event built without validation): looked at one by one
-        pass
-    for event in calls:
+    for event in events_by_kind(trajectory)["tool_call"]:
         name = event[2].get("tool")
         if name not in tools:
             close = difflib.get_close_matches(name, list(tools), n=1)

@@ -27,12 +27,8 @@ results when a call times out or the run is cut off.
 
 from __future__ import annotations
 
-import math
-from itertools import repeat
-from operator import itemgetter, lt, methodcaller
 from typing import Any, Iterator, Mapping
 
-from trajaudit.context import events_by_kind
 from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA204"
@@ -40,29 +36,7 @@ NAME = "unmatched-tool-call-or-result"
 SEVERITY = Severity.WARNING
 
 
-_DATA, _STEP, _CALL_ID = itemgetter(2), itemgetter(5), methodcaller("get", "call_id")
-
-
-def _all_matched(calls: list[Event], results: list[Event]) -> bool:
-    """Whether each call has exactly one result, at a later step, with no id used twice: then the walk below finds
-    nothing (most runs), which is decided here without a Python loop."""
-    if len(calls) != len(results):
-        return False
-    try:
-        call_steps = dict(zip(map(_CALL_ID, map(_DATA, calls)), map(_STEP, calls)))
-        result_ids = list(map(_CALL_ID, map(_DATA, results)))
-        if len(call_steps) != len(calls) or len(set(result_ids)) != len(results):
-            return False
-        # a result id without a call gets a step no result is after
-        return all(map(lt, map(call_steps.get, result_ids, repeat(math.inf)), map(_STEP, results)))
-    except TypeError:  # an id that is not hashable (an event built without validation): walked one by one
-        return False
-
-
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
-    groups = events_by_kind(trajectory)
-    if _all_matched(groups["tool_call"], groups["tool_result"]):
-        return
     waiting: dict[Any, Event] = {}  # call id -> the call waiting for its result
     answered: set[Any] = set()  # ids whose latest call has its result
     early: set[Any] = set()  # ids of results that came before any call with that id (reported once, there)
