@@ -14,18 +14,23 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Callable, Mapping, TypeVar
 
+from trajaudit.failure import Judgement, judge
 from trajaudit.model import KINDS, Event, Trajectory
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Context(Trajectory):
-    """A trajectory being judged, with the answers its rules share (keyed by function and further arguments)."""
+    """A trajectory being judged, with the answers its rules share (keyed by function and further arguments) and its
+    events grouped by kind, made in one pass when the context is made: nearly every rule asks for a group."""
 
+    groups: Mapping[str, list[Event]] = field(default_factory=dict, repr=False)
     answers: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, trajectory: Trajectory) -> Context:
-        return trajectory if type(trajectory) is cls else cls(trajectory.id, trajectory.events)
+        if type(trajectory) is cls:
+            return trajectory
+        return cls(trajectory.id, trajectory.events, _grouped(trajectory.events))
 
 
 Answer = TypeVar("Answer")
@@ -49,14 +54,19 @@ def per_trajectory(function: Callable[..., Answer]) -> Callable[..., Answer]:
     return shared
 
 
-@per_trajectory
 def events_by_kind(trajectory: Trajectory) -> Mapping[str, list[Event]]:
     """The trajectory's events grouped by kind, each group in trajectory order; every kind of KINDS is a key.
 
     Most rules look at one or two kinds (tool calls, tool results, the task); grouping once per trajectory spares each
     of them a pass over all events. Shared by the rules of one trajectory: do not modify the lists."""
+    if type(trajectory) is Context:
+        return trajectory.groups
+    return _grouped(trajectory.events)
+
+
+def _grouped(events: tuple[Event, ...]) -> dict[str, list[Event]]:
     groups: dict[str, list[Event]] = {kind: [] for kind in KINDS}
-    for event in trajectory.events:
+    for event in events:
         try:
             groups[event[4]].append(event)
         except KeyError:  # a kind outside the schema (a trajectory built without validation)
@@ -68,3 +78,18 @@ def last_outcome(trajectory: Trajectory) -> Event | None:
     """`trajectory.outcome` (the last verifier outcome), found in the shared grouping by kind."""
     outcomes = events_by_kind(trajectory)["outcome"]
     return outcomes[-1] if outcomes else None
+
+
+@per_trajectory
+def judgements(trajectory: Trajectory) -> dict[int, Judgement]:
+    """`failure.judge` of each tool result, by the result's id(): TA201 asks it of every result, the tool attempts
+    (evidence.py) of the results of their calls, TA004 of the last event."""
+    return {id(event): judge(event) for event in events_by_kind(trajectory)["tool_result"]}
+
+
+def judgement(trajectory: Trajectory, result: Event | None) -> Judgement:
+    """`failure.judge(result)` for a result of this trajectory (or None), looked up when the context has it."""
+    if result is None or type(trajectory) is not Context:
+        return judge(result)
+    found = judgements(trajectory).get(id(result))
+    return judge(result) if found is None else found

@@ -615,6 +615,7 @@ class Audit:
         open_trajectories = assembler.open
         start = assembler.start
         next_seq = assembler.next_seq
+        new_event = tuple.__new__
         for item in stream:
             if type(item) is not tuple:
                 if type(item) is Ended:
@@ -632,7 +633,8 @@ class Audit:
             line, data = item
             summary.lines += 1
             if type(data) is dict and (trusted or is_valid(data)):
-                event = Event(name, line, data, next_seq())
+                kind = data["kind"]
+                event = new_event(Event, (name, line, data, next_seq(), kind, data["step"]))  # Event(...), inline
                 tid = data["trajectory"]
                 events = open_trajectories.get(tid)
                 if events is None:
@@ -641,7 +643,7 @@ class Audit:
                         self.position = (0, line or 0)
                         yield from self._evict(assembler)
                 events.append(event)
-                if event[4] == "outcome":
+                if kind == "outcome":
                     self.position = (0, line or 0)
                     yield from self._finish((assembler.close(tid),), assembler)
                 continue

@@ -11,8 +11,8 @@ from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from trajaudit.claims import action_nouns, verb_lemma
-from trajaudit.context import events_by_kind, per_trajectory
-from trajaudit.failure import Judgement, judge
+from trajaudit.context import events_by_kind, judgements, per_trajectory
+from trajaudit.failure import UNKNOWN_NO_RESULT, Judgement, judge
 from trajaudit.lazy import regex
 from trajaudit.model import Event, Trajectory
 
@@ -29,17 +29,13 @@ class Attempt(NamedTuple):
     command: str  # the shell command for shell-like tools, else ""
     arguments: str  # the arguments flattened to text (for target matching)
     step: int  # the call's step, a field because rules ask for it in loops over all calls
+    failure: Judgement  # why the call counts as failed or succeeded, with the evidence (`failure.judge` of the result)
 
     @property
     def ok(self) -> bool | None:
         """True/False as `failure.judge` reads the result (flags first, then the shapes failures print); None
         without a result."""
-        return judge(self.result).ok
-
-    @property
-    def failure(self) -> Judgement:
-        """Why the call counts as failed or succeeded, with the evidence (see `trajaudit.failure`)."""
-        return judge(self.result)
+        return self.failure.ok
 
     @property
     def output(self) -> str:
@@ -116,12 +112,14 @@ def attempts(trajectory: Trajectory) -> tuple[Attempt, ...]:
         if call_id is not None:
             results.setdefault(call_id, []).append(event)
     found = []
+    judged = judgements(trajectory)  # shared with TA201, which judges every result
     for event in groups["tool_call"]:
         data = event[2]
         tool = str(data.get("tool") or "")
         arguments = data.get("arguments")
         result = _take_result(results.get(data.get("call_id")), event)
-        found.append(Attempt(event, result, tool, _command(tool, arguments), _flatten(arguments), event[5]))
+        failure = UNKNOWN_NO_RESULT if result is None else judged.get(id(result)) or judge(result)
+        found.append(Attempt(event, result, tool, _command(tool, arguments), _flatten(arguments), event[5], failure))
     return tuple(found)
 
 

@@ -32,12 +32,15 @@ def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: I
     flush = out.flush if read_live(out) else None
     for item in items:
         if isinstance(item, TrajectoryResult):
-            for finding in item.findings:
-                write(dumps(finding.as_dict()) + b"\n")
-            tid = item.trajectory.id
-            for claim in item.claims:
-                write(dumps(claim.as_dict(tid)) + b"\n")
-            write(dumps(trajectory_record(item)) + b"\n")
+            if item.findings or item.claims:  # a trajectory's lines in one write
+                tid = item.trajectory.id
+                lines = [dumps(finding.as_dict()) for finding in item.findings]
+                lines += [dumps(claim.as_dict(tid)) for claim in item.claims]
+                lines.append(dumps(trajectory_record(item)))
+                lines.append(b"")
+                write(b"\n".join(lines))
+            else:
+                write(dumps(trajectory_record(item)) + b"\n")
         else:
             write(dumps(item.as_dict()) + b"\n")
         if flush is not None:

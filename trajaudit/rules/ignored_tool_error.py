@@ -33,13 +33,15 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from trajaudit.claims import acknowledges_failure
-from trajaudit.context import events_by_kind
-from trajaudit.failure import judge
+from trajaudit.context import events_by_kind, judgements
+from trajaudit.failure import Status
 from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA201"
 NAME = "ignored-tool-error"
 SEVERITY = Severity.WARNING
+
+_FAILED = Status.FAILED
 
 
 def _stopped_before_next_turn(later: tuple[Event, ...]) -> bool:
@@ -56,15 +58,16 @@ def _stopped_before_next_turn(later: tuple[Event, ...]) -> bool:
 
 def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violation]:
     groups = events_by_kind(trajectory)
-    judged = {id(e): judge(e) for e in groups["tool_result"]}
-    if not [j for j in judged.values() if j.failed]:
-        return  # no failed call (a list is built faster than `any` runs a generator)
+    judged = judgements(trajectory)
+    failed = [e for e in groups["tool_result"] if judged[id(e)].status is _FAILED]
+    if not failed:
+        return
     events = trajectory.events
-    failed = [i for i, e in enumerate(events) if e[4] == "tool_result" and judged[id(e)].failed]
     tool_of_call: dict[Any, Any] | None = None  # built only for results that do not name their tool
     ok_of_call = {e[2].get("call_id"): judged[id(e)].ok for e in groups["tool_result"]}
-    for index in failed:
-        event = events[index]
+    identities = list(map(id, events))  # where each failed result is, found without comparing events
+    for event in failed:
+        index = identities.index(id(event))
         tool = event.get("tool")
         if not tool:
             if tool_of_call is None:

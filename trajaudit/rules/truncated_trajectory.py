@@ -35,8 +35,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from trajaudit.context import events_by_kind
-from trajaudit.failure import judge
+from trajaudit.context import events_by_kind, judgement
 from trajaudit.model import Event, Severity, Trajectory, Violation
 
 CODE = "TA004"
@@ -67,7 +66,12 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
             {"termination_reason": reason},
         )
         return
-    if last.is_assistant_message or reason is not None or _user_ended(last) or _handed_off(last, groups["tool_call"]):
+    if (
+        last.is_assistant_message
+        or reason is not None
+        or _user_ended(last)
+        or _handed_off(trajectory, last, groups["tool_call"])
+    ):
         return
     if last.kind == "message" and last.get("role") == "system" and (last.get("meta") or {}).get("ended_by") == "agent":
         return  # the agent submitted: the run is over, whatever its last words
@@ -94,8 +98,8 @@ def _user_ended(event: Event) -> bool:
     return isinstance(text, str) and text.rstrip().endswith(END_MARKERS)
 
 
-def _handed_off(event: Event, calls: list[Event]) -> bool:
-    if event.kind != "tool_result" or judge(event).failed:
+def _handed_off(trajectory: Trajectory, event: Event, calls: list[Event]) -> bool:
+    if event.kind != "tool_result" or judgement(trajectory, event).failed:
         return False
     tool = event.get("tool") or next((c.get("tool") for c in calls if c.get("call_id") == event.get("call_id")), None)
     return tool in END_TOOLS
