@@ -369,3 +369,22 @@ def test_status_lines_without_the_http_version_count_as_failed(output: str) -> N
 def test_near_misses_of_status_lines(output: str) -> None:
     judged = text_failure(output)
     assert judged is None or judged.status is not Status.FAILED
+
+
+def test_an_exception_shape_on_the_last_line_needs_the_screen_or_a_traceback_header():
+    # the shapes are tried before the screen (for speed); which of them count must not change with that order
+    assert text_failure("listing\nfoo.Bar") is None  # a dotted name alone: no screen word, no traceback
+    assert text_failure('Traceback (most recent call last):\n  File "x.py", line 1\nfoo.Bar').reason is (
+        Reason.PYTHON_EXCEPTION
+    )
+    assert text_failure("listing\nfoo.Bar: it broke").reason is Reason.PYTHON_EXCEPTION  # `module.Class: …`
+    assert text_failure("listing\nKeyError").reason is Reason.PYTHON_EXCEPTION
+    assert text_failure("listing\nkeyerror") is None
+    assert text_failure("listing\nDeprecationWarning: old") is None
+
+
+def test_a_shape_counts_on_a_line_that_passes_the_screen():
+    assert text_failure("fetched\nstatus: 503").reason is Reason.HTTP_STATUS
+    assert text_failure("fetched 4 items\nall done") is None  # digits alone are not a status
+    assert text_failure("E: Unable to locate package x").reason is Reason.CLI_ERROR
+    assert text_failure("exit code 0\nfatal: later").status is Status.SUCCEEDED  # the exit code line comes first

@@ -224,6 +224,13 @@ _STATUS_LINE = regex(
     r"^[ \t]*(?:HTTP(?:/\d(?:\.\d)?)?[ \t]+)?([45]\d\d)[ \t]+([A-Za-z][A-Za-z -]{1,40}?)(?=[ \t]*(?::|$|[-–—.,(]))",
 )
 
+# The anchored shapes a line can open with (an exit code, an exception, a status line, tau-bench's prefix, a CLI
+# error), in one alternation: a line that opens with none of them, as most do, is tried against no other.
+_OPENS_A_SHAPE = regex(
+    f"(?i:{_TEXT_EXIT.pattern})|{_EXCEPTION.pattern}|{_STATUS_LINE.pattern}|{_TOOL_ERROR_PREFIX.pattern}|"
+    f"(?i:{_CLI_ERROR.pattern})"
+)
+
 
 def _status_line(line: str) -> bool:
     """Whether the line opens with a 4xx/5xx status code followed by its registered reason phrase."""
@@ -234,12 +241,15 @@ def _status_line(line: str) -> bool:
     return phrase in (_REASON_PHRASES.get(code), _REASON_PHRASES_OLD.get(code))
 
 
-# The cheap screen before the patterns: a line without any of these words (lower-cased) has no failure shape. Plain
-# substring tests: a case-insensitive alternation of this size costs ~80 µs per line, these a few µs.
+# The screen a line passes before a CLI error or HTTP status shape counts: a line without any of these words
+# (lower-cased) has no failure shape. One alternation of plain words, searched on the lower-cased line (a
+# case-insensitive alternation of this size costs ~80 µs per line); the shapes are tried first and the screen only
+# when one matched, so most lines never pay for it.
 _SCREEN_WORDS = (
     "error", "fatal", "err!", "exception", "interrupt", "exit", "fault", "failure", "violation", "timeout", "denied",
     "iteration", "not found", "no such file", "curl: (", "http/", "status", "response", "returncode", "e: ", "***",
 )
+_SCREEN = regex("|".join(map(re.escape, _SCREEN_WORDS)))
 
 
 def _screened(line: str) -> bool:
@@ -247,9 +257,14 @@ def _screened(line: str) -> bool:
     status line, which opens with its code)."""
     low = line.lower()
     return (
-        any(word in low for word in _SCREEN_WORDS) or (": " in line and "." in line.partition(": ")[0])
+        _SCREEN.search(low) is not None or (": " in line and "." in line.partition(": ")[0])
         or low.lstrip()[:1] in "45h" and _status_line(line)
     )
+
+
+def _may_show_http(line: str) -> bool:
+    """A necessary condition for `_HTTP_TEXT`, tested at C speed: each of its shapes holds a 4xx/5xx code."""
+    return "4" in line or "5" in line
 
 
 def text_failure(text: str) -> Judgement | None:
@@ -265,9 +280,17 @@ def _text_failure(text: str) -> Judgement | None:
     if first is None:
         return None
     last = _last_line(text, TAIL)
-    edges = [first] if last is None or last[0] == first[0] else [first, last]
-    for start, line in edges:
-        found = _TEXT_EXIT.match(line)
+    # Whether each edge line opens with one of the anchored shapes: one pattern instead of one per shape, and for
+    # most lines the only one (each shape below is tried only on a line that has it)
+    first_shaped = _OPENS_A_SHAPE.match(first[1]) is not None
+    if last is None or last[0] == first[0]:
+        last_shaped = first_shaped
+        edges = [(*first, first_shaped)]
+    else:
+        last_shaped = _OPENS_A_SHAPE.match(last[1]) is not None
+        edges = [(*first, first_shaped), (*last, last_shaped)]
+    for start, line, shaped in edges:
+        found = _TEXT_EXIT.match(line) if shaped else None
         if found:
             code = int(found.group(1) or found.group(2))
             if code != 0:
@@ -279,14 +302,14 @@ def _text_failure(text: str) -> Judgement | None:
         if found_json is not None:
             return found_json
     if last is not None:
-        judged = _exception(text, last)
+        judged = _exception(text, last, last_shaped)
         if judged is not None:
             return judged
     start, line = first
-    if line[:1] not in (" ", "\t") and _EXCEPTION.match(line) and not _NOT_EXCEPTION.match(line):
+    if first_shaped and line[:1] not in (" ", "\t") and _EXCEPTION.match(line) and not _NOT_EXCEPTION.match(line):
         return _found(Reason.PYTHON_EXCEPTION, start, line)  # an exception's text as the tool's whole answer
-    head = text[:HEAD]
-    if "HTTP/" in head:
+    if text.find("HTTP/", 0, HEAD) != -1:
+        head = text[:HEAD]
         statuses = list(_HTTP_LINE.finditer(head))
         if statuses:  # the last response's status line decides (curl -i -L prints one block per redirect)
             match = statuses[-1]
@@ -297,19 +320,17 @@ def _text_failure(text: str) -> Judgement | None:
                 Status.FAILED if failed else Status.SUCCEEDED, Reason.HTTP_STATUS, line.strip()[:200], "output",
                 (match.start(), match.start() + len(line)),
             )
-    for start, line in edges:
-        if not _screened(line):
-            continue  # the cheap screen: no word any failure shape starts with
-        found = _HTTP_TEXT.search(line)
-        if found or _status_line(line):
-            return _found(Reason.HTTP_STATUS, start, line)
-        if start == first[0]:
-            found = _TOOL_ERROR_PREFIX.match(line)
-            if found:
-                return _found(Reason.TOOL_ERROR_PREFIX, start, line)
-        found = _CLI_ERROR.match(line)
-        if found:
-            return _found(Reason.CLI_ERROR, start, line)
+    for start, line, shaped in edges:
+        if _may_show_http(line) and _HTTP_TEXT.search(line) or shaped and _status_line(line):
+            reason = Reason.HTTP_STATUS
+        elif shaped and start == first[0] and _TOOL_ERROR_PREFIX.match(line):
+            reason = Reason.TOOL_ERROR_PREFIX
+        elif shaped and _CLI_ERROR.match(line):
+            reason = Reason.CLI_ERROR
+        else:
+            continue
+        if _screened(line):  # a shape counts only on a line that passes the screen
+            return _found(reason, start, line)
     return None
 
 
@@ -317,16 +338,20 @@ def _found(reason: Reason, start: int, line: str) -> Judgement:
     return Judgement(Status.FAILED, reason, line.strip()[:200], "output", (start, start + len(line)))
 
 
-def _exception(text: str, last: tuple[int, str]) -> Judgement | None:
+def _exception(text: str, last: tuple[int, str], shaped: bool) -> Judgement | None:
+    """The last line as a Python exception: its shape, and either the screen or a traceback header before it (a
+    line of `_AFTER_TRACEBACK`'s looser shape needs the header). `shaped`: the line opens with an anchored shape."""
     start, line = last
+    if line[:1] in (" ", "\t"):
+        return None
+    if shaped and _EXCEPTION.match(line):
+        if _NOT_EXCEPTION.match(line):
+            return None
+        if _screened(line) or text.rfind(_TRACEBACK, max(0, len(text) - TRACEBACK_TAIL)) != -1:
+            return _found(Reason.PYTHON_EXCEPTION, start, line)
+        return None
     header = text.rfind(_TRACEBACK, max(0, len(text) - TRACEBACK_TAIL))
-    if line[:1] in (" ", "\t") or not _screened(line) and header == -1:
-        return None
-    if _NOT_EXCEPTION.match(line):
-        return None
-    if _EXCEPTION.match(line):
-        return _found(Reason.PYTHON_EXCEPTION, start, line)
-    if header != -1 and header < start and _AFTER_TRACEBACK.match(line):
+    if header != -1 and header < start and _AFTER_TRACEBACK.match(line) and not _NOT_EXCEPTION.match(line):
         return _found(Reason.PYTHON_EXCEPTION, start, line)
     return None
 
@@ -388,29 +413,37 @@ def _describe(key: str, value: Any, doc: Mapping[str, Any] | None = None) -> str
     return f"{key}: {text}"[:200]
 
 
+_NON_BLANK = regex(r"\S")  # `\s` is what str.isspace calls white space
+
+
 def _first_line(text: str, limit: int) -> tuple[int, str] | None:
-    """(offset, line) of the first non-blank line within the first `limit` characters, the line cut to LINE."""
-    pos, n = 0, min(len(text), limit)
-    while pos < n:
-        end = text.find("\n", pos, n)
-        if end == -1:
-            end = n
-        if not text[pos:end].isspace() and end > pos:
-            return pos, text[pos : min(end, pos + LINE)].rstrip("\r")
-        pos = end + 1
-    return None
+    """(offset, line) of the first non-blank line within the first `limit` characters, the line cut to LINE: the
+    line of the first character that is not white space."""
+    n = min(len(text), limit)
+    found = _NON_BLANK.search(text, 0, n)
+    if found is None:
+        return None
+    pos = text.rfind("\n", 0, found.start()) + 1
+    stop = min(n, pos + LINE)
+    end = text.find("\n", found.start(), stop)
+    return pos, text[pos : end if end != -1 else stop].rstrip("\r")
 
 
 def _last_line(text: str, limit: int) -> tuple[int, str] | None:
-    """(offset, line) of the last non-blank line within the last `limit` characters, the line cut to LINE."""
+    """(offset, line) of the last non-blank line within the last `limit` characters, the line cut to LINE: the
+    line of the last character that is not white space."""
     low = max(0, len(text) - limit)
-    end = len(text)
-    while end > low:
-        start = max(text.rfind("\n", low, end) + 1, low)
-        if end > start and not text[start:end].isspace():
-            return start, text[start : min(end, start + LINE)].rstrip("\r")
-        end = start - 1
-    return None
+    last = len(text) - 1
+    if last < low:
+        return None
+    if text[last].isspace():
+        last = low + len(text[low:].rstrip()) - 1
+        if last < low:
+            return None
+    start = max(text.rfind("\n", low, last) + 1, low)
+    stop = min(len(text), start + LINE)
+    end = text.find("\n", last, stop)
+    return start, text[start : end if end != -1 else stop].rstrip("\r")
 
 
 _cached_text_failure = lru_cache(maxsize=1024)(_text_failure)

@@ -43,13 +43,20 @@ class Emitter:
             if value is None or (key in ("meta", "tokens") and not value):
                 continue
             event[key] = value
+        event["origin"] = self.origin(line, path)
+        return line, event
+
+    def origin(self, line: int | None = None, path: str | None = None) -> dict[str, Any]:
+        """The `origin` of an event read at `line` (of a line-based source) or `path` (inside a document)."""
+        if path is None:
+            if line is None:
+                return {"file": self.file, "format": self.format}
+            return {"file": self.file, "format": self.format, "line": line}
         origin: dict[str, Any] = {"file": self.file, "format": self.format}
         if line is not None:
             origin["line"] = line
-        if path is not None:
-            origin["path"] = path
-        event["origin"] = origin
-        return line, event
+        origin["path"] = path
+        return origin
 
     def end(self, trajectory: str, line: int | None = None) -> Iterator[Ended]:
         """The run `trajectory` is complete: nothing more of it follows in this source (see `Ended`). Nothing if
@@ -325,12 +332,14 @@ class Chat:
         self.pending: list[tuple[str, str]] = []  # (call_id, tool) waiting for a result, oldest first
         self.names: dict[str, str] = {}
 
-    def message(self, message: Any, index: int, *, line: int | None = None, path: str | None = None) -> Iterator[Item]:
+    def message(self, message: Any, index: int, *, line: int | None = None, path: str | None = None) -> list[Item]:
+        """The items of one message, in order. Each event is built here in its final shape (the fields and order
+        `Emitter.event` gives), not through `Emitter.event`: this runs once per message of every chat log."""
         emit, trajectory = self.emit, self.trajectory
         if not isinstance(message, dict):
             found = type(message).__name__
-            yield emit.malformed(f"{path or 'message'}: expected a message object, found {found}", line)
-            return
+            return [emit.malformed(f"{path or 'message'}: expected a message object, found {found}", line)]
+        steps = emit.steps
         role = message.get("role")
         text = flatten_text(message.get("content"))
         if role in ("tool", "function", "ipython"):
@@ -339,7 +348,8 @@ class Chat:
                 call_id = message["tool_call_ids"][0]
             tool = message.get("name")
             if call_id:
-                self.pending = [p for p in self.pending if p[0] != call_id]
+                if self.pending:
+                    self.pending = [p for p in self.pending if p[0] != call_id]
             elif self.pending:
                 call_id, waiting_tool = self.pending.pop(0)
                 tool = tool or waiting_tool
@@ -347,24 +357,43 @@ class Chat:
                 call_id = f"result_{index}"
             tool = tool or self.names.get(str(call_id))
             failed = self.check(message, text)
-            yield emit.event(
-                trajectory, "tool_result", line=line, path=path, call_id=str(call_id), tool=tool or None,
-                ok=not failed, output=text, error=first_line(text) if failed else None,
-            )
-            return
+            step = steps.get(trajectory, 0)
+            steps[trajectory] = step + 1
+            event = {"trajectory": trajectory, "step": step, "kind": "tool_result", "call_id": str(call_id)}
+            if tool:
+                event["tool"] = tool
+            event["ok"] = not failed
+            event["output"] = text
+            if failed:
+                event["error"] = first_line(text)
+            event["origin"] = emit.origin(line, path)
+            return [(line, event)]
         if role == "assistant":
+            items: list[Item] = []
             reasoning = message.get("reasoning_content") or message.get("reasoning")
             if isinstance(reasoning, str) and reasoning.strip():
-                yield emit.event(trajectory, "reasoning", line=line, path=path, text=reasoning)
+                step = steps.get(trajectory, 0)
+                steps[trajectory] = step + 1
+                items.append((line, {
+                    "trajectory": trajectory, "step": step, "kind": "reasoning", "text": reasoning,
+                    "origin": emit.origin(line, path),
+                }))
             calls = message.get("tool_calls") or []
             if not calls and isinstance(message.get("function_call"), dict):
                 calls = [{"function": message["function_call"]}]
             if not isinstance(calls, list):
                 calls = []
-            extra = logprob_fields(message.get("logprobs"))
+            logprobs = message.get("logprobs")
+            extra = logprob_fields(logprobs) if logprobs is not None else None
             if text or not calls:
-                yield emit.event(trajectory, "message", line=line, path=path, role="assistant", text=text, **extra)
-                extra = {}
+                step = steps.get(trajectory, 0)
+                steps[trajectory] = step + 1
+                event = {"trajectory": trajectory, "step": step, "kind": "message", "role": "assistant", "text": text}
+                if extra:
+                    event.update(extra)
+                    extra = None
+                event["origin"] = emit.origin(line, path)
+                items.append((line, event))
             for k, call in enumerate(calls):
                 if not isinstance(call, dict):
                     continue
@@ -375,17 +404,29 @@ class Chat:
                 call_id = str(call.get("id") or f"call_{index}_{k}")
                 self.names[call_id] = tool
                 self.pending.append((call_id, tool))
-                yield emit.event(
-                    trajectory, "tool_call", line=line, path=f"{path}.tool_calls[{k}]" if path else None,
-                    call_id=call_id, tool=tool, arguments=parse_arguments(function.get("arguments")), **extra,
-                )
-                extra = {}
-            return
+                step = steps.get(trajectory, 0)
+                steps[trajectory] = step + 1
+                event = {
+                    "trajectory": trajectory, "step": step, "kind": "tool_call", "call_id": call_id, "tool": tool,
+                    "arguments": parse_arguments(function.get("arguments")),
+                }
+                if extra:
+                    event.update(extra)
+                    extra = None
+                event["origin"] = emit.origin(line, f"{path}.tool_calls[{k}]" if path else None)
+                items.append((line, event))
+            return items
         meta = None
         if role not in ("system", "developer", "user"):
             meta = {"source_role": role}
             role = "user"
-        yield emit.event(trajectory, "message", line=line, path=path, role=role, text=text, meta=meta)
+        step = steps.get(trajectory, 0)
+        steps[trajectory] = step + 1
+        event = {"trajectory": trajectory, "step": step, "kind": "message", "role": role, "text": text}
+        if meta is not None:
+            event["meta"] = meta
+        event["origin"] = emit.origin(line, path)
+        return [(line, event)]
 
 
 def default_is_error(message: dict, text: str) -> bool:

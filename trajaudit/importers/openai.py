@@ -84,25 +84,29 @@ def convert(source: Source) -> Iterator[Item]:
         yield from _conversation(emit, source, line, record, messages)
 
 
-def _conversation(emit: Emitter, source: Source, line: int, record: dict, messages: list) -> Iterator:
+def _conversation(emit: Emitter, source: Source, line: int, record: dict, messages: list) -> list[Item]:
+    """The items of one run held by one line: built as a list (a line's worth) rather than through generators."""
     trajectory = next((str(record[k]) for k in ID_KEYS if isinstance(record.get(k), (str, int))), None)
     trajectory = trajectory or f"{source.name}:{line}"
+    items: list[Item] = []
     tools = normalize_tools(record.get("tools") or record.get("functions"))
     if tools:
         goal = next((flatten_text(m.get("content")) for m in messages if _is_message(m) and m["role"] == "user"), None)
         task_id = record.get("task_id")
-        yield emit.event(
+        items.append(emit.event(
             trajectory, "task", line=line, task_id=str(task_id) if task_id is not None else None, goal=goal, tools=tools
-        )
+        ))
     chat = Chat(emit, trajectory)
-    for index, message in enumerate(messages):
-        yield from chat.message(message, index, line=line)
+    message = chat.message
+    for index, value in enumerate(messages):
+        items += message(value, index, line=line)
     verdict = record.get("success")
     scored = reward_outcome(record.get("reward"))
     if isinstance(verdict, bool) or scored is not None:
         success = verdict if isinstance(verdict, bool) else scored[0]  # type: ignore[index]
-        yield emit.event(
+        items.append(emit.event(
             trajectory, "outcome", line=line, success=success, reward=scored[1] if scored else None,
             source=str(record.get("source") or "openai record"),
-        )
-    yield from emit.end(trajectory, line)
+        ))
+    items += emit.end(trajectory, line)
+    return items
