@@ -304,7 +304,7 @@ def _cut_before(monkeypatch, log: Path, numbers: list[int]) -> None:
 
     def shares(source, jobs):  # type: ignore[no-untyped-def]
         ends = [*cuts[1:], None]
-        return [parallel.Share(k, len(cuts), start, end) for k, (start, end) in enumerate(zip(cuts, ends))]
+        return [parallel.Share(k, len(cuts), start, end) for k, (start, end) in enumerate(zip(cuts, ends, strict=True))]
 
     monkeypatch.setattr(parallel, "byte_shares", shares)
 
