@@ -198,7 +198,7 @@ def test_byte_shares_start_at_line_starts_and_cover_the_file(tmp_path):
         assert shares[0].start == 0 and shares[-1].end is None
         for share, following in zip(shares, shares[1:], strict=False):
             assert share.end == following.start and data[following.start - 1 : following.start] == b"\n"
-            assert parallel.lines_before(source, following.start) == data[: following.start].count(b"\n")
+            assert following.lines == data[: following.start].count(b"\n")
     gz = tmp_path / "m.jsonl.gz"
     gz.write_bytes(__import__("gzip").compress(data))
     assert parallel.byte_shares(next(discover([str(gz)])), 2) is None  # a compressed stream cannot be cut
@@ -213,22 +213,6 @@ def test_a_gzip_file_is_one_part(tmp_path):
     assert len(parallel.plan(list(discover([str(gz)])), "auto", 2)) == 1  # a compressed stream cannot be cut
     assert _audit(gz, 2) == _audit(gz, 1)
     assert _audit(gz, 2, command="validate") == _audit(gz, 1, command="validate")
-
-
-def test_lines_before_counts_the_same_when_the_file_cannot_be_mapped(tmp_path, monkeypatch):
-    from trajaudit.reader import discover
-
-    log = messy_log(tmp_path / "m.jsonl", events=300)
-    data = log.read_bytes()
-    source = next(discover([str(log)]))
-    offset = data.index(b"\n", len(data) // 2) + 1
-    mapped = parallel.lines_before(source, offset)
-
-    def unmappable(*args, **kwargs):
-        raise OSError("mmap not supported")
-
-    monkeypatch.setattr("mmap.mmap", unmappable)
-    assert parallel.lines_before(source, offset) == mapped == data[:offset].count(b"\n")
 
 
 def test_a_read_error_inside_a_later_range_is_reported_not_lost(tmp_path, monkeypatch):
@@ -304,7 +288,8 @@ def _cut_before(monkeypatch, log: Path, numbers: list[int]) -> None:
 
     def shares(source, jobs):  # type: ignore[no-untyped-def]
         ends = [*cuts[1:], None]
-        return [parallel.Share(k, len(cuts), start, end) for k, (start, end) in enumerate(zip(cuts, ends, strict=True))]
+        return [parallel.Share(k, len(cuts), start, end, data[:start].count(b"\n"))
+                for k, (start, end) in enumerate(zip(cuts, ends, strict=True))]
 
     monkeypatch.setattr(parallel, "byte_shares", shares)
 

@@ -427,10 +427,8 @@ class Audit:
         for index in part.files:
             source = worker.sources[index]
             worker.summary = Summary()
-            before = 0
             if share is not None:
-                before = parallel.lines_before(source, share.start)
-                source = replace(source, span=(share.start, share.end, before))
+                source = replace(source, span=(share.start, share.end, share.lines))
             seen = _IdsSeen()
             options = self.options
             assembler = Assembler(options.outcomes, options.outcomes_file, self.limits.max_open_trajectories,
@@ -450,7 +448,7 @@ class Audit:
             held, closed = assembler.held(), assembler.closed_ids()
             placed.extend((worker.position, pack(item, whole))
                           for item in worker._finish(assembler.close_all(), assembler, at_end=True))
-            carry = RangeEnd(before, assembler.last_line, held, closed, assembler.peak)
+            carry = RangeEnd(share.lines, assembler.last_line, held, closed, assembler.peak)
             yield parallel.Piece(index, part.index, worker._format, (), [item for _, item in placed], worker.summary,
                                  exact, admitted, [place for place, _ in placed], carry)
 
@@ -542,7 +540,7 @@ class Audit:
         the trajectories open and closed at the cut, `state`."""
         source = self.sources[index]
         if share is not None and share.index:
-            source = replace(source, span=(share.start, None, parallel.lines_before(source, share.start)))
+            source = replace(source, span=(share.start, None, share.lines))
         helper = self._helper()
         options = self.options
         assembler = Assembler(options.outcomes, options.outcomes_file, self.limits.max_open_trajectories,
@@ -918,6 +916,11 @@ class _IdsSeen:
         self.ids: dict[str, None] = {}
 
     def wrap(self, source: Source, fmt: str, stream: Iterator[Any]) -> Iterator[Any]:
+        if fmt == "native":  # never renamed (see `importers.DistinctIds`): the merge needs no native ids
+            return stream
+        return self._noted(stream)
+
+    def _noted(self, stream: Iterator[Any]) -> Iterator[Any]:
         seen = self.ids
         for item in stream:
             if type(item) is tuple:
@@ -1023,7 +1026,7 @@ class Validation:
             source = worker.sources[index]
             worker.summary = Summary()
             if share is not None:
-                source = replace(source, span=(share.start, share.end, parallel.lines_before(source, share.start)))
+                source = replace(source, span=(share.start, share.end, share.lines))
             seen = _IdsSeen()
             cap = _FileCap(self.options.limits.max_findings_per_file)
             valid: set[str] = set()
