@@ -220,6 +220,7 @@ class Piece:
 
 
 PARTS_PER_JOB = 4  # more parts than workers, so that one slow part does not leave a core idle
+MIN_NATIVE_RANGE = 8 * 1024 * 1024  # bytes: a native log is cut into fewer ranges per job below this size
 GROUPS_PER_JOB = 16  # whole files: small groups, handed out as workers free up, cost little to send
 
 
@@ -242,7 +243,10 @@ def plan(sources: list[Source], input_format: str, jobs: int, lines_apart: bool 
         native = getattr(module, "NAME", None) == "native"
         if module is None or not (native or (getattr(module, "LINE_RECORDS", False) and not lines_apart)):
             return whole
-        shares = byte_shares(sources[0], jobs * PARTS_PER_JOB)
+        per_job = PARTS_PER_JOB
+        if native:  # each cut costs the merge a re-reading of the trajectories it splits: not for a few MB
+            per_job = max(1, min(PARTS_PER_JOB, _size(sources[0]) // (jobs * MIN_NATIVE_RANGE)))
+        shares = byte_shares(sources[0], jobs * per_job)
         if shares is None or len(shares) < 2:
             return whole
         return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]
