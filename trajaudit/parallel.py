@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, fields
@@ -221,6 +223,7 @@ class Piece:
 
 PARTS_PER_JOB = 4  # more parts than workers, so that one slow part does not leave a core idle
 MIN_NATIVE_RANGE = 8 * 1024 * 1024  # bytes: a native log is cut into fewer ranges per job below this size
+MAX_RANGE = 16 * 1024 * 1024  # bytes: larger files are cut into more ranges
 GROUPS_PER_JOB = 16  # whole files: small groups, handed out as workers free up, cost little to send
 
 
@@ -246,7 +249,8 @@ def plan(sources: list[Source], input_format: str, jobs: int, lines_apart: bool 
         per_job = PARTS_PER_JOB
         if native:  # each cut costs the merge a re-reading of the trajectories it splits: not for a few MB
             per_job = max(1, min(PARTS_PER_JOB, _size(sources[0]) // (jobs * MIN_NATIVE_RANGE)))
-        shares = byte_shares(sources[0], jobs * per_job)
+        size = _size(sources[0])  # and no range over MAX_RANGE: a range's pieces are held at once (see `execute`)
+        shares = byte_shares(sources[0], max(jobs * per_job, -(-size // MAX_RANGE)))
         if shares is None or len(shares) < 2:
             return whole
         return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]
@@ -288,30 +292,41 @@ def _groups(sources: list[Source], count: int) -> list[Part]:
 
 
 _WORK: Callable[[Part], Iterator[Piece]] | None = None  # set before the pool forks: what its workers run
+_SPILLS: str | None = None  # the directory where workers leave their pieces
 
 
 def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: int) -> Iterator[Piece]:
     """Run `work(part)` for every part on `jobs` worker processes and yield the pieces of part 0, then of part 1, ...
-    (each part's in the order made), whatever order the workers finish in. Workers die with this process."""
-    global _WORK
+    (each part's in the order made), whatever order the workers finish in. Workers die with this process.
+
+    A worker leaves a part's pieces in a temporary file and sends only its name, so pieces that workers finish
+    before this process reaches them (a slow report, e.g. the text view) wait on disk, not in memory."""
+    global _WORK, _SPILLS
     if len(parts) == 1 or jobs <= 1:
         for part in parts:
             yield from work(part)
         return
-    _WORK = work
     context = multiprocessing.get_context("fork")
     parent = os.getpid()
     from_main = threading.current_thread() is threading.main_thread()
-    pool = context.Pool(min(jobs, len(parts)), initializer=_bind_to_parent, initargs=(parent, from_main))
-    try:
-        for pieces in pool.imap(_run_part, parts):
-            yield from pieces
-    finally:
-        pool.terminate()
-        pool.join()
-        _WORK = None
+    with tempfile.TemporaryDirectory(prefix="trajaudit-") as spills:
+        _WORK, _SPILLS = work, spills
+        pool = context.Pool(min(jobs, len(parts)), initializer=_bind_to_parent, initargs=(parent, from_main))
+        try:
+            for name in pool.imap(_run_part, parts):
+                with open(name, "rb") as spill:
+                    pieces = pickle.load(spill)
+                os.unlink(name)
+                yield from pieces
+        finally:
+            pool.terminate()
+            pool.join()
+            _WORK = _SPILLS = None
 
 
-def _run_part(part: Part) -> list[Piece]:
-    assert _WORK is not None
-    return list(_WORK(part))
+def _run_part(part: Part) -> str:
+    assert _WORK is not None and _SPILLS is not None
+    name = os.path.join(_SPILLS, f"part{part.index}")
+    with open(name, "wb") as spill:
+        pickle.dump(list(_WORK(part)), spill, protocol=pickle.HIGHEST_PROTOCOL)
+    return name
