@@ -409,7 +409,8 @@ class Audit:
             yield from self._across_runs(self._serial(), across)
             return
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
-        parts = parallel.plan(self.sources, self.options.input_format, jobs)
+        most = parallel.WHOLE_EVENTS_RANGE if self.options.whole_events else parallel.MAX_RANGE
+        parts = parallel.plan(self.sources, self.options.input_format, jobs, max_range=most)
         if len(parts) > 1:
             yield from self._merged(parts, jobs)
             return

@@ -224,10 +224,13 @@ class Piece:
 PARTS_PER_JOB = 4  # more parts than workers, so that one slow part does not leave a core idle
 MIN_NATIVE_RANGE = 8 * 1024 * 1024  # bytes: a native log is cut into fewer ranges per job below this size
 MAX_RANGE = 16 * 1024 * 1024  # bytes: larger files are cut into more ranges
+WHOLE_EVENTS_RANGE = 4 * 1024 * 1024  # the same where pieces carry every event (the text view, --format otel)
 GROUPS_PER_JOB = 16  # whole files: small groups, handed out as workers free up, cost little to send
 
 
-def plan(sources: list[Source], input_format: str, jobs: int, lines_apart: bool = False) -> list[Part]:
+def plan(
+    sources: list[Source], input_format: str, jobs: int, lines_apart: bool = False, max_range: int | None = None
+) -> list[Part]:
     """The parts of a run, in serial order: one part unless the work can be cut without changing the output.
 
     - one plain native file, or one of a format whose lines are whole runs (`LINE_RECORDS`, e.g. OpenAI chat): byte
@@ -235,7 +238,8 @@ def plan(sources: list[Source], input_format: str, jobs: int, lines_apart: bool 
     - several files, none native (native logs may spread one trajectory over files): groups of whole files, of
       about equal bytes.
     `lines_apart` (`validate`, which checks each line on its own): native files too are grouped, and imported
-    files are never cut (their importers may build a run from several lines)."""
+    files are never cut (their importers may build a run from several lines). `max_range`: no byte range larger
+    (default `MAX_RANGE`; less where pieces carry every event, see `engine.Options.whole_events`)."""
     whole = [Part(0, tuple(range(len(sources))))]
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return whole
@@ -249,8 +253,8 @@ def plan(sources: list[Source], input_format: str, jobs: int, lines_apart: bool 
         per_job = PARTS_PER_JOB
         if native:  # each cut costs the merge a re-reading of the trajectories it splits: not for a few MB
             per_job = max(1, min(PARTS_PER_JOB, _size(sources[0]) // (jobs * MIN_NATIVE_RANGE)))
-        size = _size(sources[0])  # and no range over MAX_RANGE: a range's pieces are held at once (see `execute`)
-        shares = byte_shares(sources[0], max(jobs * per_job, -(-size // MAX_RANGE)))
+        size = _size(sources[0])  # and no range over max_range: a range's pieces are held at once (see `execute`)
+        shares = byte_shares(sources[0], max(jobs * per_job, -(-size // (max_range or MAX_RANGE))))
         if shares is None or len(shares) < 2:
             return whole
         return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]
