@@ -7,7 +7,7 @@ log whose lines are whole runs (OpenAI chat). A native range is audited as if it
 says what it leaves open at its end, and the merge re-reads here only the trajectories a later range continues
 (`continued_lines`). A compressed stream cannot be cut: it is one part.
 
-Workers never outlive this process, however it ends (`_die_with_parent`): a CI job that kills a slow run (SIGKILL,
+Workers never outlive this process, however it ends (`_bind_to_parent`): a CI job that kills a slow run (SIGKILL,
 as `subprocess.run(timeout=...)` does) must not leave workers running under init.
 """
 
