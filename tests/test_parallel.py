@@ -93,42 +93,17 @@ def test_validate_output_does_not_depend_on_jobs(tmp_path):
     assert summary["trajectories"] > 50 and summary["findings_by_rule"]["TA001"] > 0
 
 
-def test_only_one_large_native_file_is_split(tmp_path):
+def test_one_native_file_is_cut_into_ranges(tmp_path):
     log = messy_log(tmp_path / "a.jsonl", events=50)
     from trajaudit.reader import discover
 
     one = list(discover([str(log)]))
-    assert parallel.usable(one, "auto", 2)
-    assert not parallel.usable(one, "auto", 1)
-    assert not parallel.usable(one * 2, "auto", 2)  # trajectories may span files
+    parts = parallel.plan(one, "auto", 2)
+    assert len(parts) > 1 and all(part.share is not None and part.format == "native" for part in parts)
+    assert len(parallel.plan(one, "auto", 1)) == 1
+    assert len(parallel.plan(one * 2, "auto", 2)) == 1  # trajectories may span files: audited serially
+    assert len(parallel.plan(one * 2, "auto", 2, lines_apart=True)) > 1  # validate checks each line on its own
     assert parallel.default_jobs(one, "auto") == 1  # small files are not worth the processes
-
-
-def test_raw_routing_is_certain_only_when_the_id_cannot_differ_from_the_parsed_one():
-    assert parallel.raw_route(b'{"trajectory": "abc", "step": 0}', 2) == parallel.route((1, {"trajectory": "abc"}), 2)
-    assert parallel.raw_route(b'{"step": 0, "trajectory": "abc"}', 2) is None  # not the first key
-    assert parallel.raw_route(b'{"trajectory": "a\\u0062c"}', 2) is None  # escapes: bytes differ from the value
-    assert parallel.raw_route(b'{"trajectory": "a", "trajectory": "b"}', 2) is None  # the later duplicate wins
-    assert parallel.raw_route(b'{"trajectory": "a", "text": "trajectory"}', 2) is None
-
-
-@given(
-    ident=st.text(alphabet=st.sampled_from('ab"\\é\n '), max_size=6),
-    tail=st.sampled_from(['', ', "step": 0}', ', "trajectory": "b"}', ', "x": "trajectory"}', '}']),
-    spacing=st.sampled_from(['{"trajectory":"', '{"trajectory": "', '{ "trajectory":"']),
-    count=st.integers(1, 4),
-)
-def test_cached_compact_routing_agrees_with_the_regular_expression(ident, tail, spacing, count):
-    raw = (spacing + ident + '"' + tail + "\n").encode("utf-8")
-    owners: dict[bytes, int] = {}
-    assert parallel.raw_route(raw, count, owners) == parallel.raw_route(raw, count)
-    assert parallel.raw_route(raw, count, owners) == parallel.raw_route(raw, count)  # from the cache now
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        return
-    if parallel.raw_route(raw, count) is not None:  # certain: the parsed id hashes to the same worker
-        assert parallel.raw_route(raw, count) == parallel.route((1, parsed), count)
 
 
 def spread_log(path: Path, seed: int, trajectories: int = 12, outcome_rate: float = 0.8, late_rate: float = 0.1,
@@ -223,39 +198,28 @@ def test_byte_shares_start_at_line_starts_and_cover_the_file(tmp_path):
         assert shares[0].start == 0 and shares[-1].end is None
         for share, following in zip(shares, shares[1:], strict=False):
             assert share.end == following.start and data[following.start - 1 : following.start] == b"\n"
-            assert parallel.lines_before(source, following.start) == data[: following.start].count(b"\n")
+            assert following.lines == data[: following.start].count(b"\n")
     gz = tmp_path / "m.jsonl.gz"
     gz.write_bytes(__import__("gzip").compress(data))
     assert parallel.byte_shares(next(discover([str(gz)])), 2) is None  # a compressed stream cannot be cut
 
 
-def test_gzip_still_splits_by_trajectory(tmp_path):
+def test_a_gzip_file_is_one_part(tmp_path):
+    from trajaudit.reader import discover
+
     log = messy_log(tmp_path / "m.jsonl")
     gz = tmp_path / "m.jsonl.gz"
     gz.write_bytes(__import__("gzip").compress(log.read_bytes()))
+    assert len(parallel.plan(list(discover([str(gz)])), "auto", 2)) == 1  # a compressed stream cannot be cut
     assert _audit(gz, 2) == _audit(gz, 1)
     assert _audit(gz, 2, command="validate") == _audit(gz, 1, command="validate")
 
 
-def test_lines_before_counts_the_same_when_the_file_cannot_be_mapped(tmp_path, monkeypatch):
-    from trajaudit.reader import discover
-
-    log = messy_log(tmp_path / "m.jsonl", events=300)
-    data = log.read_bytes()
-    source = next(discover([str(log)]))
-    offset = data.index(b"\n", len(data) // 2) + 1
-    mapped = parallel.lines_before(source, offset)
-
-    def unmappable(*args, **kwargs):
-        raise OSError("mmap not supported")
-
-    monkeypatch.setattr("mmap.mmap", unmappable)
-    assert parallel.lines_before(source, offset) == mapped == data[:offset].count(b"\n")
-
-
 def test_a_read_error_inside_a_later_range_is_reported_not_lost(tmp_path, monkeypatch):
     import io
+    from dataclasses import replace
 
+    from trajaudit import reader
     from trajaudit.reader import Malformed, discover
 
     log = messy_log(tmp_path / "m.jsonl", events=50)
@@ -269,7 +233,91 @@ def test_a_read_error_inside_a_later_range_is_reported_not_lost(tmp_path, monkey
         def readline(self, *args):  # lines are read with a length limit (reader.lines)
             raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(type(source), "open_file", lambda self: Failing(b""))  # what range_lines reads through
-    found = list(parallel.range_lines(source, share, 7))
+    monkeypatch.setattr(reader, "open", lambda *args, **kwargs: Failing(b""), raising=False)
+    found = list(reader.iter_json(replace(source, span=(share.start, share.end, 7))))
     assert len(found) == 1 and isinstance(found[0], Malformed) and found[0].unreadable
     assert "Input/output error" in found[0].message
+
+
+def _validated(log: Path, jobs: int, cap: int = 1000) -> bytes:
+    """`validate --format jsonl` through the engine, with a per-file cap of `cap` findings (no CLI option sets it)."""
+    import io
+
+    from trajaudit import engine
+    from trajaudit.model import Limits
+    from trajaudit.reader import discover
+    from trajaudit.report import jsonl
+
+    run = engine.Validation(discover([str(log)]), engine.Options(jobs=jobs, limits=Limits(max_findings_per_file=cap)))
+    out = io.BytesIO()
+    jsonl.render(run, run.summary, out)
+    assert b"TA001" in out.getvalue()
+    return out.getvalue()
+
+
+def _boundary_log(path: Path) -> Path:
+    """Interleaved trajectories: an outcome, a broken line, a late event after an outcome, a schema error noted on a
+    trajectory, and a trajectory that never ends; cut anywhere by `_cut_before`."""
+    lines = [
+        {"trajectory": "t1", "step": 0, "kind": "task", "task_id": "k", "goal": "g", "tools": [{"name": "a"}]},
+        {"trajectory": "t2", "step": 0, "kind": "task", "task_id": "k", "goal": "g", "tools": [{"name": "a"}]},
+        {"trajectory": "t1", "step": 1, "kind": "message", "role": "assistant", "text": "Done, all tests pass."},
+        {"trajectory": "t2", "step": 1, "kind": "tool_call", "call_id": "c1", "tool": "b", "arguments": {}},
+        {"trajectory": "t1", "step": 2, "kind": "outcome", "success": False},
+        {"trajectory": "t2", "step": 2, "kind": "tool_result", "call_id": "c1", "ok": False, "error": "boom"},
+        '{"broken": ',
+        {"trajectory": "t3", "step": 0, "kind": "task", "task_id": "k", "goal": "g", "tools": [{"name": "a"}]},
+        {"trajectory": "t2", "step": 3, "kind": "message", "role": "assistant", "text": "Fixed it."},
+        {"trajectory": "t1", "step": 3, "kind": "reasoning", "text": "late"},
+        {"trajectory": "t3", "step": "x", "kind": "message"},
+        {"trajectory": "t2", "step": 4, "kind": "outcome", "success": True},
+        {"trajectory": "t3", "step": 1, "kind": "message", "role": "assistant", "text": "I could not do it."},
+        {"trajectory": "t4", "step": 0, "kind": "task", "task_id": "k", "goal": "g", "tools": [{"name": "a"}]},
+        {"trajectory": "t3", "step": 2, "kind": "outcome", "success": False},
+        {"trajectory": "t4", "step": 1, "kind": "tool_call", "call_id": "c", "tool": "a", "arguments": {}},
+    ]
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path
+
+
+def _cut_before(monkeypatch, log: Path, numbers: list[int]) -> None:
+    """Make `plan` cut the log right before each of these (1-based) lines, whatever the number of jobs."""
+    data = log.read_bytes()
+    starts = [0] + [i + 1 for i, byte in enumerate(data) if byte == 10][:-1]
+    cuts = [0] + [starts[n - 1] for n in numbers]
+
+    def shares(source, jobs):  # type: ignore[no-untyped-def]
+        ends = [*cuts[1:], None]
+        return [parallel.Share(k, len(cuts), start, end, data[:start].count(b"\n"))
+                for k, (start, end) in enumerate(zip(cuts, ends, strict=True))]
+
+    monkeypatch.setattr(parallel, "byte_shares", shares)
+
+
+@pytest.mark.parametrize("numbers", [list(range(2, 17)), [5], [6], [7], [8], [3, 5, 7, 10, 12, 13, 15]],
+                         ids=["every-line", "at-outcome", "after-outcome", "at-broken", "after-broken", "several"])
+@pytest.mark.parametrize("option", [None, "limits.max-findings-per-file=1", "limits.max-open-trajectories=2"])
+def test_native_ranges_cut_at_any_line_give_the_serial_bytes(tmp_path, monkeypatch, numbers, option):
+    from trajaudit import engine
+
+    log = _boundary_log(tmp_path / "b.jsonl")
+    _cut_before(monkeypatch, log, numbers)
+    again: list[int] = []
+    original = engine.Audit._again
+
+    def counting(self, index, *args):  # type: ignore[no-untyped-def]
+        again.append(index)
+        return original(self, index, *args)
+
+    monkeypatch.setattr(engine.Audit, "_again", counting)
+    extra = ("--option", option) if option else ()
+    serial = _audit(log, 1, *extra)
+    assert '"type":"summary"' in serial
+    assert _audit(log, 2, *extra) == serial
+    assert _audit(log, 3, *extra) == serial
+    assert _validated(log, 2) == _validated(log, 1) == _validated(log, 3)
+    assert _validated(log, 2, cap=1) == _validated(log, 1, cap=1) == _validated(log, 3, cap=1)
+    if option is None:
+        assert again == []  # the ranges were put together, not read again
+    elif option.startswith("limits.max-findings") and numbers[0] < 11:
+        assert again  # the cap was reached after a cut: the rest of the file was read from the state at the cut

@@ -199,3 +199,26 @@ def test_a_native_log_found_by_a_worker_makes_the_parent_read_on_itself(tmp_path
     assert outputs[0] == outputs[1] == outputs[2]
     split = [json.loads(line) for line in outputs[0].splitlines() if '"type":"trajectory","trajectory":"split"' in line]
     assert [record["steps"] for record in split] == [3]  # one trajectory across the two files
+
+
+@pytest.mark.parametrize("fixture", ["tau_bench.json", "openai.jsonl", "native"])
+def test_validate_of_a_folder_gives_the_serial_bytes(tmp_path: Path, fixture: str):
+    # validate checks each line on its own, so even native files are grouped; ids repeated across files count once
+    # (native) or are renamed FILE/ID (imported), as in the serial run
+    for n in range(6):
+        target = tmp_path / f"run{n}_{'events.jsonl' if fixture == 'native' else fixture}"
+        if fixture == "native":
+            target.write_text("".join(json.dumps({"trajectory": f"t{(n + k) % 4}", "step": n, "kind": "message",
+                                                  "role": "user", "text": "x"}) + "\n" for k in range(3))
+                              + '{"trajectory": "t1", "step": "x", "kind": "message"}\n{"broken": \n')
+        else:
+            shutil.copy(FIXTURES / fixture, target)
+    sources = list(discover([str(tmp_path)]))
+    assert len(parallel.plan(sources, "auto", 2, lines_apart=True)) > 1
+    runner = CliRunner()
+    results = [runner.invoke(app, ["validate", str(tmp_path), "--format", "jsonl", "-q", "-j", str(j)])
+               for j in (1, 2, 3)]
+    assert results[0].exit_code in (0, 1), results[0].output[-800:]
+    assert results[0].stdout == results[1].stdout == results[2].stdout
+    summary = json.loads(results[0].stdout.splitlines()[-1])
+    assert summary["files"] == 6 and summary["trajectories"] > 0

@@ -103,3 +103,57 @@ def test_without_ray_the_executor_is_a_usage_error(monkeypatch, tmp_path: Path):
     assert result.exit_code == 2
     assert 'pip install "trajaudit[ray]"' in result.stderr
     assert result.stdout == ""
+
+
+def test_a_native_log_cut_into_ranges_on_ray_gives_the_local_bytes(ray_instance, ran_on_ray, tmp_path: Path):
+    # trajectories interleaved across the cuts, one that never ends, an event after an outcome, a broken line
+    lines = []
+    for n in range(40):
+        for tid in (f"a{n}", f"b{n}"):
+            lines.append({"trajectory": tid, "step": 0, "kind": "message", "role": "user", "text": "go"})
+        lines.append({"trajectory": f"a{n}", "step": 1, "kind": "message", "role": "assistant", "text": "All done."})
+        lines.append({"trajectory": f"a{n}", "step": 2, "kind": "outcome", "success": n % 2 == 0})
+    lines.insert(30, {"trajectory": "a1", "step": 3, "kind": "reasoning", "text": "late"})
+    log = tmp_path / "events.jsonl"
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"broken": \n')
+    assert len(parallel.plan(list(discover([str(log)])), "auto", 2)) > 1
+    local, on_ray = _local_and_ray([str(log)], "--format", "jsonl", "-q")
+    assert on_ray == local
+    assert ran_on_ray and ran_on_ray[0] > 1
+
+
+def test_input_of_one_part_does_not_start_ray(ran_on_ray, monkeypatch, tmp_path: Path):
+    pytest.importorskip("ray.data")
+
+    def refuse() -> int:
+        raise AssertionError("Ray was started for a run of one part")
+
+    monkeypatch.setattr(ray_executor, "connect", refuse)
+    log = tmp_path / "a.json"
+    shutil.copy(FIXTURES / "tau_bench.json", log)
+    assert len(parallel.plan(list(discover([str(log)])), "auto", 2)) == 1
+    local, on_ray = _local_and_ray([str(log)], "--format", "jsonl", "-q")
+    assert on_ray == local
+    assert ran_on_ray == []
+
+
+def test_an_unreachable_cluster_fails_fast_with_exit_2(monkeypatch, tmp_path: Path):
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    import socket
+
+    with socket.socket() as free:  # a port on 127.0.0.1 where nothing listens once this socket is closed
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{port}")
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)  # as in a fresh process, whatever ran before
+    monkeypatch.setattr(ray, "init", lambda *args, **kwargs: pytest.fail("ray.init was called"))
+    for n in range(3):
+        shutil.copy(FIXTURES / "tau_bench.json", tmp_path / f"agent{n}.json")
+    result = CliRunner().invoke(app, ["audit", str(tmp_path), "--executor", "ray"])
+    assert result.exit_code == 2, result.output
+    assert f"cannot reach the Ray cluster at RAY_ADDRESS=127.0.0.1:{port}" in result.stderr
+    assert "TRAJAUDIT_RAY_TIMEOUT" in result.stderr and result.stdout == ""
+    monkeypatch.setenv("TRAJAUDIT_RAY_TIMEOUT", "soon")
+    result = CliRunner().invoke(app, ["audit", str(tmp_path), "--executor", "ray"])
+    assert result.exit_code == 2 and "TRAJAUDIT_RAY_TIMEOUT='soon' is not a number" in result.stderr

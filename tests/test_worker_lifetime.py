@@ -107,8 +107,8 @@ def start(log: Path) -> subprocess.Popen:
     )
 
 
-# byte ranges (Split), hashed shares (run), and a pool over the parts of a folder (parallel.execute)
-@pytest.mark.parametrize("name", ["big.jsonl", "big.jsonl.gz", "folder"])
+# the byte ranges of one native log, and the files of a folder: both parts on a pool (parallel.execute)
+@pytest.mark.parametrize("name", ["big.jsonl", "folder"])
 def test_sigkill_of_the_parent_leaves_no_worker(tmp_path, name):
     log = failing_folder(tmp_path / name) if name == "folder" else failing_log(tmp_path / name)
     process = start(log)
@@ -142,18 +142,19 @@ def test_a_worker_notices_a_dead_parent_without_prctl(tmp_path):
     """The fallback for systems without PR_SET_PDEATHSIG (and workers forked off the main thread): a worker whose
     parent dies while it is busy ends within a few polls."""
     script = """
-import multiprocessing, os, sys, threading, time
+import os, sys, threading, time
 from trajaudit import parallel
-def busy(marker):
-    open(marker, "w").close()
+def busy(part):
+    open(sys.argv[1], "w").write(str(os.getpid()))
     time.sleep(60)
-def fork_worker():  # from another thread: no prctl, as on other systems
-    process = parallel._process(multiprocessing.get_context("fork"), busy, (sys.argv[1],))
-    process.start()
-    print(process.pid, flush=True)
-thread = threading.Thread(target=fork_worker)
-thread.start()
-thread.join()
+    yield from ()
+def run_pool():  # from another thread: no prctl, as on other systems
+    for _ in parallel.execute([parallel.Part(0, (0,)), parallel.Part(1, (0,))], busy, 2):
+        pass
+threading.Thread(target=run_pool, daemon=True).start()
+while not os.path.exists(sys.argv[1]):  # (a worker forked while this thread reads stdin would block closing it)
+    time.sleep(0.01)
+print("started", flush=True)
 sys.stdin.read()
 """
     parent = subprocess.Popen(
@@ -163,9 +164,11 @@ sys.stdin.read()
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     worker = 0
+    marker = tmp_path / "running"
     try:
-        worker = int(parent.stdout.readline())
-        wait_for(lambda: (tmp_path / "running").exists(), "the worker to run")
+        parent.stdout.readline()
+        wait_for(lambda: marker.exists() and marker.read_text(), "a worker to run")
+        worker = int(marker.read_text())
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=WAIT)
         wait_for(lambda: not alive(worker), f"worker {worker} to end")

@@ -358,7 +358,7 @@ def audit(
     sources, beside = _beside(sources, quiet)
     options = replace(options, beside=beside)
     if executor is Executor.ray:
-        options = _on_ray(options)
+        options = _on_ray(options, sources)
     run = engine.Audit(sources, cfg, options)
     origins = _outcome_origins(outcomes, beside)
     progress = _Progress(run.summary) if _wants_progress(quiet, output) else nullcontext()
@@ -1064,17 +1064,15 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
-def _on_ray(options: "engine.Options") -> "engine.Options":
-    """`options` with the parts of the run sent to Ray Data (`trajaudit.ray_executor`), cut for the cluster's CPUs
-    unless --jobs says how many; exit 2 when Ray is not installed."""
+def _on_ray(options: "engine.Options", sources: "list[Source]") -> "engine.Options":
+    """`options` with the parts of the run sent to Ray Data (`trajaudit.ray_executor`), unless the input is one part;
+    exit 2 when Ray is not installed or its cluster cannot be reached."""
     from trajaudit import ray_executor
 
     try:
-        cpus = ray_executor.connect()
-    except ray_executor.RayMissing as exc:
+        return ray_executor.prepare(options, sources)  # type: ignore[no-any-return]
+    except (ray_executor.RayMissing, ray_executor.RayUnreachable) as exc:
         _usage_error(str(exc))
-    # at least two: one job is the serial path, which never reaches the executor
-    return replace(options, executor=ray_executor.execute, jobs=max(2, options.jobs or cpus))
 
 
 def _usage_error(message: str) -> NoReturn:

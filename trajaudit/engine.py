@@ -30,9 +30,9 @@ from trajaudit.model import (
     Trajectory,
     TrajectoryResult,
 )
-from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, file_size, iter_json
+from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, file_size
 from trajaudit.rules import BY_CODE
-from trajaudit.transport import pack, unpack
+from trajaudit.transport import pack, pack_finding, unpack, unpack_finding
 from trajaudit.verdicts import claim_records
 
 Item = TrajectoryResult | Finding
@@ -77,20 +77,28 @@ class Assembler:
         self.max_open = max_open  # more open at once: the oldest opened is closed early (see `evict`)
         self._closed: set[str] = set()
         self._evicted: set[str] = set()
-        self._opened: deque[str] = deque()  # ids in opening order, with some since closed (see `evict`)
+        # (id, opening) in opening order, with some since closed or reopened (see `evict`); `_opening` holds the
+        # current opening of each open id, so that an id closed and opened again is taken by its later opening
+        self._opened: deque[tuple[str, int]] = deque()
+        self._opening: dict[str, int] = {}
+        self._openings = itertools.count().__next__
         self._early: dict[str, list[Finding]] = {}
         self._outcomes = outcomes
         self._outcomes_file = outcomes_file
         self._beside = beside or {}
         self.next_seq = itertools.count(1).__next__
         self.last_line: dict[str, int] | None = None  # set to a dict to note each closed trajectory's last line
+        self.peak = 0  # the most trajectories open at once (counted where `max_open` is set)
 
     def seed(self, held: Mapping[str, State], closed: Iterable[str]) -> None:
-        """Start from where an earlier part of the input left these trajectories (open ones and closed ids)."""
-        for tid, (events, early) in held.items():
+        """Start from where an earlier part of the input left these trajectories (open ones and closed ids), opened
+        in the order the serial run opened them (by their first line), which is the order `evict` takes them in."""
+        for tid, (events, early) in sorted(held.items(), key=_first_line):
             self.open[tid] = list(events)
             if early:
                 self._early[tid] = list(early)
+            if self.max_open is not None:
+                self._remember(tid)
         self._closed.update(closed)
         seqs = [e[3] for events, _ in held.values() for e in events]
         self.next_seq = itertools.count(max(seqs, default=0) + 1).__next__  # arrival order goes on from theirs
@@ -123,9 +131,11 @@ class Assembler:
         oldest, because a trajectory that has waited longest is the likeliest to be over (an agent that died
         without an outcome); refusing new ones instead would leave them unaudited."""
         # Not next(iter(self.open)): a dict whose first entries keep being deleted is scanned from its start.
-        opened = self._opened
-        while (tid := opened.popleft()) not in self.open:
-            pass
+        opened, opening = self._opened, self._opening
+        while True:
+            tid, at = opened.popleft()
+            if opening.get(tid) == at and tid in self.open:
+                break
         known = tid in self._closed
         trajectory = self.close(tid)
         if not known:
@@ -142,14 +152,20 @@ class Assembler:
                 self._remember(tid)
 
     def _remember(self, tid: str) -> None:
+        if len(self.open) > self.peak:
+            self.peak = len(self.open)
+        at = self._opening[tid] = self._openings()
         opened = self._opened
-        opened.append(tid)
-        if len(opened) > 2 * len(self.open) + 64:  # forget the ids closed since (kept once if reopened)
-            self._opened = deque(dict.fromkeys(t for t in opened if t in self.open))
+        opened.append((tid, at))
+        if len(opened) > 2 * len(self.open) + 64:  # forget the openings since closed or superseded
+            opening, still = self._opening, self.open
+            self._opened = deque(entry for entry in opened if opening.get(entry[0]) == entry[1] and entry[0] in still)
 
     def close(self, tid: str) -> Trajectory:
         events = self.open.pop(tid)
         self._closed.add(tid)
+        if self.max_open is not None:
+            self._opening.pop(tid, None)
         if self.last_line is not None:
             lines = [e[1] for e in events] + [f.line for f in self._early.get(tid, ())]
             self.last_line[tid] = max((n for n in lines if n is not None), default=0)
@@ -210,6 +226,11 @@ class Assembler:
         }
         data.setdefault("source", file)
         return Event(file, None, data, self.next_seq())
+
+
+def _first_line(entry: tuple[str, State]) -> int:
+    events, early = entry[1]
+    return min([e[1] or 0 for e in events] + [f.line or 0 for f in early], default=0)
 
 
 def unrecognised(source: Source, exc: Exception, summary: Summary, count: bool = True) -> Iterator[Finding]:
@@ -348,12 +369,13 @@ def _step_order(event: Event, message: str) -> Finding:
 
 @dataclass(frozen=True)
 class RangeEnd:
-    """What a range worker reports when its range is done, for the parent to put the ranges together."""
+    """What the worker of a native range reports of its end, for the merge to carry trajectories across the cut."""
 
     first_line: int  # lines before the range
     seen: dict[str, int]  # every trajectory with lines in the range -> its last line there
-    open_ids: list[str]  # open at the range's end (the worker holds their state: `Audit.states`)
+    held: dict[str, State]  # open at the range's end: events so far and findings noted (as the worker began them)
     closed: set[str]  # closed by an outcome within the range
+    peak: int  # the most trajectories open at once within the range
 
 
 class Audit:
@@ -370,42 +392,25 @@ class Audit:
         self.config = config
         self.options = options or Options(input_format=config.input_format)
         self.summary = Summary()
-        self.partition: tuple[int, int] | parallel.Share | None = None  # the part of the input a worker handles
-        self.position: tuple[int, int] = (0, 0)  # where the last item was produced, for merging workers in order
-        self.ledger: RangeEnd | None = None  # in a range worker, once its range is done
-        self._held: dict[str, State] = {}
+        self.position: tuple[int, int] = (0, 0)  # where the last item was produced (see `_NativeRanges`)
         active = config.active_rules()
         self._enabled = {a.rule.code: a for a in active}
         self._checks: tuple[ActiveRule, ...] = tuple(a for a in active if a.rule.check is not None)
         self._per_file = _FileCap(self.limits.max_findings_per_file, set(self._enabled))
         self._evicting = False
-        self._first_line = 0
         self._format: str | None = None
         self._cut = False
         self._admitted = 0
 
     def __iter__(self) -> Iterator[Item]:
         across = tuple(a for a in self._enabled.values() if a.rule.check_runs is not None)
-        if across and self.partition is None:
+        if across:
             # Rules across runs need every run of a task, with its events: one process, all results held.
             yield from self._across_runs(self._serial(), across)
             return
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
-        if self.partition is None and _readable(self.sources) and parallel.usable(
-            self.sources, self.options.input_format, jobs
-        ):
-            source = self.sources[0]
-            shares = parallel.byte_shares(source, jobs)
-            if shares is None or len(shares) > 1:
-                if self.options.on_format is not None:
-                    self.options.on_format(source, "native")
-                if shares is None:
-                    yield from parallel.run(self._worker, jobs, self.summary)
-                else:
-                    yield from self._split(source, shares)
-                self.summary.notes = list(dict.fromkeys(self.summary.notes))  # each process may have noted it
-                return
-        parts = parallel.plan(self.sources, self.options.input_format, jobs) if self.partition is None else []
+        most = parallel.WHOLE_EVENTS_RANGE if self.options.whole_events else parallel.MAX_RANGE
+        parts = parallel.plan(self.sources, self.options.input_format, jobs, max_range=most)
         if len(parts) > 1:
             yield from self._merged(parts, jobs)
             return
@@ -414,46 +419,76 @@ class Audit:
     def run_part(self, part: parallel.Part) -> Iterator[parallel.Piece]:
         """Audit one part of the input (see `parallel.plan`), file by file, exactly as the serial loop would: what
         a worker runs. Each file's results are packed into a `Piece`, with the ids its importer built, so that the
-        parent can tell whether renaming (`DistinctIds`) would have changed them."""
+        parent can tell whether renaming (`DistinctIds`) would have changed them. A native range is audited as if
+        it were the whole input; its piece also says where each item was produced and what the range left open."""
         fmt = part.format or self.options.input_format
         worker = Audit(self.sources, self.config, replace(self.options, on_format=None, jobs=1, input_format=fmt))
+        whole = self.options.whole_events
+        share = part.share
         for index in part.files:
             source = worker.sources[index]
             worker.summary = Summary()
-            first = part.share is None or part.share.index == 0
-            if part.share is not None:
-                share = part.share
-                source = replace(source, span=(share.start, share.end, parallel.lines_before(source, share.start)))
+            if share is not None:
+                source = replace(source, span=(share.start, share.end, share.lines))
             seen = _IdsSeen()
-            assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
-            whole = self.options.whole_events
-            items = [pack(item, whole) for item in worker._file(source, assembler, seen, count_file=first)]
-            # a range is exact only if no run was still open at its end (a whole file ends its runs itself)
-            exact = part.share is None or not worker._cut
-            yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), items, worker.summary, exact,
-                                 worker._admitted)
+            options = self.options
+            assembler = Assembler(options.outcomes, options.outcomes_file, self.limits.max_open_trajectories,
+                                  beside=options.beside)
+            first = share is None or share.index == 0
+            if share is None or fmt != "native":
+                items = [pack(item, whole) for item in worker._file(source, assembler, seen, count_file=first)]
+                # a range is exact only if no run was still open at its end (a whole file ends its runs itself)
+                exact = share is None or not worker._cut
+                yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), items, worker.summary,
+                                     exact, worker._admitted)
+                continue
+            assembler.last_line = {}
+            placed = [(worker.position, pack(item, whole))
+                      for item in worker._file(source, assembler, seen, count_file=first)]
+            exact, admitted = not worker._cut, worker._admitted
+            held, closed = assembler.held(), assembler.closed_ids()
+            placed.extend((worker.position, pack(item, whole))
+                          for item in worker._finish(assembler.close_all(), assembler, at_end=True))
+            carry = RangeEnd(share.lines, assembler.last_line, held, closed, assembler.peak)
+            yield parallel.Piece(index, part.index, worker._format, (), [item for _, item in placed], worker.summary,
+                                 exact, admitted, [place for place, _ in placed], carry)
 
     def _merged(self, parts: list[parallel.Part], jobs: int) -> Iterator[Item]:
         """The results of the parts run on workers, in serial order with serial bytes: pieces come in plan order; a
         file whose ids an earlier file already used (the serial run renames them) is audited again here, and so is
-        the rest of a file from a range that was not exact (it cut a run, or the per-file cap was reached)."""
+        the rest of a file from a range that was not exact (it cut a run, or the per-file cap was reached). The
+        ranges of a native file are put together by `_NativeRanges`."""
         ids = importers.DistinctIds()
         summary = self.summary
         limit = self._per_file.limit
         admitted: dict[int, int] = {}  # file -> input findings admitted in its ranges so far
         redone: set[int] = set()  # files read again here (from some range on)
         told: set[int] = set()  # files whose format was told (`on_format`)
+        ranges: _NativeRanges | None = None
         execute = self.options.executor or parallel.execute
         for piece in execute(parts, self.run_part, jobs):
             index = piece.file
             if index in redone:
                 continue
             source = self.sources[index]
+            share = parts[piece.part].share
+            before = admitted.get(index, 0)
+            admitted[index] = before + piece.admitted
+            if piece.carry is not None:  # a range of a native file: its trajectories may continue across the cut
+                ranges = ranges or _NativeRanges(self, source)
+                if not piece.exact or admitted[index] > limit or not ranges.fits(piece.carry):
+                    redone.add(index)
+                    yield from self._again(index, share, ids, before, index not in told, ranges.cut())
+                    continue
+                told.add(index)
+                if share is not None and not share.index and self.options.on_format is not None:
+                    self.options.on_format(source, "native")
+                parallel.add(summary, piece.summary)
+                yield from ranges.results(piece, share)
+                continue
             if piece.format == "native":  # its trajectories may continue in any later file: read the rest here
                 yield from self._rest(index, ids)
                 break
-            before = admitted.get(index, 0)
-            admitted[index] = before + piece.admitted
             owner = ids.owner
             if (
                 not piece.exact
@@ -461,7 +496,7 @@ class Audit:
                 or any(owner.get(tid, source.name) != source.name for tid in piece.ids)
             ):
                 redone.add(index)
-                yield from self._again(index, parts[piece.part].share, ids, before, index not in told)
+                yield from self._again(index, share, ids, before, index not in told)
                 continue
             if piece.format is not None and index not in told:
                 told.add(index)
@@ -472,14 +507,20 @@ class Audit:
             parallel.add(summary, piece.summary)
             for packed in piece.items:
                 yield unpack(packed)
+        if ranges is not None and not redone:
+            yield from ranges.last()
         summary.notes.extend(ids.notes())
         summary.notes = list(dict.fromkeys(summary.notes))  # each process may have noted the open-trajectory limit
+        for counts in (summary.findings_by_rule, summary.findings_by_severity):
+            for key in [key for key, n in counts.items() if not n]:  # only ever taken back: never counted serially
+                del counts[key]
 
     def _rest(self, first: int, ids: importers.DistinctIds) -> Iterator[Item]:
         """Files `first`.. audited here, serially. Every earlier file was imported, and an imported source closes all
         it opened, so the serial loop's state at this point is empty but for the id renaming, which is `ids`."""
         helper = self._helper()
-        assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
+        assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories,
+                              beside=self.options.beside)
         helper.options = replace(helper.options, on_format=self.options.on_format)
         for source in self.sources[first:]:
             yield from helper._file(source, assembler, ids)
@@ -487,55 +528,35 @@ class Audit:
         parallel.add(self.summary, helper.summary)
 
     def _again(
-        self, index: int, share: parallel.Share | None, ids: importers.DistinctIds, admitted: int, tell: bool
+        self,
+        index: int,
+        share: parallel.Share | None,
+        ids: importers.DistinctIds,
+        admitted: int,
+        tell: bool,
+        state: tuple[dict[str, State], set[str]] | None = None,
     ) -> Iterator[Item]:
         """Audit file `index` here, from the start of `share` (None: all of it) to its end, as the serial loop
-        would have: with the run's id renaming and the input findings its earlier ranges admitted."""
+        would have: with the run's id renaming, the input findings its earlier ranges admitted, and (a native file)
+        the trajectories open and closed at the cut, `state`."""
         source = self.sources[index]
         if share is not None and share.index:
-            source = replace(source, span=(share.start, None, parallel.lines_before(source, share.start)))
+            source = replace(source, span=(share.start, None, share.lines))
         helper = self._helper()
-        assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories)
+        options = self.options
+        assembler = Assembler(options.outcomes, options.outcomes_file, self.limits.max_open_trajectories,
+                              beside=options.beside)
+        if state is not None:
+            assembler.seed(*state)
         yield from helper._file(source, assembler, ids, count_file=share is None or not share.index, admitted=admitted)
+        yield from helper._finish(assembler.close_all(), assembler, at_end=True)  # a native file's open runs
         if tell and helper._format is not None and self.options.on_format is not None:
             self.options.on_format(source, helper._format)
         parallel.add(self.summary, helper.summary)
 
-    def _worker(self, index: int, count: int) -> Audit:
-        worker = self._helper()
-        worker.partition = (index, count)
-        return worker
-
     def _helper(self) -> Audit:
         """An audit with this one's rules and options but its own summary, for a part of the work."""
         return Audit(self.sources, self.config, replace(self.options, on_format=None, jobs=1))
-
-    def _range_worker(self, share: parallel.Share) -> Audit:
-        worker = self._helper()
-        worker.partition = share
-        return worker
-
-    def states(self, ids: list[str]) -> dict[str, State]:
-        """In a range worker after its range: the state of trajectories that were open at its end."""
-        return {tid: self._held[tid] for tid in ids}
-
-    def _split(self, source: Source, shares: list[parallel.Share]) -> Iterator[Item]:
-        """The results of one plain file cut into ranges (see `parallel`), exactly as `_serial` gives them."""
-        split = parallel.Split(self._range_worker, shares)
-        stitch = _Stitch(self, source, split)
-        try:
-            for k, share in enumerate(shares):
-                yield from stitch.range_results(k, share)
-            last = stitch.last_results()
-        finally:
-            split.close()
-        yield from last
-        parallel.fold(self.summary, [split.end(k)[0] for k in range(len(shares))])
-        for part in stitch.summaries:
-            parallel.add(self.summary, part)
-        for counts in (self.summary.findings_by_rule, self.summary.findings_by_severity):
-            for key in [key for key, n in counts.items() if not n]:  # only ever taken back: never counted serially
-                del counts[key]
 
     def _serial(self) -> Iterator[Item]:
         options = self.options
@@ -546,12 +567,6 @@ class Audit:
         for source in self.sources:
             yield from self._file(source, assembler, ids)
         self.summary.notes.extend(ids.notes())
-        if type(self.partition) is parallel.Share:
-            self._held = assembler.held()
-            closed, open_ids = assembler.closed_ids(), list(assembler.open)
-            yield from self._finish(assembler.close_all(), assembler, at_end=True)
-            self.ledger = RangeEnd(self._first_line, assembler.last_line or {}, open_ids, closed)
-            return
         yield from self._finish(assembler.close_all(), assembler, at_end=True)
 
     def _file(
@@ -582,12 +597,6 @@ class Audit:
         if count_file:
             self.summary.formats[fmt] = self.summary.formats.get(fmt, 0) + 1
         stream = ids.wrap(source, fmt, stream)
-        if type(self.partition) is parallel.Share:  # only native single files are split (parallel.usable)
-            self._first_line = parallel.lines_before(source, self.partition.start)
-            stream = parallel.range_lines(source, self.partition, self._first_line)
-            assembler.last_line = {}
-        elif self.partition is not None:
-            stream = parallel.owned_lines(source, *self.partition)
         cap = self._per_file
         cap.reset()
         cap.admitted = admitted
@@ -803,96 +812,99 @@ class Audit:
             summary.claims[claim.verdict] += sign
 
 
-class _Stitch:
-    """Puts the ranges of a split file together (`Audit._split`), walking them in order.
+class _NativeRanges:
+    """The merge's side of one native file cut into byte ranges (`Audit._merged`), walking its pieces in order.
 
     At each cut it keeps what the serial engine would know there: the ids closed so far and the trajectories still
-    open, each held by the worker whose range ended with it or (once carried on) here. A worker's results for ids
-    already known at its range's start are wrong, since it began them afresh: they are dropped, and those ids'
-    lines in that range are read again here from the state they had. Results for trajectories open at the end of
-    all input come last, ordered by their first line, as `close_all` does."""
+    open, with their state. A range's worker began afresh any trajectory that was open or closed before its range: its
+    results for those ids are dropped, and their lines in the range are read again here from the state they had
+    (usually a handful of trajectories that cross a cut). A result for a trajectory a range left open is held back
+    until no later range continues it; those still open at the end come last, ordered by their first line, as
+    `Assembler.close_all` does. Where a worker could not see what the serial run would have done at its range (the
+    per-file cap of input findings, or the open-trajectory limit, might have acted), the merge instead reads the
+    rest of the file itself, from the state at the cut (`cut`)."""
 
-    def __init__(self, audit: Audit, source: Source, split: parallel.Split) -> None:
+    def __init__(self, audit: Audit, source: Source) -> None:
         self.audit = audit
         self.source = source
-        self.split = split
-        self.held: dict[str, int | State] = {}  # open at the cut: the worker holding it, or its state
+        self.held: dict[str, State] = {}  # open at the cut
+        self.ending: dict[str, Placed] = {}  # a worker's result for a trajectory its range left open
         self.closed: set[str] = set()
-        # a worker's result for a trajectory open at its range's end
-        self.ending: dict[str, tuple[tuple[int, int], TrajectoryResult]] = {}
-        self.summaries: list[Summary] = []  # counts of the results made here
 
-    def range_results(self, k: int, share: parallel.Share) -> Iterator[Item]:
-        continuing: set[str] = set()
-        redone: list[Placed] = []
-        if k:
-            ledger = self.split.end(k)[1]
-            continuing = {tid for tid in ledger.seen if tid in self.held or tid in self.closed}
-            if continuing:
-                redone = self._redo(share, ledger, continuing)
-        for _, item in heapq.merge(self._kept(self.split.items(k), continuing), redone, key=itemgetter(0)):
+    def fits(self, carry: RangeEnd) -> bool:
+        """Whether the range's worker saw what the serial run would: never more trajectories open than the limit."""
+        return len(self.held) + carry.peak <= self.audit.limits.max_open_trajectories
+
+    def results(self, piece: parallel.Piece, share: parallel.Share | None) -> Iterator[Item]:
+        carry: RangeEnd = piece.carry
+        continuing = {tid for tid in carry.seen if tid in self.held or tid in self.closed}
+        redone = self._redo(share, carry, continuing) if continuing and share is not None else []
+        for _, item in heapq.merge(self._kept(piece, continuing), redone, key=itemgetter(0)):
             yield item
-        ledger = self.split.end(k)[1]
-        self.closed.update(tid for tid in ledger.closed if tid not in continuing)
-        self.held.update((tid, k) for tid in ledger.open_ids if tid not in continuing)
+        self.closed.update(tid for tid in carry.closed if tid not in continuing)
+        self.held.update((tid, state) for tid, state in carry.held.items() if tid not in continuing)
 
-    def last_results(self) -> list[Item]:
+    def last(self) -> Iterator[Item]:
         """Results for the trajectories open at the end of input, in serial order."""
-        last: list[Placed] = [self.ending.pop(tid) for tid, holder in self.held.items() if type(holder) is int]
-        carried = {tid: state for tid, state in self.held.items() if not isinstance(state, int)}
+        carried = {tid: state for tid, state in self.held.items() if tid not in self.ending}
+        last: list[Placed] = list(self.ending.values())
         if carried:
-            options = self.audit.options
-            assembler = Assembler(options.outcomes, options.outcomes_file, beside=options.beside)
-            assembler.seed(carried, carried.keys() & self.closed)
+            assembler = self._assembler(carried, carried.keys() & self.closed)
             closer = self.audit._helper()
             last.extend((closer.position, item) for item in closer._finish(assembler.close_all(), assembler, True))
-            self.summaries.append(closer.summary)
+            parallel.add(self.audit.summary, closer.summary)
         last.sort(key=itemgetter(0))
-        return [item for _, item in last]
+        for _, item in last:
+            yield item
 
-    def _kept(self, pairs: Iterator[Placed], continuing: set[str]) -> Iterator[Placed]:
+    def cut(self) -> tuple[dict[str, State], set[str]]:
+        """The serial state at the current cut, for reading the rest of the file here; the results held back for
+        what was open are taken back (the rest of the file decides them)."""
+        for _, result in self.ending.values():
+            self.audit._tally(result, -1)  # type: ignore[arg-type]
+        self.ending.clear()
+        return self.held, self.closed
+
+    def _kept(self, piece: parallel.Piece, continuing: set[str]) -> Iterator[Placed]:
         """A worker's results without those it got wrong; results for what was open at its range's end are set
         aside (they are final only if no later range continues them)."""
-        for position, item in pairs:
+        for place, packed in zip(piece.places or (), piece.items, strict=True):
+            item = unpack(packed)
             if type(item) is TrajectoryResult:
                 if item.trajectory.id in continuing:
                     self.audit._tally(item, -1)
                     continue
-                if position[0] == 1:
-                    self.ending[item.trajectory.id] = (position, item)
+                if place[0] == 1:
+                    self.ending[item.trajectory.id] = (place, item)
                     continue
-            yield position, item
+            yield place, item
 
-    def _redo(self, share: parallel.Share, ledger: RangeEnd, continuing: set[str]) -> list[Placed]:
+    def _redo(self, share: parallel.Share, carry: RangeEnd, continuing: set[str]) -> list[Placed]:
         """Read the continued trajectories' lines of one range again, from the state the earlier ranges left."""
         states: dict[str, State] = {}
-        by_worker: dict[int, list[str]] = {}
         for tid in continuing:
-            holder = self.held.pop(tid, None)
-            if isinstance(holder, int):
-                by_worker.setdefault(holder, []).append(tid)
-                self.audit._tally(self.ending.pop(tid)[1], -1)
-            elif holder is not None:
-                states[tid] = holder
-        for worker, ids in sorted(by_worker.items()):
-            states.update(self.split.states(worker, ids))
-        options = self.audit.options
-        assembler = Assembler(options.outcomes, options.outcomes_file, beside=options.beside)
-        assembler.seed(states, continuing & self.closed)
+            state = self.held.pop(tid, None)
+            if state is not None:
+                states[tid] = state
+                ended = self.ending.pop(tid, None)
+                if ended is not None:
+                    self.audit._tally(ended[1], -1)  # type: ignore[arg-type]
+        assembler = self._assembler(states, continuing & self.closed)
         redo = self.audit._helper()
-        last = max(ledger.seen[tid] for tid in continuing)
-        lines = parallel.range_lines(self.source, share, ledger.first_line, wanted=continuing, last_number=last)
+        last = max(carry.seen[tid] for tid in continuing)
+        lines = parallel.continued_lines(self.source, share, carry.first_line, continuing, last)
         results = [(redo.position, item) for item in redo._read(self.source, lines, assembler)]
         self.held.update(assembler.held())
         self.closed.update(assembler.closed_ids())
         redo.summary.lines = 0  # the range's worker counted them
-        self.summaries.append(redo.summary)
+        parallel.add(self.audit.summary, redo.summary)
         return results
 
-
-def _readable(sources: list[Source]) -> bool:
-    """Whether every source is a file to read (not a directory found unreadable or left out): only then split."""
-    return all(source.problem is None and source.note is None for source in sources)
+    def _assembler(self, held: Mapping[str, State], closed: Iterable[str]) -> Assembler:
+        options = self.audit.options
+        assembler = Assembler(options.outcomes, options.outcomes_file, beside=options.beside)
+        assembler.seed(held, closed)
+        return assembler
 
 
 def _limited(source: Source, limits: Limits) -> Source:
@@ -907,6 +919,11 @@ class _IdsSeen:
         self.ids: dict[str, None] = {}
 
     def wrap(self, source: Source, fmt: str, stream: Iterator[Any]) -> Iterator[Any]:
+        if fmt == "native":  # never renamed (see `importers.DistinctIds`): the merge needs no native ids
+            return stream
+        return self._noted(stream)
+
+    def _noted(self, stream: Iterator[Any]) -> Iterator[Any]:
         seen = self.ids
         for item in stream:
             if type(item) is tuple:
@@ -971,90 +988,153 @@ def exit_code(summary: Summary, fail_on: Severity | None) -> int:
 
 
 class Validation:
-    """Schema validation only: no assembly, no rules. Iterate for findings; `summary` is complete afterwards."""
+    """Schema validation only: no assembly, no rules. Iterate for findings; `summary` is complete afterwards.
+
+    Each line is checked on its own, so the input goes through the same seam as `audit` (`parallel.plan`, with
+    `lines_apart`): a native file in byte ranges, several files in groups; the merge applies the per-file cap and
+    the id renaming in serial order, so the output does not depend on the number of jobs."""
 
     def __init__(self, sources: Iterable[Source], options: Options | None = None) -> None:
         self.options = options or Options()
         self.sources = [_limited(source, self.options.limits) for source in sources]
         self.summary = Summary()
-        self.partition: tuple[int, int] | None = None  # (index, count) inside a parallel worker
-        self.position: tuple[int, int] = (0, 0)
-        self.extra: set[str] = set()  # trajectory ids seen (a worker's share, merged by the parent)
+        self._format: str | None = None  # the format `_file` read
 
     def __iter__(self) -> Iterator[Finding]:
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
-        if self.partition is None and _readable(self.sources) and parallel.usable(
-            self.sources, self.options.input_format, jobs
-        ):
-            if self.options.on_format is not None:
-                self.options.on_format(self.sources[0], "native")
-            yield from parallel.run(self._worker, jobs, self.summary, self._merge_ids)
+        parts = parallel.plan(self.sources, self.options.input_format, jobs, lines_apart=True)
+        if len(parts) > 1:
+            yield from self._merged(parts, jobs)
             return
-        yield from self._serial()
-
-    def _worker(self, index: int, count: int) -> Validation:
-        worker = Validation(self.sources, replace(self.options, on_format=None, jobs=1))
-        worker.partition = (index, count)
-        return worker
-
-    def _merge_ids(self, parts: list[set[str]]) -> None:
-        self.summary.trajectories = len(set().union(*parts))
-
-    def _serial(self) -> Iterator[Finding]:
         summary = self.summary
-        is_valid = schema.validator().is_valid
-        trajectories = self.extra
+        trajectories: set[str] = set()
         per_file = _FileCap(self.options.limits.max_findings_per_file)
-        keep = self.options.limits.max_findings_per_event
         ids = importers.DistinctIds()
         for source in self.sources:
-            if source.note is not None:
-                summary.notes.append(f"{source.name}: {source.note}")
-                continue
-            summary.files += 1
-            summary.bytes += file_size(source)
-            stream: Iterator[Any]  # events, Malformed; a worker reads any JSON value per line
-            try:
-                fmt, stream = importers.open_events(source, self.options.input_format)
-            except importers.FormatError as exc:
-                yield from unrecognised(source, exc, summary)
-                continue
-            if self.options.on_format is not None:
-                self.options.on_format(source, fmt)
-            summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
-            stream = ids.wrap(source, fmt, stream)
-            name = source.name
-            if self.partition is not None:
-                stream = iter_json(source, *self.partition)
-            trusted = fmt != "native" and not schema.check_imported()
-            for item in stream:
-                if type(item) is not tuple:
-                    if type(item) is not Malformed:
-                        continue  # a run's end (Ended): nothing to validate
-                    if item.unreadable:
-                        summary.unreadable.append(f"{item.file}: {item.message}")
-                    self.position = (0, item.line or 0)
-                    if per_file.admits(item.code):
-                        finding = input_finding(item)
-                        summary.count(finding)
-                        yield finding
-                    continue
-                line, data = item
-                summary.lines += 1
-                if type(data) is dict and (trusted or is_valid(data)):
-                    summary.steps += 1
-                    trajectories.add(data["trajectory"])
-                    continue
-                self.position = (0, line or 0)
-                for finding in schema_findings(name, line, data, keep):
-                    if per_file.admits(finding.code):
-                        summary.count(finding)
-                        yield finding
-            for finding in per_file.summary(name):
+            yield from self._file(source, ids, per_file, trajectories)
+            for finding in per_file.summary(source.name):
                 summary.count(finding)
                 yield finding
         summary.trajectories = len(trajectories)
         summary.notes.extend(ids.notes())
+
+    def run_part(self, part: parallel.Part) -> Iterator[parallel.Piece]:
+        """Validate one part of the input (see `parallel.plan`), file by file: what a worker runs. A piece holds the
+        findings its cap admitted (packed), the counts of those it refused, the ids its importer built in order
+        (before renaming) and, as `carry`, the ids of its valid events."""
+        fmt = part.format or self.options.input_format
+        worker = Validation(self.sources, replace(self.options, on_format=None, jobs=1, input_format=fmt))
+        share = part.share
+        for index in part.files:
+            source = worker.sources[index]
+            worker.summary = Summary()
+            if share is not None:
+                source = replace(source, span=(share.start, share.end, share.lines))
+            seen = _IdsSeen()
+            cap = _FileCap(self.options.limits.max_findings_per_file)
+            valid: set[str] = set()
+            items = [pack_finding(finding) for finding in
+                     worker._file(source, seen, cap, valid, count_file=share is None or not share.index)]
+            yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), items, worker.summary,
+                                 carry=valid, refused=cap.refused)
+
+    def _merged(self, parts: list[parallel.Part], jobs: int) -> Iterator[Finding]:
+        """The workers' findings in plan order, with the per-file cap applied across a file's ranges (the first
+        findings of the file are within the first admitted by each range) and ids renamed as the serial run would."""
+        summary = self.summary
+        trajectories: set[str] = set()
+        per_file = _FileCap(self.options.limits.max_findings_per_file)
+        ids = importers.DistinctIds()
+        told: set[int] = set()
+        current: int | None = None
+        for piece in parallel.execute(parts, self.run_part, jobs):
+            source = self.sources[piece.file]
+            if current is not None and piece.file != current:
+                yield from self._capped(per_file, self.sources[current].name)
+            current = piece.file
+            if piece.format is not None and piece.file not in told:
+                told.add(piece.file)
+                if self.options.on_format is not None:
+                    self.options.on_format(source, piece.format)
+            parallel.add(summary, piece.summary)
+            probes = [{"trajectory": tid} for tid in piece.ids]
+            if piece.format is not None:
+                for _ in ids.wrap(source, piece.format, ((0, probe) for probe in probes)):
+                    pass  # renames the probes as the serial run renames this file's events
+            renamed = {tid: probe["trajectory"] for tid, probe in zip(piece.ids, probes, strict=True)}
+            trajectories.update(renamed.get(tid, tid) for tid in piece.carry)
+            for packed in piece.items:
+                finding = unpack_finding(packed)
+                if per_file.admits(finding.code):
+                    yield finding
+                else:
+                    summary.count(finding, -1)
+            for code, count in (piece.refused or {}).items():
+                per_file.refused[code] = per_file.refused.get(code, 0) + count
+        if current is not None:
+            yield from self._capped(per_file, self.sources[current].name)
+        summary.trajectories = len(trajectories)
+        summary.notes.extend(ids.notes())
+        for counts in (summary.findings_by_rule, summary.findings_by_severity):
+            for key in [key for key, n in counts.items() if not n]:  # only ever taken back: never counted serially
+                del counts[key]
+
+    def _capped(self, per_file: _FileCap, name: str) -> Iterator[Finding]:
+        for finding in per_file.summary(name):
+            self.summary.count(finding)
+            yield finding
+
+    def _file(
+        self, source: Source, ids: Any, per_file: _FileCap, trajectories: set[str], count_file: bool = True
+    ) -> Iterator[Finding]:
+        """One source validated: its input findings admitted by `per_file` (whose "N more" findings the caller
+        yields at the file's end), the ids of its valid events added to `trajectories`. `count_file` False: a later
+        range of a file counted already. Afterwards `_format` is the format read."""
+        summary = self.summary
+        self._format = None
+        if source.note is not None:
+            summary.notes.append(f"{source.name}: {source.note}")
+            return
+        if count_file:
+            summary.files += 1
+            summary.bytes += file_size(source)
+        stream: Iterator[Any]  # events, Malformed
+        try:
+            fmt, stream = importers.open_events(source, self.options.input_format)
+        except importers.FormatError as exc:
+            yield from unrecognised(source, exc, summary)
+            return
+        self._format = fmt
+        if self.options.on_format is not None:
+            self.options.on_format(source, fmt)
+        if count_file:
+            summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
+        stream = ids.wrap(source, fmt, stream)
+        name = source.name
+        is_valid = schema.validator().is_valid
+        keep = self.options.limits.max_findings_per_event
+        trusted = fmt != "native" and not schema.check_imported()
+        for item in stream:
+            if type(item) is not tuple:
+                if type(item) is not Malformed:
+                    continue  # a run's end (Ended): nothing to validate
+                if item.unreadable:
+                    summary.unreadable.append(f"{item.file}: {item.message}")
+                if per_file.admits(item.code):
+                    finding = input_finding(item)
+                    summary.count(finding)
+                    yield finding
+                continue
+            line, data = item
+            summary.lines += 1
+            if type(data) is dict and (trusted or is_valid(data)):
+                summary.steps += 1
+                trajectories.add(data["trajectory"])
+                continue
+            for finding in schema_findings(name, line, data, keep):
+                if per_file.admits(finding.code):
+                    summary.count(finding)
+                    yield finding
 
 
 __all__ = ["Audit", "Assembler", "Options", "Validation", "exit_code", "input_finding", "schema_findings"]

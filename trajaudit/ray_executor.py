@@ -12,22 +12,45 @@ seen in order, a log is cut only at line starts), and the engine's readers strea
 gzip, per-line limits) instead of holding its bytes in the object store. Ray Data does the scheduling, the
 backpressure and the retries; nothing here schedules.
 
-Ray is an optional extra (`pip install "trajaudit[ray]"`), imported only when this executor is chosen.
+Ray is an optional extra (`pip install "trajaudit[ray]"`), imported only when this executor is chosen, and started
+or joined only when the plan has more than one part (`prepare`): a run that is one part is the local serial path,
+with the same bytes. A cluster address where nothing answers is an error within `TRAJAUDIT_RAY_TIMEOUT` seconds
+(default 30), not minutes of `ray.init` retrying.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
+import socket
 from dataclasses import replace
 from typing import Any, Callable, Iterator
 
 from trajaudit import parallel
 
 INSTALL_HINT = 'the Ray executor needs Ray Data: pip install "trajaudit[ray]"'
+TIMEOUT_VARIABLE = "TRAJAUDIT_RAY_TIMEOUT"
+DEFAULT_TIMEOUT = 30.0  # seconds to reach the cluster `RAY_ADDRESS` names
 
 
 class RayMissing(RuntimeError):
     """Ray (with Ray Data) is not importable here."""
+
+
+class RayUnreachable(RuntimeError):
+    """The cluster `RAY_ADDRESS` names cannot be reached."""
+
+
+def prepare(options: Any, sources: list[Any]) -> Any:
+    """`options` (an `engine.Options`) with the run's parts sent to Ray, cut for the cluster's CPUs unless `jobs` says
+    how many; unchanged (a local run, Ray not started) when the input is one part whatever the jobs. Raises
+    `RayMissing` or `RayUnreachable`."""
+    _ray()
+    if len(parallel.plan(sources, options.input_format, 2)) == 1:
+        return options
+    cpus = connect()
+    # at least two: one job is the serial path, which never reaches the executor
+    return replace(options, executor=execute, jobs=max(2, options.jobs or cpus))
 
 
 def _ray() -> Any:
@@ -46,11 +69,43 @@ def connect() -> int:
     if not ray.is_initialized():
         import logging
 
+        address = os.environ.get("RAY_ADDRESS", "")
+        _probe(address, _timeout())
         # Ray's start-up and Ray Data's per-dataset lines would bury the report's notes on stderr
-        ray.init(logging_level=logging.WARNING, log_to_driver=False)
+        try:
+            ray.init(logging_level=logging.WARNING, log_to_driver=False)
+        except (ConnectionError, TimeoutError) as exc:  # e.g. RAY_ADDRESS=auto and no cluster runs here
+            raise RayUnreachable(f"cannot join the Ray cluster (RAY_ADDRESS={address or 'unset'}): {exc}") from exc
         ray.data.DataContext.get_current().enable_progress_bars = False
         logging.getLogger("ray.data").setLevel(logging.ERROR)
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def _timeout() -> float:
+    value = os.environ.get(TIMEOUT_VARIABLE, "")
+    try:
+        timeout = float(value) if value else DEFAULT_TIMEOUT
+    except ValueError:
+        raise RayUnreachable(f"{TIMEOUT_VARIABLE}={value!r} is not a number of seconds") from None
+    if not timeout > 0:
+        raise RayUnreachable(f"{TIMEOUT_VARIABLE}={value!r} must be more than 0 seconds")
+    return timeout
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Fail fast where `RAY_ADDRESS` names a host and port that do not answer: `ray.init` would retry for minutes.
+    (`auto`, `local` or unset: no address to probe; Ray finds or starts the instance itself.)"""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise RayUnreachable(
+            f"cannot reach the Ray cluster at RAY_ADDRESS={address} ({reason} within {timeout:g} s; "
+            f"{TIMEOUT_VARIABLE} sets the wait)"
+        ) from exc
 
 
 def execute(
