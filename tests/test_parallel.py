@@ -234,7 +234,7 @@ def test_a_read_error_inside_a_later_range_is_reported_not_lost(tmp_path, monkey
             raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(reader, "open", lambda *args, **kwargs: Failing(b""), raising=False)
-    found = list(reader.iter_json(replace(source, span=(share.start, share.end, 7))))
+    found = list(reader.iter_json(replace(source, span=reader.Span(share.start, share.end, 7))))
     assert len(found) == 1 and isinstance(found[0], Malformed) and found[0].unreadable
     assert "Input/output error" in found[0].message
 
@@ -286,7 +286,7 @@ def _cut_before(monkeypatch, log: Path, numbers: list[int]) -> None:
     starts = [0] + [i + 1 for i, byte in enumerate(data) if byte == 10][:-1]
     cuts = [0] + [starts[n - 1] for n in numbers]
 
-    def shares(source, jobs):  # type: ignore[no-untyped-def]
+    def shares(source, jobs, count_lines=True):  # type: ignore[no-untyped-def]
         ends = [*cuts[1:], None]
         return [parallel.Share(k, len(cuts), start, end, data[:start].count(b"\n"))
                 for k, (start, end) in enumerate(zip(cuts, ends, strict=True))]

@@ -30,7 +30,7 @@ from trajaudit.model import (
     Trajectory,
     TrajectoryResult,
 )
-from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, file_size
+from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, Span, file_size
 from trajaudit.rules import BY_CODE
 from trajaudit.transport import pack, pack_finding, unpack, unpack_finding
 from trajaudit.verdicts import claim_records
@@ -429,7 +429,7 @@ class Audit:
             source = worker.sources[index]
             worker.summary = Summary()
             if share is not None:
-                source = replace(source, span=(share.start, share.end, share.lines))
+                source = replace(source, span=share.span())
             seen = _IdsSeen()
             options = self.options
             assembler = Assembler(options.outcomes, options.outcomes_file, self.limits.max_open_trajectories,
@@ -449,7 +449,7 @@ class Audit:
             held, closed = assembler.held(), assembler.closed_ids()
             placed.extend((worker.position, pack(item, whole))
                           for item in worker._finish(assembler.close_all(), assembler, at_end=True))
-            carry = RangeEnd(share.lines, assembler.last_line, held, closed, assembler.peak)
+            carry = RangeEnd(share.lines or 0, assembler.last_line, held, closed, assembler.peak)
             yield parallel.Piece(index, part.index, worker._format, (), [item for _, item in placed], worker.summary,
                                  exact, admitted, [place for place, _ in placed], carry)
 
@@ -541,7 +541,7 @@ class Audit:
         the trajectories open and closed at the cut, `state`."""
         source = self.sources[index]
         if share is not None and share.index:
-            source = replace(source, span=(share.start, None, share.lines))
+            source = replace(source, span=Span(share.start, None, share.lines or 0))
         helper = self._helper()
         options = self.options
         assembler = Assembler(options.outcomes, options.outcomes_file, self.limits.max_open_trajectories,
@@ -1028,15 +1028,17 @@ class Validation:
         for index in part.files:
             source = worker.sources[index]
             worker.summary = Summary()
-            if share is not None:
-                source = replace(source, span=(share.start, share.end, share.lines))
+            span = None
+            if share is not None:  # numbered from 1: the merge adds the lines of the ranges before
+                span = Span(share.start, share.end)
+                source = replace(source, span=span)
             seen = _IdsSeen()
             cap = _FileCap(self.options.limits.max_findings_per_file)
             valid: set[str] = set()
             items = [pack_finding(finding) for finding in
                      worker._file(source, seen, cap, valid, count_file=share is None or not share.index)]
             yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), items, worker.summary,
-                                 carry=valid, refused=cap.refused)
+                                 carry=valid, refused=cap.refused, lines=span.lines if span is not None else 0)
 
     def _merged(self, parts: list[parallel.Part], jobs: int) -> Iterator[Finding]:
         """The workers' findings in plan order, with the per-file cap applied across a file's ranges (the first
@@ -1047,10 +1049,13 @@ class Validation:
         ids = importers.DistinctIds()
         told: set[int] = set()
         current: int | None = None
+        before = 0  # lines of the current file's earlier ranges
         for piece in parallel.execute(parts, self.run_part, jobs):
             source = self.sources[piece.file]
             if current is not None and piece.file != current:
                 yield from self._capped(per_file, self.sources[current].name)
+            if piece.file != current:
+                before = 0
             current = piece.file
             if piece.format is not None and piece.file not in told:
                 told.add(piece.file)
@@ -1064,11 +1069,15 @@ class Validation:
             renamed = {tid: probe["trajectory"] for tid, probe in zip(piece.ids, probes, strict=True)}
             trajectories.update(renamed.get(tid, tid) for tid in piece.carry)
             for packed in piece.items:
-                finding = unpack_finding(packed)
+                fields: tuple[Any, ...] = packed  # `transport.pack_finding`'s, whose [4] is the line
+                if before and fields[4] is not None:
+                    fields = (*fields[:4], fields[4] + before, *fields[5:])
+                finding = unpack_finding(fields)
                 if per_file.admits(finding.code):
                     yield finding
                 else:
                     summary.count(finding, -1)
+            before += piece.lines
             for code, count in (piece.refused or {}).items():
                 per_file.refused[code] = per_file.refused.get(code, 0) + count
         if current is not None:

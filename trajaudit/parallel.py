@@ -27,7 +27,7 @@ from typing import Any, Callable, Collection, Iterator, final
 import orjson
 
 from trajaudit.model import Summary
-from trajaudit.reader import CHUNK, STREAM_ERRORS, Source, lines, salvage
+from trajaudit.reader import CHUNK, STREAM_ERRORS, Source, Span, lines, salvage
 from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
 from trajaudit.transport import Packed
 
@@ -59,30 +59,38 @@ def add(total: Summary, part: Summary) -> None:
 @dataclass(frozen=True)
 class Share:
     """A byte range of a plain file: the lines that start in bytes [start, end) (end None: to the end), of which the
-    first is line `lines + 1` of the file."""
+    first is line `lines + 1` of the file (None: not counted; the range's worker numbers its lines from 1 and says
+    how many it read, `Piece.lines`, and the merge adds those of the ranges before)."""
 
     index: int
     count: int
     start: int
     end: int | None
-    lines: int = 0  # lines before the range
+    lines: int | None = 0  # lines before the range
+
+    def span(self) -> Span:
+        return Span(self.start, self.end, self.lines or 0)
 
 
-def byte_shares(source: Source, count: int) -> list[Share] | None:
-    """Cut a plain file into up to `count` ranges of about equal bytes at line starts, counting the lines before
-    each cut on the way (one read of the file up to its last cut: ~0.05 s per 100 MB, the same for any number of
-    ranges, where each worker counting its own prefix would count the file many times over); None for a
-    compressed file (it cannot be cut)."""
+def byte_shares(source: Source, count: int, count_lines: bool = True) -> list[Share] | None:
+    """Cut a plain file into up to `count` ranges of about equal bytes at line starts; None for a compressed file
+    (it cannot be cut). With `count_lines`, the lines before each cut are counted on the way (one read of the file
+    up to its last cut: ~0.05 s per 100 MB, the same for any number of ranges, where each worker counting its own
+    prefix would count the file many times over); without (`validate`, whose workers count their own ranges as
+    they read them), each cut reads only the rest of one line, and the ranges' `lines` are None."""
     if source.path is None or source.name.endswith(".gz"):
         return None
     size = source.size()
-    cuts = [(0, 0)]
+    cuts: list[tuple[int, int | None]] = [(0, 0)]
     read = lines = 0
     with source.open_file() as stream:
         for k in range(1, count):
             target = size * k // count
             if target <= cuts[-1][0]:
                 continue
+            if not count_lines:
+                stream.seek(target - 1)
+                read = target - 1
             while read < target - 1 and (chunk := stream.read(min(CHUNK, target - 1 - read))):
                 read += len(chunk)
                 lines += chunk.count(b"\n")
@@ -93,7 +101,7 @@ def byte_shares(source: Source, count: int) -> list[Share] | None:
                     break
             if read >= size:
                 break
-            cuts.append((read, lines))
+            cuts.append((read, lines if count_lines else None))
     ends: list[int | None] = [start for start, _ in cuts[1:]] + [None]
     return [Share(k, len(cuts), start, end, before)
             for k, ((start, before), end) in enumerate(zip(cuts, ends, strict=True))]
@@ -212,6 +220,7 @@ class Piece:
     places: list[tuple[int, int]] | None = None
     carry: Any = None
     refused: dict[str, int] | None = None  # `validate`: input findings its own cap refused, by code
+    lines: int = 0  # `validate` of a range: the lines it holds, numbered from 1 in its findings
 
 
 PARTS_PER_JOB = 4  # more parts than workers, so that one slow part does not leave a core idle
@@ -247,7 +256,8 @@ def plan(
         if native:  # each cut costs the merge a re-reading of the trajectories it splits: not for a few MB
             per_job = max(1, min(PARTS_PER_JOB, sources[0].size() // (jobs * MIN_NATIVE_RANGE)))
         size = sources[0].size()  # and no range over max_range: a range's pieces are held at once (see `execute`)
-        shares = byte_shares(sources[0], max(jobs * per_job, -(-size // (max_range or MAX_RANGE))))
+        count = max(jobs * per_job, -(-size // (max_range or MAX_RANGE)))
+        shares = byte_shares(sources[0], count, count_lines=False) if lines_apart else byte_shares(sources[0], count)
         if shares is None or len(shares) < 2:
             return whole
         return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]

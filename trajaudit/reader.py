@@ -66,6 +66,19 @@ class Ended:
     line: int | None = None
 
 
+@final
+@dataclass(eq=False, slots=True)
+class Span:
+    """A byte range [start, end) of a plain file (end None: to its end) starting at a line start, whose first line is
+    number `first` + 1 (one part of a parallel run; see parallel.plan). Once read, `lines` is how many lines it
+    holds, so that a part numbered from 1 (`first` 0, its prefix not counted) can be renumbered by the merge."""
+
+    start: int
+    end: int | None
+    first: int = 0
+    lines: int = 0
+
+
 class InputError(Exception):
     """A path that cannot be used at all (missing, not a log): a usage error, exit code 2."""
 
@@ -85,9 +98,7 @@ class Source:
     limits: Limits = DEFAULT_LIMITS
     problem: str | None = None  # found but cannot be read at all (an unreadable directory): reported, exit code 2
     note: str | None = None  # found and left unread on purpose (a symlinked directory): said on stderr
-    # a byte range [start, end) of a plain file, starting at a line start, whose first line is number `first` + 1:
-    # `iter_json` reads only those lines (one part of a parallel run; see parallel.plan)
-    span: tuple[int, int | None, int] | None = None
+    span: Span | None = None  # `iter_json` reads only the lines of this byte range (see parallel.plan)
     remote: Remote | None = None  # a file in an object store (see trajaudit.store)
 
     @property
@@ -402,7 +413,7 @@ def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[
     audit, so line splitting and parsing share one generator. A line longer than `limits.max_line_bytes` is
     skipped without being held (see `lines`)."""
     if source.span is not None:
-        yield from _span_json(source, *source.span)
+        yield from _span_json(source, source.span)
         return
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
@@ -428,20 +439,25 @@ def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[
             yield stream_failure(name, number + 1, exc)
 
 
-def _span_json(source: Source, start: int, end: int | None, first: int) -> Iterator[tuple[int, object] | Malformed]:
-    """`iter_json` over the lines that start in bytes [start, end) of a plain file, numbered from `first` + 1."""
+def _span_json(source: Source, span: Span) -> Iterator[tuple[int, object] | Malformed]:
+    """`iter_json` over the lines that start in the bytes of `span`, numbered from `span.first` + 1; sets
+    `span.lines`. Lines are split here, as in `iter_json`, not through `lines` (a generator more per line)."""
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     name = source.name
-    stop = end if end is not None else float("inf")
-    number = first
+    limit = source.limits.max_line_bytes
+    stop = span.end if span.end is not None else float("inf")
+    number = span.first
     try:
         with source.open_file() as stream:
-            stream.seek(start)
-            position = start
-            for raw in lines(stream, source.limits.max_line_bytes):  # an Overlong's len() is its size in the file
+            stream.seek(span.start)
+            position = span.start
+            readline = stream.readline
+            for raw in iter(partial(readline, limit + 1), b""):
                 if position >= stop:
                     break
+                if len(raw) > limit and raw[-1] != 10:
+                    raw = _overlong(raw, readline, limit)  # its len() is its size in the file
                 position += len(raw)
                 number += 1
                 try:
@@ -452,6 +468,8 @@ def _span_json(source: Source, start: int, end: int | None, first: int) -> Itera
                         yield salvaged
     except STREAM_ERRORS as exc:
         yield stream_failure(name, number + 1, exc)
+    finally:
+        span.lines = number - span.first
 
 
 def lines(stream: IO[bytes], limit: int) -> Iterator[bytes]:
