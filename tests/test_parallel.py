@@ -321,3 +321,55 @@ def test_native_ranges_cut_at_any_line_give_the_serial_bytes(tmp_path, monkeypat
         assert again == []  # the ranges were put together, not read again
     elif option.startswith("limits.max-findings") and numbers[0] < 11:
         assert again  # the cap was reached after a cut: the rest of the file was read from the state at the cut
+
+
+def test_uncounted_cuts_are_the_counted_ones(tmp_path):
+    from trajaudit.reader import discover
+
+    log = messy_log(tmp_path / "m.jsonl", events=300)
+    source = next(discover([str(log)]))
+    for jobs in (2, 3, 7, 50):
+        counted, uncounted = parallel.byte_shares(source, jobs), parallel.byte_shares(source, jobs, count_lines=False)
+        assert counted is not None and uncounted is not None
+        assert [(s.start, s.end) for s in counted] == [(s.start, s.end) for s in uncounted]
+        assert all(s.lines is None for s in uncounted[1:])
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 5])
+def test_validate_ranges_renumber_blank_and_overlong_lines(tmp_path, monkeypatch, jobs):
+    """A validate worker numbers its range from 1 and counts every line it holds, blank, broken or over the line
+    limit ones included: the merge's line numbers are the serial run's wherever the cuts fall."""
+    event = json.dumps({"trajectory": "t", "step": 0, "kind": "task", "task_id": "k", "goal": "g", "tools": []})
+    rows = []
+    for n in range(60):
+        rows.append(["", "{broken", "x" * 300, json.dumps({"trajectory": "t", "step": "bad"}), event][n % 5])
+    log = tmp_path / "b.jsonl"
+    log.write_text("\n".join(rows) + "\n")
+    data = log.read_bytes()
+    starts = [0] + [i + 1 for i, byte in enumerate(data) if byte == 10][:-1]
+
+    def shares(source, count, count_lines=True):  # type: ignore[no-untyped-def]
+        cuts = [starts[k * len(starts) // jobs + 1] for k in range(1, jobs)]
+        ends = [*cuts, None]
+        return [parallel.Share(k, jobs, start, end, None if not count_lines else data[:start].count(b"\n"))
+                for k, (start, end) in enumerate(zip([0, *cuts], ends, strict=True))]
+
+    monkeypatch.setattr(parallel, "byte_shares", shares)
+
+    def validated(j: int) -> bytes:
+        import io
+
+        from trajaudit import engine
+        from trajaudit.model import Limits
+        from trajaudit.reader import discover
+        from trajaudit.report import jsonl
+
+        run = engine.Validation(discover([str(log)]), engine.Options(jobs=j, limits=Limits(max_line_bytes=200)))
+        out = io.BytesIO()
+        jsonl.render(run, run.summary, out)
+        return out.getvalue()
+
+    serial = validated(1)
+    assert b'"line":57' in serial and b'"line":58' in serial  # late lines: a broken one, one over the line limit
+    assert b"max-line-bytes" in serial
+    assert validated(jobs) == serial
