@@ -15,11 +15,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from trajaudit import rules
 from trajaudit.confidence import BASIS_STATED
 from trajaudit.model import ClaimRecord, Event, Finding, Severity, Summary, TrajectoryResult
 from trajaudit.report.gist import gist
 from trajaudit.report.safe import one_line
-from trajaudit.rules import BY_CODE
 
 SPARK = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 32
@@ -290,7 +290,7 @@ def render_summary(
         table.add_column("name")
         table.add_column("count", justify="right")
         for code, count in sorted(summary.findings_by_rule.items()):
-            rule = BY_CODE.get(code)
+            rule = rules.BY_CODE.get(code)
             table.add_row(code, rule.name if rule else "", str(count))
         console.print(table)
     if failing:
