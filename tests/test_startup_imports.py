@@ -75,15 +75,16 @@ def test_a_run_cut_into_parts_imports_multiprocessing():
     assert PROCESSES <= imported("validate", str(SAMPLES), "--format", "jsonl", "-j", "2")  # groups of files
 
 
-def test_validate_imports_the_two_input_rules_and_not_the_registry_nor_what_only_an_audit_needs():
+@pytest.mark.parametrize("output", ["jsonl", "text"])
+def test_validate_imports_the_two_input_rules_and_not_the_registry_nor_what_only_an_audit_needs(output: str):
     # broken_lines.jsonl has both kinds of input finding, whose codes and names come from their rules' modules
-    modules = imported("validate", str(SAMPLES / "broken_lines.jsonl"), "--format", "jsonl", "-j", "1")
+    modules = imported("validate", str(SAMPLES / "broken_lines.jsonl"), "--format", output, "-j", "1")
     assert {"trajaudit.rules.invalid_json", "trajaudit.rules.schema_violation", "jsonschema_rs"} <= modules
     rule_modules = {m for m in modules if m.startswith("trajaudit.rules.")}
     assert sorted(rule_modules) == ["trajaudit.rules.invalid_json", "trajaudit.rules.rule",
                                     "trajaudit.rules.schema_violation"]
     unwanted = {"trajaudit.config", "trajaudit.context", "trajaudit.verdicts", "trajaudit.claims",
-                "trajaudit.evidence", "trajaudit.failure"}
+                "trajaudit.evidence", "trajaudit.failure", "trajaudit.confidence"}
     assert sorted(modules & unwanted) == []
 
 
