@@ -75,6 +75,19 @@ def test_a_run_cut_into_parts_imports_multiprocessing():
     assert PROCESSES <= imported("validate", str(SAMPLES), "--format", "jsonl", "-j", "2")  # groups of files
 
 
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork")
+def test_where_workers_cannot_be_forked_a_run_is_planned_in_one_part(monkeypatch: pytest.MonkeyPatch):
+    import multiprocessing
+
+    from trajaudit import parallel
+    from trajaudit.reader import discover
+
+    sources = list(discover([str(SAMPLES)]))
+    assert len(parallel.plan(sources, "auto", 2, lines_apart=True)) > 1  # cut where fork exists (the case below)
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert len(parallel.plan(sources, "auto", 2, lines_apart=True)) == 1
+
 @pytest.mark.parametrize("output", ["jsonl", "text"])
 def test_validate_imports_the_two_input_rules_and_not_the_registry_nor_what_only_an_audit_needs(output: str):
     # broken_lines.jsonl has both kinds of input finding, whose codes and names come from their rules' modules
