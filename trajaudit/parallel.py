@@ -238,8 +238,8 @@ def plan(
 
 
 def _can_fork() -> bool:
-    """Whether workers can be forked. Asked only of a run cut into parts: `multiprocessing` costs every run that
-    imports it about a twentieth of a one-line audit's start-up."""
+    """Whether workers can be forked. Asked only of a run cut into parts: importing `multiprocessing` costs a run
+    in one part ~10 M instructions of start-up (bench/README.md, issue 12)."""
     import multiprocessing
 
     return "fork" in multiprocessing.get_all_start_methods()
