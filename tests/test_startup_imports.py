@@ -62,6 +62,45 @@ def test_the_text_view_imports_rich_and_an_imported_format_its_importer(tmp_path
 
 
 
+PROCESSES = {"multiprocessing", "pickle"}  # what only a run cut into parts needs (tempfile: importlib.resources has it)
+
+
+@pytest.mark.parametrize("jobs", ["1", "0"])  # 0: auto, one process for a small input
+def test_a_run_in_one_part_imports_no_multiprocessing(jobs: str):
+    assert sorted(imported("audit", str(SAMPLES / "loop.jsonl"), "--format", "jsonl", "-j", jobs) & PROCESSES) == []
+    assert sorted(imported("validate", str(SAMPLES), "--format", "jsonl", "-j", jobs) & PROCESSES) == []
+
+
+def test_a_run_cut_into_parts_imports_multiprocessing():
+    assert PROCESSES <= imported("validate", str(SAMPLES), "--format", "jsonl", "-j", "2")  # groups of files
+
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork")
+def test_where_workers_cannot_be_forked_a_run_is_planned_in_one_part(monkeypatch: pytest.MonkeyPatch):
+    import multiprocessing
+
+    from trajaudit import parallel
+    from trajaudit.reader import discover
+
+    sources = list(discover([str(SAMPLES)]))
+    assert len(parallel.plan(sources, "auto", 2, lines_apart=True)) > 1  # cut where fork exists (the case below)
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert len(parallel.plan(sources, "auto", 2, lines_apart=True)) == 1
+
+@pytest.mark.parametrize("output", ["jsonl", "text"])
+def test_validate_imports_the_two_input_rules_and_not_the_registry_nor_what_only_an_audit_needs(output: str):
+    # broken_lines.jsonl has both kinds of input finding, whose codes and names come from their rules' modules
+    modules = imported("validate", str(SAMPLES / "broken_lines.jsonl"), "--format", output, "-j", "1")
+    assert {"trajaudit.rules.invalid_json", "trajaudit.rules.schema_violation", "jsonschema_rs"} <= modules
+    rule_modules = {m for m in modules if m.startswith("trajaudit.rules.")}
+    assert sorted(rule_modules) == ["trajaudit.rules.invalid_json", "trajaudit.rules.rule",
+                                    "trajaudit.rules.schema_violation"]
+    unwanted = {"trajaudit.config", "trajaudit.context", "trajaudit.verdicts", "trajaudit.claims",
+                "trajaudit.evidence", "trajaudit.failure", "trajaudit.confidence"}
+    assert sorted(modules & unwanted) == []
+
+
 def test_the_toml_parser_is_imported_only_to_read_a_configuration_file(tmp_path: Path):
     log = str(SAMPLES / "loop.jsonl")
     assert "tomllib" not in imported("audit", log, "--format", "jsonl", "--isolated")

@@ -14,11 +14,10 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field, replace
 from operator import gt, itemgetter
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
-from trajaudit import importers, parallel, schema
-from trajaudit.config import ActiveRule, Config
-from trajaudit.context import Context
+from trajaudit import importers, parallel, rules, schema
+from trajaudit.lazy import LazyModule
 from trajaudit.model import (
     ClaimRecord,
     Event,
@@ -31,9 +30,18 @@ from trajaudit.model import (
     TrajectoryResult,
 )
 from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, Span, file_size
-from trajaudit.rules import BY_CODE
+from trajaudit.rules import invalid_json, schema_violation
+from trajaudit.rules.rule import Rule
 from trajaudit.transport import pack, pack_finding, unpack, unpack_finding
-from trajaudit.verdicts import claim_records
+
+if TYPE_CHECKING:
+    from trajaudit.config import ActiveRule, Config
+    from trajaudit.context import Context
+
+# An audit's modules, imported by its first trajectory: `validate` needs none of them, nor the rule registry.
+contexts: Any = LazyModule("trajaudit.context")
+verdicts: Any = LazyModule("trajaudit.verdicts")
+INPUT_RULES = {rule.code: rule for rule in map(Rule.from_module, (invalid_json, schema_violation))}
 
 Item = TrajectoryResult | Finding
 State = tuple[list[Event], list[Finding]]  # an open trajectory's events so far and the findings noted for it
@@ -58,8 +66,13 @@ class Options:
     limits: Limits = DEFAULT_LIMITS  # for `Validation`; an `Audit` takes its config's
 
 
+def rule_of(code: str) -> Rule:
+    """The rule with this code; the input rules (TA001, TA002) without importing the registry."""
+    return INPUT_RULES.get(code) or rules.BY_CODE[code]
+
+
 def input_finding(problem: Malformed, trajectory: str | None = None, step: int | None = None) -> Finding:
-    rule = BY_CODE[problem.code]
+    rule = rule_of(problem.code)
     return Finding(rule.code, rule.name, rule.severity, problem.file, problem.line, trajectory, step, problem.message)
 
 
@@ -253,7 +266,7 @@ def schema_findings(
     `"tools": [1, 1, ...]` would otherwise be millions of findings. The detailed validator builds every error it
     finds at once, so it is shown the event with each array cut to its first `keep` + 1 items; if the errors all lie
     beyond those, the fast validator names the first."""
-    rule = BY_CODE["TA002"]
+    rule = INPUT_RULES["TA002"]
     is_object = type(data) is dict
     tid = data.get("trajectory") if is_object else None
     tid = tid if isinstance(tid, str) and tid else None
@@ -360,7 +373,7 @@ def _late_event(event: Event) -> Finding:
 
 def _step_order(event: Event, message: str) -> Finding:
     """A TA003 finding on an event the assembler met out of place."""
-    rule = BY_CODE["TA003"]
+    rule = rules.BY_CODE["TA003"]
     return Finding(
         rule.code, rule.name, rule.severity, event.file, event.line, event.data["trajectory"], event.step, message,
         path=event.path,
@@ -697,7 +710,7 @@ class Audit:
             if at_end:  # closed by the end of input: ordered by where it began, as the serial engine closes them
                 lines = [e.line for e in trajectory.events if e.line is not None] + [f.line for f in early if f.line]
                 self.position = (1, min(lines, default=0))
-            context = Context.of(trajectory)  # what its rules and claim verdicts share; dropped once judged
+            context = contexts.Context.of(trajectory)  # what its rules and claim verdicts share; dropped once judged
             findings = early + self.run_rules(context)
             findings.sort(key=lambda f: (f.step if f.step is not None else -1, f.code))
             result = TrajectoryResult(trajectory, tuple(findings), None, self.judge_claims(context),
@@ -776,7 +789,7 @@ class Audit:
         if not trajectory.events:
             return ()
         try:
-            return claim_records(trajectory)
+            return verdicts.claim_records(trajectory)
         except Exception as exc:
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
             where = f"claim verdicts on trajectory {trajectory.id!r} ({trajectory.events[0].file})"
@@ -960,7 +973,7 @@ class _FileCap:
     def summary(self, name: str) -> list[Finding]:
         findings = []
         for code, count in sorted(self.refused.items()):
-            rule = BY_CODE[code]
+            rule = rule_of(code)
             what = f"{count:,} more {code} {rule.name} findings in this file not listed"
             message = over_limit(what, "max-findings-per-file", self.limit)
             findings.append(Finding(rule.code, rule.name, rule.severity, name, None, None, None, message))

@@ -13,12 +13,9 @@ as `subprocess.run(timeout=...)` does) must not leave workers running under init
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import pickle
 import signal
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, fields
@@ -243,8 +240,25 @@ def plan(
     files are never cut (their importers may build a run from several lines). `max_range`: no byte range larger
     (default `MAX_RANGE`; less where pieces carry every event, see `engine.Options.whole_events`)."""
     whole = [Part(0, tuple(range(len(sources))))]
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1:
         return whole
+    parts = _cut(sources, input_format, jobs, lines_apart, max_range)
+    return parts if len(parts) < 2 or _can_fork() else whole
+
+
+def _can_fork() -> bool:
+    """Whether workers can be forked. Asked only of a run cut into parts: importing `multiprocessing` costs a run
+    in one part ~10 M instructions of start-up (bench/README.md, issue 12)."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _cut(
+    sources: list[Source], input_format: str, jobs: int, lines_apart: bool, max_range: int | None
+) -> list[Part]:
+    """`plan`'s parts, before asking whether workers can be forked."""
+    whole = [Part(0, tuple(range(len(sources))))]
     if any(source.stdin or source.problem is not None or source.note is not None for source in sources):
         return whole
     if len(sources) == 1:
@@ -313,6 +327,10 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
         for part in parts:
             yield from work(part)
         return
+    import multiprocessing
+    import pickle
+    import tempfile
+
     context = multiprocessing.get_context("fork")
     parent = os.getpid()
     from_main = threading.current_thread() is threading.main_thread()
@@ -332,6 +350,8 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
 
 
 def _run_part(part: Part) -> str:
+    import pickle  # already imported by `execute`, before the pool forked
+
     assert _WORK is not None and _SPILLS is not None
     name = os.path.join(_SPILLS, f"part{part.index}")
     with open(name, "wb") as spill:

@@ -15,11 +15,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from trajaudit.confidence import BASIS_STATED
+from trajaudit import rules
 from trajaudit.model import ClaimRecord, Event, Finding, Severity, Summary, TrajectoryResult
 from trajaudit.report.gist import gist
 from trajaudit.report.safe import one_line
-from trajaudit.rules import BY_CODE
 
 SPARK = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 32
@@ -197,6 +196,8 @@ def _sparkline(result: TrajectoryResult) -> Text | None:
     trace = result.confidence  # computed in the judge stage (engine.Options.step_confidence)
     if trace is None:
         return None
+    from trajaudit.confidence import BASIS_STATED  # here: `validate`'s text view needs neither it nor what it imports
+
     text = Text("      conf ", style="dim")
     # Stated confidences are probabilities: drawn on [0, 1] so 0.93 vs 0.95 does not look like a collapse.
     bounds = (0.0, 1.0) if trace.basis == BASIS_STATED else None
@@ -290,7 +291,7 @@ def render_summary(
         table.add_column("name")
         table.add_column("count", justify="right")
         for code, count in sorted(summary.findings_by_rule.items()):
-            rule = BY_CODE.get(code)
+            rule = rules.BY_CODE.get(code)
             table.add_row(code, rule.name if rule else "", str(count))
         console.print(table)
     if failing:
