@@ -47,7 +47,7 @@ import functools
 import posixpath
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 from trajaudit.importers._common import (
     Emitter,
@@ -251,18 +251,9 @@ class Reader:
                 yield self.violation(f"continued_trajectory_ref {shown!r}: no such file beside {here.name}")
                 return
             name = str(path) if Path(self.source.name).is_absolute() else _relative(self.source.name, ref)
-            source = Source(name, path, limits=self.source.limits)
-            emit = Emitter(source, NAME)
-            emit.steps = self.emit.steps  # one step counter: the continuation continues the trajectory
-            cont: Any = read_document(source)
-            if isinstance(cont, Malformed):
-                yield cont
+            cont = yield from self.continued(Source(name, path, limits=self.source.limits), tid, links)
+            if cont is None:
                 return
-            if not is_trajectory(cont):
-                yield emit.malformed("not an ATIF trajectory: expected an object with a steps list")
-                return
-            yield from self.check(cont, "$", emit)
-            yield from self.steps(emit, tid, cont["steps"], "$", links, keep_copied=False)
             here, ref = path, cont.get("continued_trajectory_ref")
 
     def stored_continuation(self, doc: dict, tid: str, links: dict[str, dict]) -> Iterator:
@@ -294,18 +285,26 @@ class Reader:
             here_name, here = found
             visited.add(here.key)
             source = Source(here_name, None, limits=self.source.limits, remote=here)
-            emit = Emitter(source, NAME)
-            emit.steps = self.emit.steps  # one step counter: the continuation continues the trajectory
-            cont: Any = read_document(source)
-            if isinstance(cont, Malformed):
-                yield cont
+            cont = yield from self.continued(source, tid, links)
+            if cont is None:
                 return
-            if not is_trajectory(cont):
-                yield emit.malformed("not an ATIF trajectory: expected an object with a steps list")
-                return
-            yield from self.check(cont, "$", emit)
-            yield from self.steps(emit, tid, cont["steps"], "$", links, keep_copied=False)
             ref = cont.get("continued_trajectory_ref")
+
+    def continued(self, source: Source, tid: str, links: dict[str, dict]) -> Generator[Any, None, dict | None]:
+        """Read one continuation file and yield its steps as the same trajectory's; its document, or None when it
+        could not be read as ATIF (the problem is yielded)."""
+        emit = Emitter(source, NAME)
+        emit.steps = self.emit.steps  # one step counter: the continuation continues the trajectory
+        cont: Any = read_document(source)
+        if isinstance(cont, Malformed):
+            yield cont
+            return None
+        if not is_trajectory(cont):
+            yield emit.malformed("not an ATIF trajectory: expected an object with a steps list")
+            return None
+        yield from self.check(cont, "$", emit)
+        yield from self.steps(emit, tid, cont["steps"], "$", links, keep_copied=False)
+        return cont  # type: ignore[no-any-return]
 
     def check(self, doc: dict, where: str, emit: Emitter) -> Iterator[Malformed]:
         """ATIF's own rules for one document (its subagents are checked when read)."""
