@@ -4,6 +4,11 @@ numpy is about 40 ms of start-up and most logs carry no confidence data: the rul
 with confidences reach it through `np`. The claim reader, the failure judge and the evidence matcher hold about 150
 patterns, 30-40 ms to compile, which `trajaudit --version` or a log without messages never needs: `regex` compiles
 each one when it is first used.
+
+A run cut into parts for worker processes compiles every pattern first (`compile_all`), in the parent: forked workers
+then share the one copy, where each would otherwise compile its own, and the merge a third. numpy and python-jsonschema
+(which words invalid tool arguments) stay imported on first use in each process: 350 M instructions each, they would
+lengthen the serial start of every cut run for logs that mostly need neither (bench/README.md, "warm before fork").
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import importlib
 import re
 from typing import Any, cast
+
+_UNCOMPILED: list[LazyPattern] = []  # made, perhaps not yet used: what `compile_all` compiles
 
 
 class LazyModule:
@@ -37,13 +44,20 @@ class LazyPattern:
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
         self._flags = flags
+        _UNCOMPILED.append(self)
 
     def __getattr__(self, attribute: str) -> Any:
         if attribute.startswith("__"):  # copy, pickle and friends probing for special methods
             raise AttributeError(attribute)
-        value = getattr(re.compile(self.pattern, self._flags), attribute)
+        value = getattr(self.resolve(), attribute)
         setattr(self, attribute, value)
         return value
+
+    def resolve(self) -> re.Pattern[str]:
+        compiled: re.Pattern[str] | None = self.__dict__.get("_compiled")
+        if compiled is None:
+            compiled = self._compiled = re.compile(self.pattern, self._flags)
+        return compiled
 
     def __repr__(self) -> str:
         return f"regex({self.pattern!r}, {self._flags})"
@@ -52,3 +66,9 @@ class LazyPattern:
 def regex(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """`re.compile(pattern, flags)`, compiled on first use (see LazyPattern)."""
     return cast("re.Pattern[str]", LazyPattern(pattern, flags))
+
+
+def compile_all() -> None:
+    """Compile every lazy pattern made so far (see the module's docstring)."""
+    while _UNCOMPILED:
+        _UNCOMPILED.pop().resolve()

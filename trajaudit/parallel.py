@@ -23,6 +23,7 @@ from typing import Any, Callable, Collection, Iterator, final
 
 import orjson
 
+from trajaudit import lazy
 from trajaudit.model import Summary
 from trajaudit.reader import CHUNK, STREAM_ERRORS, Source, Span, lines, salvage
 from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
@@ -327,10 +328,13 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
         for part in parts:
             yield from work(part)
         return
+    import gc
     import multiprocessing
     import pickle
     import tempfile
 
+    lazy.compile_all()  # once here, not once per worker
+    gc.freeze()  # and out of the collector's reach, so that workers do not copy the pages it would touch
     context = multiprocessing.get_context("fork")
     parent = os.getpid()
     from_main = threading.current_thread() is threading.main_thread()
