@@ -132,7 +132,9 @@ class Source:
             return 0
 
     def head(self) -> bytes:
-        """The first bytes (decompressed), for format detection. Standard input is read ahead only until its first
+        """The first bytes (decompressed), for format detection: HEAD_BYTES, and in a JSONL file at least its first
+        line (up to the line cap), because JSONL formats are told apart by their first record, and a chat
+        conversation on one line is often longer than HEAD_BYTES. Standard input is read ahead only until its first
         line is complete JSON (or HEAD_BYTES, or its end), so a pipe that stays open is not waited on, and those
         bytes are read again by `open`."""
         try:
@@ -141,7 +143,11 @@ class Source:
                 assert _STDIN is not None
                 return _STDIN.head()
             with self.open() as stream:
-                return stream.read(HEAD_BYTES)
+                head = stream.read(HEAD_BYTES)
+                if len(head) == HEAD_BYTES and b"\n" not in head and self.name.endswith(SUFFIXES):
+                    rest = stream.readline(max(0, self.limits.max_line_bytes - HEAD_BYTES))
+                    head += rest + stream.read(HEAD_BYTES) if rest.endswith(b"\n") else rest
+                return head
         except (OSError, EOFError, zlib.error):
             return b""
 

@@ -154,3 +154,37 @@ def test_a_wrong_from_on_a_directory_is_a_usage_error_as_on_a_file(tmp_path: Pat
     # near miss: the right --from on the folder reads the log and skips the stray file
     right = CliRunner().invoke(app, ["audit", str(tmp_path), "--from", "tau2", "--fail-on", "never"])
     assert right.exit_code == 0, right.output
+
+
+@pytest.mark.parametrize(("name", "fmt"), [
+    ("openai.jsonl", "openai"),
+    ("claude_code.jsonl", "claude-code"),
+    ("codex.jsonl", "codex"),
+    ("native.jsonl", "native"),
+])
+def test_a_first_record_longer_than_the_detection_head_is_still_recognised(tmp_path: Path, name: str, fmt: str):
+    """A JSONL format is told by its first record, and one chat conversation on a line is often over HEAD_BYTES:
+    the head then reaches the end of that line (it used to stop inside it, and the file was read as native, with a
+    schema error per key)."""
+    import json
+
+    from trajaudit.reader import HEAD_BYTES
+
+    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["padding"] = "x" * (2 * HEAD_BYTES)  # an extra key: every importer here ignores what it does not know
+    path = tmp_path / name
+    path.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="utf-8")
+    assert len(path.read_bytes().split(b"\n", 1)[0]) > 2 * HEAD_BYTES
+    assert detect(Source(str(path), path)).NAME == fmt
+
+
+def test_the_detection_head_stops_at_the_line_cap(tmp_path: Path):
+    from trajaudit.config import Limits
+    from trajaudit.reader import HEAD_BYTES
+
+    path = tmp_path / "one-long-line.jsonl"
+    path.write_bytes(b'{"messages": "' + b"x" * (4 * HEAD_BYTES) + b'"}\n')
+    capped = Source(str(path), path, limits=Limits(max_line_bytes=2 * HEAD_BYTES))
+    assert len(capped.head()) == 2 * HEAD_BYTES
+    assert len(Source(str(path), path).head()) == path.stat().st_size
