@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from trajaudit import cli
+from trajaudit import cli, parallel
+from trajaudit.model import Summary
 
 pytestmark = [
     pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc"),
@@ -206,3 +207,35 @@ def test_sigterm_leaves_no_partial_report(tmp_path, monkeypatch):
         signal.signal(signal.SIGTERM, before)
     assert code == 128 + signal.SIGTERM and not ours
     assert report.read_text() == "previous\n" and os.listdir(report.parent) == ["report.jsonl"]
+
+
+def _pieces(part):
+    yield parallel.Piece(part.files[0], part.index, None, (), [], Summary())
+
+
+def test_a_killed_runs_spill_folder_is_removed_by_the_next_cut_run(tmp_path, monkeypatch):
+    """SIGKILL (or the OOM killer) leaves a run's spill folder behind: the next run cut into parts removes the
+    folders of this user's dead runs that are old enough, and nothing else."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    old = time.time() - parallel.STALE_SPILLS - 60
+
+    def folder(name: str, mtime: float) -> Path:
+        path = tmp_path / name
+        path.mkdir()
+        (path / "part0").write_bytes(b"pickled pieces")
+        os.utime(path, (mtime, mtime))
+        return path
+
+    killed = folder(f"{parallel.SPILL_PREFIX}{dead.pid}-abc", old)
+    recent = folder(f"{parallel.SPILL_PREFIX}{dead.pid}-def", time.time())  # perhaps a live run in another pid space
+    live = folder(f"{parallel.SPILL_PREFIX}{os.getpid()}-ghi", old)
+    other = folder("trajaudit-something-else", old)
+    parts = [parallel.Part(0, (0,)), parallel.Part(1, (0,))]
+    assert [piece.part for piece in parallel.execute(parts, _pieces, 2)] == [0, 1]
+    assert not killed.exists()
+    assert recent.exists() and live.exists() and other.exists()
+    assert {path.name for path in tmp_path.iterdir()} == {recent.name, live.name, other.name}  # its own: removed

@@ -338,7 +338,9 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
     context = multiprocessing.get_context("fork")
     parent = os.getpid()
     from_main = threading.current_thread() is threading.main_thread()
-    with tempfile.TemporaryDirectory(prefix="trajaudit-") as spills:
+    root = tempfile.gettempdir()
+    _sweep_spills(root)
+    with tempfile.TemporaryDirectory(prefix=f"{SPILL_PREFIX}{parent}-", dir=root) as spills:
         _WORK, _SPILLS = work, spills
         pool = context.Pool(min(jobs, len(parts)), initializer=_bind_to_parent, initargs=(parent, from_main))
         try:
@@ -351,6 +353,38 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
             pool.terminate()
             pool.join()
             _WORK = _SPILLS = None
+
+
+SPILL_PREFIX = "trajaudit-spill-"  # then the pid of the run that made the folder
+STALE_SPILLS = 3600  # seconds untouched before a dead run's folder is removed (see `_sweep_spills`)
+
+
+def _sweep_spills(root: str) -> None:
+    """Remove the spill folders of runs that were killed: SIGKILL or the OOM killer leave no chance to clean up, and
+    a folder may hold a part's pickled results. Taken: this user's folders whose run's process no longer exists and
+    that nobody touched for `STALE_SPILLS` (a process id seen from another pid namespace sharing this temporary
+    folder may look dead: a live run writes its folder at every part)."""
+    import shutil
+
+    uid = os.getuid()
+    stale = time.time() - STALE_SPILLS
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return
+    for entry in entries:
+        owner = entry.name[len(SPILL_PREFIX):].split("-", 1)[0]
+        if not entry.name.startswith(SPILL_PREFIX) or not owner.isdigit():
+            continue
+        try:
+            status = entry.stat(follow_symlinks=False)
+            if not entry.is_dir(follow_symlinks=False) or status.st_uid != uid or status.st_mtime > stale:
+                continue
+            os.kill(int(owner), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError:  # gone meanwhile, or a live process (PermissionError: another user's)
+            continue
 
 
 def _run_part(part: Part) -> str:
