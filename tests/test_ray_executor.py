@@ -157,3 +157,24 @@ def test_an_unreachable_cluster_fails_fast_with_exit_2(monkeypatch, tmp_path: Pa
     monkeypatch.setenv("TRAJAUDIT_RAY_TIMEOUT", "soon")
     result = CliRunner().invoke(app, ["audit", str(tmp_path), "--executor", "ray"])
     assert result.exit_code == 2 and "TRAJAUDIT_RAY_TIMEOUT='soon' is not a number" in result.stderr
+
+
+def test_a_rule_across_runs_keeps_the_run_local_and_says_so(monkeypatch, tmp_path: Path):
+    """TA401 compares the runs of each task in one process (`engine.Audit` runs serially for it): Ray is not joined
+    for nothing, and the note tells why the cluster stays unused."""
+
+    def refuse(*args: object) -> object:
+        raise AssertionError("Ray was prepared for a run that stays in one process")
+
+    monkeypatch.setattr(ray_executor, "prepare", refuse)
+    for n in range(3):
+        shutil.copy(FIXTURES / "tau_bench.json", tmp_path / f"agent{n}.json")
+    assert len(parallel.plan(list(discover([str(tmp_path)])), "auto", 2)) > 1
+    runner = CliRunner()
+    local = runner.invoke(app, ["audit", str(tmp_path), "--select", "TA401", "--format", "jsonl"])
+    on_ray = runner.invoke(app, ["audit", str(tmp_path), "--select", "TA401", "--format", "jsonl", "--executor", "ray"])
+    assert on_ray.exit_code == local.exit_code and on_ray.stdout == local.stdout
+    assert "TA401 compares the runs of each task in one process" in on_ray.stderr
+    assert "Ray" not in local.stderr
+    quiet = runner.invoke(app, ["audit", str(tmp_path), "--select", "TA401", "-q", "--executor", "ray"])
+    assert "TA401" not in quiet.stderr

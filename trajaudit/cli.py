@@ -358,7 +358,7 @@ def audit(
     sources, beside = _beside(sources, quiet)
     options = replace(options, beside=beside)
     if executor is Executor.ray:
-        options = _on_ray(options, sources)
+        options = _on_ray(options, sources, cfg, quiet)
     run = engine.Audit(sources, cfg, options)
     origins = _outcome_origins(outcomes, beside)
     progress = _Progress(run.summary) if _wants_progress(quiet, output) else nullcontext()
@@ -1064,11 +1064,20 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
-def _on_ray(options: "engine.Options", sources: "list[Source]") -> "engine.Options":
-    """`options` with the parts of the run sent to Ray Data (`trajaudit.ray_executor`), unless the input is one part;
-    exit 2 when Ray is not installed or its cluster cannot be reached."""
+def _on_ray(
+    options: "engine.Options", sources: "list[Source]", cfg: "config_module.Config", quiet: bool
+) -> "engine.Options":
+    """`options` with the parts of the run sent to Ray Data (`trajaudit.ray_executor`), unless the input is one part
+    or a rule across runs (TA401) is on: it needs every run in one process, so the run stays here, and a note says
+    so; exit 2 when Ray is not installed or its cluster cannot be reached."""
     from trajaudit import ray_executor
 
+    across = [active.rule.code for active in cfg.active_rules() if active.rule.check_runs is not None]
+    if across:
+        if not quiet:
+            _note(f"trajaudit: {', '.join(across)} compares the runs of each task in one process: "
+                  "this run stays on this machine, not on Ray")
+        return options
     try:
         return ray_executor.prepare(options, sources)  # type: ignore[no-any-return]
     except (ray_executor.RayMissing, ray_executor.RayUnreachable) as exc:
