@@ -217,6 +217,8 @@ def validate(
     report: List[str] | None = REPORT,
     jobs: int = JOBS,
     allow_empty: bool = ALLOW_EMPTY,
+    config_file: Path | None = CONFIG,
+    isolated: bool = ISOLATED,
     quiet: bool = QUIET,
     stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
@@ -228,15 +230,15 @@ def validate(
 
     Example: trajaudit validate logs/ --format jsonl
     """
-    _check_format(input_format)
+    cfg = _settings(config_file, isolated, input_format)
     options = engine.Options(
-        input_format=input_format or "auto", on_format=_format_note(quiet, input_format), jobs=jobs
+        input_format=cfg.input_format, on_format=_format_note(quiet, _explicit(cfg)), jobs=jobs, limits=cfg.limits
     )
     reports = _reports(report, output)
     sources = _sources(paths, stdin_filename)
-    _guard_output(output, sources)
+    _guard_output(output, sources, config_file)
     for _, path in reports:
-        _guard_output(path, sources)
+        _guard_output(path, sources, config_file)
     run = engine.Validation(sources, options)
     progress = _Progress(run.summary) if _wants_progress(quiet, output) else nullcontext()
     with _outputs(output, reports, output_format) as targets, progress:
@@ -405,6 +407,8 @@ def convert(
         "Lines); with -o DIR/ (a trailing slash or an existing folder) one DIR/<trajectory_id>.json each, the "
         "one-trajectory-per-file layout Harbor reads.",
     ),
+    config_file: Path | None = CONFIG,
+    isolated: bool = ISOLATED,
     quiet: bool = QUIET,
     stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
@@ -418,16 +422,16 @@ def convert(
 
     Example: trajaudit convert results.json --from tau-bench > run.jsonl; trajaudit convert runs/ --to atif -o atif/
     """
-    _check_format(input_format)
+    cfg = _settings(config_file, isolated, input_format)
     output = Path(output_name) if output_name is not None else None
     if to is ConvertTo.atif:
         folder = output_name is not None and (output_name.endswith(("/", os.sep)) or os.path.isdir(output_name))
-        _convert_atif(paths, input_format, output, folder, quiet, stdin_filename)
-    fmt = input_format or "auto"
-    sources = _sources(paths, stdin_filename)
-    _guard_output(output, sources)
+        _convert_atif(paths, cfg, output, folder, quiet, stdin_filename, config_file)
+    fmt = cfg.input_format
+    sources = [replace(source, limits=cfg.limits) for source in _sources(paths, stdin_filename)]
+    _guard_output(output, sources, config_file)
     problems = unreadable = events = skipped = 0
-    note = _format_note(quiet, input_format)
+    note = _format_note(quiet, _explicit(cfg))
     ids = importers.DistinctIds()
     with _output(output) as out:
         write = out.buffer.write if hasattr(out, "buffer") else (lambda b: out.write(b.decode("utf-8")))
@@ -463,19 +467,20 @@ def convert(
 
 def _convert_atif(
     paths: List[str],
-    input_format: str | None,
+    cfg: "Config",
     output: Path | None,
     folder: bool,
     quiet: bool,
-    stdin_filename: str | None = None,
+    stdin_filename: str | None,
+    config_file: Path | None,
 ) -> NoReturn:
     from trajaudit.exporters import atif
 
     sources = _sources(paths, stdin_filename)
     if not folder:
-        _guard_output(output, sources)
-    options = engine.Options(input_format=input_format or "auto", on_format=_format_note(quiet, input_format))
-    run = engine.Audit(sources, config_module.Config(select=("TA001", "TA002")), options)
+        _guard_output(output, sources, config_file)
+    options = engine.Options(input_format=cfg.input_format, on_format=_format_note(quiet, _explicit(cfg)))
+    run = engine.Audit(sources, _input_checks(cfg), options)
     problems = 0
 
     def trajectories() -> Iterator:
@@ -551,6 +556,8 @@ def simulate(
     seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED, help="Seed of the replay order."),
     bins: int = typer.Option(10, "--bins", min=1, max=MAX_BINS, help="Bins of the score histograms."),
     per_task: bool = typer.Option(True, "--per-task/--no-per-task", help="Text: show the per-task table."),
+    config_file: Path | None = CONFIG,
+    isolated: bool = ISOLATED,
     quiet: bool = QUIET,
     stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
@@ -581,7 +588,9 @@ def simulate(
         )
     except ValueError as exc:
         _usage_error(str(exc))
-    run, trajectories = _trajectories(paths, input_format, quiet, output=output, stdin_filename=stdin_filename)
+    cfg = _settings(config_file, isolated, input_format)
+    run, trajectories = _trajectories(paths, cfg, quiet, output=output, stdin_filename=stdin_filename,
+                                      config_file=config_file)
     result = simulation.run(trajectories, config)
     _write_table(output, output_format, simulate_report, result, per_task)
     _finish_collection(run.summary, quiet=quiet)
@@ -620,6 +629,8 @@ def stats(
         "diversity of action sequences on the tasks both hold, reference → this input. Read with the same --from "
         "and --outcomes.",
     ),
+    config_file: Path | None = CONFIG,
+    isolated: bool = ISOLATED,
     quiet: bool = QUIET,
     stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
@@ -643,11 +654,12 @@ def stats(
         config = statistics.StatsConfig(ks=tuple(k) or None, max_k=max_k, bins=bins, confidence=confidence)
     except ValueError as exc:
         _usage_error(str(exc))
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
+    cfg = _settings(config_file, isolated, input_format)
+    run, trajectories = _trajectories(paths, cfg, quiet, outcomes, output, stdin_filename, config_file)
     result = statistics.compute(trajectories, config)
     summaries = [run.summary]
     if compare:
-        reference, others = _trajectories(compare, input_format, quiet, outcomes, output)
+        reference, others = _trajectories(compare, cfg, quiet, outcomes, output, config_file=config_file)
         result = statistics.compare(result, statistics.compute(others, config), " ".join(compare))
         summaries.append(reference.summary)
     if output_format is StatsFormat.markdown:
@@ -678,6 +690,8 @@ def diverge(
     output_format: RunsFormat = RUNS_FORMAT,
     output: Path | None = OUTPUT,
     outcomes: Path | None = RUNS_OUTCOMES,
+    config_file: Path | None = CONFIG,
+    isolated: bool = ISOLATED,
     quiet: bool = QUIET,
     stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
@@ -694,7 +708,8 @@ def diverge(
     from trajaudit import divergence
     from trajaudit.report import diverge as report
 
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
+    cfg = _settings(config_file, isolated, input_format)
+    run, trajectories = _trajectories(paths, cfg, quiet, outcomes, output, stdin_filename, config_file)
     result = divergence.analyse(divergence.collect(trajectories))
     _write_runs(output, output_format, result, report.render_diverge_text, report.diverge_json, report.diverge_lines)
     _finish_collection(run.summary, quiet=quiet)
@@ -707,6 +722,8 @@ def rewards(
     output_format: RunsFormat = RUNS_FORMAT,
     output: Path | None = OUTPUT,
     outcomes: Path | None = RUNS_OUTCOMES,
+    config_file: Path | None = CONFIG,
+    isolated: bool = ISOLATED,
     quiet: bool = QUIET,
     stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
@@ -722,7 +739,8 @@ def rewards(
     from trajaudit import divergence
     from trajaudit.report import diverge as report
 
-    run, trajectories = _trajectories(paths, input_format, quiet, outcomes, output, stdin_filename)
+    cfg = _settings(config_file, isolated, input_format)
+    run, trajectories = _trajectories(paths, cfg, quiet, outcomes, output, stdin_filename, config_file)
     result = divergence.rewards(divergence.collect(trajectories))
     _write_runs(output, output_format, result, report.render_rewards_text, report.rewards_json, report.rewards_lines)
     _finish_collection(run.summary, quiet=quiet)
@@ -747,6 +765,8 @@ def distill_command(
         "each task's best demonstration, lessons without a step or action, other demonstrations; round-robin over "
         "tasks; a record that does not fit is dropped whole. json and text show the same records.",
     ),
+    config_file: Path | None = CONFIG,
+    isolated: bool = ISOLATED,
     quiet: bool = QUIET,
     stdin_filename: str | None = STDIN_FILENAME,
 ) -> None:
@@ -763,7 +783,8 @@ def distill_command(
     from trajaudit import distill
     from trajaudit.report import distill as report
 
-    run, results = _results(paths, input_format, quiet, outcomes, output, config_module.Config(), stdin_filename)
+    cfg = _settings(config_file, isolated, input_format)
+    run, results = _results(paths, cfg, quiet, outcomes, output, stdin_filename, config_file)
     result = distill.distill(*distill.gather(results))
     try:
         selection = report.select(result, budget)
@@ -788,38 +809,38 @@ def _write_runs(output: Path | None, output_format: RunsFormat, result, text, do
 
 def _trajectories(
     paths: List[str],
-    input_format: str | None,
+    cfg: "Config",
     quiet: bool,
     outcomes: Path | None = None,
     output: Path | None = None,
     stdin_filename: str | None = None,
+    config_file: Path | None = None,
 ):
     """Assembled trajectories for the analysis commands; unreadable lines are noted on stderr, not fatal."""
-    rules = config_module.Config(select=("TA001", "TA002"))
-    run, results = _results(paths, input_format, quiet, outcomes, output, rules, stdin_filename)
+    run, results = _results(paths, _input_checks(cfg), quiet, outcomes, output, stdin_filename, config_file)
     return run, (result.trajectory for result in results)
 
 
 def _results(
     paths: List[str],
-    input_format: str | None,
+    rules: "Config",
     quiet: bool,
     outcomes: Path | None,
     output: Path | None,
-    rules: "Config",
     stdin_filename: str | None = None,
+    config_file: Path | None = None,
 ):
-    """Each trajectory with the findings of `rules`; file-level findings (unreadable lines) go to stderr."""
-    _check_format(input_format)
+    """Each trajectory with the findings of `rules` (a configuration: its rules, input format and limits);
+    file-level findings (unreadable lines) go to stderr."""
     sources = _sources(paths, stdin_filename)
-    _guard_output(output, sources, outcomes)
+    _guard_output(output, sources, outcomes, config_file)
     sources, beside = _beside(sources, quiet)
     options = engine.Options(
-        input_format=input_format or "auto",
+        input_format=rules.input_format,
         outcomes=_outcomes(outcomes),
         outcomes_file=str(outcomes) if outcomes else "--outcomes",
         beside=beside,
-        on_format=_format_note(quiet, input_format),
+        on_format=_format_note(quiet, _explicit(rules)),
     )
     run = engine.Audit(sources, rules, options)
     origins = _outcome_origins(outcomes, beside)
@@ -967,6 +988,30 @@ def _read_once(sources: "List[Source]") -> "List[Source]":
             seen[key] = source.name
         kept.append(source)
     return kept
+
+
+def _settings(config_file: Path | None, isolated: bool, input_format: str | None) -> "Config":
+    """The configuration (file, or defaults with --isolated) with --from over its input format: what every command
+    that reads logs takes its input format and limits from (and audit and distill their rules)."""
+    _check_format(input_format)
+    try:
+        cfg = _config(config_file, isolated).with_flags(input_format=input_format)
+    except config_module.ConfigError as exc:
+        _usage_error(str(exc))
+    _check_format(cfg.input_format)
+    return cfg
+
+
+def _explicit(cfg: "Config") -> str | None:
+    """The input format the user named (--from or the file), None for auto-detection."""
+    return None if cfg.input_format == importers.AUTO else cfg.input_format
+
+
+def _input_checks(cfg: "Config") -> "Config":
+    """Only the input checks (TA001, TA002) of a configuration, with its input format and limits: for the commands
+    that read runs without judging them."""
+    return config_module.Config(select=("TA001", "TA002"), input_format=cfg.input_format, limits=cfg.limits,
+                                origin=cfg.origin)
 
 
 def _config(config_file: Path | None, isolated: bool) -> "Config":
