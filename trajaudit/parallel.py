@@ -373,15 +373,19 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
 
 def _stop(pool: Any) -> None:
     """Cancel what has not started and end the workers now: they may be in the middle of a part that is no longer
-    wanted (the run failed, or its reader stopped early). The executor has no public way to end running workers
-    before Python 3.14 (`terminate_workers`), hence its `_processes`."""
+    wanted (the run failed, or its reader stopped early), and they hold nothing to save (their spill files go with
+    the folder). SIGKILL, not SIGTERM: a worker ended while it held the task queue's lock leaves the others blocked
+    on it, and a blocked worker must not hold up this process. The executor has no public way to end running
+    workers before Python 3.14 (`terminate_workers`), hence its `_processes`."""
     workers = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for worker in workers:
-        if worker.is_alive():
-            worker.terminate()
+        worker.kill()
     for worker in workers:
-        worker.join()
+        worker.join(STOP_WAIT)
+
+
+STOP_WAIT = 5.0  # seconds to wait for a killed worker to be reaped: never a hang, whatever happened to it
 
 
 SPILL_PREFIX = "trajaudit-spill-"  # then the pid of the run that made the folder
