@@ -5,7 +5,7 @@ endTimeUnixNano, attributes: [{key, value: {stringValue|intValue|...}}], status{
 
 Also log exports (`{"resourceLogs": [{scopeLogs: [{logRecords: [{eventName, attributes, body, traceId, spanId}]}]}]}`)
 holding GenAI events as log records, as opentelemetry-util-genai sends them: in the same file as the spans, in a log
-file given beside its trace file (`paired`), or alone. Field-by-field mapping and the reasons: docs/otel.md.
+file given beside the trace file(s) of its traces (`paired`: joined by trace id), or alone. Field-by-field mapping and the reasons: docs/otel.md.
 
 Each trace is a trajectory (id = traceId). Spans are ordered depth-first along parent links, siblings by start time.
 Every event's origin keeps the `trace_id` and `span_id` it was read from (for `--format otel`).
