@@ -5,7 +5,8 @@ endTimeUnixNano, attributes: [{key, value: {stringValue|intValue|...}}], status{
 
 Also log exports (`{"resourceLogs": [{scopeLogs: [{logRecords: [{eventName, attributes, body, traceId, spanId}]}]}]}`)
 holding GenAI events as log records, as opentelemetry-util-genai sends them: in the same file as the spans, in a log
-file given beside the trace file(s) of its traces (`paired`: joined by trace id), or alone. Field-by-field mapping and the reasons: docs/otel.md.
+file given beside the trace file(s) of its traces (`paired`: joined by trace id), or alone. Field-by-field mapping
+and the reasons: docs/otel.md.
 
 Each trace is a trajectory (id = traceId). Spans are ordered depth-first along parent links, siblings by start time.
 Every event's origin keeps the `trace_id` and `span_id` it was read from (for `--format otel`).
@@ -246,14 +247,30 @@ def _sharing_traces(sources: list[Source], members: list[int]) -> list[list[int]
 
 
 def _trace_ids(source: Source) -> frozenset[str]:
-    """The traces a file holds spans or log records of, read as `convert` reads it (what cannot be read is reported
-    then, not here)."""
-    batch = _Batch()
-    for _ in _read(source, Emitter(source, NAME), batch):
-        pass
-    ids = {hex_id(entry[0].get("traceId")) for entry in batch.spans} | {record.trace_id for record in batch.records}
+    """The traces a file holds spans or log records of: each export request parsed and walked to its ids, nothing
+    else read (what cannot be read is reported when the file is, not here)."""
+    doc = read_document(source)
+    if isinstance(doc, Malformed):  # several export requests, one per line
+        requests: Iterable[Any] = (item[1] for item in iter_json(source) if not isinstance(item, Malformed))
+    else:
+        requests = (doc,)
+    ids = set()
+    for request in requests:
+        if not isinstance(request, dict):
+            continue
+        for export, scopes_key, items_key in (("resourceSpans", "scopeSpans", "spans"),
+                                              ("resourceLogs", "scopeLogs", "logRecords")):
+            for resource in _list(request.get(export)):
+                for scope in _list(resource.get(scopes_key) if isinstance(resource, dict) else None):
+                    for item in _list(scope.get(items_key) if isinstance(scope, dict) else None):
+                        if isinstance(item, dict):
+                            ids.add(hex_id(item.get("traceId")))
     ids.discard("")
     return frozenset(ids)
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 STORE_PROBES = 16  # objects in a store looked at at once: each look is a round trip, which threads overlap
