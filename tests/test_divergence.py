@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from trajaudit import divergence as D
 from trajaudit.cli import app
+from trajaudit.config import Config
 from trajaudit.model import Event, Trajectory
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "taubench-retail-avaljot"
@@ -340,7 +341,7 @@ def test_cli_help_has_an_example_and_output_may_not_be_an_input(tmp_path, comman
 def test_taubench_retail_two_agents_grouped_by_task():
     from trajaudit import cli
 
-    _, trajectories = cli._trajectories([str(REALDATA)], None, True)
+    _, trajectories = cli._trajectories([str(REALDATA)], Config(), True)
     collection = D.collect(trajectories)
     result = D.analyse(collection)
     files = {r.file for r in result.records}

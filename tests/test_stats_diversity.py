@@ -146,8 +146,9 @@ def test_taubench_retail_two_agents_diversity_matches_the_action_sequences(reald
     if not folder.is_dir():
         pytest.skip("taubench-retail-avaljot is absent")
     from trajaudit import cli
+    from trajaudit.config import Config
 
-    _, trajectories = cli._trajectories([str(folder)], None, True)
+    _, trajectories = cli._trajectories([str(folder)], Config(), True)
     sequences: dict[str, set[tuple]] = defaultdict(set)
     for r in D.collect(trajectories).runs:
         sequences[r.task].add(r.actions)

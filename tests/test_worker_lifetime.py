@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.deadline import deadline
 from trajaudit import cli, parallel
 from trajaudit.model import Summary
+from trajaudit.reader import discover
 
 pytestmark = [
     pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc"),
@@ -239,3 +241,39 @@ def test_a_killed_runs_spill_folder_is_removed_by_the_next_cut_run(tmp_path, mon
     assert not killed.exists()
     assert recent.exists() and live.exists() and other.exists()
     assert {path.name for path in tmp_path.iterdir()} == {recent.name, live.name, other.name}  # its own: removed
+
+
+def _dies_on_part_one(part):
+    if part.index == 1:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    yield parallel.Piece(part.files[0], part.index, None, (), [], Summary())
+
+
+def test_a_worker_killed_mid_part_fails_the_run_instead_of_hanging():
+    """A pool that replaces a killed worker would wait for its part for ever (multiprocessing.Pool does)."""
+    parts = [parallel.Part(index, (0,)) for index in range(4)]
+    pieces = parallel.execute(parts, _dies_on_part_one, 2)
+    with deadline(int(WAIT)), pytest.raises(parallel.WorkerLost, match="out-of-memory killer"):
+        for _ in pieces:
+            pass
+
+
+def test_the_cli_says_a_worker_was_lost_and_exits_2(tmp_path, monkeypatch, capsys):
+    from trajaudit import engine
+
+    log = failing_log(tmp_path / "in.jsonl", trajectories=3000)
+    report = tmp_path / "report.jsonl"
+    real = engine.Audit.run_part
+
+    def run_part(self, part):
+        if part.index == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, part)
+
+    monkeypatch.setattr(engine.Audit, "run_part", run_part)
+    monkeypatch.setattr(sys, "argv", ["trajaudit", "audit", str(log), "-j2", "--format", "jsonl", "-o", str(report)])
+    assert len(parallel.plan(list(discover([str(log)])), "auto", 2)) > 1
+    with deadline(int(WAIT)):
+        assert cli.execute() == 2
+    assert "a worker process ended before finishing its part" in capsys.readouterr().err
+    assert not report.exists()  # -o: complete or not at all

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from trajaudit import config as config_module
-    from trajaudit import engine, importers, reader, rules, schema
+    from trajaudit import engine, importers, parallel, reader, rules, schema
     from trajaudit.config import Config
     from trajaudit.reader import Source
     from trajaudit.report import output as report_output
@@ -53,6 +53,7 @@ else:
     config_module = LazyModule("trajaudit.config")
     engine = LazyModule("trajaudit.engine")
     importers = LazyModule("trajaudit.importers")
+    parallel = LazyModule("trajaudit.parallel")
     reader = LazyModule("trajaudit.reader")
     rules = LazyModule("trajaudit.rules")
     schema = LazyModule("trajaudit.schema")
@@ -1360,6 +1361,9 @@ def execute() -> int:
     except Terminated:
         _note("trajaudit: terminated")
         return 128 + signal.SIGTERM
+    except parallel.WorkerLost as exc:  # (only a run cut into parts imports parallel; this names it on failure)
+        _note(f"trajaudit: error: {exc}")
+        return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence; details with TRAJAUDIT_DEBUG=1
         if os.environ.get("TRAJAUDIT_DEBUG"):
             raise

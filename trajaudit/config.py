@@ -22,9 +22,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from trajaudit import rules
 from trajaudit.lazy import LazyModule
 from trajaudit.model import Limits, Severity
-from trajaudit.rules import RULES, lookup
 from trajaudit.rules.rule import Rule
 
 # The TOML parser (~11 M instructions to import, 2 % of a one-line audit) is read when a file is: a run that finds no
@@ -156,7 +156,7 @@ class Config:
 
     def active_rules(self) -> tuple[ActiveRule, ...]:
         """The rules this run applies, in registry order."""
-        default = {r.code for r in RULES if r.enabled_by_default}
+        default = {r.code for r in rules.RULES if r.enabled_by_default}
         selected = _expand(self.select, self.origin) if self.select else default
         ignored = _expand(self.ignore, self.origin)
         return tuple(
@@ -165,7 +165,7 @@ class Config:
                 self.severity.get(rule.code, rule.severity),
                 {**rule.options, **self.options.get(rule.code, {})},
             )
-            for rule in RULES
+            for rule in rules.RULES
             if rule.code in selected and rule.code not in ignored
         )
 
@@ -298,7 +298,7 @@ def _expand(patterns: tuple[str, ...], where: str) -> set[str]:
         key = pattern.strip()
         if not key:
             raise ConfigError(f"{where}: an empty rule name would match every rule; name rules, codes or prefixes")
-        matched = {r.code for r in RULES if r.code.startswith(key.upper()) or r.name == key.lower()}
+        matched = {r.code for r in rules.RULES if r.code.startswith(key.upper()) or r.name == key.lower()}
         if not matched:
             raise ConfigError(f"{where}: unknown rule {pattern!r}; `trajaudit rules` lists them")
         codes |= matched
@@ -307,14 +307,14 @@ def _expand(patterns: tuple[str, ...], where: str) -> set[str]:
 
 def _rule_code(key: str, where: str) -> str:
     try:
-        return lookup(key).code
+        return rules.lookup(key).code
     except KeyError as exc:
         raise ConfigError(f"{where}: {exc.args[0]}") from None
 
 
 def _check_option(code: str, name: str, value: Any, where: str) -> Any:
     """The value of one rule option, checked against its declared type and range; `where` names the key or flag."""
-    rule = lookup(code)
+    rule = rules.lookup(code)
     spec = RULE_OPTIONS.get(rule.name, {}).get(name)
     if name not in rule.options or spec is None:
         known = ", ".join(sorted(rule.options)) or "none"

@@ -317,9 +317,15 @@ _WORK: Callable[[Part], Iterator[Piece]] | None = None  # set before the pool fo
 _SPILLS: str | None = None  # the directory where workers leave their pieces
 
 
+class WorkerLost(Exception):
+    """A worker process ended without finishing its part (killed, e.g. by the out-of-memory killer, or crashed):
+    the run cannot be completed, and says so, instead of waiting for the part for ever."""
+
+
 def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: int) -> Iterator[Piece]:
     """Run `work(part)` for every part on `jobs` worker processes and yield the pieces of part 0, then of part 1, ...
-    (each part's in the order made), whatever order the workers finish in. Workers die with this process.
+    (each part's in the order made), whatever order the workers finish in. Workers die with this process; a worker
+    that dies before finishing its part raises `WorkerLost` here.
 
     A worker leaves a part's pieces in a temporary file and sends only its name, so pieces that workers finish
     before this process reaches them (a slow report, e.g. the text view) wait on disk, not in memory."""
@@ -332,6 +338,8 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
     import multiprocessing
     import pickle
     import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     lazy.compile_all()  # once here, not once per worker
     gc.freeze()  # and out of the collector's reach, so that workers do not copy the pages it would touch
@@ -342,17 +350,38 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
     _sweep_spills(root)
     with tempfile.TemporaryDirectory(prefix=f"{SPILL_PREFIX}{parent}-", dir=root) as spills:
         _WORK, _SPILLS = work, spills
-        pool = context.Pool(min(jobs, len(parts)), initializer=_bind_to_parent, initargs=(parent, from_main))
+        # concurrent.futures, not multiprocessing.Pool: a Pool whose worker is killed replaces it and waits for the
+        # lost part for ever; this executor notices the death and fails the parts still waiting
+        pool = ProcessPoolExecutor(
+            min(jobs, len(parts)), mp_context=context, initializer=_bind_to_parent, initargs=(parent, from_main)
+        )
         try:
-            for name in pool.imap(_run_part, parts):
+            for name in pool.map(_run_part, parts):
                 with open(name, "rb") as spill:
                     pieces = pickle.load(spill)
                 os.unlink(name)
                 yield from pieces
+        except BrokenProcessPool as exc:
+            raise WorkerLost(
+                "a worker process ended before finishing its part (killed, e.g. by the out-of-memory killer, or "
+                "crashed): the run is incomplete (with -o, no report is written); try fewer --jobs or more memory"
+            ) from exc
         finally:
-            pool.terminate()
-            pool.join()
+            _stop(pool)
             _WORK = _SPILLS = None
+
+
+def _stop(pool: Any) -> None:
+    """Cancel what has not started and end the workers now: they may be in the middle of a part that is no longer
+    wanted (the run failed, or its reader stopped early). The executor has no public way to end running workers
+    before Python 3.14 (`terminate_workers`), hence its `_processes`."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
+    for worker in workers:
+        worker.join()
 
 
 SPILL_PREFIX = "trajaudit-spill-"  # then the pid of the run that made the folder
