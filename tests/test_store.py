@@ -255,6 +255,23 @@ def test_an_otlp_log_export_is_read_with_the_trace_export_beside_it_in_the_store
     assert got == expected and got.count('"type":"trajectory"') == 1
 
 
+def test_otlp_log_exports_join_the_trace_exports_of_their_traces_in_the_store(s3, tmp_path: Path, monkeypatch):
+    from tests.importers.test_otel_logs import _runs
+    from trajaudit.importers import otel
+
+    local = tmp_path / "multi"
+    local.mkdir()
+    for n, produced in enumerate(_runs(tmp_path, monkeypatch, 2)):  # names crossed: logs-1 holds run 0's records
+        (local / f"traces-{n}.jsonl").write_bytes((produced["folder"] / "traces.jsonl").read_bytes())
+        (local / f"logs-{1 - n}.jsonl").write_bytes(produced["logs"].read_bytes())
+    uri = _upload(s3, local, "otlp-multi")
+    joined = otel.paired(discover([uri]))
+    assert [s.name for s in joined] == [f"{uri}/traces-0.jsonl", f"{uri}/traces-1.jsonl"]
+    assert [[c.name for c in s.companions] for s in joined] == [[f"{uri}/logs-1.jsonl"], [f"{uri}/logs-0.jsonl"]]
+    expected, got = _same(local, uri, "--format", "jsonl", "-q", "--fail-on", "never", code=0)
+    assert got == expected and got.count('"type":"trajectory"') == 2
+
+
 @pytest.mark.parametrize("command", ["stats", "convert"])
 def test_the_other_commands_read_a_prefix_too(s3, tmp_path: Path, command: str):
     local = _mixed_folder(tmp_path / "mixed")
