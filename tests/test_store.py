@@ -14,6 +14,7 @@ import shutil
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -109,11 +110,23 @@ def _native_folder(root: Path) -> Path:
 
 def _same(local: Path, uri: str, *options: str, code: int = 1) -> tuple[str, str]:
     """stdout of `audit LOCAL/` with LOCAL's path written as the URI, and of `audit URI/`: they must be equal."""
-    runner = CliRunner()
-    here = runner.invoke(app, ["audit", f"{local}/", *options])
-    there = runner.invoke(app, ["audit", f"{uri}/", *options])
-    assert here.exit_code == there.exit_code == code, (here.output[-600:], there.output[-600:])
+    here, there = _both(local, uri, *options, given="/", code=code)
     return here.stdout.replace(str(local), uri), there.stdout
+
+
+# every finding and every trajectory, whatever the verdicts: what the store must give exactly as the disk does
+ALL = ("--format", "jsonl", "--fail-on", "never", "--isolated")
+
+
+def _both(local: Path, uri: str, *options: str, given: str = "", code: int = 0) -> tuple[Any, Any]:
+    """`audit LOCAL{given}` and `audit URI{given}` with the same options: both exit with `code` and print the same
+    report but for the names (LOCAL written as URI); their results."""
+    runner = CliRunner()
+    here = runner.invoke(app, ["audit", f"{local}{given}", *options])
+    there = runner.invoke(app, ["audit", f"{uri}{given}", *options])
+    assert here.exit_code == there.exit_code == code, (here.output[-600:], there.output[-600:])
+    assert there.stdout == here.stdout.replace(str(local), uri)
+    return here, there
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "text", "json"])
@@ -195,13 +208,8 @@ def test_verdicts_beside_the_logs_are_found_among_the_listed_objects(s3, tmp_pat
     (harness / "report.json").write_text(json.dumps(harness_report("demo__count-1", True)))
     harbor_trial(local, "broken", None, "trial-broken")  # a result.json that is not JSON: a note, no outcome
     (local / "broken" / "result.json").write_text("{ not json")
-    uri = _upload(s3, local, "beside")
-    runner = CliRunner()
-    options = ["--format", "jsonl", "--fail-on", "never", "--isolated"]
-    here = runner.invoke(app, ["audit", str(local), *options])
-    there = runner.invoke(app, ["audit", uri, *options])
-    assert here.exit_code == there.exit_code == 0, there.output[-600:]
-    assert there.stdout == here.stdout.replace(str(local), uri)
+    here, there = _both(local, _upload(s3, local, "beside"), *ALL)
+    uri = f"s3://{BUCKET}/beside"
     assert there.stderr == here.stderr.replace(str(local), uri)
     records = [json.loads(line) for line in there.stdout.splitlines()]
     sources = {r["trajectory"]: r.get("outcome_source") for r in records if r["type"] == "trajectory"}
@@ -216,19 +224,11 @@ def test_a_tau2_run_in_its_directory_format_reads_its_results_json_from_the_stor
 
     local = as_directory(MONOLITHIC, tmp_path / "tau2" / "run1")  # results.json + simulations/<id>.json
     uri = _upload(s3, local, "tau2/run1")
-    runner = CliRunner()
-    options = ["--format", "jsonl", "--fail-on", "never", "--isolated"]
     for given in ("", "/results.json"):  # the folder, or the results file naming its simulations/ beside it
-        here = runner.invoke(app, ["audit", f"{local}{given}", *options])
-        there = runner.invoke(app, ["audit", f"{uri}{given}", *options])
-        assert here.exit_code == there.exit_code == 0, there.output[-600:]
-        assert there.stdout == here.stdout.replace(str(local), uri)
+        _, there = _both(local, uri, *ALL, given=given)
         tasks = [json.loads(line).get("task") for line in there.stdout.splitlines()]
         assert any(tasks), "the tasks come from results.json beside simulations/"
-    missing = runner.invoke(app, ["audit", f"{uri}/simulations/", *options])  # results.json not listed, still read
-    assert missing.exit_code == 0 and missing.stdout == runner.invoke(
-        app, ["audit", f"{local}/simulations/", *options]
-    ).stdout.replace(str(local), uri)
+    _both(local, uri, *ALL, given="/simulations/")  # results.json not listed, still read
 
 
 def test_an_atif_continuation_is_followed_in_the_store_as_on_disk(s3, tmp_path: Path):
@@ -237,13 +237,7 @@ def test_an_atif_continuation_is_followed_in_the_store_as_on_disk(s3, tmp_path: 
     local = tmp_path / "atif"
     continued(local / "trial1" / "agent")  # trajectory.json continued in trajectory.cont-1.json
     write(local / "trial2" / "agent" / "trajectory.json", document(continued_trajectory_ref="gone.json"))
-    uri = _upload(s3, local, "atif")
-    runner = CliRunner()
-    options = ["--format", "jsonl", "--fail-on", "never", "--isolated"]
-    here = runner.invoke(app, ["audit", str(local), *options])
-    there = runner.invoke(app, ["audit", uri, *options])
-    assert here.exit_code == there.exit_code == 0, there.output[-600:]
-    assert there.stdout == here.stdout.replace(str(local), uri)
+    _, there = _both(local, _upload(s3, local, "atif"), *ALL)
     records = [json.loads(line) for line in there.stdout.splitlines()]
     assert "traj-main-cont-1" not in {r.get("trajectory") for r in records}  # joined, not read again on its own
     assert any("no such file beside trajectory.json" in r.get("message", "") for r in records)
@@ -259,6 +253,23 @@ def test_an_otlp_log_export_is_read_with_the_trace_export_beside_it_in_the_store
     assert [s.name for s in joined] == [f"{uri}/traces.jsonl"] and joined[0].remote is not None
     expected, got = _same(local, uri, "--format", "jsonl", "-q", "--fail-on", "never", code=0)
     assert got == expected and got.count('"type":"trajectory"') == 1
+
+
+def test_otlp_log_exports_join_the_trace_exports_of_their_traces_in_the_store(s3, tmp_path: Path, monkeypatch):
+    from tests.importers.test_otel_logs import _runs
+    from trajaudit.importers import otel
+
+    local = tmp_path / "multi"
+    local.mkdir()
+    for n, produced in enumerate(_runs(tmp_path, monkeypatch, 2)):  # names crossed: logs-1 holds run 0's records
+        (local / f"traces-{n}.jsonl").write_bytes((produced["folder"] / "traces.jsonl").read_bytes())
+        (local / f"logs-{1 - n}.jsonl").write_bytes(produced["logs"].read_bytes())
+    uri = _upload(s3, local, "otlp-multi")
+    joined = otel.paired(discover([uri]))
+    assert [s.name for s in joined] == [f"{uri}/traces-0.jsonl", f"{uri}/traces-1.jsonl"]
+    assert [[c.name for c in s.companions] for s in joined] == [[f"{uri}/logs-1.jsonl"], [f"{uri}/logs-0.jsonl"]]
+    expected, got = _same(local, uri, "--format", "jsonl", "-q", "--fail-on", "never", code=0)
+    assert got == expected and got.count('"type":"trajectory"') == 2
 
 
 @pytest.mark.parametrize("command", ["stats", "convert"])

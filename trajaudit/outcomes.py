@@ -369,38 +369,36 @@ def find_beside(sources: Iterable[Source]) -> tuple[dict[str, Beside], list[str]
     sources = list(sources)
     found: dict[str, Beside] = {}
     notes: list[str] = []
-    loaded: dict[object, Beside | None] = {}  # by local path, or ("store", key): a relative path may equal a key
-    listed = {PurePosixPath(s.remote.key): s for s in sources if s.remote is not None and s.problem is None}
+    loaded: dict[str, Beside | None] = {}  # by the file's name
+    listed = {s.name: s for s in sources if s.remote is not None and s.problem is None}
     for source in sources:
         if source.problem is not None or source.note is not None:
             continue
         log = source.path if source.remote is None else PurePosixPath(source.remote.key)
         if log is None:
             continue
-        for layout, candidate in _candidates(log):
-            key = candidate if source.remote is None else ("store", candidate)
-            if key not in loaded:
-                if source.remote is None:
-                    loaded[key] = _load_beside(candidate, layout, source.name, notes)  # type: ignore[arg-type]
-                elif candidate in listed:
-                    loaded[key] = _load_stored(listed[candidate], candidate, layout, source.name, notes)
-                else:
-                    loaded[key] = None
-            beside = loaded[key]
+        for layout, relative in _candidates(log):
+            file = source.beside(relative, listed)
+            if file is None:
+                continue
+            if file.name not in loaded:
+                loaded[file.name] = _load_beside(file, layout, source.name, notes)
+            beside = loaded[file.name]
             if beside is not None:
                 found[source.name] = beside
                 break
     return found, notes
 
 
-def _candidates(log: PurePath) -> Iterator[tuple[str, PurePath]]:
-    """Where the formats that define one would keep this log's outcome, if the file is there."""
+def _candidates(log: PurePath) -> Iterator[tuple[str, str]]:
+    """Where the formats that define one would keep this log's outcome (a path from the log's folder), if the
+    file is there."""
     folder = log.parent
     if log.name == "trajectory.json" and folder.name == "agent":
-        yield HARBOR, folder.parent / "result.json"
-    yield SWE_BENCH, folder / "report.json"
+        yield HARBOR, "../result.json"
+    yield SWE_BENCH, "report.json"
     below = log
-    for _ in range(_SUBMISSION_DEPTH):
+    for up in range(1, _SUBMISSION_DEPTH + 1):
         above = below.parent
         if above == below:
             break
@@ -410,7 +408,7 @@ def _candidates(log: PurePath) -> Iterator[tuple[str, PurePath]]:
                 if instance.endswith(suffix) and len(instance) > len(suffix):
                     instance = instance[: -len(suffix)]
                     break
-            yield SWE_BENCH, above.parent / "logs" / instance / "report.json"
+            yield SWE_BENCH, "../" * up + f"logs/{instance}/report.json"
             break
         below = above
 
@@ -418,37 +416,15 @@ def _candidates(log: PurePath) -> Iterator[tuple[str, PurePath]]:
 _INSTANCE_SUFFIXES = (".traj.json", ".traj", ".json", ".jsonl", ".json.gz", ".jsonl.gz", ".md", ".log", ".txt")
 
 
-def _load_beside(file: Path, layout: str, log: str, notes: list[str]) -> Beside | None:
-    if not file.is_file():
-        return None
-    name = str(file)
-    try:
-        if file.is_symlink() and file.resolve().parent != file.parent.resolve():
-            notes.append(f"{name} (beside {log}): a symbolic link out of its folder; no outcome taken from it")
-            return None
-        if file.stat().st_size > MAX_BESIDE_BYTES:
-            notes.append(f"{name} (beside {log}): over {MAX_BESIDE_BYTES // 2**20} MiB, larger than any verdict "
-                         "file; no outcome taken from it")
-            return None
-        doc = orjson.loads(file.read_bytes())
-    except OSError as exc:
-        notes.append(f"{name} (beside {log}): cannot read: {exc.strerror or exc}; no outcome taken from it")
-        return None
-    except orjson.JSONDecodeError as exc:
-        notes.append(f"{name} (beside {log}): invalid JSON: {exc}; no outcome taken from it")
-        return None
-    if layout == HARBOR:
-        return _harbor(name, doc, log, notes)
-    return _swe_bench(name, file, doc)
-
-
-def _load_stored(stored: Source, file: PurePath, layout: str, log: str, notes: list[str]) -> Beside | None:
-    """`_load_beside` for a file listed in an object store (`stored`, named by its URI)."""
+def _load_beside(file: Source, layout: str, log: str, notes: list[str]) -> Beside | None:
     from trajaudit.reader import STREAM_ERRORS, read_at_most
 
-    name = stored.name
+    name = file.name
+    if file.note is not None:
+        notes.append(f"{name} (beside {log}): {file.note}; no outcome taken from it")
+        return None
     try:
-        with stored.open() as stream:
+        with file.open() as stream:
             data = read_at_most(stream, MAX_BESIDE_BYTES)
         if data is None:
             notes.append(f"{name} (beside {log}): over {MAX_BESIDE_BYTES // 2**20} MiB, larger than any verdict "
@@ -464,7 +440,7 @@ def _load_stored(stored: Source, file: PurePath, layout: str, log: str, notes: l
         return None
     if layout == HARBOR:
         return _harbor(name, doc, log, notes)
-    return _swe_bench(name, file, doc)
+    return _swe_bench(name, PurePosixPath(name), doc)
 
 
 def _harbor(name: str, doc: Any, log: str, notes: list[str]) -> Beside | None:

@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, final
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Mapping, final
 
 import orjson
 
@@ -88,9 +88,8 @@ class Source:
     """One input: a file path, an object in a store (`remote`), or standard input. `name` is what findings print.
 
     Every reader opens the input through `open` (decompressed) or `open_file` (as stored, seekable) and measures it
-    with `size`, so a file in an object store is read as a local one is. `path` is set for local files only; what
-    looks for other files beside a log (outcomes, a tau2 results.json, ATIF continuations, OTLP log exports) has a
-    branch for `remote` that looks in the store (see trajaudit.store)."""
+    with `size`, and finds the files a format keeps beside a log with `beside` and `files_in`, so a file in an object
+    store is read as a local one is. `path` is set for local files only."""
 
     name: str
     path: Path | None  # None for stdin and for a file in an object store
@@ -131,6 +130,34 @@ class Source:
         except OSError:
             return 0
 
+    def beside(self, relative: str, listed: Mapping[str, Source] | None = None) -> Source | None:
+        """The file at `relative` (a POSIX path) from this file's folder, if it is there: on disk a regular file (a
+        symbolic link out of its folder comes back with a `note`, unread), in a store an object (one request; with
+        `listed`, looked up among the sources listed with this one, by name, without a request). None for stdin."""
+        if self.remote is not None:
+            from trajaudit import store
+
+            return store.beside_source(self, relative, listed)
+        if self.path is None:
+            return None
+        return _on_disk(Path(os.path.normpath(self.path.parent / relative)), self.limits)
+
+    def files_in(self, relative: str = ".") -> list[Source] | None:
+        """The files directly in the folder at `relative` from this file's folder, by name (as `beside` gives each);
+        None when there is no such folder."""
+        if self.remote is not None:
+            from trajaudit import store
+
+            return store.files_in(self, relative)
+        if self.path is None:
+            return None
+        folder = Path(os.path.normpath(self.path.parent / relative))
+        try:
+            names = sorted(os.listdir(folder))
+        except (OSError, ValueError):
+            return None
+        return [found for name in names if (found := _on_disk(folder / name, self.limits)) is not None]
+
     def head(self) -> bytes:
         """The first bytes (decompressed), for format detection: HEAD_BYTES, and in a JSONL file at least its first
         line (up to the line cap), because JSONL formats are told apart by their first record, and a chat
@@ -150,6 +177,18 @@ class Source:
                 return head
         except (OSError, EOFError, zlib.error):
             return b""
+
+
+def _on_disk(path: Path, limits: Limits) -> Source | None:
+    """A regular file found beside a log, as a source; a symbolic link that leads out of its folder is not read."""
+    try:
+        if not path.is_file():
+            return None
+        if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(path.parent)):
+            return Source(str(path), path, limits=limits, note="a symbolic link out of its folder")
+    except (OSError, ValueError):
+        return None
+    return Source(str(path), path, limits=limits)
 
 
 class _Stdin(io.RawIOBase):

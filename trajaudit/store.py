@@ -8,8 +8,9 @@ are plain local paths (`reader.discover` reads them as such, symbolic-link rules
 
 Each file becomes a `reader.Source` whose `remote` holds pyarrow's filesystem and the object's key; the source
 opens it (`Source.open`), so every reader, importer and executor reads it the same way as a local file. Files a
-format keeps beside a log are found in the store too: verdicts among the listed objects (trajaudit.outcomes), a
-tau2 run's results.json and ATIF continuations with `beside` and `folder` (one request per run folder). pyarrow
+format keeps beside a log are found with `Source.beside` and `Source.files_in`, one code path for disk and store:
+here `beside_source` and `files_in` (a tau2 run's results.json and simulations/, verdicts among the listed objects
+for trajaudit.outcomes; ATIF continuations call `beside` and `folder`), one request per file looked for. pyarrow
 filesystems pickle with their options (region, endpoint) but not with credentials taken from the environment: a
 Ray worker sent a source reads the object itself, with the credentials of its own node (the standard AWS, Google
 or Azure variables, an instance role). Nothing is downloaded ahead: each file is read once, as a stream, by
@@ -26,8 +27,11 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, BinaryIO, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    from trajaudit.reader import Source
 
 INSTALL_HINT = 'reading object-store URIs needs pyarrow: pip install "trajaudit[store]"'
 # a scheme as RFC 3986 spells it, then "://": a Windows path (C:\logs) or a relative path with a colon is no URI
@@ -65,22 +69,56 @@ class Remote:
         return io.BufferedReader(self.filesystem.open_input_file(self.key), READ_BUFFER)
 
 
+def beside_source(source: Source, relative: str, listed: Mapping[str, Source] | None) -> Source | None:
+    """`Source.beside` for a file in a store: one request (the same file asked again is not asked twice in a
+    process), or with `listed` none: the file is one of those sources, by name, or is taken as absent."""
+    remote = source.remote
+    assert remote is not None
+    if listed is not None:
+        key = _join(remote.key, relative)
+        return None if key is None else listed.get(renamed(source.name, remote.key, key))
+    found = beside(source.name, remote, relative)
+    return None if found is None else _source(found, source)
+
+
+def files_in(source: Source, relative: str) -> list[Source] | None:
+    """`Source.files_in` for a file in a store (see `folder`)."""
+    assert source.remote is not None
+    found = folder(source.name, source.remote, relative)
+    return None if found is None else [_source(item, source) for item in found]
+
+
+def _source(found: tuple[str, Remote], beside: Source) -> Source:
+    from trajaudit.reader import Source
+
+    return Source(found[0], None, limits=beside.limits, remote=found[1])
+
+
+_FOUND: dict[str, tuple[str, Remote] | None] = {}  # by name: a tau2 run's simulations share their results.json
+_FOUND_MAX = 64
+
+
 def beside(name: str, remote: Remote, relative: str) -> tuple[str, Remote] | None:
     """The file at `relative` (a POSIX path) from the folder of the object `remote`, named `name`, if the store holds
     it: its name in findings and its Remote. One request, asked only where a format names a companion file (a
-    tau2 `results.json` beside `simulations/`)."""
+    tau2 `results.json` beside `simulations/`), and once per process for each such file."""
     key = _join(remote.key, relative)
     if key is None:
         return None
+    other = renamed(name, remote.key, key)
+    if other in _FOUND:
+        return _FOUND[other]
     from pyarrow import fs
 
     try:
         info = remote.filesystem.get_file_info(key)
     except OSError:
-        return None
-    if info.type != fs.FileType.File:
-        return None
-    return renamed(name, remote.key, key), Remote(remote.filesystem, key, info.size or 0)
+        info = None
+    found = (other, Remote(remote.filesystem, key, info.size or 0)) if info and info.type == fs.FileType.File else None
+    if len(_FOUND) >= _FOUND_MAX:
+        _FOUND.clear()
+    _FOUND[other] = found
+    return found
 
 
 def folder(name: str, remote: Remote, relative: str) -> list[tuple[str, Remote]] | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.importers.conftest import GENAI_FINAL, GENAI_GOAL, assert_well_formed, genai_run, run
+from tests.importers.conftest import GENAI_FINAL, GENAI_GOAL, assert_well_formed, by_trajectory, genai_run, run
 from trajaudit.importers import open_events, otel
 from trajaudit.reader import Malformed, discover
 
@@ -89,12 +89,90 @@ def test_the_log_file_alone_is_a_trajectory_from_its_records(tmp_path, monkeypat
     assert {e["origin"]["span_id"] for e in events} <= set(produced["span_ids"]["chat gpt-4.1"])
 
 
-def test_a_folder_with_two_trace_files_joins_nothing(tmp_path, monkeypatch):
-    produced = genai_run(tmp_path, monkeypatch)
-    folder = produced["folder"]
-    (folder / "traces-2.jsonl").write_text((folder / "traces.jsonl").read_text())
-    names = [Path(s.name).name for s in otel.paired(discover([str(folder)]))]
-    assert names == ["logs.jsonl", "traces-2.jsonl", "traces.jsonl"]  # which trace would the records belong to?
+def _runs(tmp_path, monkeypatch, count: int) -> list[dict]:
+    """`count` real runs (genai_run), each with its own trace id."""
+    runs = []
+    for n in range(count):
+        (tmp_path / f"run{n}").mkdir()
+        runs.append(genai_run(tmp_path / f"run{n}", monkeypatch))
+    assert len({run["trace_id"] for run in runs}) == count
+    return runs
+
+
+def _without_files(events: list[dict]) -> list[dict]:
+    return [{k: v if k != "origin" else {**v, "file": Path(v["file"]).name} for k, v in e.items()} for e in events]
+
+
+def test_several_trace_files_of_one_folder_each_take_the_log_files_of_their_traces(tmp_path, monkeypatch):
+    """The collector's file exporter rotating, or two runs in one folder: each log file is joined to the trace file
+    that holds its traces, by trace id. Names are crossed on purpose (logs-1 holds run 2's records): nothing is
+    guessed from names. A log file whose trace is in no trace file is read on its own, nothing lost."""
+    first, second, absent = _runs(tmp_path, monkeypatch, 3)
+    folder = tmp_path / "collector"
+    folder.mkdir()
+    (folder / "traces-1.jsonl").write_bytes((first["folder"] / "traces.jsonl").read_bytes())
+    (folder / "traces-2.jsonl").write_bytes((second["folder"] / "traces.jsonl").read_bytes())
+    (folder / "logs-1.jsonl").write_bytes((second["folder"] / "logs.jsonl").read_bytes())
+    (folder / "logs-2.jsonl").write_bytes((first["folder"] / "logs.jsonl").read_bytes())
+    (folder / "logs-3.jsonl").write_bytes(absent["logs"].read_bytes())
+    sources = otel.paired(discover([str(folder)]))
+    assert [Path(s.name).name for s in sources] == ["logs-3.jsonl", "traces-1.jsonl", "traces-2.jsonl"]
+    assert [[Path(c.name).name for c in getattr(s, "companions", ())] for s in sources] == [
+        [], ["logs-2.jsonl"], ["logs-1.jsonl"]]
+    events, bad = read(sources)
+    assert not bad
+    runs = by_trajectory(events)
+    for produced, trace_file in ((first, "traces-1.jsonl"), (second, "traces-2.jsonl")):
+        alone, _ = read(otel.paired(discover([str(produced["folder"])])))
+        assert kinds(runs[produced["trace_id"]]) == JOINED  # every record joined to its span, as with one trace file
+        assert _without_files(runs[produced["trace_id"]]) == [
+            {**e, "origin": {**e["origin"], "file": trace_file}} for e in _without_files(alone)]
+    # the log whose trace is absent: its records are a trajectory of their own, from that log file
+    lone = runs[absent["trace_id"]]
+    assert kinds(lone) == kinds(run(absent["logs"])[1]) and lone[-1]["text"] == GENAI_FINAL
+    assert {Path(e["origin"]["file"]).name for e in lone} == {"logs-3.jsonl"}
+
+
+def test_a_log_file_of_two_traces_is_read_with_both_trace_files(tmp_path, monkeypatch):
+    """One log file for the traces of two trace files: the three are read as one source, each span and record
+    still named by its own file and line, each trace its own trajectory."""
+    first, second = _runs(tmp_path, monkeypatch, 2)
+    folder = tmp_path / "collector"
+    folder.mkdir()
+    (folder / "a-traces.jsonl").write_bytes((first["folder"] / "traces.jsonl").read_bytes())
+    (folder / "b-traces.jsonl").write_bytes((second["folder"] / "traces.jsonl").read_bytes())
+    (folder / "logs.jsonl").write_bytes(first["logs"].read_bytes() + second["logs"].read_bytes())
+    sources = otel.paired(discover([str(folder)]))
+    assert [Path(s.name).name for s in sources] == ["a-traces.jsonl"]
+    assert [Path(c.name).name for c in sources[0].companions] == ["b-traces.jsonl", "logs.jsonl"]
+    events, bad = read(sources)
+    assert not bad
+    runs = by_trajectory(events)
+    assert set(runs) == {first["trace_id"], second["trace_id"]}
+    for produced, trace_file in ((first, "a-traces.jsonl"), (second, "b-traces.jsonl")):
+        steps = runs[produced["trace_id"]]
+        assert kinds(steps) == JOINED
+        assert {Path(e["origin"]["file"]).name for e in steps} == {trace_file}
+        assert [e["step"] for e in steps] == list(range(len(JOINED)))
+
+
+def test_a_folder_of_several_traces_and_logs_gives_the_same_bytes_on_any_number_of_jobs(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from trajaudit.cli import app
+
+    runs = _runs(tmp_path, monkeypatch, 3)
+    folder = tmp_path / "collector"
+    folder.mkdir()
+    for n, produced in enumerate(runs):
+        (folder / f"traces-{n}.jsonl").write_bytes((produced["folder"] / "traces.jsonl").read_bytes())
+        (folder / f"logs-{2 - n}.jsonl").write_bytes(produced["logs"].read_bytes())
+    outputs = [CliRunner().invoke(app, ["audit", str(folder), "--format", "jsonl", "--fail-on", "never", "-j", jobs])
+               for jobs in ("1", "2", "3")]
+    assert {r.exit_code for r in outputs} == {0}
+    assert outputs[0].stdout == outputs[1].stdout == outputs[2].stdout
+    summary = json.loads(outputs[0].stdout.splitlines()[-1])
+    assert summary["trajectories"] == 3 and summary["files"] == 3  # each trace file with its log file
 
 
 def _logs(records: list, resource: dict | None = None) -> dict:

@@ -5,7 +5,8 @@ endTimeUnixNano, attributes: [{key, value: {stringValue|intValue|...}}], status{
 
 Also log exports (`{"resourceLogs": [{scopeLogs: [{logRecords: [{eventName, attributes, body, traceId, spanId}]}]}]}`)
 holding GenAI events as log records, as opentelemetry-util-genai sends them: in the same file as the spans, in a log
-file given beside its trace file (`paired`), or alone. Field-by-field mapping and the reasons: docs/otel.md.
+file given beside the trace file(s) of its traces (`paired`: joined by trace id), or alone. Field-by-field mapping
+and the reasons: docs/otel.md.
 
 Each trace is a trajectory (id = traceId). Spans are ordered depth-first along parent links, siblings by start time.
 Every event's origin keeps the `trace_id` and `span_id` it was read from (for `--format otel`).
@@ -58,7 +59,7 @@ import binascii
 import posixpath
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, TypeVar
 
 import orjson
 
@@ -76,6 +77,7 @@ from trajaudit.importers._common import (
 )
 from trajaudit.reader import Malformed, Source, iter_json, read_document
 
+T = TypeVar("T")
 NAME = "otel"
 DESCRIPTION = (
     "OTLP JSON export of traces or logs: {resourceSpans: [{scopeSpans: [{spans: [...]}]}]} with gen_ai.* "
@@ -169,7 +171,7 @@ def _json_value(raw: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class JoinedSource(Source):
-    """A trace file read together with the log files that hold its GenAI events (see `paired`)."""
+    """A trace file read together with the files that hold the rest of its traces (see `paired`)."""
 
     companions: tuple[Source, ...] = ()
 
@@ -178,12 +180,15 @@ CLASSIFY_BYTES = 4096  # an export request names its kind in its first key
 
 
 def paired(sources: Iterable[Source]) -> list[Source]:
-    """The sources of a run, each OTLP log file given beside its trace file folded into that file's reading.
+    """The sources of a run, each OTLP log file given beside the trace file(s) of its traces folded into the reading
+    of one of them.
 
     The collector's file exporter writes one file per pipeline (traces, logs); given together, a log record is read
-    with the span it names. A folder (of the given files) holding exactly one trace export and one or more log
-    exports is joined that way; log files anywhere else are read on their own. Only the first bytes of each file are
-    looked at."""
+    with the span it names. In a folder (of the given files) with one trace export, every log export there is
+    joined to it; only the first bytes of each file are looked at. In a folder with several, the files are read
+    through once for their trace ids, and the files that share a trace are read together, as one source: the first
+    trace file of them with the others (log files, and trace files holding the same trace). A log file that shares
+    no trace with a trace file is read on its own, as are the trace files no log record names."""
     sources = list(sources)
     kinds: dict[int, str] = {}
     folders: dict[object, list[int]] = {}
@@ -192,37 +197,99 @@ def paired(sources: Iterable[Source]) -> list[Source]:
         if kind is not None:
             kinds[index] = kind
             folders.setdefault(_folder(source), []).append(index)
-    joined: dict[int, tuple[Source, ...]] = {}
+    joined: dict[int, list[int]] = {}
     for members in folders.values():
         traces = [i for i in members if kinds[i] == "traces"]
         logs = [i for i in members if kinds[i] == "logs"]
         if len(traces) == 1 and logs:
-            joined[traces[0]] = tuple(sources[i] for i in logs)
+            joined[traces[0]] = logs
+        elif traces and logs:
+            for group in _sharing_traces(sources, sorted(members)):
+                first = next((i for i in group if kinds[i] == "traces"), None)
+                if first is not None and any(kinds[i] == "logs" for i in group):
+                    joined[first] = [i for i in group if i != first]
     if not joined:
         return sources
-    folded = {id(companion) for companions in joined.values() for companion in companions}
+    folded = {index for companions in joined.values() for index in companions}
     out: list[Source] = []
     for index, source in enumerate(sources):
         if index in joined:
             out.append(JoinedSource(source.name, source.path, source.optional, source.limits, source.problem,
-                                    source.note, remote=source.remote, companions=joined[index]))
-        elif id(source) not in folded:
+                                    source.note, remote=source.remote,
+                                    companions=tuple(sources[i] for i in joined[index])))
+        elif index not in folded:
             out.append(source)
     return out
+
+
+def _sharing_traces(sources: list[Source], members: list[int]) -> list[list[int]]:
+    """The files of `members` (indexes, in order) grouped so that files holding spans or log records of one trace
+    are in one group, each group in order."""
+    root = {index: index for index in members}
+
+    def find(index: int) -> int:
+        while root[index] != index:
+            root[index] = root[root[index]]
+            index = root[index]
+        return index
+
+    holder: dict[str, int] = {}  # trace id -> the first file holding it
+    for index, ids in zip(members, _map(_trace_ids, [sources[i] for i in members]), strict=True):
+        for trace in sorted(ids):
+            if trace in holder:
+                root[find(index)] = find(holder[trace])
+            else:
+                holder[trace] = index
+    groups: dict[int, list[int]] = {}
+    for index in members:
+        groups.setdefault(find(index), []).append(index)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def _trace_ids(source: Source) -> frozenset[str]:
+    """The traces a file holds spans or log records of: each export request parsed and walked to its ids, nothing
+    else read (what cannot be read is reported when the file is, not here)."""
+    doc = read_document(source)
+    if isinstance(doc, Malformed):  # several export requests, one per line
+        requests: Iterable[Any] = (item[1] for item in iter_json(source) if not isinstance(item, Malformed))
+    else:
+        requests = (doc,)
+    ids = set()
+    for request in requests:
+        if not isinstance(request, dict):
+            continue
+        for export, scopes_key, items_key in (("resourceSpans", "scopeSpans", "spans"),
+                                              ("resourceLogs", "scopeLogs", "logRecords")):
+            for resource in _list(request.get(export)):
+                for scope in _list(resource.get(scopes_key) if isinstance(resource, dict) else None):
+                    for item in _list(scope.get(items_key) if isinstance(scope, dict) else None):
+                        if isinstance(item, dict):
+                            ids.add(hex_id(item.get("traceId")))
+    ids.discard("")
+    return frozenset(ids)
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 STORE_PROBES = 16  # objects in a store looked at at once: each look is a round trip, which threads overlap
 
 
 def _kinds(sources: list[Source]) -> list[str | None]:
-    """`_kind` of each source, in order; files in an object store looked at concurrently (a serial look at each of
+    """`_kind` of each source, in order."""
+    return _map(_kind, sources)
+
+
+def _map(look: Callable[[Source], T], sources: list[Source]) -> list[T]:
+    """`look` at each source, in order; files in an object store looked at concurrently (a serial look at each of
     10,000 objects would be minutes of round trips before the audit starts)."""
     if not any(source.remote is not None for source in sources):
-        return [_kind(source) for source in sources]
+        return [look(source) for source in sources]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(STORE_PROBES) as pool:
-        return list(pool.map(_kind, sources))
+        return list(pool.map(look, sources))
 
 
 def _folder(source: Source) -> object:
@@ -252,9 +319,11 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
     batch = _Batch()
     yield from _read(source, emit, batch)
-    for companion in getattr(source, "companions", ()):  # log files joined to this trace file (see `paired`)
+    for companion in getattr(source, "companions", ()):  # files joined to this trace file (see `paired`)
         companion = replace(companion, limits=source.limits)
-        yield from _read(companion, Emitter(companion, NAME), batch, joined=True)
+        joined = Emitter(companion, NAME)
+        joined.steps = emit.steps  # one count of steps per trajectory, whichever file a step is read from
+        yield from _read(companion, joined, batch, joined=True)
     yield from _traces(emit, batch)
 
 
@@ -264,7 +333,8 @@ class _Batch:
     __slots__ = ("records", "spans")
 
     def __init__(self) -> None:
-        self.spans: list[tuple[dict, str, int | None]] = []  # (span, JSON path, line)
+        # (span, JSON path, line, emitter of its file: None for the source's own, another for a joined trace file)
+        self.spans: list[tuple[dict, str, int | None, Emitter | None]] = []
         self.records: list[Record] = []
 
 
@@ -318,7 +388,7 @@ def _collect(doc: Any, batch: _Batch, line: int | None, emit: Emitter | None) ->
         for s, scope in enumerate(scopes):
             for k, span in enumerate((scope or {}).get("spans") or []):
                 if isinstance(span, dict):
-                    batch.spans.append((span, f"$.resourceSpans[{r}].scopeSpans[{s}].spans[{k}]", line))
+                    batch.spans.append((span, f"$.resourceSpans[{r}].scopeSpans[{s}].spans[{k}]", line, emit))
     logs = doc.get("resourceLogs")
     for r, resource in enumerate(logs if isinstance(logs, list) else ()):
         yield from _collect_logs(resource, f"$.resourceLogs[{r}]", batch, line, emit)
@@ -438,14 +508,15 @@ def _trace(emit: Emitter, trace_id: str, members: list, records: list[Record]) -
     agents = {agent for _, _, agent, _ in ordered if agent}
     has_task = False
     requested: dict[str, Any] = {}  # call id -> arguments, from the tool_call parts of the chats so far
-    for (span, path, line), attrs, agent, planning in ordered:
+    for (span, path, line, owner), attrs, agent, planning in ordered:
+        here = emit if owner is None else owner  # a span of a trace file joined to this one names its own file
         operation = attrs.get("gen_ai.operation.name")
         start, end = _seconds(span.get("startTimeUnixNano")), _seconds(span.get("endTimeUnixNano"))
         status = span.get("status") if isinstance(span.get("status"), dict) else {}
         failed = bool(attrs.get("error.type")) or status.get("code") in STATUS_ERROR or _tool_failed(attrs)
         span_id = hex_id(span.get("spanId"))
         extra = joined.get(span_id, [])
-        ids_ = {"trace_id": trace_id, "span_id": span_id}
+        ids_ = {"trace_id": trace_id, "span_id": span_id, "joined": owner is not None}
         # which agent acted, when several of a workflow or nested agents share the trace
         who = {"gen_ai.agent.name": agent} if agent and len(agents) > 1 else {}
         if operation in AGENT_OPS:
@@ -459,7 +530,7 @@ def _trace(emit: Emitter, trace_id: str, members: list, records: list[Record]) -
                 goal = _first_prompt(ordered, joined)
             meta = {k: attrs[k] for k in TASK_META if k in attrs}
             name = attrs.get("gen_ai.workflow.name") or attrs.get("gen_ai.agent.name")
-            yield _at(emit.event(
+            yield _at(here.event(
                 trace_id, "task", line=line, path=where, timestamp=start, goal=goal,
                 task_id=str(name) if name else None, meta=meta,
             ), ids_)
@@ -468,11 +539,11 @@ def _trace(emit: Emitter, trace_id: str, members: list, records: list[Record]) -
             text = "\n".join(t for t in (_parts_text(m, ("text", "reasoning")) for m in plan if isinstance(m, dict))
                              if t) if isinstance(plan, list) else ""
             if text:
-                yield _at(emit.event(trace_id, "reasoning", line=line, path=path, timestamp=end, text=text,
+                yield _at(here.event(trace_id, "reasoning", line=line, path=path, timestamp=end, text=text,
                                      meta={"gen_ai.operation.name": "plan", **who}), ids_)
         elif operation in CHAT_OPS:
             requested.update(_requested(attrs, _span_events(span, path, extra)))
-            for item in _chat(emit, trace_id, line, path, end, attrs, span, extra, planning):
+            for item in _chat(here, trace_id, line, path, end, attrs, span, extra, planning):
                 if who:
                     item[1].setdefault("meta", {}).update(who)
                 yield _at(item, ids_)
@@ -491,12 +562,12 @@ def _trace(emit: Emitter, trace_id: str, members: list, records: list[Record]) -
                     arguments = requested.get(call_id)
                 if output is None:
                     output, result_path = _tool_output(events, call_id, path)
-            yield _at(emit.event(
+            yield _at(here.event(
                 trace_id, "tool_call", line=line, path=call_path, timestamp=start, call_id=call_id, tool=tool,
                 arguments=parse_arguments(arguments) if arguments is not None else {}, meta=dict(who),
             ), ids_)
             error = attrs.get("error.type") or status.get("message") or ("error" if failed else None)
-            yield _at(emit.event(
+            yield _at(here.event(
                 trace_id, "tool_result", line=line, path=result_path, timestamp=end, call_id=call_id, tool=tool,
                 ok=not failed, output=output, error=str(error) if failed else None, meta=dict(who),
             ), ids_)
@@ -513,8 +584,11 @@ def _requested(attrs: dict, events: list) -> dict[str, Any]:
     return {str(p["id"]): p["arguments"] for p in _parts(outputs, "tool_call") if p.get("id") and "arguments" in p}
 
 
-def _at(item: tuple[int | None, dict], ids: dict[str, str]) -> tuple[int | None, dict]:
-    """The event, its origin naming the OTel trace and span it was read from (for `--format otel`)."""
+def _at(item: tuple[int | None, dict], ids: dict[str, Any]) -> tuple[int | None, dict]:
+    """The event, its origin naming the OTel trace and span it was read from (for `--format otel`); read from a file
+    joined to the source, it has no line of the source (its origin names its own file and line)."""
+    if ids.get("joined"):
+        item = (None, item[1])
     origin = item[1]["origin"]
     origin["trace_id"] = ids["trace_id"]
     if ids.get("span_id"):
@@ -525,7 +599,7 @@ def _at(item: tuple[int | None, dict], ids: dict[str, str]) -> tuple[int | None,
 def _first_prompt(ordered: list, joined: dict) -> str | None:
     """The user's words of the trace's first model call: the goal of an agent span that records no input itself
     (opentelemetry-util-genai records messages only on the inference events unless asked)."""
-    for (span, path, _), attrs, _, _ in ordered:
+    for (span, path, _, _), attrs, _, _ in ordered:
         if attrs.get("gen_ai.operation.name") in CHAT_OPS:
             goal = _user_text(_json_value(attrs.get("gen_ai.input.messages")))
             if goal is None:

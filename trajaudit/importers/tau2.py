@@ -35,9 +35,7 @@ simulation was stopped later (max_steps, too_many_errors).
 from __future__ import annotations
 
 import functools
-import os
-import posixpath
-from pathlib import Path
+from pathlib import PurePosixPath
 from typing import Any, Iterator, NamedTuple
 
 from trajaudit.importers._common import (
@@ -52,7 +50,6 @@ from trajaudit.importers._common import (
     starts_with,
     tokens,
 )
-from trajaudit.model import Limits
 from trajaudit.reader import Malformed, Source, read_document
 
 NAME = "tau2"
@@ -135,54 +132,26 @@ def run_set(doc: dict) -> RunSet:
     return RunSet(tasks, normalize_tools(environment.get("tool_defs")), environment.get("domain_name"))
 
 
-@functools.lru_cache(maxsize=8)
-def _cached_run_set(path: str, _mtime: int, _size: int, limits: Limits) -> RunSet:
-    doc = read_document(Source(path, Path(path), limits=limits))
-    return run_set(doc) if isinstance(doc, dict) else NO_RUN_SET
-
-
 def _beside(source: Source) -> RunSet:
     """The run set of the `results.json` next to the `simulations/` folder holding a simulation file (read once per
     process for all its simulations), or none. Only that fixed place is looked at, and only a file really there (not
     a link out of the run folder)."""
-    if source.remote is not None:
-        return _stored_run_set(source)
-    if source.path is None or source.path.parent.name != SIMULATIONS:
+    if source.stdin or PurePosixPath(source.name).parent.name != SIMULATIONS:
         return NO_RUN_SET
-    results = source.path.parent.parent / RESULTS
-    try:
-        stat = os.stat(results)
-        inside = _within(results, results.parent)
-    except (OSError, ValueError):
+    results = source.beside(f"../{RESULTS}")
+    if results is None or results.note is not None:
         return NO_RUN_SET
-    if not inside:
+    try:  # a file on disk rewritten in place is read again
+        changed = results.path.stat().st_mtime_ns if results.path is not None else 0
+    except OSError:
         return NO_RUN_SET
-    return _cached_run_set(str(results), stat.st_mtime_ns, stat.st_size, source.limits)
+    return _run_set_of(results, results.size(), changed)
 
 
-_STORED_RUN_SETS: dict[str, RunSet] = {}  # by the URI of the folder holding simulations/: one request per run
-
-
-def _stored_run_set(source: Source) -> RunSet:
-    """`_beside` for a simulation file in an object store."""
-    from trajaudit import store
-
-    remote = source.remote
-    assert remote is not None
-    folder = posixpath.dirname(remote.key)
-    if posixpath.basename(folder) != SIMULATIONS:
-        return NO_RUN_SET
-    if folder not in _STORED_RUN_SETS:
-        if len(_STORED_RUN_SETS) >= 64:
-            _STORED_RUN_SETS.clear()
-        found = store.beside(source.name, remote, f"../{RESULTS}")
-        doc = read_document(Source(found[0], None, limits=source.limits, remote=found[1])) if found else None
-        _STORED_RUN_SETS[folder] = run_set(doc) if isinstance(doc, dict) else NO_RUN_SET
-    return _STORED_RUN_SETS[folder]
-
-
-def _within(path: Path, folder: Path) -> bool:
-    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+@functools.lru_cache(maxsize=8)
+def _run_set_of(results: Source, _size: int, _changed: int) -> RunSet:
+    doc = read_document(results)
+    return run_set(doc) if isinstance(doc, dict) else NO_RUN_SET
 
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
@@ -195,7 +164,7 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
         yield from _simulations(emit, doc, "$", NO_RUN_SET)
     elif is_simulation(doc):
         yield from _simulation(emit, doc, "$", _beside(source))
-    elif isinstance(doc.get("simulations"), list) and (doc["simulations"] or source.path is None):
+    elif isinstance(doc.get("simulations"), list) and (doc["simulations"] or source.stdin):
         yield from _simulations(emit, doc["simulations"], "$.simulations", run_set(doc))
     else:
         yield from _folder(source, emit, doc)
@@ -203,11 +172,8 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
 
 def _folder(source: Source, emit: Emitter, doc: dict) -> Iterator[tuple[int | None, dict] | Malformed]:
     """A dir-format results.json: its simulations are the files of the `simulations/` folder beside it."""
-    if source.remote is not None:
-        yield from _stored_folder(source, emit, doc)
-        return
-    folder = source.path.parent / SIMULATIONS if source.path is not None else None
-    if folder is None or not folder.is_dir():
+    files = source.files_in(SIMULATIONS)
+    if files is None:
         if isinstance(doc.get("simulations"), list):
             return  # a results file that simply holds no simulations
         yield emit.malformed(
@@ -218,43 +184,14 @@ def _folder(source: Source, emit: Emitter, doc: dict) -> Iterator[tuple[int | No
     if source.optional:
         return  # found while reading a directory: the simulation files are read as sources of their own
     context = run_set(doc)
-    for path in sorted(folder.glob("*.json")):
-        if not _within(path, folder):
-            yield emit.malformed(f"{path.name} in {SIMULATIONS}/ links outside the run folder: not read")
+    for inner in files:
+        if not inner.name.endswith(".json"):
             continue
-        inner = Source(str(path), path, limits=source.limits)
         inner_emit = Emitter(inner, NAME)
-        simulation: Any = read_document(inner)
-        if isinstance(simulation, Malformed):
-            yield simulation
-        elif not is_simulation(simulation):
-            yield inner_emit.malformed("not a tau2 simulation: expected an object with task_id and messages or ticks")
-        else:
-            yield from _simulation(inner_emit, simulation, "$", context)
-
-
-def _stored_folder(source: Source, emit: Emitter, doc: dict) -> Iterator[tuple[int | None, dict] | Malformed]:
-    """`_folder` for a results.json in an object store: `simulations/` is the objects under that prefix."""
-    from trajaudit import store
-
-    assert source.remote is not None
-    files = store.folder(source.name, source.remote, SIMULATIONS)
-    if not files:
-        if isinstance(doc.get("simulations"), list):
-            return
-        yield emit.malformed(
-            "a tau2 results.json without simulations: expected a `simulations` list in it or a `simulations/` folder "
-            "beside it (tau2's directory format)"
-        )
-        return
-    if source.optional:
-        return
-    context = run_set(doc)
-    for name, remote in files:
-        if not name.endswith(".json"):
+        if inner.note is not None:
+            yield emit.malformed(f"{PurePosixPath(inner.name).name} in {SIMULATIONS}/ links outside the run folder: "
+                                 "not read")
             continue
-        inner = Source(name, None, limits=source.limits, remote=remote)
-        inner_emit = Emitter(inner, NAME)
         simulation: Any = read_document(inner)
         if isinstance(simulation, Malformed):
             yield simulation
