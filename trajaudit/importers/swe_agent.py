@@ -49,6 +49,10 @@ COMMANDS = frozenset(
 )
 TRACEBACK = "Traceback (most recent call last)"
 EXIT_CODE = re.compile(r"(?:exit(?:ed with)? code|return ?code|exit status)[:= ]+(-?\d+)", re.I)
+# Every EXIT_CODE match holds one of these words, at most this many characters after the match starts.
+EXIT_ANCHORS = ("code", "status")
+EXIT_ANCHOR_OFFSET = len("exited with ")
+ERROR_LINE = re.compile(r"^\w[\w.]*(Error|Exception)\b")
 FAILURE_MARKERS = ("command not found", "Your proposed edit has introduced new syntax error")
 ISSUE = re.compile(r"ISSUE:\s*\n(.*?)(?:\n\s*INSTRUCTIONS:|\Z)", re.S)
 # Actions SWE-agent itself writes into the trajectory when it stops a run (a limit, an error, a format failure):
@@ -77,18 +81,34 @@ def tool_of(action: str) -> str:
 
 def observation_failure(text: str) -> tuple[bool, int | None, str | None]:
     """(failed, exit_code, error) read from an observation."""
-    found = EXIT_CODE.search(text)
+    found = exit_code_match(text)
     code = int(found.group(1)) if found else None
     if code not in (None, 0):
         return True, code, f"exit code {code}"
     if TRACEBACK in text:
         lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-        last = next((ln for ln in reversed(lines) if re.match(r"^\w[\w.]*(Error|Exception)\b", ln.strip())), None)
+        last = next((ln for ln in reversed(lines) if ERROR_LINE.match(ln.strip())), None)
         return True, code, (last or "Python traceback").strip()[:500]
     for marker in FAILURE_MARKERS:
         if marker in text:
             return True, code, first_line(text[text.index(marker) :])
     return False, code, None
+
+
+def exit_code_match(text: str) -> re.Match[str] | None:
+    """`EXIT_CODE.search(text)`, started near the first anchor word: the pattern has no literal prefix, so `re` would
+    try it at every character of a long observation (the importer's main cost per MB)."""
+    if text.isascii():  # re.I on ASCII text is ASCII case folding, which lower() is
+        lower = text.lower()
+        starts = [at for at in (lower.find(word) for word in EXIT_ANCHORS) if at >= 0]
+        if not starts:
+            return None
+        return EXIT_CODE.search(text, max(0, min(starts) - EXIT_ANCHOR_OFFSET))
+    # every character re.I equates with a letter of the anchors casefolds to that letter (tested): a superset
+    folded = text.casefold()
+    if not any(word in folded for word in EXIT_ANCHORS):
+        return None
+    return EXIT_CODE.search(text)
 
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:

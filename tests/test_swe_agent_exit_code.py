@@ -1,0 +1,63 @@
+"""The SWE-agent importer's exit-code search starts near an anchor word instead of scanning every character: it must
+find exactly what the plain regex finds, on any text (ASCII or not, any case, anchors anywhere)."""
+
+from __future__ import annotations
+
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trajaudit.importers.swe_agent import EXIT_ANCHORS, EXIT_CODE, exit_code_match, observation_failure
+
+
+def same(text: str) -> None:
+    fast, plain = exit_code_match(text), EXIT_CODE.search(text)
+    assert (fast and (fast.span(), fast.group(1))) == (plain and (plain.span(), plain.group(1))), repr(text)
+
+
+PIECES = [
+    "exit code", "Exit Code", "EXITED WITH CODE", "exited with code", "returncode", "return code", "Return Code",
+    "exit status", "EXIT STATUS", "exit ſtatus", "ExIt StAtUs", "exited with", "code", "status", "cOde", "stat",
+    ": ", "=", " ", ":= ", "-", "1", "0", "-2", "137", "\n", "x", "é", "İ", "ß", "K", "ſ", "\u212a", "\x00",
+    "exit", "return", "exited with  code", "exit  code",
+]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=12))
+def test_same_as_plain_regex_on_pieces(pieces: list[str]) -> None:
+    same("".join(pieces))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=200), st.sampled_from(PIECES), st.text(max_size=50))
+def test_same_as_plain_regex_on_any_text(before: str, piece: str, after: str) -> None:
+    same(before + piece + after)
+    same(before + piece + ": 3" + after)
+
+
+def test_edge_cases() -> None:
+    for text in [
+        "", "code", "exit code: 1", "x" * 11 + "exit status 2", "exited with code 0 then exit code 3",
+        "Exit Code=-1", "exit ſtatus 4", "EXIT CODE: 5 é", "return code 1", "returncode=7", "exited with code",
+        "code 1 exited with code 9", "status exit status 8", "exit code\n1", "exIt cOdE:::   12",
+    ]:
+        same(text)
+    assert exit_code_match("exit ſtatus 4") is not None  # re.I folds ſ to s: the non-ASCII path must see it
+    assert observation_failure("ok\nexited with code 2\n")[:2] == (True, 2)
+
+
+def test_casefold_superset() -> None:
+    """Why the non-ASCII pre-check may use casefold(): each character re.I equates with a letter of an anchor word
+    casefolds to exactly that letter, so a text the pattern matches holds an anchor once casefolded."""
+    import re
+
+    letters = sorted(set("".join(EXIT_ANCHORS)))
+    every_char = "".join(map(chr, range(sys.maxunicode + 1)))
+    found = {m.group() for m in re.finditer(f"[{''.join(letters)}]", every_char, re.I)}
+    assert len(found) >= 2 * len(letters)  # the class matched both cases at least
+    for char in found:
+        for letter in letters:
+            if re.fullmatch(letter, char, re.I):
+                assert char.casefold() == letter, (letter, hex(ord(char)))
