@@ -98,17 +98,16 @@ def observation_failure(text: str) -> tuple[bool, int | None, str | None]:
 def exit_code_match(text: str) -> re.Match[str] | None:
     """`EXIT_CODE.search(text)`, started near the first anchor word: the pattern has no literal prefix, so `re` would
     try it at every character of a long observation (the importer's main cost per MB)."""
-    if text.isascii():  # re.I on ASCII text is ASCII case folding, which lower() is
-        lower = text.lower()
-        starts = [at for at in (lower.find(word) for word in EXIT_ANCHORS) if at >= 0]
-        if not starts:
-            return None
-        return EXIT_CODE.search(text, max(0, min(starts) - EXIT_ANCHOR_OFFSET))
-    # every character re.I equates with a letter of the anchors casefolds to that letter (tested): a superset
-    folded = text.casefold()
-    if not any(word in folded for word in EXIT_ANCHORS):
+    lower = text.lower()
+    if not text.isascii():
+        if "\u0130" in text:  # İ, the one character whose lower() is two characters: positions would shift
+            return EXIT_CODE.search(text)
+        # ſ: the one non-ASCII character that re.I equates with an anchor letter, and lower() keeps (tested)
+        lower = lower.replace("\u017f", "s")
+    starts = [at for at in (lower.find(word) for word in EXIT_ANCHORS) if at >= 0]
+    if not starts:
         return None
-    return EXIT_CODE.search(text)
+    return EXIT_CODE.search(text, max(0, min(starts) - EXIT_ANCHOR_OFFSET))
 
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
