@@ -49,9 +49,9 @@ COMMANDS = frozenset(
 )
 TRACEBACK = "Traceback (most recent call last)"
 EXIT_CODE = re.compile(r"(?:exit(?:ed with)? code|return ?code|exit status)[:= ]+(-?\d+)", re.I)
-# Every EXIT_CODE match holds one of these words, at most this many characters after the match starts.
-EXIT_ANCHORS = ("code", "status")
-EXIT_ANCHOR_OFFSET = len("exited with ")
+# Every EXIT_CODE match holds one of these words followed by one of its separators, this many characters after its
+# start: "exit code" 5, "returncode" 6, "return code" 7, "exited with code" 12, "exit status" 5.
+EXIT_ANCHORS = {b"code": (5, 6, 7, 12), b"status": (5,)}
 ERROR_LINE = re.compile(r"^\w[\w.]*(Error|Exception)\b")
 FAILURE_MARKERS = ("command not found", "Your proposed edit has introduced new syntax error")
 ISSUE = re.compile(r"ISSUE:\s*\n(.*?)(?:\n\s*INSTRUCTIONS:|\Z)", re.S)
@@ -96,18 +96,26 @@ def observation_failure(text: str) -> tuple[bool, int | None, str | None]:
 
 
 def exit_code_match(text: str) -> re.Match[str] | None:
-    """`EXIT_CODE.search(text)`, started near the first anchor word: the pattern has no literal prefix, so `re` would
-    try it at every character of a long observation (the importer's main cost per MB)."""
-    lower = text.lower()
-    if not text.isascii():
-        if "\u0130" in text:  # İ, the one character whose lower() is two characters: positions would shift
-            return EXIT_CODE.search(text)
-        # ſ: the one non-ASCII character that re.I equates with an anchor letter, and lower() keeps (tested)
-        lower = lower.replace("\u017f", "s")
-    starts = [at for at in (lower.find(word) for word in EXIT_ANCHORS) if at >= 0]
-    if not starts:
-        return None
-    return EXIT_CODE.search(text, max(0, min(starts) - EXIT_ANCHOR_OFFSET))
+    """`EXIT_CODE.search(text)`, tried only where an anchor word followed by a separator places a match's start: the
+    pattern has no literal prefix, so `re` would try it at every character of a long observation (the importer's
+    main cost per MB)."""
+    if "\u017f" in text:  # ſ, the one non-ASCII character re.I equates with a letter of an anchor (tested)
+        return EXIT_CODE.search(text)
+    lower = text.encode("ascii", "replace").lower()  # one byte per character: positions are the text's
+    size = len(lower)
+    starts = []
+    for word, offsets in EXIT_ANCHORS.items():
+        at = lower.find(word)
+        while at >= 0:
+            after = at + len(word)
+            if after < size and lower[after] in b":= ":
+                starts.extend(at - offset for offset in offsets if at >= offset)
+            at = lower.find(word, after)
+    for start in sorted(starts):  # the leftmost start that matches is the match search() finds
+        found = EXIT_CODE.match(text, start)
+        if found:
+            return found
+    return None
 
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
