@@ -19,8 +19,8 @@ def same(text: str) -> None:
 PIECES = [
     "exit code", "Exit Code", "EXITED WITH CODE", "exited with code", "returncode", "return code", "Return Code",
     "exit status", "EXIT STATUS", "exit ſtatus", "ExIt StAtUs", "exited with", "code", "status", "cOde", "stat",
-    ": ", "=", " ", ":= ", "-", "1", "0", "-2", "137", "\n", "x", "é", "\u0130", "ß", "K", "ſ", "\u212a", "\x00", "\ud800",
-    "exit", "return", "exited with  code", "exit  code",
+    ": ", "=", " ", ":= ", "-", "1", "0", "-2", "137", "\n", "x", "é", "\u0130", "ß", "K", "ſ", "\u212a", "\x00",
+    "\ud800", "exit", "return", "exited with  code", "exit  code",
 ]
 
 
