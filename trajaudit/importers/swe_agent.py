@@ -75,8 +75,8 @@ def sniff(source: Source, head: bytes) -> bool:
 
 def tool_of(action: str) -> str:
     """The tool an action invokes: its SWE-agent command name, or bash for anything else."""
-    word = action.strip().split(None, 1)[0] if action.strip() else ""
-    return word if word in COMMANDS else "bash"
+    words = action.split(None, 1)
+    return words[0] if words and words[0] in COMMANDS else "bash"
 
 
 def observation_failure(text: str) -> tuple[bool, int | None, str | None]:
@@ -86,8 +86,7 @@ def observation_failure(text: str) -> tuple[bool, int | None, str | None]:
     if code not in (None, 0):
         return True, code, f"exit code {code}"
     if TRACEBACK in text:
-        lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-        last = next((ln for ln in reversed(lines) if ERROR_LINE.match(ln.strip())), None)
+        last = next((ln for ln in reversed(text.splitlines()) if ERROR_LINE.match(ln.strip())), None)
         return True, code, (last or "Python traceback").strip()[:500]
     for marker in FAILURE_MARKERS:
         if marker in text:
@@ -103,7 +102,7 @@ def exit_code_match(text: str) -> re.Match[str] | None:
         return EXIT_CODE.search(text)
     lower = text.encode("ascii", "replace").lower()  # one byte per character: positions are the text's
     size = len(lower)
-    starts = []
+    starts: list[int] = []
     for word, offsets in EXIT_ANCHORS.items():
         at = lower.find(word)
         while at >= 0:

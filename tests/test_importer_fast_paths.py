@@ -1,5 +1,5 @@
-"""The SWE-agent importer's exit-code search starts near an anchor word instead of scanning every character: it must
-find exactly what the plain regex finds, on any text (ASCII or not, any case, anchors anywhere)."""
+"""Fast paths of the SWE-agent and mini-swe-agent importers find exactly what the plain regexes find, on any text.
+The exit-code search starts only near an anchor word instead of at every character (ASCII or not, any case)."""
 
 from __future__ import annotations
 
@@ -59,3 +59,13 @@ def test_only_one_non_ascii_character_folds_to_an_anchor_letter() -> None:
     assert found == set(letters) | set(letters.upper()) | {"\u017f"}
     for text in ("\u0130 exit code 3", "exit \u017ftatus 4 \u0130", "\u0130" * 20 + "EXIT CODE: 1", "\u212a code 1"):
         same(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(["<output>", "</output>", "\n", "x", "<output", "output>", "\r", "é"]), max_size=10))
+def test_mini_swe_agent_output_same_as_regex(pieces: list[str]) -> None:
+    from trajaudit.importers.mini_swe_agent import OUTPUT, output_of
+
+    text = "".join(pieces)
+    found = OUTPUT.search(text)
+    assert output_of(text) == (found.group(1) if found else text), repr(text)
