@@ -16,6 +16,9 @@ Item = tuple[int | None, dict] | Malformed | Ended
 SUCCESS_EPS = 1e-6
 
 
+_DROPPED_WHEN_EMPTY = ("meta", "tokens")
+
+
 class Emitter:
     """Builds native events for one source: a step counter per trajectory and the `origin` pointer on every event."""
 
@@ -36,14 +39,20 @@ class Emitter:
         **fields: Any,
     ) -> tuple[int | None, dict]:
         """One event: next step of `trajectory`; fields that are None (and empty meta/tokens) are left out."""
-        step = self.steps.get(trajectory, 0)
-        self.steps[trajectory] = step + 1
+        steps = self.steps
+        step = steps.get(trajectory, 0)
+        steps[trajectory] = step + 1
         event: dict[str, Any] = {"trajectory": trajectory, "step": step, "kind": kind}
         for key, value in fields.items():
-            if value is None or (key in ("meta", "tokens") and not value):
-                continue
-            event[key] = value
-        event["origin"] = self.origin(line, path)
+            if value is not None and (key not in _DROPPED_WHEN_EMPTY or value):
+                event[key] = value
+        # origin() inlined: this runs once per event of every imported log
+        origin: dict[str, Any] = {"file": self.file, "format": self.format}
+        if line is not None:
+            origin["line"] = line
+        if path is not None:
+            origin["path"] = path
+        event["origin"] = origin
         return line, event
 
     def origin(self, line: int | None = None, path: str | None = None) -> dict[str, Any]:

@@ -136,6 +136,19 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
         )
 
 
+def output_of(content: str) -> str:
+    """`OUTPUT.search(content).group(1)`, else the content: by str.find, as the lazy `.*?` steps through the whole
+    output character by character (a tenth of the importer's time)."""
+    start = content.find("<output>")
+    if start < 0:
+        return content
+    start += len("<output>")
+    end = content.find("</output>", start)
+    if end < 0:  # no later <output> can have a closing tag either
+        return content
+    return content[start + 1 if content.startswith("\n", start) else start : end]
+
+
 def _result(emit: Emitter, trajectory: str, path: str, call: dict, content: str) -> tuple[int | None, dict]:
     if call["submit"] and not RETURNCODE.search(content):
         return emit.event(
@@ -149,8 +162,7 @@ def _result(emit: Emitter, trajectory: str, path: str, call: dict, content: str)
         )
     found = RETURNCODE.search(content)
     code = int(found.group(1)) if found else None
-    body = OUTPUT.search(content)
-    output = body.group(1) if body else content
+    output = output_of(content)
     return emit.event(
         trajectory, "tool_result", path=path, call_id=call["call_id"], tool="bash", ok=code in (0, None),
         exit_code=code, output=output, error=f"exit code {code}" if code not in (0, None) else None,

@@ -49,6 +49,10 @@ COMMANDS = frozenset(
 )
 TRACEBACK = "Traceback (most recent call last)"
 EXIT_CODE = re.compile(r"(?:exit(?:ed with)? code|return ?code|exit status)[:= ]+(-?\d+)", re.I)
+# Every EXIT_CODE match holds one of these words followed by one of its separators, this many characters after its
+# start: "exit code" 5, "returncode" 6, "return code" 7, "exited with code" 12, "exit status" 5.
+EXIT_ANCHORS = {b"code": (5, 6, 7, 12), b"status": (5,)}
+ERROR_LINE = re.compile(r"^\w[\w.]*(Error|Exception)\b")
 FAILURE_MARKERS = ("command not found", "Your proposed edit has introduced new syntax error")
 ISSUE = re.compile(r"ISSUE:\s*\n(.*?)(?:\n\s*INSTRUCTIONS:|\Z)", re.S)
 # Actions SWE-agent itself writes into the trajectory when it stops a run (a limit, an error, a format failure):
@@ -71,24 +75,46 @@ def sniff(source: Source, head: bytes) -> bool:
 
 def tool_of(action: str) -> str:
     """The tool an action invokes: its SWE-agent command name, or bash for anything else."""
-    word = action.strip().split(None, 1)[0] if action.strip() else ""
-    return word if word in COMMANDS else "bash"
+    words = action.split(None, 1)
+    return words[0] if words and words[0] in COMMANDS else "bash"
 
 
 def observation_failure(text: str) -> tuple[bool, int | None, str | None]:
     """(failed, exit_code, error) read from an observation."""
-    found = EXIT_CODE.search(text)
+    found = exit_code_match(text)
     code = int(found.group(1)) if found else None
     if code not in (None, 0):
         return True, code, f"exit code {code}"
     if TRACEBACK in text:
-        lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-        last = next((ln for ln in reversed(lines) if re.match(r"^\w[\w.]*(Error|Exception)\b", ln.strip())), None)
+        last = next((ln for ln in reversed(text.splitlines()) if ERROR_LINE.match(ln.strip())), None)
         return True, code, (last or "Python traceback").strip()[:500]
     for marker in FAILURE_MARKERS:
         if marker in text:
             return True, code, first_line(text[text.index(marker) :])
     return False, code, None
+
+
+def exit_code_match(text: str) -> re.Match[str] | None:
+    """`EXIT_CODE.search(text)`, tried only where an anchor word followed by a separator places a match's start: the
+    pattern has no literal prefix, so `re` would try it at every character of a long observation (the importer's
+    main cost per MB)."""
+    if "\u017f" in text:  # ſ, the one non-ASCII character re.I equates with a letter of an anchor (tested)
+        return EXIT_CODE.search(text)
+    lower = text.encode("ascii", "replace").lower()  # one byte per character: positions are the text's
+    size = len(lower)
+    starts: list[int] = []
+    for word, offsets in EXIT_ANCHORS.items():
+        at = lower.find(word)
+        while at >= 0:
+            after = at + len(word)
+            if after < size and lower[after] in b":= ":
+                starts.extend(at - offset for offset in offsets if at >= offset)
+            at = lower.find(word, after)
+    for start in sorted(starts):  # the leftmost start that matches is the match search() finds
+        found = EXIT_CODE.match(text, start)
+        if found:
+            return found
+    return None
 
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
