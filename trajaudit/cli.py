@@ -997,9 +997,8 @@ def _settings(config_file: Path | None, isolated: bool, input_format: str | None
     _check_format(input_format)
     try:
         cfg = _config(config_file, isolated).with_flags(input_format=input_format)
-    except config_module.ConfigError as exc:
+    except config_module.ConfigError as exc:  # a file's `from` is checked when it is loaded
         _usage_error(str(exc))
-    _check_format(cfg.input_format)
     return cfg
 
 

@@ -173,7 +173,9 @@ class Source:
                 head = stream.read(HEAD_BYTES)
                 if len(head) == HEAD_BYTES and b"\n" not in head and self.name.endswith(SUFFIXES):
                     rest = stream.readline(max(0, self.limits.max_line_bytes - HEAD_BYTES))
-                    head += rest + stream.read(HEAD_BYTES) if rest.endswith(b"\n") else rest
+                    head += rest
+                    if rest.endswith(b"\n"):  # the first line is whole: what follows it, as for a short one
+                        head += stream.read(HEAD_BYTES)
                 return head
         except (OSError, EOFError, zlib.error):
             return b""
