@@ -323,12 +323,16 @@ class WorkerLost(Exception):
 
 
 def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: int) -> Iterator[Piece]:
-    """Run `work(part)` for every part on `jobs` worker processes and yield the pieces of part 0, then of part 1, ...
-    (each part's in the order made), whatever order the workers finish in. Workers die with this process; a worker
-    that dies before finishing its part raises `WorkerLost` here.
+    """Run `work(part)` for every part on `jobs` processes, this one included, and yield the pieces of part 0, then
+    of part 1, ... (each part's in the order made), whatever order they finish in. Workers die with this process; a
+    worker that dies before finishing its part raises `WorkerLost` here.
 
-    A worker leaves a part's pieces in a temporary file and sends only its name, so pieces that workers finish
-    before this process reaches them (a slow report, e.g. the text view) wait on disk, not in memory."""
+    This process is one of the `jobs`: it audits part 0 itself, streaming its pieces, and then, whenever the next
+    part in order is still on a worker, takes a later part that no worker has started (at most `HELD_PARTS` held
+    ahead) instead of waiting. A third process merging beside two workers would compete with them for two cores, and
+    a part run here is neither pickled nor read back. A worker leaves a part's pieces in a temporary file and sends
+    only its name, so pieces that workers finish before this process reaches them (a slow report, e.g. the text
+    view) wait on disk, not in memory."""
     global _WORK, _SPILLS
     if len(parts) == 1 or jobs <= 1:
         for part in parts:
@@ -338,7 +342,7 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
     import multiprocessing
     import pickle
     import tempfile
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     lazy.compile_all()  # once here, not once per worker
@@ -353,13 +357,27 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
         # concurrent.futures, not multiprocessing.Pool: a Pool whose worker is killed replaces it and waits for the
         # lost part for ever; this executor notices the death and fails the parts still waiting
         pool = ProcessPoolExecutor(
-            min(jobs, len(parts)), mp_context=context, initializer=_bind_to_parent, initargs=(parent, from_main)
+            min(jobs, len(parts)) - 1, mp_context=context, initializer=_bind_to_parent, initargs=(parent, from_main)
         )
         try:
-            for name in pool.map(_run_part, parts):
-                with open(name, "rb") as spill:
+            futures = [None, *(pool.submit(_run_part, part) for part in parts[1:])]
+            yield from work(parts[0])
+            held: dict[int, list[Piece]] = {}  # parts run here ahead of their turn
+            for index in range(1, len(parts)):
+                future = futures[index]
+                assert future is not None
+                while index not in held and not future.done():
+                    later = _unstarted(futures, index) if len(held) < HELD_PARTS else None
+                    if later is None:
+                        wait([future], return_when=FIRST_COMPLETED)
+                        break
+                    held[later] = list(work(parts[later]))
+                if index in held:
+                    yield from held.pop(index)
+                    continue
+                with open(future.result(), "rb") as spill:
                     pieces = pickle.load(spill)
-                os.unlink(name)
+                os.unlink(spill.name)
                 yield from pieces
         except BrokenProcessPool as exc:
             raise WorkerLost(
@@ -369,6 +387,19 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
         finally:
             _stop(pool)
             _WORK = _SPILLS = None
+
+
+HELD_PARTS = 2  # parts this process runs ahead of the one it waits for: enough to keep it busy, and bounded memory
+
+
+def _unstarted(futures: list[Any], after: int) -> int | None:
+    """The first part after `after` that no worker has started, taken from the pool (cancelled there) to run here;
+    None if every later part is started or done."""
+    for index in range(after + 1, len(futures)):
+        future = futures[index]
+        if not future.cancelled() and future.cancel():  # cancelled already: taken before, by this process
+            return index
+    return None
 
 
 def _stop(pool: Any) -> None:
