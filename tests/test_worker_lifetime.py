@@ -303,3 +303,24 @@ def test_this_process_runs_parts_too_and_the_order_holds(tmp_path):
     assert ran_here[0] == 0 and len(ran_here) > 1
     assert 1 not in ran_here  # the part waited on is never taken back: it is a worker's
     assert taken.exists()
+
+
+def test_no_part_waits_queued_behind_a_busy_worker(tmp_path):
+    """While the one worker is held on part 1, this process runs every later part: none was queued on the worker
+    (an executor queues one more per worker, which would leave this process idle at the end of every run)."""
+    me = os.getpid()
+
+    def work(part):
+        if os.getpid() == me:
+            (tmp_path / f"here{part.index}").touch()
+        if part.index == 1:
+            stop = time.monotonic() + WAIT
+            while len(list(tmp_path.iterdir())) < 5 and time.monotonic() < stop:
+                time.sleep(0.01)
+        yield parallel.Piece(part.files[0], part.index, None, (str(os.getpid()),), [], Summary())
+
+    parts = [parallel.Part(index, (0,)) for index in range(6)]
+    with deadline(int(WAIT) + 10):
+        pieces = list(parallel.execute(parts, work, 2))
+    assert [piece.part for piece in pieces] == list(range(6))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["here0", "here2", "here3", "here4", "here5"]

@@ -327,12 +327,12 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
     of part 1, ... (each part's in the order made), whatever order they finish in. Workers die with this process; a
     worker that dies before finishing its part raises `WorkerLost` here.
 
-    This process is one of the `jobs`: it audits part 0 itself, streaming its pieces, and then, whenever the next
-    part in order is still on a worker, takes a later part that no worker has started (at most `HELD_PARTS` held
-    ahead) instead of waiting. A third process merging beside two workers would compete with them for two cores, and
-    a part run here is neither pickled nor read back. A worker leaves a part's pieces in a temporary file and sends
-    only its name, so pieces that workers finish before this process reaches them (a slow report, e.g. the text
-    view) wait on disk, not in memory."""
+    This process is one of the `jobs` (a third process merging beside two workers would compete with them for two
+    cores): parts are handed out in plan order to whichever process is free (`_Handout`); this one runs part 0 and
+    every part it reaches before a worker does straight into the merge, and takes the next part instead of waiting
+    for a worker's. A part finished before the merge reaches it (a worker's, or one taken here ahead of its turn)
+    leaves its pieces in a temporary file, so pieces wait on disk, not in memory, when the report is slower than
+    the audit (the text view)."""
     global _WORK, _SPILLS
     if len(parts) == 1 or jobs <= 1:
         for part in parts:
@@ -342,7 +342,7 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
     import multiprocessing
     import pickle
     import tempfile
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     lazy.compile_all()  # once here, not once per worker
@@ -356,28 +356,28 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
         _WORK, _SPILLS = work, spills
         # concurrent.futures, not multiprocessing.Pool: a Pool whose worker is killed replaces it and waits for the
         # lost part for ever; this executor notices the death and fails the parts still waiting
+        workers = min(jobs, len(parts)) - 1
         pool = ProcessPoolExecutor(
-            min(jobs, len(parts)) - 1, mp_context=context, initializer=_bind_to_parent, initargs=(parent, from_main)
+            workers, mp_context=context, initializer=_bind_to_parent, initargs=(parent, from_main)
         )
         try:
-            futures = [None, *(pool.submit(_run_part, part) for part in parts[1:])]
+            handout = _Handout(pool, parts, workers)
             yield from work(parts[0])
-            held: dict[int, list[Piece]] = {}  # parts run here ahead of their turn
+            taken: dict[int, str] = {}  # parts run here ahead of their turn: their spill files
             for index in range(1, len(parts)):
-                future = futures[index]
-                assert future is not None
-                while index not in held and not future.done():
-                    later = _unstarted(futures, index) if len(held) < HELD_PARTS else None
-                    if later is None:
-                        wait([future], return_when=FIRST_COMPLETED)
-                        break
-                    held[later] = list(work(parts[later]))
-                if index in held:
-                    yield from held.pop(index)
-                    continue
-                with open(future.result(), "rb") as spill:
+                if index in taken:
+                    name = taken.pop(index)
+                else:
+                    future = handout.claim(index)
+                    if future is None:  # no worker had it: run here, straight to the merge
+                        yield from work(parts[index])
+                        continue
+                    while not future.done() and (later := handout.take()) is not None:
+                        taken[later] = _run_part(parts[later])
+                    name = future.result()
+                with open(name, "rb") as spill:
                     pieces = pickle.load(spill)
-                os.unlink(spill.name)
+                os.unlink(name)
                 yield from pieces
         except BrokenProcessPool as exc:
             raise WorkerLost(
@@ -389,17 +389,56 @@ def execute(parts: list[Part], work: Callable[[Part], Iterator[Piece]], jobs: in
             _WORK = _SPILLS = None
 
 
-HELD_PARTS = 2  # parts this process runs ahead of the one it waits for: enough to keep it busy, and bounded memory
+class _Handout:
+    """The parts after the first, handed out in plan order to whichever process is free: a worker gets its next part
+    from the executor's thread as soon as it finishes one (`_give`), this process takes one where it would otherwise
+    wait (`take`, `claim`). The pool is never given more parts than it has workers: the executor would queue one
+    more on each busy worker, where this process, idle at the end of a run, could not take it back."""
 
+    def __init__(self, pool: Any, parts: list[Part], workers: int) -> None:
+        self.pool = pool
+        self.parts = parts
+        self.lock = threading.Lock()
+        self.futures: dict[int, Any] = {}  # part -> its worker's future
+        self.next = 1  # parts before it are handed out; part 0 is this process's
+        for _ in range(workers):
+            self._give()
 
-def _unstarted(futures: list[Any], after: int) -> int | None:
-    """The first part after `after` that no worker has started, taken from the pool (cancelled there) to run here;
-    None if every later part is started or done."""
-    for index in range(after + 1, len(futures)):
-        future = futures[index]
-        if not future.cancelled() and future.cancel():  # cancelled already: taken before, by this process
-            return index
-    return None
+    def take(self) -> int | None:
+        """The next part no one has, now this process's; None when all are handed out."""
+        with self.lock:
+            if self.next >= len(self.parts):
+                return None
+            self.next += 1
+            return self.next - 1
+
+    def claim(self, index: int) -> Any:
+        """The future of the worker that has part `index` (every part before it handed out); None if none had it,
+        and now this process has."""
+        with self.lock:
+            if index in self.futures:
+                return self.futures.pop(index)
+            assert self.next == index, (self.next, index)
+            self.next += 1
+            return None
+
+    def _give(self, done: Any = None) -> None:
+        """Hand a worker the next part: at the start, and when one of its parts is done (then in the executor's
+        thread). Not after a failure: the run is over, and the wait for that part reports it."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if done is not None and (done.cancelled() or done.exception() is not None):
+            return
+        with self.lock:
+            if self.next >= len(self.parts):
+                return
+            try:
+                future = self.pool.submit(_run_part, self.parts[self.next])
+            except (BrokenProcessPool, RuntimeError):  # broken, or shut down as the run ends: this process goes on
+                return
+            self.futures[self.next] = future
+            self.next += 1
+        future.add_done_callback(self._give)
 
 
 def _stop(pool: Any) -> None:
@@ -452,6 +491,7 @@ def _sweep_spills(root: str) -> None:
 
 
 def _run_part(part: Part) -> str:
+    """Run a part (on a worker, or taken by the parent) and leave its pieces in a spill file; its name."""
     import pickle  # already imported by `execute`, before the pool forked
 
     assert _WORK is not None and _SPILLS is not None
