@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from trajaudit import parallel
+from trajaudit import parallel, reader
 from trajaudit.cli import app
 
 pytestmark = pytest.mark.skipif(
@@ -286,7 +286,7 @@ def _cut_before(monkeypatch, log: Path, numbers: list[int]) -> None:
     starts = [0] + [i + 1 for i, byte in enumerate(data) if byte == 10][:-1]
     cuts = [0] + [starts[n - 1] for n in numbers]
 
-    def shares(source, jobs, count_lines=True):  # type: ignore[no-untyped-def]
+    def shares(source, jobs, count_lines=True, taper=0):  # type: ignore[no-untyped-def]
         ends = [*cuts[1:], None]
         return [parallel.Share(k, len(cuts), start, end, data[:start].count(b"\n"))
                 for k, (start, end) in enumerate(zip(cuts, ends, strict=True))]
@@ -348,7 +348,7 @@ def test_validate_ranges_renumber_blank_and_overlong_lines(tmp_path, monkeypatch
     data = log.read_bytes()
     starts = [0] + [i + 1 for i, byte in enumerate(data) if byte == 10][:-1]
 
-    def shares(source, count, count_lines=True):  # type: ignore[no-untyped-def]
+    def shares(source, count, count_lines=True, taper=0):  # type: ignore[no-untyped-def]
         cuts = [starts[k * len(starts) // jobs + 1] for k in range(1, jobs)]
         ends = [*cuts, None]
         return [parallel.Share(k, jobs, start, end, None if not count_lines else data[:start].count(b"\n"))
@@ -373,3 +373,23 @@ def test_validate_ranges_renumber_blank_and_overlong_lines(tmp_path, monkeypatch
     assert b'"line":57' in serial and b'"line":58' in serial  # late lines: a broken one, one over the line limit
     assert b"max-line-bytes" in serial
     assert validated(jobs) == serial
+
+
+def test_the_last_parts_are_cut_into_quarters():
+    """Processes take parts as they free up: a run that ends on small parts ends with every process busy."""
+    assert parallel.bounds(100, 4) == [25, 50, 75]
+    assert parallel.bounds(100, 4, taper=2) == [25, 50, 56, 62, 68, 75, 81, 87, 93]
+    assert parallel.bounds(100, 2, taper=5) == [50, 62, 75, 87]  # one full part is always kept
+    assert parallel.bounds(100, 1, taper=2) == []
+
+
+def test_folder_groups_end_small(tmp_path):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    for k in range(64):
+        (folder / f"run{k:02}.json").write_text("x" * 1000)
+    sources = list(reader.discover([str(folder)]))
+    parts = parallel._groups(sources, 8, taper=2)
+    sizes = [len(part.files) for part in parts]
+    assert [index for part in parts for index in part.files] == list(range(64))  # contiguous, in order, all once
+    assert sizes == [8] * 6 + [2] * 8

@@ -70,20 +70,20 @@ class Share:
         return Span(self.start, self.end, self.lines or 0)
 
 
-def byte_shares(source: Source, count: int, count_lines: bool = True) -> list[Share] | None:
-    """Cut a plain file into up to `count` ranges of about equal bytes at line starts; None for a compressed file
-    (it cannot be cut). With `count_lines`, the lines before each cut are counted on the way (one read of the file
-    up to its last cut: ~0.05 s per 100 MB, the same for any number of ranges, where each worker counting its own
-    prefix would count the file many times over); without (`validate`, whose workers count their own ranges as
-    they read them), each cut reads only the rest of one line, and the ranges' `lines` are None."""
+def byte_shares(source: Source, count: int, count_lines: bool = True, taper: int = 0) -> list[Share] | None:
+    """Cut a plain file into up to `count` ranges of about equal bytes at line starts, the last `taper` of them cut
+    again into quarters (see `bounds`); None for a compressed file (it cannot be cut). With `count_lines`, the lines
+    before each cut are counted on the way (one read of the file up to its last cut: ~0.05 s per 100 MB, the same
+    for any number of ranges, where each worker counting its own prefix would count the file many times over);
+    without (`validate`, whose workers count their own ranges as they read them), each cut reads only the rest of
+    one line, and the ranges' `lines` are None."""
     if source.path is None or source.name.endswith(".gz"):
         return None
     size = source.size()
     cuts: list[tuple[int, int | None]] = [(0, 0)]
     read = lines = 0
     with source.open_file() as stream:
-        for k in range(1, count):
-            target = size * k // count
+        for target in bounds(size, count, taper):
             if target <= cuts[-1][0]:
                 continue
             if not count_lines:
@@ -272,7 +272,7 @@ def _cut(
             per_job = max(1, min(PARTS_PER_JOB, sources[0].size() // (jobs * MIN_NATIVE_RANGE)))
         size = sources[0].size()  # and no range over max_range: a range's pieces are held at once (see `execute`)
         count = max(jobs * per_job, -(-size // (max_range or MAX_RANGE)))
-        shares = byte_shares(sources[0], count, count_lines=False) if lines_apart else byte_shares(sources[0], count)
+        shares = byte_shares(sources[0], count, count_lines=not lines_apart, taper=jobs)
         if shares is None or len(shares) < 2:
             return whole
         return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]
@@ -283,7 +283,7 @@ def _cut(
         for source in sources
     )):
         return whole
-    return _groups(sources, jobs * GROUPS_PER_JOB)
+    return _groups(sources, jobs * GROUPS_PER_JOB, taper=jobs)
 
 
 def _format_of(source: Source, input_format: str) -> Any:
@@ -295,22 +295,41 @@ def _format_of(source: Source, input_format: str) -> Any:
         return None
 
 
-def _groups(sources: list[Source], count: int) -> list[Part]:
-    """Contiguous groups of files of about `total / count` bytes each."""
+def _groups(sources: list[Source], count: int, taper: int = 0) -> list[Part]:
+    """Contiguous groups of files of about `total / count` bytes each, the last `taper` cut into quarters."""
     sizes = [source.size() for source in sources]
-    target = max(1, sum(sizes) // count)
+    ends = bounds(sum(sizes), count, taper)
     parts: list[Part] = []
     group: list[int] = []
-    filled = 0
+    filled = reached = 0
     for index, size in enumerate(sizes):
         group.append(index)
         filled += size
-        if filled >= target:
+        if reached < len(ends) and filled >= ends[reached]:
             parts.append(Part(len(parts), tuple(group)))
-            group, filled = [], 0
+            group = []
+            while reached < len(ends) and filled >= ends[reached]:
+                reached += 1
     if group:
         parts.append(Part(len(parts), tuple(group)))
     return parts
+
+
+TAPER = 4  # the last parts of a run are this many times smaller
+
+
+def bounds(total: int, count: int, taper: int = 0) -> list[int]:
+    """Where `count` parts of `total` bytes end (but the last), the last `taper` of them each cut into `TAPER`:
+    processes take parts as they free up, so the run ends on small parts and they finish close together, where a
+    last full part would leave the others idle for as long as it takes."""
+    taper = max(0, min(taper, count - 1))
+    weights = [TAPER] * (count - taper) + [1] * (taper * TAPER)
+    whole = sum(weights)
+    ends, reached = [], 0
+    for weight in weights[:-1]:
+        reached += weight
+        ends.append(total * reached // whole)
+    return ends
 
 
 _WORK: Callable[[Part], Iterator[Piece]] | None = None  # set before the pool forks: what its workers run
