@@ -404,3 +404,18 @@ def test_a_prefix_on_ray_gives_the_bytes_of_the_local_folder(s3, ray_instance, t
     assert here.exit_code == there.exit_code == 1, there.output[-800:]
     assert there.stdout == here.stdout.replace(str(local), uri)
     assert parts and parts[0] > 1  # the parts ran on Ray tasks, which read the objects themselves
+
+
+def test_gcs_retries_are_bounded_unless_the_uri_sets_its_own():
+    """pyarrow's GCS client retries for many minutes inside one call, deaf to Ctrl-C: without credentials or network,
+    `audit gs://...` hung. The filesystem built from a gs:// URI now gives up after GCS_RETRY_SECONDS."""
+    pytest.importorskip("pyarrow.fs")
+
+    def retry_limit(uri: str) -> Any:
+        filesystem, _ = store._filesystem(uri)
+        return filesystem.__reduce__()[1][0]["retry_time_limit"].total_seconds()
+
+    assert retry_limit("gs://bucket/runs/") == store.GCS_RETRY_SECONDS
+    assert retry_limit("gs://bucket/runs/?scheme=http&endpoint_override=localhost:1") == store.GCS_RETRY_SECONDS
+    assert retry_limit("gs://bucket/runs/?retry_limit_seconds=99") == 99
+    assert store._bounded("s3://bucket/runs/") == "s3://bucket/runs/"  # S3's client gives up within seconds

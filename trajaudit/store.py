@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, Mapping
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from trajaudit.reader import Source
@@ -190,9 +190,24 @@ def _filesystem(raw: str) -> tuple[Any, str]:
     except ImportError:
         raise StoreError(f"{raw}: {INSTALL_HINT}") from None
     try:
-        return fs.FileSystem.from_uri(raw)
+        return fs.FileSystem.from_uri(_bounded(raw))
     except (ValueError, OSError) as exc:  # pyarrow.ArrowInvalid is a ValueError: an unknown scheme, no bucket
         raise StoreError(f"{raw}: {_first_line(exc)}") from None
+
+
+GCS_RETRY_SECONDS = 20
+_GCS_SCHEMES = ("gs", "gcs")
+
+
+def _bounded(raw: str) -> str:
+    """The URI with a bound on GCS retries, unless it sets its own (`retry_limit_seconds`). pyarrow's GCS client
+    otherwise retries for many minutes inside one call, deaf to Ctrl-C and SIGTERM: with no credentials or no network,
+    `audit gs://...` hung instead of saying so (S3's client gives up within seconds)."""
+    parts = urlsplit(raw)
+    if parts.scheme.lower() not in _GCS_SCHEMES or "retry_limit_seconds" in parse_qs(parts.query):
+        return raw
+    query = f"{parts.query}&" if parts.query else ""
+    return urlunsplit(parts._replace(query=f"{query}retry_limit_seconds={GCS_RETRY_SECONDS}"))
 
 
 def _without_query(raw: str) -> str:
