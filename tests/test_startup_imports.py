@@ -51,6 +51,20 @@ def test_a_native_audit_in_a_machine_format_imports_neither_rich_nor_numpy_nor_a
     assert sorted(modules & unwanted) == []
 
 
+def test_wording_an_invalid_tool_argument_imports_no_python_jsonschema(tmp_path: Path):
+    """TA203 words its findings from jsonschema-rs's errors: python-jsonschema (~0.1 s to import) stays out."""
+    log = tmp_path / "bad_args.jsonl"
+    events = [
+        {"trajectory": "t", "step": 0, "kind": "task", "task_id": "x", "goal": "g",
+         "tools": [{"name": "f", "parameters": {"type": "object", "required": ["id"]}}]},
+        {"trajectory": "t", "step": 1, "kind": "tool_call", "call_id": "c", "tool": "f", "arguments": {}},
+    ]
+    log.write_text("".join(json.dumps(event) + "\n" for event in events), encoding="utf-8")
+    modules = imported("audit", str(log), "--format", "jsonl", "-j", "1", "--select", "TA203")
+    assert "trajaudit.rules.invalid_tool_arguments" in modules
+    assert "jsonschema" not in modules
+
+
 def test_the_text_view_imports_rich_and_an_imported_format_its_importer(tmp_path: Path):
     assert "rich" in imported("audit", str(SAMPLES / "loop.jsonl"), "--format", "text", "-j", "1")
     chat = tmp_path / "chat.jsonl"

@@ -6,9 +6,9 @@ patterns, 30-40 ms to compile, which `trajaudit --version` or a log without mess
 each one when it is first used.
 
 A run cut into parts for worker processes compiles every pattern first (`compile_all`), in the parent: forked workers
-then share the one copy, where each would otherwise compile its own, and the merge a third. numpy and python-jsonschema
-(which words invalid tool arguments) stay imported on first use in each process: 350 M instructions each, they would
-lengthen the serial start of every cut run for logs that mostly need neither (bench/README.md, "warm before fork").
+then share the one copy, where each would otherwise compile its own, and the merge a third. numpy stays imported on
+first use in each process: 350 M instructions, it would lengthen the serial start of every cut run for logs that
+mostly do not need it (bench/README.md, "warm before fork").
 """
 
 from __future__ import annotations

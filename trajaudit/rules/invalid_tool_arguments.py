@@ -22,7 +22,7 @@ string, an id in the wrong format. Catching them per step shows where the agent 
 
 ## Example
 `cancel_pending_order` declares `{"required": ["order_id", "reason"]}`; the agent sends `{"order_id": "#W1"}`:
-`$: 'reason' is a required property`.
+`$: "reason" is a required property`.
 
 ## How to fix
 Improve the tool description or the schema's field descriptions, validate arguments in the agent loop before
@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator, Mapping
+from urllib.parse import unquote
 
 import jsonschema_rs
 import orjson
@@ -62,8 +63,6 @@ class _Compiled:
     """A declared schema made usable: its validator, or why there is none (None for both: silently unchecked)."""
 
     validator: Any = None
-    pattern_keys: bool = False  # whether it has patternProperties, which wording must rewrite
-    references: bool = False  # whether it has $ref, $dynamicRef or $recursiveRef, which wording may resolve
     unresolved: str | None = None  # a reference that would need a fetch or a file read
 
 
@@ -88,9 +87,7 @@ def _fast(schema_json: bytes) -> _Compiled:
     # Keyed by the schema's canonical JSON: logs reuse one tool set over thousands of runs.
     refused: list[str] = []
     try:
-        validator = _compile(orjson.loads(schema_json), refused)
-        # 'ef"' ends "$ref", "$dynamicRef" and "$recursiveRef" (and a few other keys: then the registry is only spare)
-        return _Compiled(validator, b'"patternProperties"' in schema_json, b'ef"' in schema_json)
+        return _Compiled(_compile(orjson.loads(schema_json), refused))
     except jsonschema_rs.ValidationError as exc:
         if refused:
             return _Compiled(unresolved=_relative(refused[0]))
@@ -142,9 +139,7 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
         if validator is None or validator.is_valid(arguments):
             continue
         try:
-            error = _best_error(
-                declared["parameters"], arguments, rewrite=tool.pattern_keys, offline=tool.references
-            )
+            error = _best_error(validator, declared["parameters"], arguments)
         except _Undecided as undecided:
             yield Violation(
                 event,
@@ -153,10 +148,6 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
                 {"tool": name, "pattern": _short(undecided.pattern)},
             )
             continue
-        except Exception:  # wording is best effort; the verdict above is the fast validator's
-            error = None
-        if error is None:
-            error = _first_error(validator, arguments)
         if error is not None:
             path, message = error
             yield Violation(
@@ -174,122 +165,116 @@ def _json_path(parts: Any) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
 
 
-def _first_error(validator: Any, arguments: Any) -> tuple[str, str] | None:
-    """Path and message of jsonschema-rs's first error: when python-jsonschema cannot word the failure."""
-    error = next(iter(validator.iter_errors(arguments)), None)
-    return None if error is None else (_json_path(error.instance_path), error.message)
+# Wording: the error a reader should see first, chosen among jsonschema-rs's errors as python-jsonschema's
+# `best_match` chooses (its relevance key, and the descent into the errors of an anyOf/oneOf): the same validator, so
+# the same regex engine and backtracking limit, and no reference fetched, decide both whether and how the arguments
+# fail. (python-jsonschema worded them before; importing it cost each process ~0.1 s, ~370 M instructions.)
+_WEAK = frozenset({"AnyOf", "OneOfNotValid", "OneOfMultipleValid"})
 
 
-# Wording: python-jsonschema's best_match picks the most relevant error, but it would evaluate the log's patterns
-# with Python's backtracking `re` and fetch remote references. So it runs with a registry that fetches nothing, its
-# `pattern` keyword matches with the same engine and limit as the fast validator, and every `patternProperties` key
-# is replaced by a literal pattern that matches exactly the argument keys that the declared pattern matches.
-
-
-def _best_error(
-    schema: Mapping[str, Any], arguments: Any, *, rewrite: bool = True, offline: bool = True
-) -> tuple[str, str] | None:
-    """Path and message of the most relevant error, from python-jsonschema (only for arguments already invalid).
-    A schema known to have no patternProperties (rewrite=False) or no references (offline=False: then nothing can be
-    retrieved, and the refusing registry, which costs more than the validation, is not needed) skips that step."""
-    import jsonschema
-    from jsonschema.exceptions import best_match
-
-    originals: dict[str, str] = {}
-    safe = _literal_pattern_keys(schema, _keys_of(arguments), originals) if rewrite else schema
-    base = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    wording = _wording_class(base)
-    validator = wording(safe, registry=_offline_registry()) if offline else wording(safe)
-    error = best_match(validator.iter_errors(arguments))
-    if error is None:
+def _best_error(validator: Any, schema: Any, arguments: Any) -> tuple[str, str] | None:
+    """Path and message of the most relevant error of arguments already invalid; `_Undecided` when a pattern ran out
+    of backtracking steps on them (then they were not shown invalid)."""
+    errors = list(validator.iter_errors(arguments))
+    for error in _all(errors):
+        if type(error.kind).__name__ == "BacktrackLimitExceeded":
+            raise _Undecided(_pattern_of(schema, list(error.schema_path)))
+    if not errors:
         return None
-    message = error.message
-    for literal, original in originals.items():
-        message = message.replace(repr(literal), repr(original))
-    return _json_path(error.absolute_path), message
+    best = max(errors, key=lambda error: _relevance(schema, error))
+    while (context := _context(best)):
+        smallest = sorted(context, key=lambda error: _relevance(schema, error))[:2]
+        if len(smallest) == 2 and _relevance(schema, smallest[0]) == _relevance(schema, smallest[1]):
+            break
+        best = smallest[0]
+    return _json_path(best.instance_path), best.message
 
 
-@lru_cache(maxsize=16)
-def _wording_class(base: Any) -> Any:
-    import jsonschema
-
-    def pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
-        if validator.is_type(instance, "string") and isinstance(pattern, str) and not _search(pattern, instance):
-            yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
-
-    return jsonschema.validators.extend(base, {"pattern": pattern})
+def _context(error: Any) -> list[Any]:
+    """The errors of every branch of a failed anyOf/oneOf, flattened (as python-jsonschema's `context`)."""
+    branches = getattr(error.kind, "context", None) or []
+    return [inner for branch in branches for inner in branch]
 
 
-@lru_cache(maxsize=1)
-def _offline_registry() -> Any:
-    from referencing import Registry
-    from referencing.exceptions import NoSuchResource
-
-    def retrieve(uri: str) -> Any:
-        raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # attrs class: mypy misses its fields
-
-    return Registry(retrieve=retrieve)  # type: ignore[call-arg]
+def _all(errors: list[Any]) -> Iterator[Any]:
+    for error in errors:
+        yield error
+        yield from _all(_context(error))
 
 
-@lru_cache(maxsize=1024)
-def _pattern_validator(pattern: str) -> Any:
-    return jsonschema_rs.validator_for({"pattern": pattern}, pattern_options=_PATTERN_OPTIONS)
+def _relevance(schema: Any, error: Any) -> tuple[Any, ...]:
+    """python-jsonschema's `relevance` key (its `best_match` takes the largest at the top and the smallest among a
+    failed anyOf/oneOf's errors): depth, instance path, whether the keyword is not weak (anyOf, oneOf), and whether
+    the instance lacks the `type` of the schema that failed."""
+    path = list(error.instance_path)
+    return (
+        -len(path),
+        [(isinstance(part, str), part) for part in path],
+        type(error.kind).__name__ not in _WEAK,
+        not _matches_type(_at(schema, list(error.schema_path)[:-1]), error.instance),
+    )
 
 
-def _search(pattern: str, text: str) -> bool:
-    """Whether the pattern matches somewhere in text, as jsonschema-rs decides it; _Undecided past the limit."""
-    validator = _pattern_validator(pattern)
-    if validator.is_valid(text):
-        return True
-    if any(isinstance(e.kind, jsonschema_rs.ValidationErrorKind.BacktrackLimitExceeded)
-           for e in validator.iter_errors(text)):
-        raise _Undecided(pattern)
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "null": (type(None),),
+    "number": (int, float), "integer": (int,),
+}
+
+
+def _matches_type(subschema: Any, instance: Any) -> bool:
+    expected = subschema.get("type") if isinstance(subschema, dict) else None
+    names = [expected] if isinstance(expected, str) else expected if isinstance(expected, list) else []
+    for name in names:
+        kinds = _JSON_TYPES.get(name) if isinstance(name, str) else None
+        if kinds is None:
+            continue
+        if isinstance(instance, bool) and name not in ("boolean",):
+            continue  # JSON booleans are neither numbers nor integers
+        if isinstance(instance, kinds) or (name == "integer" and isinstance(instance, float) and instance.is_integer()):
+            return True
     return False
 
 
-def _keys_of(value: Any) -> set[str]:
-    """Every object key anywhere in a JSON value."""
-    keys: set[str] = set()
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            keys.update(k for k in item if isinstance(k, str))
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return keys
+def _at(schema: Any, path: list[Any]) -> Any:
+    """The subschema at a keyword path of the declared schema, following local `$ref`s; None where it cannot be
+    followed."""
+    node = schema
+    for key in path:
+        if key == "$ref" and isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            node = _pointer(schema, node["$ref"])
+        elif isinstance(node, dict) and isinstance(key, str):
+            node = node.get(key)
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+        else:
+            return None
+    return node
 
 
-def _literal_pattern_keys(schema: Any, keys: set[str], originals: dict[str, str]) -> Any:
-    """A copy of schema whose `patternProperties` keys are replaced by anchored alternations of the argument keys
-    they match (safe for `re`: no repetition to backtrack over). Every `patternProperties` object anywhere is
-    rewritten, even where it is not a keyword, since a `$ref` JSON pointer can make any object a schema."""
-    counter = 0
+def _pointer(schema: Any, reference: str) -> Any:
+    if not reference.startswith("#"):
+        return None
+    node = schema
+    for token in filter(None, reference[1:].split("/")):
+        key = unquote(token).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
 
-    def rewrite(node: Any) -> Any:
-        nonlocal counter
-        if isinstance(node, list):
-            return [rewrite(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key == "patternProperties" and isinstance(value, dict):
-                table: dict[str, Any] = {}
-                for pattern, subschema in value.items():
-                    matched = sorted(k for k in keys if _search(pattern, k))
-                    body = f"\\A(?:{'|'.join(map(re.escape, matched))})\\Z" if matched else "(?!)"
-                    literal = f"{body}(?#{counter})"  # the comment keeps keys of equal match sets distinct
-                    counter += 1
-                    originals[literal] = pattern
-                    table[literal] = rewrite(subschema)
-                out[key] = table
-            else:
-                out[key] = rewrite(value)
-        return out
 
-    return rewrite(schema)
+def _pattern_of(schema: Any, path: list[Any]) -> str:
+    """The pattern that ran out of steps: a `pattern` keyword's value, or a `patternProperties` key."""
+    if path and path[-1] == "pattern":
+        pattern = _at(schema, path)
+        if isinstance(pattern, str):
+            return pattern
+    if len(path) >= 2 and path[-2] == "patternProperties" and isinstance(path[-1], str):
+        return path[-1]
+    return "?"
 
 
 # Tool name -> compiled parameters, per tool set (by its JSON text), filled as calls need them: runs of one benchmark
