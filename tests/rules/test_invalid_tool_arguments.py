@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.deadline import deadline
 from tests.rules.harness import call, task, trajectory
@@ -274,3 +276,42 @@ def test_audit_of_a_hostile_schema_fetches_nothing_and_goes_on(tmp_path: Path):
         (2, ["reference", "tool"]),
         (3, ["path", "tool"]),
     ]
+
+
+def test_a_tie_goes_to_the_keyword_written_first():
+    # python-jsonschema meets the keywords as written and keeps the first of equally relevant errors
+    first = {"required": ["a"], "additionalProperties": False, "properties": {"a": {}}}
+    assert best(first, {"b": 1}) == ("$", '"a" is a required property')
+    last = {"additionalProperties": False, "properties": {"a": {}}, "required": ["a"]}
+    assert best(last, {"b": 1}) == ("$", "Additional properties are not allowed ('b' was unexpected)")
+
+
+_LEAVES = st.sampled_from([
+    {"type": "integer"}, {"type": "string", "minLength": 3}, {"enum": ["x", "y"]}, {"type": "array", "items": {}},
+    {"anyOf": [{"type": "integer"}, {"type": "string", "maxLength": 1}]},
+    {"oneOf": [{"type": "integer"}, {"type": "integer", "minimum": 0}]},
+])
+_VALUES = st.sampled_from([1, -1, "a", "abcd", "x", None, True, [1, "a"], {"k": 1}])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from("abcd"), _LEAVES, max_size=4),
+    st.lists(st.sampled_from("abcd"), max_size=3, unique=True),
+    st.booleans(),
+    st.dictionaries(st.sampled_from("abcde"), _VALUES, max_size=5),
+)
+def test_the_path_chosen_is_python_jsonschemas(properties, required, closed, arguments):
+    """The port of best_match names the same place as python-jsonschema's (the messages are jsonschema-rs's)."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    schema: dict = {"type": "object", "properties": properties, "required": required}
+    if closed:
+        schema["additionalProperties"] = False
+    reference = best_match(Draft202012Validator(schema).iter_errors(arguments))
+    ours = best(schema, arguments)
+    if reference is None:
+        assert ours is None
+    else:
+        assert ours is not None and ours[0] == ta203._json_path(reference.absolute_path), (ours, reference.message)

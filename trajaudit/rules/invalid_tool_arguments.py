@@ -181,13 +181,31 @@ def _best_error(validator: Any, schema: Any, arguments: Any) -> tuple[str, str] 
             raise _Undecided(_pattern_of(schema, list(error.schema_path)))
     if not errors:
         return None
-    best = max(errors, key=lambda error: _relevance(schema, error))
+    best = max(_in_schema_order(schema, errors), key=lambda error: _relevance(schema, error))
     while (context := _context(best)):
-        smallest = sorted(context, key=lambda error: _relevance(schema, error))[:2]
+        smallest = sorted(_in_schema_order(schema, context), key=lambda error: _relevance(schema, error))[:2]
         if len(smallest) == 2 and _relevance(schema, smallest[0]) == _relevance(schema, smallest[1]):
             break
         best = smallest[0]
     return _json_path(best.instance_path), best.message
+
+
+def _in_schema_order(schema: Any, errors: list[Any]) -> list[Any]:
+    """The errors in the order python-jsonschema meets them, walking each schema's keywords as written: ties of
+    relevance go to the first, as its `best_match` gives them (jsonschema-rs orders keywords its own way)."""
+    return sorted(errors, key=lambda error: _keyword_order(schema, list(error.schema_path)))
+
+
+def _keyword_order(schema: Any, path: list[Any]) -> list[int]:
+    """For each step of a keyword path, the position of that keyword (or item) in the schema it is read from."""
+    order, node = [], schema
+    for key in path:
+        if isinstance(node, dict):
+            order.append(list(node).index(key) if key in node else len(node))
+        else:
+            order.append(key if isinstance(key, int) else 0)
+        node = _step(schema, node, key)
+    return order
 
 
 def _context(error: Any) -> list[Any]:
@@ -240,15 +258,18 @@ def _at(schema: Any, path: list[Any]) -> Any:
     followed."""
     node = schema
     for key in path:
-        if key == "$ref" and isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            node = _pointer(schema, node["$ref"])
-        elif isinstance(node, dict) and isinstance(key, str):
-            node = node.get(key)
-        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-            node = node[key]
-        else:
-            return None
+        node = _step(schema, node, key)
     return node
+
+
+def _step(schema: Any, node: Any, key: Any) -> Any:
+    if key == "$ref" and isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        return _pointer(schema, node["$ref"])
+    if isinstance(node, dict) and isinstance(key, str):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    return None
 
 
 def _pointer(schema: Any, reference: str) -> Any:
