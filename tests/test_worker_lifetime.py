@@ -282,35 +282,11 @@ def test_the_cli_says_a_worker_was_lost_and_exits_2(tmp_path, monkeypatch, capsy
     assert not report.exists()  # -o: complete or not at all
 
 
-def test_this_process_runs_parts_too_and_the_order_holds(tmp_path):
-    """With -jN this process is one of the N: it runs part 0, and while the next part in order is still on a worker it
-    takes later parts nobody started, instead of waiting as a third process would. Pieces still come in plan order.
-    The worker holds part 1 until this process has taken a later part (bounded wait: a regression fails)."""
-    me = os.getpid()
-    taken = tmp_path / "taken"
-
-    def work(part):
-        if os.getpid() == me and part.index > 1:
-            taken.touch()
-        if part.index == 1:
-            stop = time.monotonic() + WAIT
-            while not taken.exists() and time.monotonic() < stop:
-                time.sleep(0.01)
-        yield parallel.Piece(part.files[0], part.index, None, (str(os.getpid()),), [], Summary())
-
-    parts = [parallel.Part(index, (0,)) for index in range(8)]
-    with deadline(int(WAIT) + 10):
-        pieces = list(parallel.execute(parts, work, 2))
-    assert [piece.part for piece in pieces] == list(range(8))
-    ran_here = [piece.part for piece in pieces if piece.ids == (str(me),)]
-    assert ran_here[0] == 0 and len(ran_here) > 1
-    assert 1 not in ran_here  # the part waited on is never taken back: it is a worker's
-    assert taken.exists()
-
-
 def test_no_part_waits_queued_behind_a_busy_worker(tmp_path):
-    """While the one worker is held on part 1, this process runs every later part: none was queued on the worker
-    (an executor queues one more per worker, which would leave this process idle at the end of every run)."""
+    """With -jN this process is one of the N: it runs part 0 and, while the one worker is held on part 1, every later
+    part: none was queued on the worker (an executor queues one more per worker, which would leave this process idle
+    at the end of every run), and the part waited on stays the worker's. Pieces still come in plan order. The wait is
+    bounded: a regression fails, never hangs."""
     me = os.getpid()
 
     def work(part):
