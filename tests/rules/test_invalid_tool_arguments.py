@@ -315,3 +315,11 @@ def test_the_path_chosen_is_python_jsonschemas(properties, required, closed, arg
         assert ours is None
     else:
         assert ours is not None and ours[0] == ta203._json_path(reference.absolute_path), (ours, reference.message)
+
+
+def test_a_failure_to_choose_still_reports_the_validators_first_error(monkeypatch):
+    def broken(*args):
+        raise RuntimeError("a bug in choosing")
+
+    monkeypatch.setattr(ta203, "_best_error", broken)
+    assert violations({"type": "object", "required": ["id"]}, call("f", "c1")) == [(1, {"tool": "f", "path": "$"})]

@@ -148,6 +148,8 @@ def check(trajectory: Trajectory, options: Mapping[str, Any]) -> Iterator[Violat
                 {"tool": name, "pattern": _short(undecided.pattern)},
             )
             continue
+        except Exception:  # choosing is best effort: the verdict above is the validator's, so is its first error
+            error = _first_error(validator, arguments)
         if error is not None:
             path, message = error
             yield Violation(
@@ -163,6 +165,11 @@ def _short(text: str) -> str:
 
 def _json_path(parts: Any) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+def _first_error(validator: Any, arguments: Any) -> tuple[str, str] | None:
+    error = next(iter(validator.iter_errors(arguments)), None)
+    return None if error is None else (_json_path(error.instance_path), error.message)
 
 
 # Wording: the error a reader should see first, chosen among jsonschema-rs's errors as python-jsonschema's
