@@ -253,7 +253,7 @@ def _matches_type(subschema: Any, instance: Any) -> bool:
         kinds = _JSON_TYPES.get(name) if isinstance(name, str) else None
         if kinds is None:
             continue
-        if isinstance(instance, bool) and name not in ("boolean",):
+        if isinstance(instance, bool) and name != "boolean":
             continue  # JSON booleans are neither numbers nor integers
         if isinstance(instance, kinds) or (name == "integer" and isinstance(instance, float) and instance.is_integer()):
             return True
@@ -285,12 +285,7 @@ def _pointer(schema: Any, reference: str) -> Any:
     node = schema
     for token in filter(None, reference[1:].split("/")):
         key = unquote(token).replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            node = node.get(key)
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
+        node = _step(schema, node, int(key) if isinstance(node, list) and key.isdigit() else key)
     return node
 
 
