@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Mapping, final
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Mapping, final
 
 import orjson
 
@@ -452,15 +452,17 @@ def _walk(top: Path, roots: list[str]) -> Iterator[Source]:
                 yield Source(entry.path, path, problem=f"cannot read: {exc.strerror or exc}")
 
 
-def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[int, object] | Malformed]:
-    """Parsed JSON values per line; a line that is not valid JSON (or UTF-8) becomes Malformed.
+def iter_json(
+    source: Source, accept: Callable[[bytes], str | None] | None = None
+) -> Iterator[tuple[int, object] | Malformed | str]:
+    """Parsed JSON values per line; a line that is not valid JSON (or UTF-8) becomes Malformed. The hot loop of every
+    native audit, so line splitting and parsing share one generator. A line longer than `limits.max_line_bytes` is
+    skipped without being held (see `lines`).
 
-    With `count` > 1, only every `count`-th line (from line `index + 1`) is parsed: one parallel worker's share; the
-    other lines are skipped unread, and a broken stream is reported by worker 0 only. The hot loop of every native
-    audit, so line splitting and parsing share one generator. A line longer than `limits.max_line_bytes` is
-    skipped without being held (see `lines`)."""
+    `accept` (validate's `linecheck`) is offered each line's bytes first: a line it gives a trajectory for stands as
+    that string, unparsed; the others are parsed as usual."""
     if source.span is not None:
-        yield from _span_json(source, source.span)
+        yield from _span_json(source, source.span, accept)
         return
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
@@ -473,8 +475,11 @@ def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[
             for number, raw in enumerate(iter(partial(readline, limit + 1), b""), 1):
                 if len(raw) > limit and raw[-1] != 10:
                     raw = _overlong(raw, readline, limit)
-                if count > 1 and number % count != index:
-                    continue
+                elif accept is not None:
+                    trajectory = accept(raw)
+                    if trajectory is not None:
+                        yield trajectory
+                        continue
                 try:
                     yield number, loads(raw)
                 except decode_error:
@@ -482,11 +487,12 @@ def iter_json(source: Source, index: int = 0, count: int = 1) -> Iterator[tuple[
                     if salvaged is not None:
                         yield salvaged
     except STREAM_ERRORS as exc:
-        if index == 0:  # every worker meets the same broken stream; one reports it
-            yield stream_failure(name, number + 1, exc)
+        yield stream_failure(name, number + 1, exc)
 
 
-def _span_json(source: Source, span: Span) -> Iterator[tuple[int, object] | Malformed]:
+def _span_json(
+    source: Source, span: Span, accept: Callable[[bytes], str | None] | None
+) -> Iterator[tuple[int, object] | Malformed | str]:
     """`iter_json` over the lines that start in the bytes of `span`, numbered from `span.first` + 1; sets
     `span.lines`. Lines are split here, as in `iter_json`, not through `lines` (a generator more per line)."""
     loads = orjson.loads
@@ -507,6 +513,11 @@ def _span_json(source: Source, span: Span) -> Iterator[tuple[int, object] | Malf
                     raw = _overlong(raw, readline, limit)  # its len() is its size in the file
                 position += len(raw)
                 number += 1
+                if accept is not None and type(raw) is bytes:
+                    trajectory = accept(raw)
+                    if trajectory is not None:
+                        yield trajectory
+                        continue
                 try:
                     yield number, loads(raw)
                 except decode_error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from trajaudit.importers._common import first_json_value
 from trajaudit.reader import Malformed, Source, iter_json
@@ -17,6 +17,9 @@ def sniff(source: Source, head: bytes) -> bool:
     return isinstance(first, dict) and all(key in first for key in ("trajectory", "step", "kind"))
 
 
-def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
-    """The lines as parsed; schema checking is the engine's job, so nothing is changed here."""
-    return iter_json(source)  # type: ignore[return-value]
+def convert(
+    source: Source, accept: Callable[[bytes], str | None] | None = None
+) -> Iterator[tuple[int | None, dict] | Malformed | str]:
+    """The lines as parsed; schema checking is the engine's job, so nothing is changed here. With `accept`, lines it
+    passes stand as their trajectory, unparsed (see `reader.iter_json`)."""
+    return iter_json(source, accept)  # type: ignore[return-value]
