@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Mapping, final
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Mapping, final, overload
 
 import orjson
 
@@ -450,6 +450,16 @@ def _walk(top: Path, roots: list[str]) -> Iterator[Source]:
                         yield Source(entry.path, path, problem="cannot read: a symbolic link to nothing")
             except OSError as exc:
                 yield Source(entry.path, path, problem=f"cannot read: {exc.strerror or exc}")
+
+
+@overload
+def iter_json(source: Source) -> Iterator[tuple[int, object] | Malformed]: ...
+
+
+@overload
+def iter_json(
+    source: Source, accept: Callable[[bytes], str | None] | None
+) -> Iterator[tuple[int, object] | Malformed | str]: ...
 
 
 def iter_json(
