@@ -1019,6 +1019,8 @@ class Validation:
         jobs = self.options.jobs or parallel.default_jobs(self.sources, self.options.input_format)
         parts = parallel.plan(self.sources, self.options.input_format, jobs, lines_apart=True)
         if len(parts) > 1:
+            if any(part.format == "native" for part in parts):
+                linecheck.checker()  # compiled here, before the workers fork, not once in each (~40 ms)
             yield from self._merged(parts, jobs)
             return
         summary = self.summary
@@ -1137,7 +1139,7 @@ class Validation:
             summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
         stream = ids.wrap(source, fmt, stream)
         name = source.name
-        is_valid = schema.validator().is_valid
+        is_valid = None  # jsonschema-rs's, once a line needs it: linecheck may pass every line of a native file
         keep = self.options.limits.max_findings_per_event
         trusted = fmt != "native" and not schema.check_imported()
         for item in stream:
@@ -1158,6 +1160,8 @@ class Validation:
                 continue
             line, data = item
             summary.lines += 1
+            if is_valid is None:
+                is_valid = schema.validator().is_valid
             if type(data) is dict and (trusted or is_valid(data)):
                 summary.steps += 1
                 trajectories.add(data["trajectory"])

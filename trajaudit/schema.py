@@ -19,8 +19,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
-import jsonschema_rs
-
 SCHEMA_FILE = "trajaudit-event-v1.schema.json"
 CHECK_IMPORTED_VARIABLE = "TRAJAUDIT_CHECK_IMPORTED"
 
@@ -49,6 +47,9 @@ def schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def validator() -> Any:
+    # imported here: `validate` reaches it only for a native line linecheck refused (or another format's events)
+    import jsonschema_rs
+
     return jsonschema_rs.validator_for(schema())
 
 
