@@ -239,6 +239,9 @@ def _number(node: dict[str, Any], keys: set[str], kind: str, name: str) -> Any:
                 raise Unsupported(f"{name}: {keyword} {bound!r}")
             bounds[meta] = bound
     if kind == "number":
+        # msgspec compares an integer given for a float as a float: exact only up to 2**53
+        if any(abs(bound) > 2**53 for bound in bounds.values()):
+            raise Unsupported(f"{name}: a bound past 2**53")
         return Annotated[float, msgspec.Meta(**bounds)] if bounds else float
     if any(type(bound) is not int for bound in bounds.values()):
         raise Unsupported(f"{name}: a fractional bound on an integer")
