@@ -2,6 +2,8 @@
 
 Every line a user wrote (native JSONL) goes through jsonschema-rs's `is_valid` (about a microsecond); only lines
 that fail are walked again with `iter_errors` for messages and JSON paths, so the common case pays for one call.
+`validate`, which needs no parsed events, first offers each native line's bytes to this schema compiled for msgspec
+(`trajaudit.linecheck`); only the lines it refuses come here.
 
 Events our own importers built are trusted: the importers' tests check that they are valid, so validating them again
 on every run would only cost time (a third of an OpenAI audit). The debug switch `TRAJAUDIT_CHECK_IMPORTED=1` in the
