@@ -164,7 +164,7 @@ VALID = {
     "claim": b'{"type":"tests_pass"}',
 }
 PROPERTIES = sorted(SCHEMA["properties"])
-# Free-form values (kept raw, parsed apart) around each scalar form
+# Free-form values, and a property the schema does not name, around each scalar form: where parsers differ most
 FREE = {
     "meta": SCALARS.map(lambda value: b'{"n":[' + value + b"]}"),
     "arguments": SCALARS.map(lambda value: b'{"id":' + value + b"}"),
