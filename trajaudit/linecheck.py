@@ -19,8 +19,8 @@ test_linecheck.py checks each, and compares both paths on generated lines):
 - A free-form value (an object without `properties`, an array without `items`) is decoded as JSON nested at most
   `FREE_DEPTH` deep, with integers bounded too: msgspec would read an integer of any size, where orjson fails past
   1.8e308. Every occurrence of a repeated key is decoded and checked this way, so none hides an invalid value.
-  Typed integers are bounded to 64 signed bits, which orjson reads as integers too. msgspec's nesting limit (997) is
-  below orjson's (1,024).
+  Typed integers are bounded to 64 signed bits, which orjson reads as integers too. Nothing nests deeper than the
+  types allow, a few levels, far below orjson's limit of 1,024.
 - `allOf` of `if {P: {const: C}} then {required: [...]}` (the schema's fields required per kind) is checked after
   decoding, on P's value: the last one, as in orjson, when P is repeated (msgspec checks each against P's enum).
 - An integer written `1.0` or a `const` of 1 written `1.0`, which the schema takes, are refused.
