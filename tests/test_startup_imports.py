@@ -116,6 +116,14 @@ def test_validate_imports_the_two_input_rules_and_not_the_registry_nor_what_only
     assert sorted(modules & unwanted) == []
 
 
+def test_validate_of_valid_native_lines_checks_them_without_jsonschema_rs():
+    """Every line of loop.jsonl passes the compiled check (trajaudit.linecheck), so jsonschema-rs, which words what
+    fails, is never imported; a file with a broken line imports it (the test above)."""
+    modules = imported("validate", str(SAMPLES / "loop.jsonl"), "--format", "jsonl", "-j", "1")
+    assert "msgspec" in modules and "trajaudit.linecheck" in modules  # it did validate, through the fast path
+    assert "jsonschema_rs" not in modules
+
+
 def test_the_toml_parser_is_imported_only_to_read_a_configuration_file(tmp_path: Path):
     log = str(SAMPLES / "loop.jsonl")
     assert "tomllib" not in imported("audit", log, "--format", "jsonl", "--isolated")
