@@ -76,6 +76,24 @@ def test_the_text_view_imports_rich_and_an_imported_format_its_importer(tmp_path
 
 
 
+
+def test_events_built_by_an_importer_are_not_validated_so_jsonschema_rs_stays_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The trust boundary (schema.check_imported): our importers' events skip the schema check, and with no tool
+    parameters to check (TA203) nothing needs jsonschema-rs; the debug switch validates them, and imports it."""
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"},
+                                             {"role": "assistant", "content": "hello"}]}) + "\n", encoding="utf-8")
+    options = (str(chat), "--from", "openai", "--format", "jsonl", "-q", "-j", "1")
+    monkeypatch.delenv("TRAJAUDIT_CHECK_IMPORTED", raising=False)  # the suite turns the switch on (conftest.py)
+    audited, validated = imported("audit", *options), imported("validate", *options)
+    assert "trajaudit.rules.invalid_tool_arguments" in audited  # TA203 ran, on a run that declares no tools
+    assert "jsonschema_rs" not in audited | validated
+    monkeypatch.setenv("TRAJAUDIT_CHECK_IMPORTED", "1")
+    assert "jsonschema_rs" in imported("audit", *options) & imported("validate", *options)
+
+
 PROCESSES = {"multiprocessing", "pickle"}  # what only a run cut into parts needs (tempfile: importlib.resources has it)
 
 

@@ -632,8 +632,9 @@ class Audit:
         self, source: Source, stream: Iterator[Any], assembler: Assembler, trusted: bool = False
     ) -> Iterator[Item]:
         """The per-line loop of every audit: the common case (a valid event of an open trajectory) stays inline.
-        `trusted`: the events were built by our own importers, so not validated (see `schema`)."""
-        is_valid = schema.validator().is_valid
+        `trusted`: the events were built by our own importers, so not validated (see `schema`), and jsonschema-rs is
+        not even imported for them."""
+        is_valid = None if trusted else schema.validator().is_valid
         summary = self.summary
         name = source.name
         open_trajectories = assembler.open
@@ -656,7 +657,7 @@ class Audit:
                 continue
             line, data = item
             summary.lines += 1
-            if type(data) is dict and (trusted or is_valid(data)):
+            if type(data) is dict and (is_valid is None or is_valid(data)):
                 kind = data["kind"]
                 event = new_event(Event, (name, line, data, next_seq(), kind, data["step"]))  # Event(...), inline
                 tid = data["trajectory"]
@@ -1139,7 +1140,8 @@ class Validation:
             summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
         stream = ids.wrap(source, fmt, stream)
         name = source.name
-        is_valid = None  # jsonschema-rs's, once a line needs it: linecheck may pass every line of a native file
+        is_valid = None  # jsonschema-rs's, once a line needs it (linecheck may pass every line of a native file); None
+        # for a trusted stream, whose events are not validated
         keep = self.options.limits.max_findings_per_event
         trusted = fmt != "native" and not schema.check_imported()
         for item in stream:
@@ -1160,9 +1162,9 @@ class Validation:
                 continue
             line, data = item
             summary.lines += 1
-            if is_valid is None:
+            if is_valid is None and not trusted:  # (a trusted stream never imports jsonschema-rs)
                 is_valid = schema.validator().is_valid
-            if type(data) is dict and (trusted or is_valid(data)):
+            if type(data) is dict and (is_valid is None or is_valid(data)):
                 summary.steps += 1
                 trajectories.add(data["trajectory"])
                 continue

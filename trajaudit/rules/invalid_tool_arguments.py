@@ -38,10 +38,10 @@ from functools import lru_cache
 from typing import Any, Iterator, Mapping
 from urllib.parse import unquote
 
-import jsonschema_rs
 import orjson
 
 from trajaudit.context import events_by_kind
+from trajaudit.lazy import LazyModule
 from trajaudit.model import Severity, Trajectory, Violation
 from trajaudit.rules.unknown_tool import declared_tools
 
@@ -52,7 +52,9 @@ SEVERITY = Severity.ERROR
 # fancy-regex hands patterns without look-around or back-references to the linear-time `regex` crate; only the others
 # backtrack, and this caps the steps of one match (about 0.2 ms), so a log cannot buy more time per string it holds.
 BACKTRACK_LIMIT = 10_000
-_PATTERN_OPTIONS = jsonschema_rs.FancyRegexOptions(backtrack_limit=BACKTRACK_LIMIT)
+# imported at the first declared schema: logs of most formats declare no tool parameters, and this import is ~0.1 G
+# instructions of start-up (bench/README.md, "start-up")
+jsonschema_rs: Any = LazyModule("jsonschema_rs")
 _MESSAGE_LIMIT = 160
 
 _UNSEEN = object()
@@ -79,7 +81,12 @@ def _compile(schema: Any, refused: list[str]) -> Any:
         refused.append(uri)
         raise LookupError(f"trajaudit fetches no schema: {uri}")
 
-    return jsonschema_rs.validator_for(schema, retriever=retrieve, pattern_options=_PATTERN_OPTIONS)
+    return jsonschema_rs.validator_for(schema, retriever=retrieve, pattern_options=_pattern_options())
+
+
+@lru_cache(maxsize=1)
+def _pattern_options() -> Any:
+    return jsonschema_rs.FancyRegexOptions(backtrack_limit=BACKTRACK_LIMIT)
 
 
 @lru_cache(maxsize=512)
