@@ -198,7 +198,6 @@ def test_byte_shares_start_at_line_starts_and_cover_the_file(tmp_path):
         assert shares[0].start == 0 and shares[-1].end is None
         for share, following in zip(shares, shares[1:], strict=False):
             assert share.end == following.start and data[following.start - 1 : following.start] == b"\n"
-            assert following.lines == data[: following.start].count(b"\n")
     gz = tmp_path / "m.jsonl.gz"
     gz.write_bytes(__import__("gzip").compress(data))
     assert parallel.byte_shares(next(discover([str(gz)])), 2) is None  # a compressed stream cannot be cut
@@ -286,9 +285,9 @@ def _cut_before(monkeypatch, log: Path, numbers: list[int]) -> None:
     starts = [0] + [i + 1 for i, byte in enumerate(data) if byte == 10][:-1]
     cuts = [0] + [starts[n - 1] for n in numbers]
 
-    def shares(source, jobs, count_lines=True, taper=0):  # type: ignore[no-untyped-def]
+    def shares(source, jobs, count_lines=False, taper=0):  # type: ignore[no-untyped-def]
         ends = [*cuts[1:], None]
-        return [parallel.Share(k, len(cuts), start, end, data[:start].count(b"\n"))
+        return [parallel.Share(k, len(cuts), start, end, data[:start].count(b"\n") if count_lines else None)
                 for k, (start, end) in enumerate(zip(cuts, ends, strict=True))]
 
     monkeypatch.setattr(parallel, "byte_shares", shares)
@@ -327,18 +326,38 @@ def test_uncounted_cuts_are_the_counted_ones(tmp_path):
     from trajaudit.reader import discover
 
     log = messy_log(tmp_path / "m.jsonl", events=300)
+    data = log.read_bytes()
     source = next(discover([str(log)]))
     for jobs in (2, 3, 7, 50):
-        counted, uncounted = parallel.byte_shares(source, jobs), parallel.byte_shares(source, jobs, count_lines=False)
+        counted, uncounted = parallel.byte_shares(source, jobs, count_lines=True), parallel.byte_shares(source, jobs)
         assert counted is not None and uncounted is not None
         assert [(s.start, s.end) for s in counted] == [(s.start, s.end) for s in uncounted]
-        assert all(s.lines is None for s in uncounted[1:])
+        assert [s.lines for s in counted] == [data[: s.start].count(b"\n") for s in counted]
+        assert all(s.lines is None for s in uncounted)
+
+
+def test_only_an_imported_format_is_counted_before_it_is_cut(tmp_path):
+    """Native ranges are numbered by the merge; an importer builds ids and origins from line numbers, so its
+    ranges are counted before the work starts (`parallel.Share`)."""
+    from trajaudit.reader import discover
+
+    native = spread_log(tmp_path / "n.jsonl", seed=1, trajectories=40)
+    chat = tmp_path / "c.jsonl"
+    chat.write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"hi {n}"}]}) + "\n"
+                            for n in range(400)))
+    native_parts = parallel.plan(list(discover([str(native)])), "auto", 2)
+    chat_parts = parallel.plan(list(discover([str(chat)])), "openai", 2)
+    assert len(native_parts) > 1 and len(chat_parts) > 1
+    assert all(part.share is not None and part.share.lines is None for part in native_parts)
+    assert [part.share.lines for part in chat_parts if part.share is not None] == [
+        chat.read_bytes()[: part.share.start].count(b"\n") for part in chat_parts if part.share is not None]
 
 
 @pytest.mark.parametrize("jobs", [2, 3, 5])
-def test_validate_ranges_renumber_blank_and_overlong_lines(tmp_path, monkeypatch, jobs):
-    """A validate worker numbers its range from 1 and counts every line it holds, blank, broken or over the line
-    limit ones included: the merge's line numbers are the serial run's wherever the cuts fall."""
+def test_ranges_are_renumbered_with_blank_broken_and_overlong_lines(tmp_path, monkeypatch, jobs):
+    """A range's worker numbers its lines from 1 and counts every line it holds, blank, broken or over the line
+    limit ones included: the merge's line numbers are the serial run's wherever the cuts fall, for `validate` and for
+    `audit`, whose one trajectory crosses every cut (its later lines are findings: steps out of order)."""
     event = json.dumps({"trajectory": "t", "step": 0, "kind": "task", "task_id": "k", "goal": "g", "tools": []})
     rows = []
     for n in range(60):
@@ -348,10 +367,10 @@ def test_validate_ranges_renumber_blank_and_overlong_lines(tmp_path, monkeypatch
     data = log.read_bytes()
     starts = [0] + [i + 1 for i, byte in enumerate(data) if byte == 10][:-1]
 
-    def shares(source, count, count_lines=True, taper=0):  # type: ignore[no-untyped-def]
+    def shares(source, count, count_lines=False, taper=0):  # type: ignore[no-untyped-def]
         cuts = [starts[k * len(starts) // jobs + 1] for k in range(1, jobs)]
         ends = [*cuts, None]
-        return [parallel.Share(k, jobs, start, end, None if not count_lines else data[:start].count(b"\n"))
+        return [parallel.Share(k, jobs, start, end, data[:start].count(b"\n") if count_lines else None)
                 for k, (start, end) in enumerate(zip([0, *cuts], ends, strict=True))]
 
     monkeypatch.setattr(parallel, "byte_shares", shares)
@@ -373,6 +392,9 @@ def test_validate_ranges_renumber_blank_and_overlong_lines(tmp_path, monkeypatch
     assert b'"line":57' in serial and b'"line":58' in serial  # late lines: a broken one, one over the line limit
     assert b"max-line-bytes" in serial
     assert validated(jobs) == serial
+    audited = _audit(log, 1, "--option", "limits.max-line-bytes=200")
+    assert '"line":60' in audited and '"line":58' in audited  # the last step out of order; over the line limit
+    assert _audit(log, jobs, "--option", "limits.max-line-bytes=200") == audited
 
 
 def test_the_last_parts_are_cut_into_quarters():

@@ -33,7 +33,7 @@ from trajaudit.model import (
 from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, Span, file_size
 from trajaudit.rules import invalid_json, schema_violation
 from trajaudit.rules.rule import Rule
-from trajaudit.transport import pack, pack_finding, unpack, unpack_finding
+from trajaudit.transport import pack, pack_finding, renumbered, renumbered_finding, unpack, unpack_finding
 
 if TYPE_CHECKING:
     from trajaudit.config import ActiveRule, Config
@@ -384,13 +384,40 @@ def _step_order(event: Event, message: str) -> Finding:
 
 @dataclass(frozen=True)
 class RangeEnd:
-    """What the worker of a native range reports of its end, for the merge to carry trajectories across the cut."""
+    """What the worker of a native range reports of its end, for the merge to carry trajectories across the cut. Its
+    lines are numbered from the range's first, as the worker read them (`renumbered` numbers them as in the file)."""
 
-    first_line: int  # lines before the range
     seen: dict[str, int]  # every trajectory with lines in the range -> its last line there
     held: dict[str, State]  # open at the range's end: events so far and findings noted (as the worker began them)
     closed: set[str]  # closed by an outcome within the range
     peak: int  # the most trajectories open at once within the range
+
+    def renumbered(self, lines: int) -> RangeEnd:
+        """The same, numbered as in the file, where `lines` lines come before the range."""
+        held = {
+            tid: ([_renumbered_event(e, lines) for e in events],
+                  [f if f.line is None else replace(f, line=f.line + lines) for f in early])
+            for tid, (events, early) in self.held.items()
+        }
+        return RangeEnd({tid: line + lines for tid, line in self.seen.items()}, held, self.closed, self.peak)
+
+
+def _renumbered_event(event: Event, lines: int) -> Event:
+    line = event[1]
+    return event if line is None else tuple.__new__(Event, (event[0], line + lines, *event[2:]))
+
+
+def _renumbered_piece(piece: parallel.Piece, lines: int) -> parallel.Piece:
+    """A range's piece numbered as in its file, where `lines` lines come before the range (see `parallel.Share`):
+    its items, the places they were produced (0: none) and what it carries across the cut."""
+    if not lines:
+        return piece
+    return replace(
+        piece,
+        items=[renumbered(item, lines) for item in piece.items],
+        places=[(kind, line + lines if line else 0) for kind, line in piece.places] if piece.places else piece.places,
+        carry=piece.carry.renumbered(lines) if piece.carry is not None else None,
+    )
 
 
 class Audit:
@@ -443,8 +470,10 @@ class Audit:
         for index in part.files:
             source = worker.sources[index]
             worker.summary = Summary()
-            if share is not None:
-                source = replace(source, span=share.span())
+            span = None
+            if share is not None:  # numbered from 1: the merge adds the lines of the ranges before
+                span = share.span()
+                source = replace(source, span=span)
             seen = _IdsSeen()
             options = self.options
             assembler = Assembler(options.outcomes, options.outcomes_file, self.limits.max_open_trajectories,
@@ -455,7 +484,7 @@ class Audit:
                 # a range is exact only if no run was still open at its end (a whole file ends its runs itself)
                 exact = share is None or not worker._cut
                 yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), items, worker.summary,
-                                     exact, worker._admitted)
+                                     exact, worker._admitted, lines=span.lines if span is not None else 0)
                 continue
             assembler.last_line = {}
             placed = [(worker.position, pack(item, whole))
@@ -464,9 +493,10 @@ class Audit:
             held, closed = assembler.held(), assembler.closed_ids()
             placed.extend((worker.position, pack(item, whole))
                           for item in worker._finish(assembler.close_all(), assembler, at_end=True))
-            carry = RangeEnd(share.lines or 0, assembler.last_line, held, closed, assembler.peak)
+            carry = RangeEnd(assembler.last_line, held, closed, assembler.peak)
             yield parallel.Piece(index, part.index, worker._format, (), [item for _, item in placed], worker.summary,
-                                 exact, admitted, [place for place, _ in placed], carry)
+                                 exact, admitted, [place for place, _ in placed], carry,
+                                 lines=span.lines if span is not None else 0)
 
     def _merged(self, parts: list[parallel.Part], jobs: int) -> Iterator[Item]:
         """The results of the parts run on workers, in serial order with serial bytes: pieces come in plan order; a
@@ -477,6 +507,7 @@ class Audit:
         summary = self.summary
         limit = self._per_file.limit
         admitted: dict[int, int] = {}  # file -> input findings admitted in its ranges so far
+        lines: dict[int, int] = {}  # file -> lines in its ranges so far
         redone: set[int] = set()  # files read again here (from some range on)
         told: set[int] = set()  # files whose format was told (`on_format`)
         ranges: _NativeRanges | None = None
@@ -489,17 +520,21 @@ class Audit:
             share = parts[piece.part].share
             before = admitted.get(index, 0)
             admitted[index] = before + piece.admitted
+            first = lines.get(index, 0)  # lines before this piece's range
+            lines[index] = first + piece.lines
+            if share is not None and share.lines is None:  # numbered from 1 by its worker
+                piece = _renumbered_piece(piece, first)
             if piece.carry is not None:  # a range of a native file: its trajectories may continue across the cut
                 ranges = ranges or _NativeRanges(self, source)
                 if not piece.exact or admitted[index] > limit or not ranges.fits(piece.carry):
                     redone.add(index)
-                    yield from self._again(index, share, ids, before, index not in told, ranges.cut())
+                    yield from self._again(index, share, first, ids, before, index not in told, ranges.cut())
                     continue
                 told.add(index)
                 if share is not None and not share.index and self.options.on_format is not None:
                     self.options.on_format(source, "native")
                 parallel.add(summary, piece.summary)
-                yield from ranges.results(piece, share)
+                yield from ranges.results(piece, share, first)
                 continue
             if piece.format == "native":  # its trajectories may continue in any later file: read the rest here
                 yield from self._rest(index, ids)
@@ -511,7 +546,7 @@ class Audit:
                 or any(owner.get(tid, source.name) != source.name for tid in piece.ids)
             ):
                 redone.add(index)
-                yield from self._again(index, share, ids, before, index not in told)
+                yield from self._again(index, share, first, ids, before, index not in told)
                 continue
             if piece.format is not None and index not in told:
                 told.add(index)
@@ -546,17 +581,18 @@ class Audit:
         self,
         index: int,
         share: parallel.Share | None,
+        first_line: int,
         ids: importers.DistinctIds,
         admitted: int,
         tell: bool,
         state: tuple[dict[str, State], set[str]] | None = None,
     ) -> Iterator[Item]:
-        """Audit file `index` here, from the start of `share` (None: all of it) to its end, as the serial loop
-        would have: with the run's id renaming, the input findings its earlier ranges admitted, and (a native file)
-        the trajectories open and closed at the cut, `state`."""
+        """Audit file `index` here, from the start of `share` (None: all of it; `first_line` lines before it) to its
+        end, as the serial loop would have: with the run's id renaming, the input findings its earlier ranges
+        admitted, and (a native file) the trajectories open and closed at the cut, `state`."""
         source = self.sources[index]
         if share is not None and share.index:
-            source = replace(source, span=Span(share.start, None, share.lines or 0))
+            source = replace(source, span=Span(share.start, None, first_line))
         helper = self._helper()
         options = self.options
         assembler = Assembler(options.outcomes, options.outcomes_file, self.limits.max_open_trajectories,
@@ -851,10 +887,11 @@ class _NativeRanges:
         """Whether the range's worker saw what the serial run would: never more trajectories open than the limit."""
         return len(self.held) + carry.peak <= self.audit.limits.max_open_trajectories
 
-    def results(self, piece: parallel.Piece, share: parallel.Share | None) -> Iterator[Item]:
+    def results(self, piece: parallel.Piece, share: parallel.Share | None, first_line: int) -> Iterator[Item]:
+        """The results of a range's piece (numbered as in the file; `first_line` lines before the range)."""
         carry: RangeEnd = piece.carry
         continuing = {tid for tid in carry.seen if tid in self.held or tid in self.closed}
-        redone = self._redo(share, carry, continuing) if continuing and share is not None else []
+        redone = self._redo(share, first_line, carry, continuing) if continuing and share is not None else []
         for _, item in heapq.merge(self._kept(piece, continuing), redone, key=itemgetter(0)):
             yield item
         self.closed.update(tid for tid in carry.closed if tid not in continuing)
@@ -895,7 +932,7 @@ class _NativeRanges:
                     continue
             yield place, item
 
-    def _redo(self, share: parallel.Share, carry: RangeEnd, continuing: set[str]) -> list[Placed]:
+    def _redo(self, share: parallel.Share, first_line: int, carry: RangeEnd, continuing: set[str]) -> list[Placed]:
         """Read the continued trajectories' lines of one range again, from the state the earlier ranges left."""
         states: dict[str, State] = {}
         for tid in continuing:
@@ -908,7 +945,7 @@ class _NativeRanges:
         assembler = self._assembler(states, continuing & self.closed)
         redo = self.audit._helper()
         last = max(carry.seen[tid] for tid in continuing)
-        lines = parallel.continued_lines(self.source, share, carry.first_line, continuing, last)
+        lines = parallel.continued_lines(self.source, share, first_line, continuing, last)
         results = [(redo.position, item) for item in redo._read(self.source, lines, assembler)]
         self.held.update(assembler.held())
         self.closed.update(assembler.closed_ids())
@@ -1048,7 +1085,7 @@ class Validation:
             worker.summary = Summary()
             span = None
             if share is not None:  # numbered from 1: the merge adds the lines of the ranges before
-                span = Span(share.start, share.end)
+                span = share.span()
                 source = replace(source, span=span)
             seen = _IdsSeen()
             cap = _FileCap(self.options.limits.max_findings_per_file)
@@ -1087,10 +1124,7 @@ class Validation:
             renamed = {tid: probe["trajectory"] for tid, probe in zip(piece.ids, probes, strict=True)}
             trajectories.update(renamed.get(tid, tid) for tid in piece.carry)
             for packed in piece.items:
-                fields: tuple[Any, ...] = packed  # `transport.pack_finding`'s, whose [4] is the line
-                if before and fields[4] is not None:
-                    fields = (*fields[:4], fields[4] + before, *fields[5:])
-                finding = unpack_finding(fields)
+                finding = unpack_finding(renumbered_finding(packed, before) if before else packed)
                 if per_file.admits(finding.code):
                     yield finding
                 else:

@@ -3,9 +3,10 @@ and yields their `Piece`s in plan order, and the engine merges those (`engine.Au
 `engine.Validation._merged`). The serial path is the same code with one part.
 
 A part is a group of whole files, or a byte range (`Share`) of one plain file cut at line starts: a native log, or a
-log whose lines are whole runs (OpenAI chat). A native range is audited as if it were the whole input; its piece
-says what it leaves open at its end, and the merge re-reads here only the trajectories a later range continues
-(`continued_lines`). A compressed stream cannot be cut: it is one part.
+log whose lines are whole runs (OpenAI chat). A native range is audited as if it were the whole input, its lines
+numbered from 1 (the merge renumbers them: `Share`); its piece says what it leaves open at its end, and the merge
+re-reads here only the trajectories a later range continues (`continued_lines`). A compressed stream cannot be cut:
+it is one part.
 
 Workers never outlive this process, however it ends (`_bind_to_parent`): a CI job that kills a slow run (SIGKILL,
 as `subprocess.run(timeout=...)` does) must not leave workers running under init.
@@ -57,30 +58,31 @@ def add(total: Summary, part: Summary) -> None:
 @dataclass(frozen=True)
 class Share:
     """A byte range of a plain file: the lines that start in bytes [start, end) (end None: to the end), of which the
-    first is line `lines + 1` of the file (None: not counted; the range's worker numbers its lines from 1 and says
-    how many it read, `Piece.lines`, and the merge adds those of the ranges before)."""
+    first is line `lines + 1` of the file; `lines` None: not counted. Then the range's worker numbers its lines from 1
+    and says how many it read (`Piece.lines`), and the merge, which takes the ranges in order, adds those of the
+    ranges before: no process reads the file ahead of the work to count its lines (on a file out of the page cache
+    that serial read goes at disk speed; on many cores it bounds the speed-up). Only an imported format's ranges are
+    counted: its importer builds ids (`<file>:<line>`) and origins from the line numbers."""
 
     index: int
     count: int
     start: int
     end: int | None
-    lines: int | None = 0  # lines before the range
+    lines: int | None = None  # lines before the range
 
     def span(self) -> Span:
         return Span(self.start, self.end, self.lines or 0)
 
 
-def byte_shares(source: Source, count: int, count_lines: bool = True, taper: int = 0) -> list[Share] | None:
+def byte_shares(source: Source, count: int, count_lines: bool = False, taper: int = 0) -> list[Share] | None:
     """Cut a plain file into up to `count` ranges of about equal bytes at line starts, the last `taper` of them cut
-    again into quarters (see `bounds`); None for a compressed file (it cannot be cut). With `count_lines`, the lines
-    before each cut are counted on the way (one read of the file up to its last cut: ~0.05 s per 100 MB, the same
-    for any number of ranges, where each worker counting its own prefix would count the file many times over);
-    without (`validate`, whose workers count their own ranges as they read them), each cut reads only the rest of
-    one line, and the ranges' `lines` are None."""
+    again into quarters (see `bounds`); None for a compressed file (it cannot be cut). Each cut reads only the rest
+    of one line; with `count_lines`, the lines before each cut are counted on the way (one read of the file up to its
+    last cut, ~0.1 s per 100 MB)."""
     if source.path is None or source.name.endswith(".gz"):
         return None
     size = source.size()
-    cuts: list[tuple[int, int | None]] = [(0, 0)]
+    cuts: list[tuple[int, int | None]] = [(0, 0 if count_lines else None)]
     read = lines = 0
     with source.open_file() as stream:
         for target in bounds(size, count, taper):
@@ -218,7 +220,7 @@ class Piece:
     places: list[tuple[int, int]] | None = None
     carry: Any = None
     refused: dict[str, int] | None = None  # `validate`: input findings its own cap refused, by code
-    lines: int = 0  # `validate` of a range: the lines it holds, numbered from 1 in its findings
+    lines: int = 0  # a range: the lines it holds, numbered from 1 in its items (see `Share`)
 
 
 PARTS_PER_JOB = 4  # more parts than workers, so that one slow part does not leave a core idle
@@ -272,7 +274,7 @@ def _cut(
             per_job = max(1, min(PARTS_PER_JOB, sources[0].size() // (jobs * MIN_NATIVE_RANGE)))
         size = sources[0].size()  # and no range over max_range: a range's pieces are held at once (see `execute`)
         count = max(jobs * per_job, -(-size // (max_range or MAX_RANGE)))
-        shares = byte_shares(sources[0], count, count_lines=not lines_apart, taper=jobs)
+        shares = byte_shares(sources[0], count, count_lines=not native, taper=jobs)
         if shares is None or len(shares) < 2:
             return whole
         return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]

@@ -32,6 +32,23 @@ def unpack(packed: Packed) -> TrajectoryResult | Finding:
     return unpack_result(fields) if is_result else unpack_finding(fields)
 
 
+def renumbered(packed: Packed, lines: int) -> Packed:
+    """A packed item of a byte range, whose lines are numbered from 1, numbered as in its file: `lines` lines come
+    before the range (see `parallel.Share`)."""
+    is_result, fields = packed
+    if not is_result:
+        return False, renumbered_finding(fields, lines)
+    tid, slim, findings, *rest = fields
+    slim = tuple((e[0], e[1] + lines if e[1] is not None else None, e[2], e[3]) for e in slim)
+    return True, (tid, slim, tuple(renumbered_finding(f, lines) for f in findings), *rest)
+
+
+def renumbered_finding(packed: tuple[Any, ...], lines: int) -> tuple[Any, ...]:
+    """`renumbered` for a packed finding (`pack_finding`'s fields, whose [4] is the line)."""
+    line = packed[4]
+    return packed if line is None else (*packed[:4], line + lines, *packed[5:])
+
+
 def pack_finding(finding: Finding) -> tuple[Any, ...]:
     return (finding.code, finding.name, int(finding.severity), finding.file, finding.line, finding.trajectory,
             finding.step, finding.message, finding.evidence, finding.path)
