@@ -102,6 +102,22 @@ def test_stdin_dash(runner):
     assert '"code":"TA201"' in result.stdout
 
 
+def test_the_summary_counts_the_bytes_read_from_stdin_as_they_arrived():
+    """`bytes` of a file is its size; standard input has none before it is read, so it is the bytes read from the
+    pipe (compressed, for gzip), not 0, which would read as an empty input."""
+    import subprocess
+    import sys
+
+    plain = (SAMPLES / "clean_run.jsonl").read_bytes()
+    for data in (plain, gzip.compress(plain)):
+        for command in ("audit", "validate"):
+            done = subprocess.run([sys.executable, "-m", "trajaudit", command, "-", "--format", "jsonl", "-q"],
+                                  input=data, capture_output=True, check=False)
+            summary = json.loads(done.stdout.splitlines()[-1])
+            assert summary["type"] == "summary" and summary["lines"] == plain.count(b"\n")
+            assert summary["bytes"] == len(data), (command, summary)
+
+
 def test_select_ignore_and_severity_flags(runner, tmp_path):
     path = str(write(tmp_path, "b.jsonl", FAILING))
     assert "TA201" not in runner.invoke(app, ["audit", path, "--ignore", "ignored-tool-error"]).stdout

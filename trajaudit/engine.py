@@ -30,7 +30,7 @@ from trajaudit.model import (
     Trajectory,
     TrajectoryResult,
 )
-from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, Span, file_size
+from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, Span, file_size, stdin_bytes
 from trajaudit.rules import invalid_json, schema_violation
 from trajaudit.rules.rule import Rule
 from trajaudit.transport import pack, pack_finding, renumbered, renumbered_finding, unpack, unpack_finding
@@ -616,7 +616,10 @@ class Audit:
         )
         ids = importers.DistinctIds()
         for source in self.sources:
+            before = stdin_bytes()
             yield from self._file(source, assembler, ids)
+            if source.stdin:  # its size is known once read (a run with stdin is never cut into parts)
+                self.summary.bytes += stdin_bytes() - before
         self.summary.notes.extend(ids.notes())
         yield from self._finish(assembler.close_all(), assembler, at_end=True)
 
@@ -1066,7 +1069,10 @@ class Validation:
         per_file = _FileCap(self.options.limits.max_findings_per_file)
         ids = importers.DistinctIds()
         for source in self.sources:
+            before = stdin_bytes()
             yield from self._file(source, ids, per_file, trajectories)
+            if source.stdin:  # its size is known once read (a run with stdin is never cut into parts)
+                summary.bytes += stdin_bytes() - before
             for finding in per_file.summary(source.name):
                 summary.count(finding)
                 yield finding

@@ -122,7 +122,7 @@ class Source:
         return open(self.path, "rb", buffering=READ_BUFFER)  # type: ignore[arg-type,return-value]
 
     def size(self) -> int:
-        """The file's size in bytes as stored; 0 for stdin or a file that cannot be read."""
+        """The file's size in bytes as stored; 0 for stdin (see `stdin_bytes`) or a file that cannot be read."""
         if self.remote is not None:
             return self.remote.size
         try:
@@ -204,6 +204,7 @@ class _Stdin(io.RawIOBase):
         self._read = getattr(raw, "read1", raw.read)
         self._readinto = getattr(raw, "readinto1", raw.readinto)
         self._ahead = ahead
+        self.taken = len(ahead)  # bytes read from `raw` so far (`ahead` came from it)
         self._served = 0
         self._started = False
         self._head: bytes | None = None
@@ -218,7 +219,9 @@ class _Stdin(io.RawIOBase):
             buffer[:n] = self._ahead[self._served : self._served + n]
             self._served += n
             return n
-        return self._readinto(buffer) or 0
+        n = self._readinto(buffer) or 0
+        self.taken += n
+        return n
 
     def head(self) -> bytes:
         if self._head is None:
@@ -234,6 +237,7 @@ class _Stdin(io.RawIOBase):
             chunk = self._read(HEAD_BYTES - len(ahead))
             if not chunk:
                 break
+            self.taken += len(chunk)
             ahead += chunk
             end = _complete_first_line(ahead)
         self._ahead = bytes(ahead)
@@ -254,13 +258,20 @@ def _complete_first_line(data: bytearray) -> int:
 
 _STDIN: _Stdin | None = None
 _STDIN_BUFFER: io.BufferedReader | None = None
+_STDIN_PIPE: _Stdin | None = None  # the one over the pipe itself (under the gzip reader, for gzip on stdin)
+
+
+def stdin_bytes() -> int:
+    """The bytes read from standard input so far, as it arrived (compressed, for gzip): its size once read, which
+    `Source.size` cannot tell before."""
+    return _STDIN_PIPE.taken if _STDIN_PIPE is not None else 0
 
 
 GZIP_MAGIC = b"\x1f\x8b"
 
 
 def _stdin() -> BinaryIO:
-    global _STDIN, _STDIN_BUFFER
+    global _STDIN, _STDIN_BUFFER, _STDIN_PIPE
     if _STDIN_BUFFER is None:
         buffer = sys.stdin.buffer
         raw = getattr(buffer, "raw", buffer)
@@ -268,10 +279,8 @@ def _stdin() -> BinaryIO:
         magic = b""
         while len(magic) < len(GZIP_MAGIC) and (chunk := raw.read(len(GZIP_MAGIC) - len(magic))):
             magic += chunk
-        if magic == GZIP_MAGIC:
-            _STDIN = _Stdin(gzip.GzipFile(fileobj=_Stdin(raw, magic), mode="rb"))
-        else:
-            _STDIN = _Stdin(raw, magic)
+        _STDIN_PIPE = _Stdin(raw, magic)
+        _STDIN = _Stdin(gzip.GzipFile(fileobj=_STDIN_PIPE, mode="rb")) if magic == GZIP_MAGIC else _STDIN_PIPE
         _STDIN_BUFFER = io.BufferedReader(_STDIN, buffer_size=HEAD_BYTES * 2)
     return _NonClosing(_STDIN_BUFFER)  # type: ignore[return-value]
 
