@@ -101,8 +101,7 @@ def test_one_native_file_is_cut_into_ranges(tmp_path):
     parts = parallel.plan(one, "auto", 2)
     assert len(parts) > 1 and all(part.share is not None and part.format == "native" for part in parts)
     assert len(parallel.plan(one, "auto", 1)) == 1
-    assert len(parallel.plan(one * 2, "auto", 2)) == 1  # trajectories may span files: audited serially
-    assert len(parallel.plan(one * 2, "auto", 2, lines_apart=True)) > 1  # validate checks each line on its own
+    assert all(part.share is None for part in parallel.plan(one * 2, "auto", 2))  # several files: whole ones
     assert parallel.default_jobs(one, "auto") == 1  # small files are not worth the processes
 
 

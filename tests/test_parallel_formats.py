@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "importers"
-# one fixture per importer format; native logs may spread a trajectory over files, so they are never grouped
+# one fixture per importer format (native folders: `test_a_folder_of_native_logs_gives_the_serial_bytes`)
 FORMATS = {
     "openai": "openai.jsonl",
     "claude-code": "claude_code.jsonl",
@@ -139,10 +139,80 @@ def test_what_cannot_be_cut_is_one_part(tmp_path: Path):
     native.write_text(json.dumps({"trajectory": "t", "step": 0, "kind": "message", "role": "user", "text": "x"}) + "\n")
     shutil.copy(native, tmp_path / "b.jsonl")
     both = list(discover([str(tmp_path)]))
-    assert len(parallel.plan(both, "auto", 4)) == 1  # native files may share a trajectory
     claude = list(discover([str(FIXTURES / "claude_code.jsonl")]))
     assert len(parallel.plan(claude, "auto", 4)) == 1  # a session's runs span its lines
     assert len(parallel.plan(both, "auto", 1)) == 1
+    assert len(parallel.plan(both, "auto", 2)) == 2  # native files are grouped; the merge carries runs across them
+
+
+def _native_run(tid: str, steps: int, outcome: bool) -> list[dict]:
+    events: list[dict] = [{"trajectory": tid, "step": 0, "kind": "task", "task_id": "k", "goal": "g",
+                           "tools": [{"name": "cancel"}]}]
+    for step in range(1, steps):
+        if step % 2:
+            events.append({"trajectory": tid, "step": step, "kind": "tool_call", "call_id": f"c{step}",
+                           "tool": "cancel", "arguments": {}})
+        else:
+            events.append({"trajectory": tid, "step": step, "kind": "tool_result", "call_id": f"c{step - 1}",
+                           "ok": step % 4 != 0, "output": "Error: not found" if step % 4 == 0 else "done"})
+    events.append({"trajectory": tid, "step": steps, "kind": "message", "role": "assistant",
+                   "text": "Your order has been cancelled."})
+    if outcome:
+        events.append({"trajectory": tid, "step": steps + 1, "kind": "outcome", "success": steps % 3 == 0})
+    return events
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    files=st.lists(
+        st.tuples(
+            st.sampled_from(["native", "native", "native", "openai"]),
+            st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", "e", "f", "g"]), st.integers(1, 6),
+                               st.sampled_from([True, True, True, False])), min_size=1, max_size=3),
+        ),
+        min_size=2, max_size=9,
+    ),
+)
+def test_a_folder_of_native_logs_gives_the_serial_bytes(tmp_path_factory, files):
+    """Native files are grouped; a file that leaves a run open (it may continue in the next file) or meets an id an
+    earlier file closed (a late event) makes the merge read on itself from there, with the runs closed so far; an
+    imported file in between forgets them, as the serial run does. Ids repeat across files by design."""
+    folder = tmp_path_factory.mktemp("native")
+    for n, (kind, runs) in enumerate(files):
+        if kind == "native":
+            lines = [json.dumps(e) for tid, steps, outcome in runs for e in _native_run(tid, steps, outcome)]
+        else:
+            lines = [json.dumps({"id": tid, "messages": [{"role": "user", "content": "cancel it"},
+                                                         {"role": "assistant", "content": "Cancelled."}]})
+                     for tid, _, _ in runs]
+        (folder / f"f{n:02d}.jsonl").write_text("".join(line + "\n" for line in lines))
+    assert len(parallel.plan(list(discover([str(folder)])), "auto", 2)) > 1
+    outputs = _outputs([str(folder)])
+    assert outputs[0] == outputs[1] == outputs[2]
+    text = _outputs([str(folder)], jobs=(1, 2), fmt="text")
+    assert text[0] == text[1]
+
+
+def test_native_files_that_close_their_runs_are_audited_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from trajaudit import engine
+
+    for n in range(8):
+        events = _native_run(f"run{n}", 3 + n % 3, outcome=True)
+        (tmp_path / f"run{n}.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    read_here: list[int] = []
+    original = engine.Audit._rest
+
+    def rest(self, first, *args):  # type: ignore[no-untyped-def]
+        read_here.append(first)
+        return original(self, first, *args)
+
+    monkeypatch.setattr(engine.Audit, "_rest", rest)
+    outputs = _outputs([str(tmp_path)])
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert read_here == []  # every file closed what it opened: no serial reading
+    (tmp_path / "run3.jsonl").write_text("".join(json.dumps(e) + "\n" for e in _native_run("run3", 4, False)))
+    assert len(set(_outputs([str(tmp_path)]))) == 1
+    assert read_here == [3, 3]  # run3 may continue in run4: from there on, serially (at 2 jobs and at 3)
 
 
 def test_another_executor_plugs_into_the_seam(tmp_path: Path):

@@ -481,9 +481,14 @@ class Audit:
             first = share is None or share.index == 0
             if share is None or fmt != "native":
                 items = [pack(item, whole) for item in worker._file(source, assembler, seen, count_file=first)]
-                # a range is exact only if no run was still open at its end (a whole file ends its runs itself)
+                # a range is exact only if no run was still open at its end (an imported file ends its runs itself)
                 exact = share is None or not worker._cut
-                yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), items, worker.summary,
+                ids = tuple(seen.ids)
+                if worker._format == "native":  # a whole native file: exact if it closed every run it opened, which
+                    # the serial run would carry into the next file (evicted ones too); the ids are those it closed
+                    exact = not assembler.open and not worker._evicting
+                    ids = tuple(assembler.closed_ids())
+                yield parallel.Piece(index, part.index, worker._format, ids, items, worker.summary,
                                      exact, worker._admitted, lines=span.lines if span is not None else 0)
                 continue
             assembler.last_line = {}
@@ -509,6 +514,7 @@ class Audit:
         admitted: dict[int, int] = {}  # file -> input findings admitted in its ranges so far
         lines: dict[int, int] = {}  # file -> lines in its ranges so far
         redone: set[int] = set()  # files read again here (from some range on)
+        closed: set[str] = set()  # runs closed by whole native files since the last imported file
         told: set[int] = set()  # files whose format was told (`on_format`)
         ranges: _NativeRanges | None = None
         execute = self.options.executor or parallel.execute
@@ -536,24 +542,34 @@ class Audit:
                 parallel.add(summary, piece.summary)
                 yield from ranges.results(piece, share, first)
                 continue
-            if piece.format == "native":  # its trajectories may continue in any later file: read the rest here
-                yield from self._rest(index, ids)
-                break
-            owner = ids.owner
-            if (
-                not piece.exact
-                or admitted[index] > limit
-                or any(owner.get(tid, source.name) != source.name for tid in piece.ids)
-            ):
-                redone.add(index)
-                yield from self._again(index, share, first, ids, before, index not in told)
-                continue
+            if piece.format == "native":  # a whole native file, read by its worker with no run open or closed before
+                if not piece.exact or not closed.isdisjoint(piece.ids):
+                    # it left a run open (the serial run carries it into the next file), or it continues one an
+                    # earlier file closed: from here on, read here as the serial run reads
+                    yield from self._rest(index, ids, closed)
+                    break
+                closed.update(piece.ids)
+            else:
+                owner = ids.owner
+                if (
+                    not piece.exact
+                    or admitted[index] > limit
+                    or any(owner.get(tid, source.name) != source.name for tid in piece.ids)
+                    or not closed.isdisjoint(piece.ids)  # late events of runs an earlier native file closed
+                ):
+                    redone.add(index)
+                    yield from self._again(index, share, first, ids, before, index not in told, ({}, set(closed)))
+                    if piece.format is not None:
+                        closed.clear()
+                    continue
+                for tid in piece.ids:
+                    owner.setdefault(tid, source.name)
+                if piece.format is not None:  # an imported file forgets what was closed (`end_of_document`)
+                    closed.clear()
             if piece.format is not None and index not in told:
                 told.add(index)
                 if self.options.on_format is not None:
                     self.options.on_format(source, piece.format)
-            for tid in piece.ids:
-                owner.setdefault(tid, source.name)
             parallel.add(summary, piece.summary)
             for packed in piece.items:
                 yield unpack(packed)
@@ -565,12 +581,14 @@ class Audit:
             for key in [key for key, n in counts.items() if not n]:  # only ever taken back: never counted serially
                 del counts[key]
 
-    def _rest(self, first: int, ids: importers.DistinctIds) -> Iterator[Item]:
-        """Files `first`.. audited here, serially. Every earlier file was imported, and an imported source closes all
-        it opened, so the serial loop's state at this point is empty but for the id renaming, which is `ids`."""
+    def _rest(self, first: int, ids: importers.DistinctIds, closed: Iterable[str]) -> Iterator[Item]:
+        """Files `first`.. audited here, serially. Every earlier file closed all it opened (an imported one does; a
+        native one was taken only if it did), so the serial loop's state at this point is the runs `closed` since the
+        last imported file and the id renaming, `ids`."""
         helper = self._helper()
         assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories,
                               beside=self.options.beside)
+        assembler.seed({}, closed)
         helper.options = replace(helper.options, on_format=self.options.on_format)
         for source in self.sources[first:]:
             yield from helper._file(source, assembler, ids)

@@ -27,7 +27,6 @@ import orjson
 from trajaudit import lazy
 from trajaudit.model import Summary
 from trajaudit.reader import CHUNK, STREAM_ERRORS, Source, Span, lines, salvage
-from trajaudit.reader import SUFFIXES as JSONL_SUFFIXES
 from trajaudit.transport import Packed
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting processes costs more than it saves
@@ -237,10 +236,10 @@ def plan(
 
     - one plain native file, or one of a format whose lines are whole runs (`LINE_RECORDS`, e.g. OpenAI chat): byte
       ranges (a native range's trajectories may continue in later ranges: the merge carries them on);
-    - several files, none native (native logs may spread one trajectory over files): groups of whole files, of
-      about equal bytes.
-    `lines_apart` (`validate`, which checks each line on its own): native files too are grouped, and imported
-    files are never cut (their importers may build a run from several lines). `max_range`: no byte range larger
+    - several files: groups of whole files, of about equal bytes (a native log's runs may continue in a later file:
+      the merge reads on itself from a file that leaves one open, see `engine.Audit._merged`).
+    `lines_apart` (`validate`, which checks each line on its own): imported files are never cut (their importers
+    may build a run from several lines). `max_range`: no byte range larger
     (default `MAX_RANGE`; less where pieces carry every event, see `engine.Options.whole_events`)."""
     whole = [Part(0, tuple(range(len(sources))))]
     if jobs <= 1:
@@ -278,13 +277,8 @@ def _cut(
         if shares is None or len(shares) < 2:
             return whole
         return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]
-    # Only JSONL files can be native logs (whose trajectories may span files): those are looked at here. Should a
-    # worker still find a native file, the parent reads from there on itself (`engine.Audit._merged`).
-    if not lines_apart and (input_format == "native" or any(
-        source.name.endswith(JSONL_SUFFIXES) and getattr(_format_of(source, input_format), "NAME", "native") == "native"
-        for source in sources
-    )):
-        return whole
+    # A native file's runs may continue in a later file: its worker says whether it closed every run it opened, and
+    # the merge reads on itself from the first file that did not (`engine.Audit._merged`)
     return _groups(sources, jobs * GROUPS_PER_JOB, taper=jobs)
 
 
