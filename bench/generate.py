@@ -27,6 +27,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 
@@ -607,6 +608,35 @@ def generate_traj_dir(out: Path, files: int, seed: int, quiet: bool = False) -> 
     return {"path": str(out), "bytes": written, "files": files}
 
 
+def generate_native_dir(out: Path, files: int, mb: float, seed: int, quiet: bool = False) -> dict:
+    """A directory of `files` native JSONL logs, `mb` MB in all: the native corpus of the same seed, each trajectory
+    whole in one file (file k holds the k-th share of them, in the order they start; their lines interleave as in the
+    corpus), so that every file closes the runs it opens, as one-run-per-file rollout folders do."""
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    whole = tmp / "corpus.jsonl"
+    stats = generate(whole, mb, seed, quiet=True)
+    per = -(-stats["trajectories"] // files)
+    rank: dict[str, int] = {}
+    shares: dict[int, BinaryIO] = {}
+    with open(whole, "rb") as fh:
+        for line in fh:
+            tid = orjson.loads(line)["trajectory"]
+            index = rank.setdefault(tid, len(rank)) // per
+            handle = shares.get(index)
+            if handle is None:
+                handle = shares[index] = open(tmp / f"run-{index:05d}.jsonl", "wb")  # noqa: SIM115 - closed below
+            handle.write(line)
+    for handle in shares.values():
+        handle.close()
+    whole.unlink()
+    tmp.replace(out)
+    if not quiet:
+        print(f"wrote {out}: {len(shares)} native files, {stats['bytes'] / 1e6:.1f} MB, {stats['trajectories']} "
+              "trajectories", flush=True)
+    return {"path": str(out), "bytes": stats["bytes"], "files": len(shares)}
+
+
 def check(path: Path, every: int = 1, schema_path: Path = SCHEMA) -> bool:
     """Validate every `every`-th line with jsonschema_rs and check the stream's structure. True when all is well."""
     import jsonschema_rs
@@ -679,16 +709,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check-only", action="store_true", help="check an existing file, do not generate")
     ap.add_argument("--check-every", type=int, default=1, metavar="N",
                     help="schema-validate every N-th line when checking (default 1: all)")
-    ap.add_argument("--format", choices=("native", "openai", "swe-agent"), default="native",
-                    help="native JSONL events (default), OpenAI chat JSONL (one run per line), or a directory of "
-                    "SWE-agent .traj files (OUT is the directory; --files sets how many)")
-    ap.add_argument("--files", type=int, default=500, help="with --format swe-agent: number of .traj files")
+    ap.add_argument("--format", choices=("native", "openai", "swe-agent", "native-files"), default="native",
+                    help="native JSONL events (default), OpenAI chat JSONL (one run per line), a directory of "
+                    "SWE-agent .traj files, or a directory of native logs each holding whole runs (for the last two "
+                    "OUT is the directory; --files sets how many)")
+    ap.add_argument("--files", type=int, default=500, help="with a directory format: number of files")
     args = ap.parse_args(argv)
     if args.format == "openai":
         generate_openai(args.out, args.mb, args.seed)
         return 0
     if args.format == "swe-agent":
         generate_traj_dir(args.out, args.files, args.seed)
+        return 0
+    if args.format == "native-files":
+        generate_native_dir(args.out, args.files, args.mb, args.seed)
         return 0
     if not args.check_only:
         generate(args.out, args.mb, args.seed, args.bad_rate)

@@ -5,6 +5,7 @@
     python bench/run.py --sizes 50,200       # does peak RSS stay flat as the file grows?
     python bench/run.py --corpus openai --sizes 15,30,60,120   # `audit --from openai` on OpenAI chat JSONL
     python bench/run.py --corpus swe-agent --files 500         # a directory of .traj files: -j1 against -j2
+    python bench/run.py --corpus native-files --files 400      # a directory of native logs, whole runs each: the same
 
 For each command it runs a fresh subprocess, times it (wall clock, median of --repeat runs; runs of the
 different commands are interleaved so background noise hits them alike) and reads the child's peak RSS from
@@ -61,12 +62,25 @@ for entry in sorted(os.scandir(sys.argv[1]), key=lambda e: e.name):
         loads(fh.read())
 """
 
-CORPORA = ("native", "openai", "swe-agent")
-# Targets per corpus: throughput ratios to the baseline (issues 2 and 12); for swe-agent, the -j2 speed-up over -j1.
-TARGETS_BY_CORPUS = {
+# A directory of JSONL logs (native files): parse each line of each file.
+BASELINE_LINES_DIR_CODE = """\
+import os, sys, orjson
+loads = orjson.loads
+for entry in sorted(os.scandir(sys.argv[1]), key=lambda e: e.name):
+    with open(entry.path, "rb", buffering=1 << 20) as fh:
+        for line in fh:
+            loads(line)
+"""
+
+CORPORA = ("native", "openai", "swe-agent", "native-files")
+FOLDERS = ("swe-agent", "native-files")  # corpora that are directories of files: -j1 against -j2
+# Targets per corpus: throughput ratios to the baseline (issues 2 and 12); for swe-agent, the -j2 speed-up over -j1
+# (native-files has none: its speed-up is reported)
+TARGETS_BY_CORPUS: dict[str, dict[str, float]] = {
     "native": {"validate": 0.9, "audit": 0.5},
     "openai": {"audit": 0.3},
     "swe-agent": {},
+    "native-files": {},
 }
 SPEEDUP_TARGET = 1.8
 RSS_LIMIT_MIB = 100.0
@@ -160,11 +174,12 @@ def commands(python: str, corpus: Path, kind: str = "native") -> list[tuple[str,
             ("audit -j1", [*audit, "--jobs", "1"]),
             ("audit -j2", [*audit, "--jobs", "2"]),
         ]
-    if kind == "swe-agent":
+    if kind in FOLDERS:
         audit = [python, "-m", "trajaudit", "audit", path, "--format", "jsonl"]
+        baseline = BASELINE_DIR_CODE if kind == "swe-agent" else BASELINE_LINES_DIR_CODE
         return [
-            ("baseline", [python, "-c", BASELINE_DIR_CODE, path]),
-            (PAIR, [python, "-c", BASELINE_DIR_CODE, path]),
+            ("baseline", [python, "-c", baseline, path]),
+            (PAIR, [python, "-c", baseline, path]),
             ("audit -j1", [*audit, "--jobs", "1"]),
             ("audit -j2", [*audit, "--jobs", "2"]),
         ]
@@ -184,6 +199,8 @@ def corpus_path(mb: float, seed: int, kind: str = "native", files: int = 500) ->
         return OUT / f"openai-{mb:g}mb-seed{seed}.jsonl"
     if kind == "swe-agent":
         return OUT / f"swe-agent-{files}files-seed{seed}"
+    if kind == "native-files":
+        return OUT / f"native-{files}files-{mb:g}mb-seed{seed}"
     return OUT / f"corpus-{mb:g}mb-seed{seed}.jsonl"
 
 
@@ -292,9 +309,10 @@ def main(argv: list[str] | None = None) -> int:
                     "(existing ones are always reused and kept)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for all children (default: this one)")
     ap.add_argument("--corpus", choices=CORPORA, default="native",
-                    help="native JSONL events (default), OpenAI chat JSONL (`audit --from openai`), or a directory "
-                    "of SWE-agent .traj files (-j1 against -j2; --files sets how many)")
-    ap.add_argument("--files", type=int, default=500, help="with --corpus swe-agent: .traj files (default 500)")
+                    help="native JSONL events (default), OpenAI chat JSONL (`audit --from openai`), a directory of "
+                    "SWE-agent .traj files, or a directory of native logs holding whole runs (--mb in all) (for the "
+                    "last two, -j1 against -j2; --files sets how many)")
+    ap.add_argument("--files", type=int, default=500, help="with a directory corpus: number of files (default 500)")
     args = ap.parse_args(argv)
     kind = args.corpus
     targets = TARGETS_BY_CORPUS[kind]
@@ -320,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             size, nlines = scan(corpus)
             print(f"\n## {corpus.relative_to(ROOT)}: {size / 1e6:.1f} MB, {nlines:,} lines, "
                   f"{size / max(nlines, 1):.0f} B/line; {args.repeat} run(s) per command", flush=True)
-            rows.append((-args.files if kind == "swe-agent" else mb, size, nlines,
+            rows.append((-args.files if kind in FOLDERS else mb, size, nlines,
                          measure(python, corpus, args.repeat, kind)))
         probes = startup(python, args.repeat)
     finally:
@@ -358,12 +376,15 @@ def main(argv: list[str] | None = None) -> int:
         ratio = base / res.wall
         ok = ratio >= want and not res.crashed
         print(f"- {verdict(ok)} {name} throughput {ratio:.3f}× baseline (target ≥ {want}×)")
-    if kind == "swe-agent":
+    if kind in FOLDERS:
         one, two = results["audit -j1"], results["audit -j2"]
         speedup = one.wall / two.wall
-        ok = speedup >= SPEEDUP_TARGET and not two.crashed
         share = f", {speedup / most:.0%} of the machine's ceiling" if most else ""
-        print(f"- {verdict(ok)} audit -j2 is {speedup:.2f}× faster than -j1 (target ≥ {SPEEDUP_TARGET}×{share})")
+        if kind == "swe-agent":
+            ok = speedup >= SPEEDUP_TARGET and not two.crashed
+            print(f"- {verdict(ok)} audit -j2 is {speedup:.2f}× faster than -j1 (target ≥ {SPEEDUP_TARGET}×{share})")
+        else:
+            print(f"- audit -j2 is {speedup:.2f}× faster than -j1 (no target{share})")
     for name in targets:
         res = results[name]
         ok = res.rss_mib < RSS_LIMIT_MIB and not res.crashed
