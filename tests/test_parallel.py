@@ -302,23 +302,32 @@ def test_native_ranges_cut_at_any_line_give_the_serial_bytes(tmp_path, monkeypat
     _cut_before(monkeypatch, log, numbers)
     again: list[int] = []
     original = engine.Audit._again
+    original_stop = parallel._stop
 
     def counting(self, index, *args):  # type: ignore[no-untyped-def]
         again.append(index)
         return original(self, index, *args)
 
+    def stop(pool):  # type: ignore[no-untyped-def]
+        again.append(-1)
+        return original_stop(pool)
+
     monkeypatch.setattr(engine.Audit, "_again", counting)
+    monkeypatch.setattr(parallel, "_stop", stop)
     extra = ("--option", option) if option else ()
     serial = _audit(log, 1, *extra)
     assert '"type":"summary"' in serial
     assert _audit(log, 2, *extra) == serial
     assert _audit(log, 3, *extra) == serial
+    audited = list(again)
     assert _validated(log, 2) == _validated(log, 1) == _validated(log, 3)
     assert _validated(log, 2, cap=1) == _validated(log, 1, cap=1) == _validated(log, 3, cap=1)
     if option is None:
-        assert again == []  # the ranges were put together, not read again
+        assert audited == [-1, -1]  # the ranges were put together, not read again (workers stopped at the end)
     elif option.startswith("limits.max-findings") and numbers[0] < 11:
-        assert again  # the cap was reached after a cut: the rest of the file was read from the state at the cut
+        # the cap was reached after a cut: the rest of the file was read from the state at the cut, once the
+        # workers were stopped (each run: their stop, then that reading; at 2 jobs and at 3)
+        assert audited == [-1, 0, -1, 0]
 
 
 def test_uncounted_cuts_are_the_counted_ones(tmp_path):

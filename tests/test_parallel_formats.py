@@ -201,18 +201,26 @@ def test_native_files_that_close_their_runs_are_audited_in_parallel(tmp_path: Pa
         (tmp_path / f"run{n}.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
     read_here: list[int] = []
     original = engine.Audit._rest
+    original_stop = parallel._stop
 
     def rest(self, first, *args):  # type: ignore[no-untyped-def]
         read_here.append(first)
         return original(self, first, *args)
 
+    def stop(pool):  # type: ignore[no-untyped-def]
+        read_here.append(-1)
+        return original_stop(pool)
+
     monkeypatch.setattr(engine.Audit, "_rest", rest)
+    monkeypatch.setattr(parallel, "_stop", stop)
     outputs = _outputs([str(tmp_path)])
     assert outputs[0] == outputs[1] == outputs[2]
-    assert read_here == []  # every file closed what it opened: no serial reading
+    assert read_here == [-1, -1]  # every file closed what it opened: no serial reading (the workers stopped at the end)
+    read_here.clear()
     (tmp_path / "run3.jsonl").write_text("".join(json.dumps(e) + "\n" for e in _native_run("run3", 4, False)))
     assert len(set(_outputs([str(tmp_path)]))) == 1
-    assert read_here == [3, 3]  # run3 may continue in run4: from there on, serially (at 2 jobs and at 3)
+    # run3 may continue in run4: from there on, serially, once the workers are stopped (at 2 jobs and at 3)
+    assert read_here == [-1, 3, -1, 3]
 
 
 def test_another_executor_plugs_into_the_seam(tmp_path: Path):

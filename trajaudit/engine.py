@@ -14,7 +14,7 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field, replace
 from operator import gt, itemgetter
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Iterator, Mapping
 
 from trajaudit import importers, parallel, rules, schema
 from trajaudit.importers import native
@@ -402,6 +402,13 @@ class RangeEnd:
         return RangeEnd({tid: line + lines for tid, line in self.seen.items()}, held, self.closed, self.peak)
 
 
+def _stop_parts(pieces: Iterator[parallel.Piece]) -> None:
+    """Stop the parts of a run still going (`parallel.execute` ends its workers): the merge reads what they would
+    give itself, and they would compete with it for the cores."""
+    if isinstance(pieces, Generator):
+        pieces.close()
+
+
 def _renumbered_event(event: Event, lines: int) -> Event:
     line = event[1]
     return event if line is None else tuple.__new__(Event, (event[0], line + lines, *event[2:]))
@@ -518,7 +525,8 @@ class Audit:
         told: set[int] = set()  # files whose format was told (`on_format`)
         ranges: _NativeRanges | None = None
         execute = self.options.executor or parallel.execute
-        for piece in execute(parts, self.run_part, jobs):
+        pieces = execute(parts, self.run_part, jobs)
+        for piece in pieces:
             index = piece.file
             if index in redone:
                 continue
@@ -534,8 +542,10 @@ class Audit:
                 ranges = ranges or _NativeRanges(self, source)
                 if not piece.exact or admitted[index] > limit or not ranges.fits(piece.carry):
                     redone.add(index)
-                    yield from self._again(index, share, first, ids, before, index not in told, ranges.cut())
-                    continue
+                    state = ranges.cut()
+                    _stop_parts(pieces)  # the rest of the file, the plan's only one, is read here
+                    yield from self._again(index, share, first, ids, before, index not in told, state)
+                    break
                 told.add(index)
                 if share is not None and not share.index and self.options.on_format is not None:
                     self.options.on_format(source, "native")
@@ -546,6 +556,7 @@ class Audit:
                 if not piece.exact or not closed.isdisjoint(piece.ids):
                     # it left a run open (the serial run carries it into the next file), or it continues one an
                     # earlier file closed: from here on, read here as the serial run reads
+                    _stop_parts(pieces)
                     yield from self._rest(index, ids, closed)
                     break
                 closed.update(piece.ids)
@@ -558,7 +569,11 @@ class Audit:
                     or not closed.isdisjoint(piece.ids)  # late events of runs an earlier native file closed
                 ):
                     redone.add(index)
+                    if share is not None:  # a range: the rest of the file, the plan's only one, is read here
+                        _stop_parts(pieces)
                     yield from self._again(index, share, first, ids, before, index not in told, ({}, set(closed)))
+                    if share is not None:
+                        break
                     if piece.format is not None:
                         closed.clear()
                     continue
