@@ -172,11 +172,13 @@ def _native_run(tid: str, steps: int, outcome: bool) -> list[dict]:
         ),
         min_size=2, max_size=9,
     ),
+    open_limit=st.sampled_from([None, 1, 2]),
 )
-def test_a_folder_of_native_logs_gives_the_serial_bytes(tmp_path_factory, files):
-    """Native files are grouped; a file that leaves a run open (it may continue in the next file) or meets an id an
-    earlier file closed (a late event) makes the merge read on itself from there, with the runs closed so far; an
-    imported file in between forgets them, as the serial run does. Ids repeat across files by design."""
+def test_a_folder_of_native_logs_gives_the_serial_bytes(tmp_path_factory, files, open_limit):
+    """Native files are grouped. A run a file leaves open is held to the end of input; a file that continues it or
+    meets an id an earlier file closed (a late event), or an imported file after it (which closes it), makes the
+    merge read on itself from there, with the runs held and closed so far; an imported file forgets the ids closed
+    before it, as the serial run does. Ids repeat across files by design."""
     folder = tmp_path_factory.mktemp("native")
     for n, (kind, runs) in enumerate(files):
         if kind == "native":
@@ -187,9 +189,11 @@ def test_a_folder_of_native_logs_gives_the_serial_bytes(tmp_path_factory, files)
                      for tid, _, _ in runs]
         (folder / f"f{n:02d}.jsonl").write_text("".join(line + "\n" for line in lines))
     assert len(parallel.plan(list(discover([str(folder)])), "auto", 2)) > 1
-    outputs = _outputs([str(folder)])
+    # a low limit of runs open at once: the serial run evicts runs held across files
+    limit = ("--option", f"limits.max-open-trajectories={open_limit}") if open_limit else ()
+    outputs = _outputs([str(folder)], *limit)
     assert outputs[0] == outputs[1] == outputs[2]
-    text = _outputs([str(folder)], jobs=(1, 2), fmt="text")
+    text = _outputs([str(folder)], *limit, jobs=(1, 2), fmt="text")
     assert text[0] == text[1]
 
 
@@ -217,10 +221,20 @@ def test_native_files_that_close_their_runs_are_audited_in_parallel(tmp_path: Pa
     assert outputs[0] == outputs[1] == outputs[2]
     assert read_here == [-1, -1]  # every file closed what it opened: no serial reading (the workers stopped at the end)
     read_here.clear()
-    (tmp_path / "run3.jsonl").write_text("".join(json.dumps(e) + "\n" for e in _native_run("run3", 4, False)))
+    started = _native_run("run3", 4, False)
+    (tmp_path / "run3.jsonl").write_text("".join(json.dumps(e) + "\n" for e in started))
     assert len(set(_outputs([str(tmp_path)]))) == 1
-    # run3 may continue in run4: from there on, serially, once the workers are stopped (at 2 jobs and at 3)
-    assert read_here == [-1, 3, -1, 3]
+    # run3 is left open and no later file continues it: it is held and closed after the last file (8), as serially
+    assert read_here == [-1, 8, -1, 8]
+    read_here.clear()
+    rest = [{**event, "step": event["step"] + 10} for event in _native_run("run3", 2, True)[1:]]
+    with (tmp_path / "run5.jsonl").open("a") as log:
+        log.write("".join(json.dumps(e) + "\n" for e in rest))
+    outputs = _outputs([str(tmp_path)])
+    assert len(set(outputs)) == 1
+    assert outputs[0].count('"type":"trajectory","trajectory":"run3"') == 1  # one run across two files
+    # run5 continues run3: from there on, serially, once the workers are stopped (at 2 jobs and at 3)
+    assert read_here == [-1, 5, -1, 5]
 
 
 def test_another_executor_plugs_into_the_seam(tmp_path: Path):

@@ -105,10 +105,11 @@ class Assembler:
         self.last_line: dict[str, int] | None = None  # set to a dict to note each closed trajectory's last line
         self.peak = 0  # the most trajectories open at once (counted where `max_open` is set)
 
-    def seed(self, held: Mapping[str, State], closed: Iterable[str]) -> None:
+    def seed(self, held: Mapping[str, State], closed: Iterable[str], in_order: bool = False) -> None:
         """Start from where an earlier part of the input left these trajectories (open ones and closed ids), opened
-        in the order the serial run opened them (by their first line), which is the order `evict` takes them in."""
-        for tid, (events, early) in sorted(held.items(), key=_first_line):
+        in the order the serial run opened them, which is the order `evict` and `close_all` take them in: by their
+        first line (the runs of one file), or as given (`in_order`: runs carried over from earlier files)."""
+        for tid, (events, early) in held.items() if in_order else sorted(held.items(), key=_first_line):
             self.open[tid] = list(events)
             if early:
                 self._early[tid] = list(early)
@@ -490,13 +491,11 @@ class Audit:
                 items = [pack(item, whole) for item in worker._file(source, assembler, seen, count_file=first)]
                 # a range is exact only if no run was still open at its end (an imported file ends its runs itself)
                 exact = share is None or not worker._cut
-                ids = tuple(seen.ids)
-                if worker._format == "native":  # a whole native file: exact if it closed every run it opened, which
-                    # the serial run would carry into the next file (evicted ones too); the ids are those it closed
-                    exact = not assembler.open and not worker._evicting
-                    ids = tuple(assembler.closed_ids())
-                yield parallel.Piece(index, part.index, worker._format, ids, items, worker.summary,
-                                     exact, worker._admitted, lines=span.lines if span is not None else 0)
+                carry = None
+                if worker._format == "native":  # a whole native file: what it closed and left open (see `_merged`)
+                    carry = RangeEnd({}, assembler.held(), assembler.closed_ids(), assembler.peak)
+                yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), items, worker.summary,
+                                     exact, worker._admitted, carry=carry, lines=span.lines if span is not None else 0)
                 continue
             assembler.last_line = {}
             placed = [(worker.position, pack(item, whole))
@@ -522,6 +521,8 @@ class Audit:
         lines: dict[int, int] = {}  # file -> lines in its ranges so far
         redone: set[int] = set()  # files read again here (from some range on)
         closed: set[str] = set()  # runs closed by whole native files since the last imported file
+        held: dict[str, State] = {}  # runs whole native files left open, in the order the serial run met them
+        rested = False  # the rest of the input was read here (`_rest`)
         told: set[int] = set()  # files whose format was told (`on_format`)
         ranges: _NativeRanges | None = None
         execute = self.options.executor or parallel.execute
@@ -538,7 +539,7 @@ class Audit:
             lines[index] = first + piece.lines
             if share is not None and share.lines is None:  # numbered from 1 by its worker
                 piece = _renumbered_piece(piece, first)
-            if piece.carry is not None:  # a range of a native file: its trajectories may continue across the cut
+            if share is not None and piece.carry is not None:  # a native range: its runs may continue past the cut
                 ranges = ranges or _NativeRanges(self, source)
                 if not piece.exact or admitted[index] > limit or not ranges.fits(piece.carry):
                     redone.add(index)
@@ -553,13 +554,27 @@ class Audit:
                 yield from ranges.results(piece, share, first)
                 continue
             if piece.format == "native":  # a whole native file, read by its worker with no run open or closed before
-                if not piece.exact or not closed.isdisjoint(piece.ids):
-                    # it left a run open (the serial run carries it into the next file), or it continues one an
-                    # earlier file closed: from here on, read here as the serial run reads
+                end: RangeEnd = piece.carry
+                met = end.closed | end.held.keys()
+                if (
+                    not met.isdisjoint(closed)  # a late event of a run an earlier file closed
+                    or not met.isdisjoint(held)  # a run an earlier file left open, continued
+                    # more open at once than the limit: the serial run evicts (and so did the worker, if alone)
+                    or len(held) + end.peak > self.limits.max_open_trajectories
+                ):
+                    # from here on, read here as the serial run reads, with what the earlier files left
                     _stop_parts(pieces)
-                    yield from self._rest(index, ids, closed)
+                    yield from self._rest(index, ids, closed, held)
+                    rested = True
                     break
-                closed.update(piece.ids)
+                closed.update(end.closed)
+                held.update(end.held)  # closed at the end of input, unless an imported file comes first
+            elif held and piece.format is not None:  # an imported file closes the runs left open before it
+                # (`end_of_document`): read on here
+                _stop_parts(pieces)
+                yield from self._rest(index, ids, closed, held)
+                rested = True
+                break
             else:
                 owner = ids.owner
                 if (
@@ -590,20 +605,24 @@ class Audit:
                 yield unpack(packed)
         if ranges is not None and not redone:
             yield from ranges.last()
+        if held and not rested:  # runs native files left open, closed at the end of input as the serial run does
+            yield from self._rest(len(self.sources), ids, closed, held)
         summary.notes.extend(ids.notes())
         summary.notes = list(dict.fromkeys(summary.notes))  # each process may have noted the open-trajectory limit
         for counts in (summary.findings_by_rule, summary.findings_by_severity):
             for key in [key for key, n in counts.items() if not n]:  # only ever taken back: never counted serially
                 del counts[key]
 
-    def _rest(self, first: int, ids: importers.DistinctIds, closed: Iterable[str]) -> Iterator[Item]:
-        """Files `first`.. audited here, serially. Every earlier file closed all it opened (an imported one does; a
-        native one was taken only if it did), so the serial loop's state at this point is the runs `closed` since the
-        last imported file and the id renaming, `ids`."""
+    def _rest(
+        self, first: int, ids: importers.DistinctIds, closed: Iterable[str], held: Mapping[str, State]
+    ) -> Iterator[Item]:
+        """Files `first`.. audited here, serially, then the runs still open closed. The serial loop's state at this
+        point is the runs `closed` and `held` (left open, in the order met) by the native files since the last
+        imported file (which closes what is open and forgets the ids closed before it), and the id renaming, `ids`."""
         helper = self._helper()
         assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories,
                               beside=self.options.beside)
-        assembler.seed({}, closed)
+        assembler.seed(held, closed, in_order=True)
         helper.options = replace(helper.options, on_format=self.options.on_format)
         for source in self.sources[first:]:
             yield from helper._file(source, assembler, ids)
