@@ -1,9 +1,11 @@
-"""Shared test fixtures: where the real third-party logs live, skipping cleanly when they are absent."""
+"""Shared test fixtures: where the real third-party logs live (skipping cleanly when they are absent), the CLI runner,
+and a record of what a parallel run's merge did."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -29,3 +31,28 @@ def runner():
     from typer.testing import CliRunner
 
     return CliRunner()
+
+
+@pytest.fixture
+def merge_steps(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], list[int]]:
+    """`merge_steps("_rest")`: a list that records, in order, -1 each time a parallel run stops its workers
+    (`parallel._stop`) and the file index each time the merge reads on itself through that `engine.Audit` method."""
+    from trajaudit import engine, parallel
+
+    def record(method: str) -> list[int]:
+        steps: list[int] = []
+        reading, stopping = getattr(engine.Audit, method), parallel._stop
+
+        def read(self, index, *args):  # type: ignore[no-untyped-def]
+            steps.append(index)
+            return reading(self, index, *args)
+
+        def stop(pool):  # type: ignore[no-untyped-def]
+            steps.append(-1)
+            return stopping(pool)
+
+        monkeypatch.setattr(engine.Audit, method, read)
+        monkeypatch.setattr(parallel, "_stop", stop)
+        return steps
+
+    return record

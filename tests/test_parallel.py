@@ -295,25 +295,10 @@ def _cut_before(monkeypatch, log: Path, numbers: list[int]) -> None:
 @pytest.mark.parametrize("numbers", [list(range(2, 17)), [5], [6], [7], [8], [3, 5, 7, 10, 12, 13, 15]],
                          ids=["every-line", "at-outcome", "after-outcome", "at-broken", "after-broken", "several"])
 @pytest.mark.parametrize("option", [None, "limits.max-findings-per-file=1", "limits.max-open-trajectories=2"])
-def test_native_ranges_cut_at_any_line_give_the_serial_bytes(tmp_path, monkeypatch, numbers, option):
-    from trajaudit import engine
-
+def test_native_ranges_cut_at_any_line_give_the_serial_bytes(tmp_path, monkeypatch, merge_steps, numbers, option):
     log = _boundary_log(tmp_path / "b.jsonl")
     _cut_before(monkeypatch, log, numbers)
-    again: list[int] = []
-    original = engine.Audit._again
-    original_stop = parallel._stop
-
-    def counting(self, index, *args):  # type: ignore[no-untyped-def]
-        again.append(index)
-        return original(self, index, *args)
-
-    def stop(pool):  # type: ignore[no-untyped-def]
-        again.append(-1)
-        return original_stop(pool)
-
-    monkeypatch.setattr(engine.Audit, "_again", counting)
-    monkeypatch.setattr(parallel, "_stop", stop)
+    again = merge_steps("_again")
     extra = ("--option", option) if option else ()
     serial = _audit(log, 1, *extra)
     assert '"type":"summary"' in serial

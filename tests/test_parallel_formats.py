@@ -197,26 +197,11 @@ def test_a_folder_of_native_logs_gives_the_serial_bytes(tmp_path_factory, files,
     assert text[0] == text[1]
 
 
-def test_native_files_that_close_their_runs_are_audited_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from trajaudit import engine
-
+def test_native_files_that_close_their_runs_are_audited_in_parallel(tmp_path: Path, merge_steps):
     for n in range(8):
         events = _native_run(f"run{n}", 3 + n % 3, outcome=True)
         (tmp_path / f"run{n}.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
-    read_here: list[int] = []
-    original = engine.Audit._rest
-    original_stop = parallel._stop
-
-    def rest(self, first, *args):  # type: ignore[no-untyped-def]
-        read_here.append(first)
-        return original(self, first, *args)
-
-    def stop(pool):  # type: ignore[no-untyped-def]
-        read_here.append(-1)
-        return original_stop(pool)
-
-    monkeypatch.setattr(engine.Audit, "_rest", rest)
-    monkeypatch.setattr(parallel, "_stop", stop)
+    read_here = merge_steps("_rest")
     outputs = _outputs([str(tmp_path)])
     assert outputs[0] == outputs[1] == outputs[2]
     assert read_here == [-1, -1]  # every file closed what it opened: no serial reading (the workers stopped at the end)

@@ -386,7 +386,8 @@ def _step_order(event: Event, message: str) -> Finding:
 @dataclass(frozen=True)
 class RangeEnd:
     """What the worker of a native range reports of its end, for the merge to carry trajectories across the cut. Its
-    lines are numbered from the range's first, as the worker read them (`renumbered` numbers them as in the file)."""
+    lines are numbered from the range's first, as the worker read them (`renumbered` numbers them as in the file).
+    A whole native file of a folder reports the same, without `seen` (the merge needs only what it closed and held)."""
 
     seen: dict[str, int]  # every trajectory with lines in the range -> its last line there
     held: dict[str, State]  # open at the range's end: events so far and findings noted (as the worker began them)
