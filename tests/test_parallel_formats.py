@@ -145,9 +145,13 @@ def test_what_cannot_be_cut_is_one_part(tmp_path: Path):
     assert len(parallel.plan(both, "auto", 2)) == 2  # native files are grouped; the merge carries runs across them
 
 
-def _native_run(tid: str, steps: int, outcome: bool) -> list[dict]:
+def _native_run(tid: str, steps: int, outcome: bool, broken: bool = False) -> list[dict]:
+    """A run of `steps` steps and a final report; `broken`: with a line that breaks the schema (step -1) after its
+    task."""
     events: list[dict] = [{"trajectory": tid, "step": 0, "kind": "task", "task_id": "k", "goal": "g",
                            "tools": [{"name": "cancel"}]}]
+    if broken:
+        events.append({"trajectory": tid, "step": -1, "kind": "message", "role": "assistant", "text": "?"})
     for step in range(1, steps):
         if step % 2:
             events.append({"trajectory": tid, "step": step, "kind": "tool_call", "call_id": f"c{step}",
@@ -168,33 +172,45 @@ def _native_run(tid: str, steps: int, outcome: bool) -> list[dict]:
         st.tuples(
             st.sampled_from(["native", "native", "native", "openai"]),
             st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d", "e", "f", "g"]), st.integers(1, 6),
-                               st.sampled_from([True, True, True, False])), min_size=1, max_size=3),
+                               st.sampled_from([True, True, True, False]), st.sampled_from([False, False, True])),
+                     min_size=1, max_size=3),
         ),
         min_size=2, max_size=9,
     ),
     open_limit=st.sampled_from([None, 1, 2]),
+    cap=st.sampled_from([None, None, 1]),
 )
-def test_a_folder_of_native_logs_gives_the_serial_bytes(tmp_path_factory, files, open_limit):
-    """Native files are grouped. A run a file leaves open is held to the end of input; a file that continues it or
-    meets an id an earlier file closed (a late event), or an imported file after it (which closes it), makes the
-    merge read on itself from there, with the runs held and closed so far; an imported file forgets the ids closed
-    before it, as the serial run does. Ids repeat across files by design."""
+def test_a_folder_of_native_logs_gives_the_serial_bytes(tmp_path_factory, files, open_limit, cap):
+    """Native files are grouped. A run a file leaves open is judged by its worker as if the input ended there, and
+    that result is taken at the end of input; a file that continues it or meets an id an earlier file closed (a late
+    event), or an imported file after it (which closes it), makes the merge read on itself from there, with the runs
+    held (their state read again from their files) and closed so far; an imported file forgets the ids closed before
+    it, as the serial run does. Ids repeat across files by design. Some runs have a line that breaks the schema,
+    which is noted with the run (and, under a per-file cap of 1, may be refused)."""
     folder = tmp_path_factory.mktemp("native")
     for n, (kind, runs) in enumerate(files):
         if kind == "native":
-            lines = [json.dumps(e) for tid, steps, outcome in runs for e in _native_run(tid, steps, outcome)]
+            lines = [json.dumps(e) for tid, steps, outcome, broken in runs
+                     for e in _native_run(tid, steps, outcome, broken)]
         else:
             lines = [json.dumps({"id": tid, "messages": [{"role": "user", "content": "cancel it"},
                                                          {"role": "assistant", "content": "Cancelled."}]})
-                     for tid, _, _ in runs]
+                     for tid, _, _, _ in runs]
         (folder / f"f{n:02d}.jsonl").write_text("".join(line + "\n" for line in lines))
     assert len(parallel.plan(list(discover([str(folder)])), "auto", 2)) > 1
     # a low limit of runs open at once: the serial run evicts runs held across files
     limit = ("--option", f"limits.max-open-trajectories={open_limit}") if open_limit else ()
+    if cap:
+        limit += ("--option", f"limits.max-findings-per-file={cap}")
     outputs = _outputs([str(folder)], *limit)
     assert outputs[0] == outputs[1] == outputs[2]
     text = _outputs([str(folder)], *limit, jobs=(1, 2), fmt="text")
     assert text[0] == text[1]
+
+
+def _last_result_is_run3(jsonl: str) -> bool:
+    results = [line for line in jsonl.splitlines() if line.startswith('{"type":"trajectory"')]
+    return '"trajectory":"run3"' in results[-1] and len(results) == 8
 
 
 def test_native_files_that_close_their_runs_are_audited_in_parallel(tmp_path: Path, merge_steps):
@@ -206,11 +222,13 @@ def test_native_files_that_close_their_runs_are_audited_in_parallel(tmp_path: Pa
     assert outputs[0] == outputs[1] == outputs[2]
     assert read_here == [-1, -1]  # every file closed what it opened: no serial reading (the workers stopped at the end)
     read_here.clear()
-    started = _native_run("run3", 4, False)
+    started = _native_run("run3", 4, False, broken=True)  # its schema error is noted with the run
     (tmp_path / "run3.jsonl").write_text("".join(json.dumps(e) + "\n" for e in started))
     assert len(set(_outputs([str(tmp_path)]))) == 1
-    # run3 is left open and no later file continues it: it is held and closed after the last file (8), as serially
-    assert read_here == [-1, 8, -1, 8]
+    # run3 is left open and no later file continues it: its worker's result is taken, after every other, as the serial
+    # run closes it at the end of input
+    assert read_here == [-1, -1]
+    assert _last_result_is_run3(_outputs([str(tmp_path)])[1])
     read_here.clear()
     rest = [{**event, "step": event["step"] + 10} for event in _native_run("run3", 2, True)[1:]]
     with (tmp_path / "run5.jsonl").open("a") as log:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 import traceback
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -33,7 +34,15 @@ from trajaudit.model import (
 from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, Span, file_size, stdin_bytes
 from trajaudit.rules import invalid_json, schema_violation
 from trajaudit.rules.rule import Rule
-from trajaudit.transport import pack, pack_finding, renumbered, renumbered_finding, unpack, unpack_finding
+from trajaudit.transport import (
+    pack,
+    pack_finding,
+    renumbered,
+    renumbered_finding,
+    unpack,
+    unpack_finding,
+    unpack_result,
+)
 
 if TYPE_CHECKING:
     from trajaudit.config import ActiveRule, Config
@@ -386,8 +395,7 @@ def _step_order(event: Event, message: str) -> Finding:
 @dataclass(frozen=True)
 class RangeEnd:
     """What the worker of a native range reports of its end, for the merge to carry trajectories across the cut. Its
-    lines are numbered from the range's first, as the worker read them (`renumbered` numbers them as in the file).
-    A whole native file of a folder reports the same, without `seen` (the merge needs only what it closed and held)."""
+    lines are numbered from the range's first, as the worker read them (`renumbered` numbers them as in the file)."""
 
     seen: dict[str, int]  # every trajectory with lines in the range -> its last line there
     held: dict[str, State]  # open at the range's end: events so far and findings noted (as the worker began them)
@@ -402,6 +410,17 @@ class RangeEnd:
             for tid, (events, early) in self.held.items()
         }
         return RangeEnd({tid: line + lines for tid, line in self.seen.items()}, held, self.closed, self.peak)
+
+
+@dataclass(frozen=True)
+class FileEnd:
+    """What the worker of a whole native file of a folder reports of its end: the runs it closed and those it left
+    open. Of these only the ids, in the order met: their state (often every event of the file, in logs without
+    outcome events) is read again from the file only if a later file continues one (`Audit._left_open_state`)."""
+
+    left_open: tuple[str, ...]
+    closed: set[str]  # closed by an outcome within the file
+    peak: int  # the most trajectories open at once within the file
 
 
 def _stop_parts(pieces: Iterator[parallel.Piece]) -> None:
@@ -470,8 +489,9 @@ class Audit:
     def run_part(self, part: parallel.Part) -> Iterator[parallel.Piece]:
         """Audit one part of the input (see `parallel.plan`), file by file, exactly as the serial loop would: what
         a worker runs. Each file's results are packed into a `Piece`, with the ids its importer built, so that the
-        parent can tell whether renaming (`DistinctIds`) would have changed them. A native range is audited as if
-        it were the whole input; its piece also says where each item was produced and what the range left open."""
+        parent can tell whether renaming (`DistinctIds`) would have changed them. A native range or file is audited
+        as if it were the whole input; its piece also says where each item was produced (1: judged at the end, as
+        left open) and what it left open."""
         fmt = part.format or self.options.input_format
         worker = Audit(self.sources, self.config, replace(self.options, on_format=None, jobs=1, input_format=fmt))
         whole = self.options.whole_events
@@ -488,26 +508,30 @@ class Audit:
             assembler = Assembler(options.outcomes, options.outcomes_file, self.limits.max_open_trajectories,
                                   beside=options.beside)
             first = share is None or share.index == 0
-            if share is None or fmt != "native":
-                items = [pack(item, whole) for item in worker._file(source, assembler, seen, count_file=first)]
-                # a range is exact only if no run was still open at its end (an imported file ends its runs itself)
-                exact = share is None or not worker._cut
-                carry = None
-                if worker._format == "native":  # a whole native file: what it closed and left open (see `_merged`)
-                    carry = RangeEnd({}, assembler.held(), assembler.closed_ids(), assembler.peak)
-                yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), items, worker.summary,
-                                     exact, worker._admitted, carry=carry, lines=span.lines if span is not None else 0)
-                continue
-            assembler.last_line = {}
+            if share is not None and fmt == "native":
+                assembler.last_line = {}  # a range's runs may go on in the next: the merge needs their last lines
             placed = [(worker.position, pack(item, whole))
                       for item in worker._file(source, assembler, seen, count_file=first)]
-            exact, admitted = not worker._cut, worker._admitted
-            held, closed = assembler.held(), assembler.closed_ids()
-            placed.extend((worker.position, pack(item, whole))
-                          for item in worker._finish(assembler.close_all(), assembler, at_end=True))
-            carry = RangeEnd(assembler.last_line, held, closed, assembler.peak)
-            yield parallel.Piece(index, part.index, worker._format, (), [item for _, item in placed], worker.summary,
-                                 exact, admitted, [place for place, _ in placed], carry,
+            # a range is exact only if no run was still open at its end (an imported file ends its runs itself)
+            exact = share is None or not worker._cut
+            places: list[tuple[int, int]] | None = None
+            carry: RangeEnd | FileEnd | None = None
+            if worker._format == "native":
+                # its runs may go on in a later range or file: what it closed and left open, and its results for
+                # those left open as if the input ended here (the merge keeps them if nothing later continues them)
+                if share is None:  # a whole file: only the ids of those, read again if a later file continues one
+                    carry = FileEnd(tuple(assembler.open), assembler.closed_ids(), assembler.peak)
+                    # the state of its open runs, read again, would lack the findings its per-file cap refused
+                    exact = not (carry.left_open and worker._cut)
+                else:
+                    held, closed = assembler.held(), assembler.closed_ids()
+                placed.extend((worker.position, pack(item, whole))
+                              for item in worker._finish(assembler.close_all(), assembler, at_end=True))
+                if share is not None:
+                    carry = RangeEnd(assembler.last_line or {}, held, closed, assembler.peak)
+                places = [place for place, _ in placed]
+            yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), [item for _, item in placed],
+                                 worker.summary, exact, worker._admitted, places, carry,
                                  lines=span.lines if span is not None else 0)
 
     def _merged(self, parts: list[parallel.Part], jobs: int) -> Iterator[Item]:
@@ -522,7 +546,8 @@ class Audit:
         lines: dict[int, int] = {}  # file -> lines in its ranges so far
         redone: set[int] = set()  # files read again here (from some range on)
         closed: set[str] = set()  # runs closed by whole native files since the last imported file
-        held: dict[str, State] = {}  # runs whole native files left open, in the order the serial run met them
+        left_open: dict[str, int] = {}  # runs whole native files left open -> the file, in the order met
+        ending: list[TrajectoryResult] = []  # the workers' results for those, as if the input ended after their file
         rested = False  # the rest of the input was read here (`_rest`)
         told: set[int] = set()  # files whose format was told (`on_format`)
         ranges: _NativeRanges | None = None
@@ -555,25 +580,34 @@ class Audit:
                 yield from ranges.results(piece, share, first)
                 continue
             if piece.format == "native":  # a whole native file, read by its worker with no run open or closed before
-                end: RangeEnd = piece.carry
-                met = end.closed | end.held.keys()
+                end: FileEnd = piece.carry
+                met = end.closed.union(end.left_open)
                 if (
-                    not met.isdisjoint(closed)  # a late event of a run an earlier file closed
-                    or not met.isdisjoint(held)  # a run an earlier file left open, continued
+                    not piece.exact
+                    or not met.isdisjoint(closed)  # a late event of a run an earlier file closed
+                    or not met.isdisjoint(left_open)  # a run an earlier file left open, continued
                     # more open at once than the limit: the serial run evicts (and so did the worker, if alone)
-                    or len(held) + end.peak > self.limits.max_open_trajectories
+                    or len(left_open) + end.peak > self.limits.max_open_trajectories
                 ):
                     # from here on, read here as the serial run reads, with what the earlier files left
                     _stop_parts(pieces)
-                    yield from self._rest(index, ids, closed, held)
+                    yield from self._rest(index, ids, closed, self._left_open_state(left_open), ending)
                     rested = True
                     break
                 closed.update(end.closed)
-                held.update(end.held)  # closed at the end of input, unless an imported file comes first
-            elif held and piece.format is not None:  # an imported file closes the runs left open before it
+                left_open.update(dict.fromkeys(end.left_open, index))  # closed at the end of input, unless an
+                # imported file comes first
+                parallel.add(summary, piece.summary)
+                for place, packed in zip(piece.places or (), piece.items, strict=True):
+                    if place[0]:  # judged as left open: final only if no later file continues it
+                        ending.append(unpack_result(packed[1]))
+                    else:
+                        yield unpack(packed)
+                continue
+            elif left_open and piece.format is not None:  # an imported file closes the runs left open before it
                 # (`end_of_document`): read on here
                 _stop_parts(pieces)
-                yield from self._rest(index, ids, closed, held)
+                yield from self._rest(index, ids, closed, self._left_open_state(left_open), ending)
                 rested = True
                 break
             else:
@@ -606,8 +640,8 @@ class Audit:
                 yield unpack(packed)
         if ranges is not None and not redone:
             yield from ranges.last()
-        if held and not rested:  # runs native files left open, closed at the end of input as the serial run does
-            yield from self._rest(len(self.sources), ids, closed, held)
+        if not rested:  # runs native files left open, closed at the end of input in the order met, as serially
+            yield from ending
         summary.notes.extend(ids.notes())
         summary.notes = list(dict.fromkeys(summary.notes))  # each process may have noted the open-trajectory limit
         for counts in (summary.findings_by_rule, summary.findings_by_severity):
@@ -615,11 +649,19 @@ class Audit:
                 del counts[key]
 
     def _rest(
-        self, first: int, ids: importers.DistinctIds, closed: Iterable[str], held: Mapping[str, State]
+        self,
+        first: int,
+        ids: importers.DistinctIds,
+        closed: Iterable[str],
+        held: Mapping[str, State],
+        ending: Iterable[TrajectoryResult] = (),
     ) -> Iterator[Item]:
         """Files `first`.. audited here, serially, then the runs still open closed. The serial loop's state at this
         point is the runs `closed` and `held` (left open, in the order met) by the native files since the last
-        imported file (which closes what is open and forgets the ids closed before it), and the id renaming, `ids`."""
+        imported file (which closes what is open and forgets the ids closed before it), and the id renaming, `ids`.
+        `ending`: the workers' results for the runs held, judged as if the input had ended, taken back."""
+        for result in ending:
+            self._tally(result, -1)
         helper = self._helper()
         assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories,
                               beside=self.options.beside)
@@ -629,6 +671,23 @@ class Audit:
             yield from helper._file(source, assembler, ids)
         yield from helper._finish(assembler.close_all(), assembler, at_end=True)
         parallel.add(self.summary, helper.summary)
+
+    def _left_open_state(self, left_open: Mapping[str, int]) -> dict[str, State]:
+        """The state of the runs whole native files left open (id -> its file, in the order met), read again from
+        their files: only those runs' lines, read as the files' workers read them (`parallel.continued_lines`)."""
+        wanted: dict[int, set[str]] = {}
+        for tid, index in left_open.items():
+            wanted.setdefault(index, set()).add(tid)
+        states: dict[str, State] = {}
+        whole = parallel.Share(0, 1, 0, None)
+        for index, tids in wanted.items():
+            source = self.sources[index]
+            assembler = Assembler(self.options.outcomes, self.options.outcomes_file, beside=self.options.beside)
+            for _ in self._helper()._read(source, parallel.continued_lines(source, whole, 0, tids, sys.maxsize),
+                                          assembler):
+                pass  # a run closed and opened again in its file: its worker judged the closed part
+            states.update(assembler.held())
+        return {tid: states[tid] for tid in left_open}
 
     def _again(
         self,

@@ -204,9 +204,9 @@ class Piece:
     """What a part yields per file (or per range): the file's index, the format read, the trajectory ids its importer
     built (before any renaming: see `importers.DistinctIds`), its results and findings packed (`transport`), its
     counts, and whether it is exactly what the serial path gives (False: a range cut a run or hit a per-file cap,
-    so the parent reads the file again from that range on). A native range also says where its items were produced
-    (`places`, to interleave the trajectories the merge re-reads) and what it left open (`carry`, an
-    `engine.RangeEnd`)."""
+    so the parent reads the file again from that range on). A native range or file also says where its items were
+    produced (`places`, to interleave the trajectories the merge re-reads, and to tell the results of runs left open)
+    and what it left open (`carry`, an `engine.RangeEnd`, or an `engine.FileEnd` for a whole file)."""
 
     file: int
     part: int
@@ -278,8 +278,9 @@ def _cut(
         if shares is None or len(shares) < 2:
             return whole
         return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]
-    # A native file's runs may continue in a later file: its worker says which runs it left open, which the merge
-    # holds, and the merge reads on itself from a file that continues one (`engine.Audit._merged`)
+    # A native file's runs may continue in a later file: its worker says which runs it left open and judges them as
+    # if the input ended there; the merge keeps those results to the end, and reads on itself from a file that
+    # continues one (`engine.Audit._merged`)
     return _groups(sources, jobs * GROUPS_PER_JOB, taper=jobs)
 
 
