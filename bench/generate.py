@@ -608,10 +608,14 @@ def generate_traj_dir(out: Path, files: int, seed: int, quiet: bool = False) -> 
     return {"path": str(out), "bytes": written, "files": files}
 
 
-def generate_native_dir(out: Path, files: int, mb: float, seed: int, quiet: bool = False) -> dict:
+def generate_native_dir(
+    out: Path, files: int, mb: float, seed: int, quiet: bool = False, scored: bool = True
+) -> dict:
     """A directory of `files` native JSONL logs, `mb` MB in all: the native corpus of the same seed, each trajectory
     whole in one file (file k holds the k-th share of them, in the order they start; their lines interleave as in the
-    corpus), so that every file closes the runs it opens, as one-run-per-file rollout folders do."""
+    corpus), so that every file closes the runs it opens, as one-run-per-file rollout folders do. Unless `scored`,
+    without the `outcome` events, as logs whose verdicts are kept apart are: then every run stays open to the end of
+    input, since a later file might continue it."""
     tmp = out.with_name(out.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
     whole = tmp / "corpus.jsonl"
@@ -621,7 +625,10 @@ def generate_native_dir(out: Path, files: int, mb: float, seed: int, quiet: bool
     shares: dict[int, BinaryIO] = {}
     with open(whole, "rb") as fh:
         for line in fh:
-            tid = orjson.loads(line)["trajectory"]
+            event = orjson.loads(line)
+            if not scored and event["kind"] == "outcome":
+                continue
+            tid = event["trajectory"]
             index = rank.setdefault(tid, len(rank)) // per
             handle = shares.get(index)
             if handle is None:
@@ -709,10 +716,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check-only", action="store_true", help="check an existing file, do not generate")
     ap.add_argument("--check-every", type=int, default=1, metavar="N",
                     help="schema-validate every N-th line when checking (default 1: all)")
-    ap.add_argument("--format", choices=("native", "openai", "swe-agent", "native-files"), default="native",
+    ap.add_argument("--format", choices=("native", "openai", "swe-agent", "native-files", "native-files-unscored"),
+                    default="native",
                     help="native JSONL events (default), OpenAI chat JSONL (one run per line), a directory of "
-                    "SWE-agent .traj files, or a directory of native logs each holding whole runs (for the last two "
-                    "OUT is the directory; --files sets how many)")
+                    "SWE-agent .traj files, or a directory of native logs each holding whole runs, with or without "
+                    "their outcome events (for the last three OUT is the directory; --files sets how many)")
     ap.add_argument("--files", type=int, default=500, help="with a directory format: number of files")
     args = ap.parse_args(argv)
     if args.format == "openai":
@@ -721,8 +729,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.format == "swe-agent":
         generate_traj_dir(args.out, args.files, args.seed)
         return 0
-    if args.format == "native-files":
-        generate_native_dir(args.out, args.files, args.mb, args.seed)
+    if args.format in ("native-files", "native-files-unscored"):
+        generate_native_dir(args.out, args.files, args.mb, args.seed, scored=args.format == "native-files")
         return 0
     if not args.check_only:
         generate(args.out, args.mb, args.seed, args.bad_rate)

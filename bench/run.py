@@ -6,6 +6,7 @@
     python bench/run.py --corpus openai --sizes 15,30,60,120   # `audit --from openai` on OpenAI chat JSONL
     python bench/run.py --corpus swe-agent --files 500         # a directory of .traj files: -j1 against -j2
     python bench/run.py --corpus native-files --files 400      # a directory of native logs, whole runs each: the same
+    python bench/run.py --corpus native-files-unscored --files 400   # the same without outcome events
 
 For each command it runs a fresh subprocess, times it (wall clock, median of --repeat runs; runs of the
 different commands are interleaved so background noise hits them alike) and reads the child's peak RSS from
@@ -72,15 +73,17 @@ for entry in sorted(os.scandir(sys.argv[1]), key=lambda e: e.name):
             loads(line)
 """
 
-CORPORA = ("native", "openai", "swe-agent", "native-files")
-FOLDERS = ("swe-agent", "native-files")  # corpora that are directories of files: -j1 against -j2
+CORPORA = ("native", "openai", "swe-agent", "native-files", "native-files-unscored")
+# corpora that are directories of files: -j1 against -j2
+FOLDERS = ("swe-agent", "native-files", "native-files-unscored")
 # Targets per corpus: throughput ratios to the baseline (issues 2 and 12); for swe-agent, the -j2 speed-up over -j1
-# (native-files has none: its speed-up is reported)
+# (the native folders have none: their speed-up is reported)
 TARGETS_BY_CORPUS: dict[str, dict[str, float]] = {
     "native": {"validate": 0.9, "audit": 0.5},
     "openai": {"audit": 0.3},
     "swe-agent": {},
     "native-files": {},
+    "native-files-unscored": {},
 }
 SPEEDUP_TARGET = 1.8
 RSS_LIMIT_MIB = 100.0
@@ -201,6 +204,8 @@ def corpus_path(mb: float, seed: int, kind: str = "native", files: int = 500) ->
         return OUT / f"swe-agent-{files}files-seed{seed}"
     if kind == "native-files":
         return OUT / f"native-{files}files-{mb:g}mb-seed{seed}"
+    if kind == "native-files-unscored":
+        return OUT / f"native-unscored-{files}files-{mb:g}mb-seed{seed}"
     return OUT / f"corpus-{mb:g}mb-seed{seed}.jsonl"
 
 
