@@ -202,6 +202,28 @@ def test_byte_shares_start_at_line_starts_and_cover_the_file(tmp_path):
     assert parallel.byte_shares(next(discover([str(gz)])), 2) is None  # a compressed stream cannot be cut
 
 
+@pytest.mark.parametrize("chunk", [3, 7, 64, 1 << 20])
+@pytest.mark.parametrize("trailing", [True, False])
+def test_line_starts_are_where_the_reader_finds_the_lines(tmp_path, monkeypatch, chunk, trailing):
+    from trajaudit.reader import discover
+
+    rows = [b"", b"{}", b"x" * 40, b"\xc3\xa9", b"", b"a\r", b"last"]
+    data = b"\n".join(rows) + (b"\n" if trailing else b"")
+    log = tmp_path / "l.jsonl"
+    log.write_bytes(b"skip me\n" + data)
+    source = next(discover([str(log)]))
+    begins = [8]
+    for row in rows[:-1]:
+        begins.append(begins[-1] + len(row) + 1)
+    monkeypatch.setattr(parallel, "CHUNK", chunk)  # lines that begin at, just after and across chunk ends
+    assert parallel.line_starts(source, 8, range(1, len(rows) + 1)) == dict(enumerate(begins, 1))
+    assert parallel.line_starts(source, 8, [6, 2, 2]) == {2: begins[1], 6: begins[5]}
+    assert parallel.line_starts(source, 8, []) == {}
+    with source.open_file() as stream:
+        stream.seek(begins[2])
+        assert stream.readline() == b"x" * 40 + b"\n"
+
+
 def test_a_gzip_file_is_one_part(tmp_path):
     from trajaudit.reader import discover
 

@@ -15,7 +15,7 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field, replace
 from operator import gt, itemgetter
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Collection, Generator, Iterable, Iterator, Mapping
 
 from trajaudit import importers, parallel, rules, schema
 from trajaudit.importers import native
@@ -134,6 +134,10 @@ class Assembler:
 
     def closed_ids(self) -> set[str]:
         return set(self._closed)
+
+    def first_line(self, tid: str) -> int:
+        """The first line of an open trajectory: of its events and of the findings noted for it."""
+        return _first_line((tid, (self.open[tid], self._early.get(tid, []))))
 
     def start(self, tid: str, event: Event) -> list[Event]:
         """Open a trajectory for its first event (noting it if the id was already closed by an outcome)."""
@@ -393,34 +397,24 @@ def _step_order(event: Event, message: str) -> Finding:
 
 
 @dataclass(frozen=True)
-class RangeEnd:
-    """What the worker of a native range reports of its end, for the merge to carry trajectories across the cut. Its
-    lines are numbered from the range's first, as the worker read them (`renumbered` numbers them as in the file)."""
-
-    seen: dict[str, int]  # every trajectory with lines in the range -> its last line there
-    held: dict[str, State]  # open at the range's end: events so far and findings noted (as the worker began them)
-    closed: set[str]  # closed by an outcome within the range
-    peak: int  # the most trajectories open at once within the range
-
-    def renumbered(self, lines: int) -> RangeEnd:
-        """The same, numbered as in the file, where `lines` lines come before the range."""
-        held = {
-            tid: ([_renumbered_event(e, lines) for e in events],
-                  [f if f.line is None else replace(f, line=f.line + lines) for f in early])
-            for tid, (events, early) in self.held.items()
-        }
-        return RangeEnd({tid: line + lines for tid, line in self.seen.items()}, held, self.closed, self.peak)
-
-
-@dataclass(frozen=True)
-class FileEnd:
-    """What the worker of a whole native file of a folder reports of its end: the runs it closed and those it left
-    open. Of these only the ids, in the order met: their state (often every event of the file, in logs without
-    outcome events) is read again from the file only if a later file continues one (`Audit._left_open_state`)."""
+class NativeEnd:
+    """What the worker of a native file, or of a byte range of one, reports of its end, for the merge to carry runs
+    past it: the runs it closed and those it left open. Of these only the ids, in the order met: their state (most of
+    the events read, in logs without outcome events) is read again in the parent only if a later range or file
+    continues one (`_NativeRanges._unread_states`, `Audit._left_open_state`). A range's lines are numbered from its
+    first, as its worker read them (`renumbered` numbers them as in the file)."""
 
     left_open: tuple[str, ...]
-    closed: set[str]  # closed by an outcome within the file
-    peak: int  # the most trajectories open at once within the file
+    closed: set[str]  # closed by an outcome within it
+    peak: int  # the most trajectories open at once within it
+    seen: dict[str, int] = field(default_factory=dict)  # a range: every trajectory with lines in it -> its last line
+    # a range: each run left open -> the line from which its lines are read again, and the byte where that line begins
+    starts: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def renumbered(self, lines: int) -> NativeEnd:
+        """The same, numbered as in the file, where `lines` lines come before the range."""
+        return replace(self, seen={tid: line + lines for tid, line in self.seen.items()},
+                       starts={tid: (line + lines, at) for tid, (line, at) in self.starts.items()})
 
 
 def _stop_parts(pieces: Iterator[parallel.Piece]) -> None:
@@ -428,11 +422,6 @@ def _stop_parts(pieces: Iterator[parallel.Piece]) -> None:
     give itself, and they would compete with it for the cores."""
     if isinstance(pieces, Generator):
         pieces.close()
-
-
-def _renumbered_event(event: Event, lines: int) -> Event:
-    line = event[1]
-    return event if line is None else tuple.__new__(Event, (event[0], line + lines, *event[2:]))
 
 
 def _renumbered_piece(piece: parallel.Piece, lines: int) -> parallel.Piece:
@@ -515,20 +504,21 @@ class Audit:
             # a range is exact only if no run was still open at its end (an imported file ends its runs itself)
             exact = share is None or not worker._cut
             places: list[tuple[int, int]] | None = None
-            carry: RangeEnd | FileEnd | None = None
+            carry: NativeEnd | None = None
             if worker._format == "native":
                 # its runs may go on in a later range or file: what it closed and left open, and its results for
                 # those left open as if the input ended here (the merge keeps them if nothing later continues them)
-                if share is None:  # a whole file: only the ids of those, read again if a later file continues one
-                    carry = FileEnd(tuple(assembler.open), assembler.closed_ids(), assembler.peak)
-                    # the state of its open runs, read again, would lack the findings its per-file cap refused
-                    exact = not (carry.left_open and worker._cut)
-                else:
-                    held, closed = assembler.held(), assembler.closed_ids()
+                left_open, closed = tuple(assembler.open), assembler.closed_ids()
+                starts: dict[str, tuple[int, int]] = {}
+                if share is None:  # the state of its open runs, read again, would lack what its per-file cap refused
+                    exact = not (left_open and worker._cut)  # (a range's cap: the merge counts across the file)
+                elif left_open:  # a run closed and opened again in the range is read again from the range's start
+                    firsts = {tid: 1 if tid in closed else assembler.first_line(tid) for tid in left_open}
+                    at = parallel.line_starts(source, share.start, firsts.values())
+                    starts = {tid: (line, at[line]) for tid, line in firsts.items()}
                 placed.extend((worker.position, pack(item, whole))
                               for item in worker._finish(assembler.close_all(), assembler, at_end=True))
-                if share is not None:
-                    carry = RangeEnd(assembler.last_line or {}, held, closed, assembler.peak)
+                carry = NativeEnd(left_open, closed, assembler.peak, assembler.last_line or {}, starts)
                 places = [place for place, _ in placed]
             yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), [item for _, item in placed],
                                  worker.summary, exact, worker._admitted, places, carry,
@@ -580,7 +570,7 @@ class Audit:
                 yield from ranges.results(piece, share, first)
                 continue
             if piece.format == "native":  # a whole native file, read by its worker with no run open or closed before
-                end: FileEnd = piece.carry
+                end: NativeEnd = piece.carry
                 met = end.closed.union(end.left_open)
                 if (
                     not piece.exact
@@ -681,13 +671,20 @@ class Audit:
         states: dict[str, State] = {}
         whole = parallel.Share(0, 1, 0, None)
         for index, tids in wanted.items():
-            source = self.sources[index]
-            assembler = Assembler(self.options.outcomes, self.options.outcomes_file, beside=self.options.beside)
-            for _ in self._helper()._read(source, parallel.continued_lines(source, whole, 0, tids, sys.maxsize),
-                                          assembler):
-                pass  # a run closed and opened again in its file: its worker judged the closed part
-            states.update(assembler.held())
+            states.update(self._read_again(self.sources[index], whole, 0, tids, sys.maxsize))
         return {tid: states[tid] for tid in left_open}
+
+    def _read_again(
+        self, source: Source, share: parallel.Share, first_line: int, tids: Collection[str], last_line: int
+    ) -> dict[str, State]:
+        """The state at the end of `share` (`first_line` lines before it) of runs `tids`, open there: their lines in
+        it read again alone, up to line `last_line`, as the share's worker read them, from nothing."""
+        options = self.options
+        assembler = Assembler(options.outcomes, options.outcomes_file, beside=options.beside)
+        for _ in self._helper()._read(source, parallel.continued_lines(source, share, first_line, tids, last_line),
+                                      assembler):
+            pass  # a run closed and opened again in the share: its worker judged the closed part
+        return assembler.held()
 
     def _again(
         self,
@@ -983,34 +980,43 @@ class _NativeRanges:
     """The merge's side of one native file cut into byte ranges (`Audit._merged`), walking its pieces in order.
 
     At each cut it keeps what the serial engine would know there: the ids closed so far and the trajectories still
-    open, with their state. A range's worker began afresh any trajectory that was open or closed before its range: its
-    results for those ids are dropped, and their lines in the range are read again here from the state they had
-    (usually a handful of trajectories that cross a cut). A result for a trajectory a range left open is held back
-    until no later range continues it; those still open at the end come last, ordered by their first line, as
-    `Assembler.close_all` does. Where a worker could not see what the serial run would have done at its range (the
-    per-file cap of input findings, or the open-trajectory limit, might have acted), the merge instead reads the
-    rest of the file itself, from the state at the cut (`cut`)."""
+    open. A range's worker began afresh any trajectory that was open or closed before its range: its results for those
+    ids are dropped, and their lines in the range are read again here from the state they had (usually a handful of
+    trajectories that cross a cut). That state is kept here for a run read here; for a run only its range's worker
+    read, it is read again from that range when a later one continues it (`_unread_states`), so a log whose runs
+    stay open (no outcome events) is not carried whole into this process. A result for a trajectory a range left
+    open is held back until no later range continues it; those still open at the end come last, ordered by their
+    first line, as `Assembler.close_all` does. Where a worker could not see what the serial run would have done at
+    its range (the per-file cap of input findings, or the open-trajectory limit, might have acted), the merge instead
+    reads the rest of the file itself, from the state at the cut (`cut`)."""
 
     def __init__(self, audit: Audit, source: Source) -> None:
         self.audit = audit
         self.source = source
-        self.held: dict[str, State] = {}  # open at the cut
+        self.held: dict[str, State] = {}  # open at the cut, read here (it crossed a cut): its state
+        # open at the cut, read only by its range's worker -> that range, the line and byte its lines begin at there,
+        # and its last line there
+        self.unread: dict[str, tuple[int, int, int, int]] = {}
+        self.ranges = 0  # ranges taken so far
         self.ending: dict[str, Placed] = {}  # a worker's result for a trajectory its range left open
         self.closed: set[str] = set()
 
-    def fits(self, carry: RangeEnd) -> bool:
+    def fits(self, carry: NativeEnd) -> bool:
         """Whether the range's worker saw what the serial run would: never more trajectories open than the limit."""
-        return len(self.held) + carry.peak <= self.audit.limits.max_open_trajectories
+        return len(self.held) + len(self.unread) + carry.peak <= self.audit.limits.max_open_trajectories
 
-    def results(self, piece: parallel.Piece, share: parallel.Share | None, first_line: int) -> Iterator[Item]:
+    def results(self, piece: parallel.Piece, share: parallel.Share, first_line: int) -> Iterator[Item]:
         """The results of a range's piece (numbered as in the file; `first_line` lines before the range)."""
-        carry: RangeEnd = piece.carry
-        continuing = {tid for tid in carry.seen if tid in self.held or tid in self.closed}
-        redone = self._redo(share, first_line, carry, continuing) if continuing and share is not None else []
+        carry: NativeEnd = piece.carry
+        held, unread, closed = self.held, self.unread, self.closed
+        continuing = {tid for tid in carry.seen if tid in held or tid in unread or tid in closed}
+        redone = self._redo(share, first_line, carry, continuing) if continuing else []
         for _, item in heapq.merge(self._kept(piece, continuing), redone, key=itemgetter(0)):
             yield item
-        self.closed.update(tid for tid in carry.closed if tid not in continuing)
-        self.held.update((tid, state) for tid, state in carry.held.items() if tid not in continuing)
+        closed.update(tid for tid in carry.closed if tid not in continuing)
+        self.ranges += 1
+        unread.update((tid, (self.ranges, *carry.starts[tid], carry.seen[tid]))
+                      for tid in carry.left_open if tid not in continuing)
 
     def last(self) -> Iterator[Item]:
         """Results for the trajectories open at the end of input, in serial order."""
@@ -1031,6 +1037,7 @@ class _NativeRanges:
         for _, result in self.ending.values():
             self.audit._tally(result, -1)  # type: ignore[arg-type]
         self.ending.clear()
+        self.held.update(self._unread_states(list(self.unread)))
         return self.held, self.closed
 
     def _kept(self, piece: parallel.Piece, continuing: set[str]) -> Iterator[Placed]:
@@ -1047,16 +1054,14 @@ class _NativeRanges:
                     continue
             yield place, item
 
-    def _redo(self, share: parallel.Share, first_line: int, carry: RangeEnd, continuing: set[str]) -> list[Placed]:
+    def _redo(self, share: parallel.Share, first_line: int, carry: NativeEnd, continuing: set[str]) -> list[Placed]:
         """Read the continued trajectories' lines of one range again, from the state the earlier ranges left."""
-        states: dict[str, State] = {}
-        for tid in continuing:
-            state = self.held.pop(tid, None)
-            if state is not None:
-                states[tid] = state
-                ended = self.ending.pop(tid, None)
-                if ended is not None:
-                    self.audit._tally(ended[1], -1)  # type: ignore[arg-type]
+        states = self._unread_states([tid for tid in continuing if tid in self.unread])
+        states.update((tid, self.held.pop(tid)) for tid in continuing if tid in self.held)
+        for tid in states:
+            ended = self.ending.pop(tid, None)
+            if ended is not None:
+                self.audit._tally(ended[1], -1)  # type: ignore[arg-type]
         assembler = self._assembler(states, continuing & self.closed)
         redo = self.audit._helper()
         last = max(carry.seen[tid] for tid in continuing)
@@ -1067,6 +1072,22 @@ class _NativeRanges:
         redo.summary.lines = 0  # the range's worker counted them
         parallel.add(self.audit.summary, redo.summary)
         return results
+
+    def _unread_states(self, tids: Iterable[str]) -> dict[str, State]:
+        """The state of runs open at a cut that only their range's worker read, taken out of `unread`: their lines
+        in that range read again, as that worker read them, from nothing (none had a line before that range, or it
+        would have been read here)."""
+        wanted: dict[int, list[tuple[str, int, int, int]]] = {}  # range -> its runs (id, first line, byte, last line)
+        for tid in tids:
+            at, line, byte, last = self.unread.pop(tid)
+            wanted.setdefault(at, []).append((tid, line, byte, last))
+        states: dict[str, State] = {}
+        for runs in wanted.values():
+            first, start = min((line, byte) for _, line, byte, _ in runs)
+            share = parallel.Share(0, 1, start, None)  # read from the first of their lines to the last
+            states.update(self.audit._read_again(self.source, share, first - 1, [run[0] for run in runs],
+                                                 max(run[3] for run in runs)))
+        return states
 
     def _assembler(self, held: Mapping[str, State], closed: Iterable[str]) -> Assembler:
         options = self.audit.options

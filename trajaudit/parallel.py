@@ -153,6 +153,38 @@ def continued_lines(
 _COMPACT_ID = b'{"trajectory":"'  # 15 bytes
 
 
+def line_starts(source: Source, start: int, numbers: Collection[int]) -> dict[int, int]:
+    """Where lines `numbers` of a plain file begin, counting from line 1 at byte `start`: the newlines are counted in
+    C, a chunk at a time, so that the merge can read a run's lines again from its first (`continued_lines`)."""
+    wanted = sorted(set(numbers))
+    found: dict[int, int] = {}
+    if not wanted:
+        return found
+    targets = iter(wanted)
+    target = next(targets)
+    line, position = 1, start  # line `line` begins at `position` + `at` in the chunk being read
+    with source.open_file() as stream:
+        stream.seek(start)
+        while chunk := stream.read(CHUNK):
+            at = 0
+            rest = chunk.count(b"\n")  # newlines in the chunk from `at` on
+            while True:
+                if line == target:
+                    found[line] = position + at
+                    target = next(targets, 0)
+                    if not target:
+                        return found
+                    continue
+                if rest < target - line:  # it begins in a later chunk: skip the rest of this one
+                    line += rest
+                    break
+                at = chunk.index(b"\n", at) + 1
+                line += 1
+                rest -= 1
+            position += len(chunk)
+    return found
+
+
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 PARENT_POLL = 0.25  # seconds between a worker's checks that its parent is still there (where prctl is missing)
 
@@ -206,7 +238,7 @@ class Piece:
     counts, and whether it is exactly what the serial path gives (False: a range cut a run or hit a per-file cap,
     so the parent reads the file again from that range on). A native range or file also says where its items were
     produced (`places`, to interleave the trajectories the merge re-reads, and to tell the results of runs left open)
-    and what it left open (`carry`, an `engine.RangeEnd`, or an `engine.FileEnd` for a whole file)."""
+    and what it left open (`carry`, an `engine.NativeEnd`)."""
 
     file: int
     part: int
