@@ -513,7 +513,7 @@ class Audit:
                 if share is None:  # the state of its open runs, read again, would lack what its per-file cap refused
                     exact = not (left_open and worker._cut)  # (a range's cap: the merge counts across the file)
                 elif left_open:  # a run closed and opened again in the range is read again from the range's start
-                    firsts = {tid: 1 if tid in closed else assembler.first_line(tid) for tid in left_open}
+                    firsts = {tid: 1 if tid in closed else max(1, assembler.first_line(tid)) for tid in left_open}
                     at = parallel.line_starts(source, share.start, firsts.values())
                     starts = {tid: (line, at[line]) for tid, line in firsts.items()}
                 placed.extend((worker.position, pack(item, whole))
