@@ -236,7 +236,8 @@ class Piece:
     """What a part yields per file (or per range): the file's index, the format read, the trajectory ids its importer
     built (before any renaming: see `importers.DistinctIds`), its results and findings packed (`transport`), its
     counts, and whether it is exactly what the serial path gives (False: a range cut a run or hit a per-file cap,
-    so the parent reads the file again from that range on). A native range or file also says where its items were
+    or a native file that hit its cap left runs open, so the parent reads the file again from that range on). A
+    native range or file also says where its items were
     produced (`places`, to interleave the trajectories the merge re-reads, and to tell the results of runs left open)
     and what it left open (`carry`, an `engine.NativeEnd`)."""
 
