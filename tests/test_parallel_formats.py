@@ -240,6 +240,28 @@ def test_native_files_that_close_their_runs_are_audited_in_parallel(tmp_path: Pa
     assert read_here == [-1, 5, -1, 5]
 
 
+def test_each_file_s_format_is_told_as_serially(tmp_path: Path):
+    """`Options.on_format` hears of every file and its format, in order, whatever the number of jobs: the native files
+    of a folder included, those that leave runs open too."""
+    from trajaudit import engine
+    from trajaudit.config import Config
+
+    for n in range(6):
+        events = _native_run(f"run{n}", 3, outcome=n % 2 == 0)
+        (tmp_path / f"f{n}.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    shutil.copy(FIXTURES / FORMATS["openai"], tmp_path / "f9.jsonl")
+    sources = list(discover([str(tmp_path)]))
+    assert len(parallel.plan(sources, "auto", 2)) > 1
+    told: list[list[tuple[str, str]]] = []
+    for jobs in (1, 2, 3):
+        told.append([])
+        options = engine.Options(jobs=jobs,
+                                 on_format=lambda source, fmt: told[-1].append((Path(source.name).name, fmt)))
+        list(engine.Audit(sources, Config(), options))
+    assert told[0] == [(f"f{n}.jsonl", "native") for n in range(6)] + [("f9.jsonl", "openai")]
+    assert told[1] == told[0] and told[2] == told[0]
+
+
 def test_another_executor_plugs_into_the_seam(tmp_path: Path):
     # what a cluster executor (Ray Data) does: run the parts anywhere, in any order, and hand back the pieces in
     # plan order; the merge is the engine's

@@ -587,13 +587,6 @@ class Audit:
                 closed.update(end.closed)
                 left_open.update(dict.fromkeys(end.left_open, index))  # closed at the end of input, unless an
                 # imported file comes first
-                parallel.add(summary, piece.summary)
-                for place, packed in zip(piece.places or (), piece.items, strict=True):
-                    if place[0]:  # judged as left open: final only if no later file continues it
-                        ending.append(unpack_result(packed[1]))
-                    else:
-                        yield unpack(packed)
-                continue
             elif left_open and piece.format is not None:  # an imported file closes the runs left open before it
                 # (`end_of_document`): read on here
                 _stop_parts(pieces)
@@ -626,8 +619,15 @@ class Audit:
                 if self.options.on_format is not None:
                     self.options.on_format(source, piece.format)
             parallel.add(summary, piece.summary)
-            for packed in piece.items:
-                yield unpack(packed)
+            if piece.places is None:
+                for packed in piece.items:
+                    yield unpack(packed)
+                continue
+            for place, packed in zip(piece.places, piece.items, strict=True):  # a whole native file
+                if place[0]:  # a run it left open, judged as left open: final only if no later file continues it
+                    ending.append(unpack_result(packed[1]))
+                else:
+                    yield unpack(packed)
         if ranges is not None and not redone:
             yield from ranges.last()
         if not rested:  # runs native files left open, closed at the end of input in the order met, as serially
