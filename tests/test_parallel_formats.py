@@ -182,11 +182,12 @@ def _native_run(tid: str, steps: int, outcome: bool, broken: bool = False) -> li
 )
 def test_a_folder_of_native_logs_gives_the_serial_bytes(tmp_path_factory, files, open_limit, cap):
     """Native files are grouped. A run a file leaves open is judged by its worker as if the input ended there, and
-    that result is taken at the end of input; a file that continues it or meets an id an earlier file closed (a late
-    event), or an imported file after it (which closes it), makes the merge read on itself from there, with the runs
-    held (their state read again from their files) and closed so far; an imported file forgets the ids closed before
-    it, as the serial run does. Ids repeat across files by design. Some runs have a line that breaks the schema,
-    which is noted with the run (and, under a per-file cap of 1, may be refused)."""
+    that result is taken at the end of input; in a file that continues it or meets an id an earlier file closed (a
+    late event), the merge reads those runs' lines again itself, from their state (read again from their files); an
+    imported file after it (which closes it), or a file past the per-file cap, makes the merge read on itself from
+    there; an imported file forgets the ids closed before it, as the serial run does. Ids repeat across files by
+    design. Some runs have a line that breaks the schema, which is noted with the run (and, under a per-file cap of
+    1, may be refused)."""
     folder = tmp_path_factory.mktemp("native")
     for n, (kind, runs) in enumerate(files):
         if kind == "native":
@@ -210,7 +211,8 @@ def test_a_folder_of_native_logs_gives_the_serial_bytes(tmp_path_factory, files,
 
 def _last_result_is_run3(jsonl: str) -> bool:
     results = [line for line in jsonl.splitlines() if line.startswith('{"type":"trajectory"')]
-    return '"trajectory":"run3"' in results[-1] and len(results) == 8
+    assert len(results) == 8
+    return '"trajectory":"run3"' in results[-1]
 
 
 def test_native_files_that_close_their_runs_are_audited_in_parallel(tmp_path: Path, merge_steps):
@@ -230,14 +232,44 @@ def test_native_files_that_close_their_runs_are_audited_in_parallel(tmp_path: Pa
     assert read_here == [-1, -1]
     assert _last_result_is_run3(_outputs([str(tmp_path)])[1])
     read_here.clear()
-    rest = [{**event, "step": event["step"] + 10} for event in _native_run("run3", 2, True)[1:]]
-    with (tmp_path / "run5.jsonl").open("a") as log:
-        log.write("".join(json.dumps(e) + "\n" for e in rest))
+    run5 = (tmp_path / "run5.jsonl").read_text()
+    for ends in (True, False):
+        rest = [{**event, "step": event["step"] + 10} for event in _native_run("run3", 2, ends)[1:]]
+        (tmp_path / "run5.jsonl").write_text(run5 + "".join(json.dumps(e) + "\n" for e in rest))
+        outputs = _outputs([str(tmp_path)])
+        assert len(set(outputs)) == 1
+        assert outputs[0].count('"type":"trajectory","trajectory":"run3"') == 1  # one run across two files
+        # run5 continues run3: only run3's lines in run5 are read again here, from its state (read again from
+        # run3.jsonl); every other result of the workers is kept, and nothing is read serially
+        assert read_here == [-1, -1]
+        assert _last_result_is_run3(outputs[0]) is not ends  # left open again: last, as serially
+        read_here.clear()
+    shutil.copy(FIXTURES / FORMATS["openai"], tmp_path / "run9.jsonl")
+    assert len(set(_outputs([str(tmp_path)]))) == 1
+    # an imported file while run3 is still open closes it (`end_of_document`): the merge reads on from there (file 8)
+    # with run3's state, once the workers are stopped (at 2 jobs and at 3)
+    assert read_here == [-1, 8, -1, 8]
+
+
+@pytest.mark.parametrize("files", [
+    [[("x", 3, True), ("A", 2, False)], [("B", 2, False)], [("y", 2, True)]],  # A opened on a later line than B
+    # A, opened after B, is continued in a third file: the merge holds its state, B only its worker's result
+    [[("z", 2, True), ("B", 2, False)], [("y", 3, True), ("A", 2, False)], [("A", 3, False)]],
+], ids=["two-files", "continued"])
+def test_runs_left_open_in_several_files_are_closed_in_the_order_opened(tmp_path: Path, merge_steps, files):
+    """The serial run closes what is open at the end of input in the order it was opened: by file, then by line."""
+    for n, runs in enumerate(files):
+        events = [e for tid, steps, outcome in runs for e in _native_run(tid, steps, outcome)]
+        if n == 2 and runs[0][0] == "A":  # A goes on where it stopped
+            events = [{**e, "step": e["step"] + 10} for e in events[1:]]
+        (tmp_path / f"f{n}.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    read_here = merge_steps("_rest")
     outputs = _outputs([str(tmp_path)])
-    assert len(set(outputs)) == 1
-    assert outputs[0].count('"type":"trajectory","trajectory":"run3"') == 1  # one run across two files
-    # run5 continues run3: from there on, serially, once the workers are stopped (at 2 jobs and at 3)
-    assert read_here == [-1, 5, -1, 5]
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert read_here == [-1, -1]
+    records = [json.loads(line) for line in outputs[0].splitlines()]
+    order = [record["trajectory"] for record in records if record["type"] == "trajectory"]
+    assert order[-2:] == (["A", "B"] if files[0][0][0] == "x" else ["B", "A"])
 
 
 def test_each_file_s_format_is_told_as_serially(tmp_path: Path):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import sys
 import traceback
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -41,7 +40,6 @@ from trajaudit.transport import (
     renumbered_finding,
     unpack,
     unpack_finding,
-    unpack_result,
 )
 
 if TYPE_CHECKING:
@@ -401,8 +399,8 @@ class NativeEnd:
     """What the worker of a native file, or of a byte range of one, reports of its end, for the merge to carry runs
     past it: the runs it closed and those it left open. Of these only the ids, in the order met: their state (most of
     the events read, in logs without outcome events) is read again in the parent only if a later range or file
-    continues one (`_NativeRanges._unread_states`, `Audit._left_open_state`). A range's lines are numbered from its
-    first, as its worker read them (`renumbered` numbers them as in the file)."""
+    continues one (`_NativeRuns._unread_states`). A range's lines are numbered from its first, as its worker read
+    them (`renumbered` numbers them as in the file)."""
 
     left_open: tuple[str, ...]
     closed: set[str]  # closed by an outcome within it
@@ -415,6 +413,9 @@ class NativeEnd:
         """The same, numbered as in the file, where `lines` lines come before the range."""
         return replace(self, seen={tid: line + lines for tid, line in self.seen.items()},
                        starts={tid: (line + lines, at) for tid, (line, at) in self.starts.items()})
+
+
+WHOLE = parallel.Share(0, 1, 0, None)  # a whole file, as a range (`_NativeRuns.results`)
 
 
 def _stop_parts(pieces: Iterator[parallel.Piece]) -> None:
@@ -451,7 +452,7 @@ class Audit:
         self.config = config
         self.options = options or Options(input_format=config.input_format)
         self.summary = Summary()
-        self.position: tuple[int, int] = (0, 0)  # where the last item was produced (see `_NativeRanges`)
+        self.position: tuple[int, int] = (0, 0)  # where the last item was produced (see `_NativeRuns`)
         active = config.active_rules()
         self._enabled = {a.rule.code: a for a in active}
         self._checks: tuple[ActiveRule, ...] = tuple(a for a in active if a.rule.check is not None)
@@ -497,8 +498,8 @@ class Audit:
             assembler = Assembler(options.outcomes, options.outcomes_file, self.limits.max_open_trajectories,
                                   beside=options.beside)
             first = share is None or share.index == 0
-            if share is not None and fmt == "native":
-                assembler.last_line = {}  # a range's runs may go on in the next: the merge needs their last lines
+            last_lines: dict[str, int] = {}  # a native piece's runs may go on in the next: the merge needs them
+            assembler.last_line = last_lines
             placed = [(worker.position, pack(item, whole))
                       for item in worker._file(source, assembler, seen, count_file=first)]
             # a range is exact only if no run was still open at its end (an imported file ends its runs itself)
@@ -509,16 +510,15 @@ class Audit:
                 # its runs may go on in a later range or file: what it closed and left open, and its results for
                 # those left open as if the input ended here (the merge keeps them if nothing later continues them)
                 left_open, closed = tuple(assembler.open), assembler.closed_ids()
-                starts: dict[str, tuple[int, int]] = {}
-                if share is None:  # the state of its open runs, read again, would lack what its per-file cap refused
-                    exact = not (left_open and worker._cut)  # (a range's cap: the merge counts across the file)
-                elif left_open:  # a run closed and opened again in the range is read again from the range's start
-                    firsts = {tid: 1 if tid in closed else max(1, assembler.first_line(tid)) for tid in left_open}
-                    at = parallel.line_starts(source, share.start, firsts.values())
-                    starts = {tid: (line, at[line]) for tid, line in firsts.items()}
+                if share is None:  # runs read again here would lack what its per-file cap refused (a range's cap:
+                    exact = not worker._cut  # the merge counts it across the file)
+                # a run closed and opened again in the piece is read again from the piece's start
+                firsts = {tid: 1 if tid in closed else max(1, assembler.first_line(tid)) for tid in left_open}
+                at = parallel.line_starts(source, share.start if share is not None else 0, firsts.values())
+                starts = {tid: (line, at[line]) for tid, line in firsts.items()}
                 placed.extend((worker.position, pack(item, whole))
                               for item in worker._finish(assembler.close_all(), assembler, at_end=True))
-                carry = NativeEnd(left_open, closed, assembler.peak, assembler.last_line or {}, starts)
+                carry = NativeEnd(left_open, closed, assembler.peak, last_lines, starts)
                 places = [place for place, _ in placed]
             yield parallel.Piece(index, part.index, worker._format, tuple(seen.ids), [item for _, item in placed],
                                  worker.summary, exact, worker._admitted, places, carry,
@@ -527,20 +527,18 @@ class Audit:
     def _merged(self, parts: list[parallel.Part], jobs: int) -> Iterator[Item]:
         """The results of the parts run on workers, in serial order with serial bytes: pieces come in plan order; a
         file whose ids an earlier file already used (the serial run renames them) is audited again here, and so is
-        the rest of a file from a range that was not exact (it cut a run, or the per-file cap was reached). The
-        ranges of a native file are put together by `_NativeRanges`."""
+        the rest of a file from a range that was not exact (it cut a run, or the per-file cap was reached). Native
+        pieces, the ranges of a native file or the native files of a folder, are put together by `_NativeRuns`."""
         ids = importers.DistinctIds()
         summary = self.summary
         limit = self._per_file.limit
         admitted: dict[int, int] = {}  # file -> input findings admitted in its ranges so far
         lines: dict[int, int] = {}  # file -> lines in its ranges so far
         redone: set[int] = set()  # files read again here (from some range on)
-        closed: set[str] = set()  # runs closed by whole native files since the last imported file
-        left_open: dict[str, int] = {}  # runs whole native files left open -> the file, in the order met
-        ending: list[TrajectoryResult] = []  # the workers' results for those, as if the input ended after their file
-        rested = False  # the rest of the input was read here (`_rest`)
+        runs = _NativeRuns(self)  # native runs that may go on past the end of a range or a file
+        closed = runs.closed  # ids closed by native pieces (since the last imported file)
+        rested = False  # the rest of the input was read here (`_rest`, or `_again` from a native range on)
         told: set[int] = set()  # files whose format was told (`on_format`)
-        ranges: _NativeRanges | None = None
         execute = self.options.executor or parallel.execute
         pieces = execute(parts, self.run_part, jobs)
         for piece in pieces:
@@ -555,83 +553,58 @@ class Audit:
             lines[index] = first + piece.lines
             if share is not None and share.lines is None:  # numbered from 1 by its worker
                 piece = _renumbered_piece(piece, first)
-            if share is not None and piece.carry is not None:  # a native range: its runs may continue past the cut
-                ranges = ranges or _NativeRanges(self, source)
-                if not piece.exact or admitted[index] > limit or not ranges.fits(piece.carry):
-                    redone.add(index)
-                    state = ranges.cut()
-                    _stop_parts(pieces)  # the rest of the file, the plan's only one, is read here
-                    yield from self._again(index, share, first, ids, before, index not in told, state)
-                    break
-                told.add(index)
-                if share is not None and not share.index and self.options.on_format is not None:
-                    self.options.on_format(source, "native")
-                parallel.add(summary, piece.summary)
-                yield from ranges.results(piece, share, first)
-                continue
-            if piece.format == "native":  # a whole native file, read by its worker with no run open or closed before
-                end: NativeEnd = piece.carry
-                met = end.closed.union(end.left_open)
-                if (
-                    not piece.exact
-                    or not met.isdisjoint(closed)  # a late event of a run an earlier file closed
-                    or not met.isdisjoint(left_open)  # a run an earlier file left open, continued
-                    # more open at once than the limit: the serial run evicts (and so did the worker, if alone)
-                    or len(left_open) + end.peak > self.limits.max_open_trajectories
-                ):
-                    # from here on, read here as the serial run reads, with what the earlier files left
+            if piece.carry is not None:  # native, a range or a whole file: its runs may go on past it
+                if not piece.exact or admitted[index] > limit or not runs.fits(piece.carry):
                     _stop_parts(pieces)
-                    yield from self._rest(index, ids, closed, self._left_open_state(left_open), ending)
+                    if share is not None:  # the rest of the file, the plan's only one, is read here
+                        redone.add(index)
+                        yield from self._again(index, share, first, ids, before, index not in told, runs.cut())
+                    else:  # from this file on, read here as the serial run reads, from what the earlier ones left
+                        yield from self._rest(index, ids, *runs.cut())
                     rested = True
                     break
-                closed.update(end.closed)
-                left_open.update(dict.fromkeys(end.left_open, index))  # closed at the end of input, unless an
-                # imported file comes first
-            elif left_open and piece.format is not None:  # an imported file closes the runs left open before it
-                # (`end_of_document`): read on here
+                if index not in told:
+                    told.add(index)
+                    if self.options.on_format is not None:
+                        self.options.on_format(source, "native")
+                parallel.add(summary, piece.summary)
+                yield from runs.results(piece, source, share or WHOLE, first)
+                continue
+            if runs.open() and piece.format is not None:  # an imported file closes the runs left open before it
+                # (`Assembler.end_of_document`): read on here
                 _stop_parts(pieces)
-                yield from self._rest(index, ids, closed, self._left_open_state(left_open), ending)
+                yield from self._rest(index, ids, *runs.cut())
                 rested = True
                 break
-            else:
-                owner = ids.owner
-                if (
-                    not piece.exact
-                    or admitted[index] > limit
-                    or any(owner.get(tid, source.name) != source.name for tid in piece.ids)
-                    or not closed.isdisjoint(piece.ids)  # late events of runs an earlier native file closed
-                ):
-                    redone.add(index)
-                    if share is not None:  # a range: the rest of the file, the plan's only one, is read here
-                        _stop_parts(pieces)
-                    yield from self._again(index, share, first, ids, before, index not in told, ({}, set(closed)))
-                    if share is not None:
-                        break
-                    if piece.format is not None:
-                        closed.clear()
-                    continue
-                for tid in piece.ids:
-                    owner.setdefault(tid, source.name)
-                if piece.format is not None:  # an imported file forgets what was closed (`end_of_document`)
+            owner = ids.owner
+            if (
+                not piece.exact
+                or admitted[index] > limit
+                or any(owner.get(tid, source.name) != source.name for tid in piece.ids)
+                or not closed.isdisjoint(piece.ids)  # late events of runs an earlier native file closed
+            ):
+                redone.add(index)
+                if share is not None:  # a range: the rest of the file, the plan's only one, is read here
+                    _stop_parts(pieces)
+                yield from self._again(index, share, first, ids, before, index not in told, ({}, set(closed)))
+                if share is not None:
+                    break
+                if piece.format is not None:
                     closed.clear()
-            if piece.format is not None and index not in told:
-                told.add(index)
-                if self.options.on_format is not None:
-                    self.options.on_format(source, piece.format)
-            parallel.add(summary, piece.summary)
-            if piece.places is None:
-                for packed in piece.items:
-                    yield unpack(packed)
                 continue
-            for place, packed in zip(piece.places, piece.items, strict=True):  # a whole native file
-                if place[0]:  # a run it left open, judged as left open: final only if no later file continues it
-                    ending.append(unpack_result(packed[1]))
-                else:
-                    yield unpack(packed)
-        if ranges is not None and not redone:
-            yield from ranges.last()
-        if not rested:  # runs native files left open, closed at the end of input in the order met, as serially
-            yield from ending
+            for tid in piece.ids:
+                owner.setdefault(tid, source.name)
+            if piece.format is not None:  # an imported file forgets what was closed (`end_of_document`)
+                closed.clear()
+                if index not in told:
+                    told.add(index)
+                    if self.options.on_format is not None:
+                        self.options.on_format(source, piece.format)
+            parallel.add(summary, piece.summary)
+            for packed in piece.items:
+                yield unpack(packed)
+        if not rested:  # the runs still open at the end of input, closed as serially
+            yield from runs.last()
         summary.notes.extend(ids.notes())
         summary.notes = list(dict.fromkeys(summary.notes))  # each process may have noted the open-trajectory limit
         for counts in (summary.findings_by_rule, summary.findings_by_severity):
@@ -639,19 +612,11 @@ class Audit:
                 del counts[key]
 
     def _rest(
-        self,
-        first: int,
-        ids: importers.DistinctIds,
-        closed: Iterable[str],
-        held: Mapping[str, State],
-        ending: Iterable[TrajectoryResult] = (),
+        self, first: int, ids: importers.DistinctIds, held: Mapping[str, State], closed: Iterable[str]
     ) -> Iterator[Item]:
         """Files `first`.. audited here, serially, then the runs still open closed. The serial loop's state at this
-        point is the runs `closed` and `held` (left open, in the order met) by the native files since the last
-        imported file (which closes what is open and forgets the ids closed before it), and the id renaming, `ids`.
-        `ending`: the workers' results for the runs held, judged as if the input had ended, taken back."""
-        for result in ending:
-            self._tally(result, -1)
+        point is the runs `held` (left open, in the order opened) and `closed` by the native files since the last
+        imported file (which closes what is open and forgets the ids closed before it), and the id renaming, `ids`."""
         helper = self._helper()
         assembler = Assembler(self.options.outcomes, self.options.outcomes_file, self.limits.max_open_trajectories,
                               beside=self.options.beside)
@@ -661,18 +626,6 @@ class Audit:
             yield from helper._file(source, assembler, ids)
         yield from helper._finish(assembler.close_all(), assembler, at_end=True)
         parallel.add(self.summary, helper.summary)
-
-    def _left_open_state(self, left_open: Mapping[str, int]) -> dict[str, State]:
-        """The state of the runs whole native files left open (id -> its file, in the order met), read again from
-        their files: only those runs' lines, read as the files' workers read them (`parallel.continued_lines`)."""
-        wanted: dict[int, set[str]] = {}
-        for tid, index in left_open.items():
-            wanted.setdefault(index, set()).add(tid)
-        states: dict[str, State] = {}
-        whole = parallel.Share(0, 1, 0, None)
-        for index, tids in wanted.items():
-            states.update(self._read_again(self.sources[index], whole, 0, tids, sys.maxsize))
-        return {tid: states[tid] for tid in left_open}
 
     def _read_again(
         self, source: Source, share: parallel.Share, first_line: int, tids: Collection[str], last_line: int
@@ -976,46 +929,53 @@ class Audit:
             summary.claims[claim.verdict] += sign
 
 
-class _NativeRanges:
-    """The merge's side of one native file cut into byte ranges (`Audit._merged`), walking its pieces in order.
+class _NativeRuns:
+    """The merge's side of native runs that may go on past the end of a piece (`Audit._merged`): the byte ranges of
+    one native file, or the native files of a folder since the last imported file, taken in order.
 
-    At each cut it keeps what the serial engine would know there: the ids closed so far and the trajectories still
-    open. A range's worker began afresh any trajectory that was open or closed before its range: its results for those
-    ids are dropped, and their lines in the range are read again here from the state they had (usually a handful of
-    trajectories that cross a cut). That state is kept here for a run read here; for a run only its range's worker
-    read, it is read again from that range when a later one continues it (`_unread_states`), so a log whose runs
-    stay open (no outcome events) is not carried whole into this process. A result for a trajectory a range left
-    open is held back until no later range continues it; those still open at the end come last, ordered by their
-    first line, as `Assembler.close_all` does. Where a worker could not see what the serial run would have done at
-    its range (the per-file cap of input findings, or the open-trajectory limit, might have acted), the merge instead
-    reads the rest of the file itself, from the state at the cut (`cut`)."""
+    At each cut (the end of a range or of a file) it keeps what the serial engine would know there: the ids closed so
+    far and the trajectories still open. A piece's worker began afresh any trajectory that was open or closed before
+    it: its results for those ids are dropped, and their lines in the piece are read again here from the state they
+    had (usually a handful of trajectories that cross a cut). That state is kept here for a run read here; for a run
+    only its piece's worker read, it is read again from that piece when a later one continues it (`_unread_states`),
+    so a log whose runs stay open (no outcome events) is not carried whole into this process. A result for a
+    trajectory a piece left open is held back until no later piece continues it; those still open at the end come
+    last, in the order they were opened (by file, then line), as `Assembler.close_all` does. Where a worker could not
+    see what the serial run would have done (the per-file cap of input findings, or the open-trajectory limit, might
+    have acted), the merge instead reads the rest itself, from the state at the cut (`cut`)."""
 
-    def __init__(self, audit: Audit, source: Source) -> None:
+    def __init__(self, audit: Audit) -> None:
         self.audit = audit
-        self.source = source
+        self.files = {source.name: index for index, source in reversed(list(enumerate(audit.sources)))}
         self.held: dict[str, State] = {}  # open at the cut, read here (it crossed a cut): its state
-        # open at the cut, read only by its range's worker -> that range, the line and byte its lines begin at there,
-        # and its last line there
+        # open at the cut, read only by its piece's worker -> that piece (in `read`), the line and byte its lines
+        # begin at there, and its last line there
         self.unread: dict[str, tuple[int, int, int, int]] = {}
-        self.ranges = 0  # ranges taken so far
-        self.ending: dict[str, Placed] = {}  # a worker's result for a trajectory its range left open
+        self.read: list[Source] = []  # the files of the pieces taken so far
+        self.ending: dict[str, Placed] = {}  # a worker's result for a trajectory its piece left open, by (file, line)
         self.closed: set[str] = set()
 
+    def open(self) -> bool:
+        """Whether runs are open at the cut."""
+        return bool(self.held or self.unread)
+
     def fits(self, carry: NativeEnd) -> bool:
-        """Whether the range's worker saw what the serial run would: never more trajectories open than the limit."""
+        """Whether the piece's worker saw what the serial run would: never more trajectories open than the limit."""
         return len(self.held) + len(self.unread) + carry.peak <= self.audit.limits.max_open_trajectories
 
-    def results(self, piece: parallel.Piece, share: parallel.Share, first_line: int) -> Iterator[Item]:
-        """The results of a range's piece (numbered as in the file; `first_line` lines before the range)."""
+    def results(self, piece: parallel.Piece, source: Source, share: parallel.Share, first_line: int) -> Iterator[Item]:
+        """The results of a piece: of file `source`, its range `share` (numbered as in the file; `first_line` lines
+        before it), or the whole file (`WHOLE`)."""
         carry: NativeEnd = piece.carry
         held, unread, closed = self.held, self.unread, self.closed
         continuing = {tid for tid in carry.seen if tid in held or tid in unread or tid in closed}
-        redone = self._redo(share, first_line, carry, continuing) if continuing else []
+        redone = self._redo(source, share, first_line, carry, continuing) if continuing else []
         for _, item in heapq.merge(self._kept(piece, continuing), redone, key=itemgetter(0)):
             yield item
         closed.update(tid for tid in carry.closed if tid not in continuing)
-        self.ranges += 1
-        unread.update((tid, (self.ranges, *carry.starts[tid], carry.seen[tid]))
+        self.read.append(source)
+        at = len(self.read) - 1
+        unread.update((tid, (at, *carry.starts[tid], carry.seen[tid]))
                       for tid in carry.left_open if tid not in continuing)
 
     def last(self) -> Iterator[Item]:
@@ -1025,20 +985,28 @@ class _NativeRanges:
         if carried:
             assembler = self._assembler(carried, carried.keys() & self.closed)
             closer = self.audit._helper()
-            last.extend((closer.position, item) for item in closer._finish(assembler.close_all(), assembler, True))
+            opened = {tid: self._opened(state) for tid, state in carried.items()}
+            last.extend((opened[item.trajectory.id], item)  # type: ignore[union-attr]
+                        for item in closer._finish(assembler.close_all(), assembler, True))
             parallel.add(self.audit.summary, closer.summary)
         last.sort(key=itemgetter(0))
         for _, item in last:
             yield item
 
     def cut(self) -> tuple[dict[str, State], set[str]]:
-        """The serial state at the current cut, for reading the rest of the file here; the results held back for
-        what was open are taken back (the rest of the file decides them)."""
+        """The serial state at the current cut, for reading the rest here: the runs open, in the order they were
+        opened, and the ids closed; the results held back for what was open are taken back (the rest decides them)."""
         for _, result in self.ending.values():
             self.audit._tally(result, -1)  # type: ignore[arg-type]
         self.ending.clear()
         self.held.update(self._unread_states(list(self.unread)))
-        return self.held, self.closed
+        return dict(sorted(self.held.items(), key=lambda entry: self._opened(entry[1]))), self.closed
+
+    def _opened(self, state: State) -> tuple[int, int]:
+        """Where a run's state began: (file, line) of its first event or noted finding."""
+        events, early = state
+        files = self.files
+        return min([(files[e[0]], e[1] or 0) for e in events] + [(files[f.file], f.line or 0) for f in early])
 
     def _kept(self, piece: parallel.Piece, continuing: set[str]) -> Iterator[Placed]:
         """A worker's results without those it got wrong; results for what was open at its range's end are set
@@ -1050,11 +1018,13 @@ class _NativeRanges:
                     self.audit._tally(item, -1)
                     continue
                 if place[0] == 1:
-                    self.ending[item.trajectory.id] = (place, item)
+                    self.ending[item.trajectory.id] = ((piece.file, place[1]), item)
                     continue
             yield place, item
 
-    def _redo(self, share: parallel.Share, first_line: int, carry: NativeEnd, continuing: set[str]) -> list[Placed]:
+    def _redo(
+        self, source: Source, share: parallel.Share, first_line: int, carry: NativeEnd, continuing: set[str]
+    ) -> list[Placed]:
         """Read the continued trajectories' lines of one range again, from the state the earlier ranges left."""
         states = self._unread_states([tid for tid in continuing if tid in self.unread])
         states.update((tid, self.held.pop(tid)) for tid in continuing if tid in self.held)
@@ -1065,8 +1035,8 @@ class _NativeRanges:
         assembler = self._assembler(states, continuing & self.closed)
         redo = self.audit._helper()
         last = max(carry.seen[tid] for tid in continuing)
-        lines = parallel.continued_lines(self.source, share, first_line, continuing, last)
-        results = [(redo.position, item) for item in redo._read(self.source, lines, assembler)]
+        lines = parallel.continued_lines(source, share, first_line, continuing, last)
+        results = [(redo.position, item) for item in redo._read(source, lines, assembler)]
         self.held.update(assembler.held())
         self.closed.update(assembler.closed_ids())
         redo.summary.lines = 0  # the range's worker counted them
@@ -1077,15 +1047,15 @@ class _NativeRanges:
         """The state of runs open at a cut that only their range's worker read, taken out of `unread`: their lines
         in that range read again, as that worker read them, from nothing (none had a line before that range, or it
         would have been read here)."""
-        wanted: dict[int, list[tuple[str, int, int, int]]] = {}  # range -> its runs (id, first line, byte, last line)
+        wanted: dict[int, list[tuple[str, int, int, int]]] = {}  # piece -> its runs (id, first line, byte, last line)
         for tid in tids:
             at, line, byte, last = self.unread.pop(tid)
             wanted.setdefault(at, []).append((tid, line, byte, last))
         states: dict[str, State] = {}
-        for runs in wanted.values():
+        for at, runs in wanted.items():
             first, start = min((line, byte) for _, line, byte, _ in runs)
             share = parallel.Share(0, 1, start, None)  # read from the first of their lines to the last
-            states.update(self.audit._read_again(self.source, share, first - 1, [run[0] for run in runs],
+            states.update(self.audit._read_again(self.read[at], share, first - 1, [run[0] for run in runs],
                                                  max(run[3] for run in runs)))
         return states
 
@@ -1097,7 +1067,8 @@ class _NativeRanges:
 
 
 def _limited(source: Source, limits: Limits) -> Source:
-    return source if source.limits == limits else replace(source, limits=limits)
+    # `is` first: the merge makes a helper audit (`_helper`) per run it reads again, over sources already limited
+    return source if source.limits is limits or source.limits == limits else replace(source, limits=limits)
 
 
 class _IdsSeen:

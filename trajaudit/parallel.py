@@ -270,8 +270,7 @@ def plan(
     - one plain native file, or one of a format whose lines are whole runs (`LINE_RECORDS`, e.g. OpenAI chat): byte
       ranges (a native range's trajectories may continue in later ranges: the merge carries them on);
     - several files: groups of whole files, of about equal bytes (a native log's runs may continue in a later file:
-      the merge holds the runs a file leaves open, and reads on itself from a file that continues one, see
-      `engine.Audit._merged`).
+      the merge carries them on as across ranges, see `engine._NativeRuns`).
     `lines_apart` (`validate`, which checks each line on its own): imported files are never cut (their importers
     may build a run from several lines). `max_range`: no byte range larger
     (default `MAX_RANGE`; less where pieces carry every event, see `engine.Options.whole_events`)."""
@@ -312,8 +311,8 @@ def _cut(
             return whole
         return [Part(k, (0,), share, module.NAME) for k, share in enumerate(shares)]
     # A native file's runs may continue in a later file: its worker says which runs it left open and judges them as
-    # if the input ended there; the merge keeps those results to the end, and reads on itself from a file that
-    # continues one (`engine.Audit._merged`)
+    # if the input ended there; the merge keeps those results until no later file continues them, and reads a
+    # continued run's lines again itself (`engine._NativeRuns`)
     return _groups(sources, jobs * GROUPS_PER_JOB, taper=jobs)
 
 
