@@ -22,6 +22,7 @@ Output depends only on --mb, --seed and --bad-rate (not on PYTHONHASHSEED or the
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import sys
 import time
@@ -644,6 +645,27 @@ def generate_native_dir(
     return {"path": str(out), "bytes": stats["bytes"], "files": len(shares)}
 
 
+def generate_native_shards(out: Path, files: int, mb: float, seed: int, quiet: bool = False) -> dict:
+    """A directory of `files` native JSONL logs, `mb` MB in all: the native corpus of the same seed cut into files of
+    about equal lines, as `split -l` cuts a log, so that the runs open at each cut go on in the next file."""
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    whole = tmp / "corpus.jsonl"
+    stats = generate(whole, mb, seed, quiet=True)
+    per = -(-stats["lines"] // files)
+    written = 0
+    with open(whole, "rb") as fh:
+        while lines := list(itertools.islice(fh, per)):
+            (tmp / f"shard-{written:05d}.jsonl").write_bytes(b"".join(lines))
+            written += 1
+    whole.unlink()
+    tmp.replace(out)
+    if not quiet:
+        print(f"wrote {out}: {written} native files, {stats['bytes'] / 1e6:.1f} MB, {stats['trajectories']} "
+              "trajectories", flush=True)
+    return {"path": str(out), "bytes": stats["bytes"], "files": written}
+
+
 def check(path: Path, every: int = 1, schema_path: Path = SCHEMA) -> bool:
     """Validate every `every`-th line with jsonschema_rs and check the stream's structure. True when all is well."""
     import jsonschema_rs
@@ -716,11 +738,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check-only", action="store_true", help="check an existing file, do not generate")
     ap.add_argument("--check-every", type=int, default=1, metavar="N",
                     help="schema-validate every N-th line when checking (default 1: all)")
-    ap.add_argument("--format", choices=("native", "openai", "swe-agent", "native-files", "native-files-unscored"),
-                    default="native",
+    ap.add_argument("--format", default="native",
+                    choices=("native", "openai", "swe-agent", "native-files", "native-files-unscored", "native-shards"),
                     help="native JSONL events (default), OpenAI chat JSONL (one run per line), a directory of "
-                    "SWE-agent .traj files, or a directory of native logs each holding whole runs, with or without "
-                    "their outcome events (for the last three OUT is the directory; --files sets how many)")
+                    "SWE-agent .traj files, a directory of native logs each holding whole runs, with or without "
+                    "their outcome events, or the native corpus cut into files of equal lines (for the last four "
+                    "OUT is the directory; --files sets how many)")
     ap.add_argument("--files", type=int, default=500, help="with a directory format: number of files")
     args = ap.parse_args(argv)
     if args.format == "openai":
@@ -731,6 +754,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.format in ("native-files", "native-files-unscored"):
         generate_native_dir(args.out, args.files, args.mb, args.seed, scored=args.format == "native-files")
+        return 0
+    if args.format == "native-shards":
+        generate_native_shards(args.out, args.files, args.mb, args.seed)
         return 0
     if not args.check_only:
         generate(args.out, args.mb, args.seed, args.bad_rate)

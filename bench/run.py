@@ -7,6 +7,7 @@
     python bench/run.py --corpus swe-agent --files 500         # a directory of .traj files: -j1 against -j2
     python bench/run.py --corpus native-files --files 400      # a directory of native logs, whole runs each: the same
     python bench/run.py --corpus native-files-unscored --files 400   # the same without outcome events
+    python bench/run.py --corpus native-shards --files 40      # the native corpus cut into 40 files, runs crossing
 
 For each command it runs a fresh subprocess, times it (wall clock, median of --repeat runs; runs of the
 different commands are interleaved so background noise hits them alike) and reads the child's peak RSS from
@@ -73,9 +74,9 @@ for entry in sorted(os.scandir(sys.argv[1]), key=lambda e: e.name):
             loads(line)
 """
 
-CORPORA = ("native", "openai", "swe-agent", "native-files", "native-files-unscored")
+CORPORA = ("native", "openai", "swe-agent", "native-files", "native-files-unscored", "native-shards")
 # corpora that are directories of files: -j1 against -j2
-FOLDERS = ("swe-agent", "native-files", "native-files-unscored")
+FOLDERS = ("swe-agent", "native-files", "native-files-unscored", "native-shards")
 # Targets per corpus: throughput ratios to the baseline (issues 2 and 12); for swe-agent, the -j2 speed-up over -j1
 # (the native folders have none: their speed-up is reported)
 TARGETS_BY_CORPUS: dict[str, dict[str, float]] = {
@@ -84,6 +85,7 @@ TARGETS_BY_CORPUS: dict[str, dict[str, float]] = {
     "swe-agent": {},
     "native-files": {},
     "native-files-unscored": {},
+    "native-shards": {},
 }
 SPEEDUP_TARGET = 1.8
 RSS_LIMIT_MIB = 100.0
@@ -206,6 +208,8 @@ def corpus_path(mb: float, seed: int, kind: str = "native", files: int = 500) ->
         return OUT / f"native-{files}files-{mb:g}mb-seed{seed}"
     if kind == "native-files-unscored":
         return OUT / f"native-unscored-{files}files-{mb:g}mb-seed{seed}"
+    if kind == "native-shards":
+        return OUT / f"native-shards-{files}files-{mb:g}mb-seed{seed}"
     return OUT / f"corpus-{mb:g}mb-seed{seed}.jsonl"
 
 
