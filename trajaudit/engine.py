@@ -570,7 +570,7 @@ class Audit:
                 parallel.add(summary, piece.summary)
                 yield from runs.results(piece, source, share or WHOLE, first)
                 continue
-            if runs.open() and piece.format is not None:  # an imported file closes the runs left open before it
+            if runs.has_open() and piece.format is not None:  # an imported file closes the runs left open before it
                 # (`Assembler.end_of_document`): read on here
                 _stop_parts(pieces)
                 yield from self._rest(index, ids, *runs.cut())
@@ -948,14 +948,13 @@ class _NativeRuns:
         self.audit = audit
         self.files = {source.name: index for index, source in reversed(list(enumerate(audit.sources)))}
         self.held: dict[str, State] = {}  # open at the cut, read here (it crossed a cut): its state
-        # open at the cut, read only by its piece's worker -> that piece (in `read`), the line and byte its lines
+        # open at the cut, read only by its piece's worker -> that piece (file, part), the line and byte its lines
         # begin at there, and its last line there
-        self.unread: dict[str, tuple[int, int, int, int]] = {}
-        self.read: list[Source] = []  # the files of the pieces taken so far
+        self.unread: dict[str, tuple[tuple[int, int], int, int, int]] = {}
         self.ending: dict[str, Placed] = {}  # a worker's result for a trajectory its piece left open, by (file, line)
         self.closed: set[str] = set()
 
-    def open(self) -> bool:
+    def has_open(self) -> bool:
         """Whether runs are open at the cut."""
         return bool(self.held or self.unread)
 
@@ -973,8 +972,7 @@ class _NativeRuns:
         for _, item in heapq.merge(self._kept(piece, continuing), redone, key=itemgetter(0)):
             yield item
         closed.update(tid for tid in carry.closed if tid not in continuing)
-        self.read.append(source)
-        at = len(self.read) - 1
+        at = (piece.file, piece.part)
         unread.update((tid, (at, *carry.starts[tid], carry.seen[tid]))
                       for tid in carry.left_open if tid not in continuing)
 
@@ -1044,19 +1042,19 @@ class _NativeRuns:
         return results
 
     def _unread_states(self, tids: Iterable[str]) -> dict[str, State]:
-        """The state of runs open at a cut that only their range's worker read, taken out of `unread`: their lines
-        in that range read again, as that worker read them, from nothing (none had a line before that range, or it
+        """The state of runs open at a cut that only their piece's worker read, taken out of `unread`: their lines
+        in that piece read again, as that worker read them, from nothing (none had a line before that piece, or it
         would have been read here)."""
-        wanted: dict[int, list[tuple[str, int, int, int]]] = {}  # piece -> its runs (id, first line, byte, last line)
+        wanted: dict[tuple[int, int], list[tuple[str, int, int, int]]] = {}  # piece -> (id, first, byte, last line)
         for tid in tids:
             at, line, byte, last = self.unread.pop(tid)
             wanted.setdefault(at, []).append((tid, line, byte, last))
         states: dict[str, State] = {}
-        for at, runs in wanted.items():
+        for (file, _), runs in wanted.items():
             first, start = min((line, byte) for _, line, byte, _ in runs)
             share = parallel.Share(0, 1, start, None)  # read from the first of their lines to the last
-            states.update(self.audit._read_again(self.read[at], share, first - 1, [run[0] for run in runs],
-                                                 max(run[3] for run in runs)))
+            tids_here, last = [run[0] for run in runs], max(run[3] for run in runs)
+            states.update(self.audit._read_again(self.audit.sources[file], share, first - 1, tids_here, last))
         return states
 
     def _assembler(self, held: Mapping[str, State], closed: Iterable[str]) -> Assembler:
