@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from trajaudit import config
 from trajaudit.cli import app
 from trajaudit.config import RULE_OPTIONS, Config, ConfigError, from_mapping, load
+from trajaudit.model import Severity
 from trajaudit.rules import RULES
 
 CALLS = "".join(
@@ -162,6 +163,20 @@ def test_discovery_skips_a_pyproject_whose_tool_is_not_a_table(tmp_path: Path):
     assert config.find_config_file(tmp_path) is None
     (tmp_path / "pyproject.toml").write_text("[tool.trajaudit]\n", encoding="utf-8")
     assert config.find_config_file(tmp_path) == tmp_path / "pyproject.toml"
+
+
+def test_discovery_parses_only_a_pyproject_that_could_name_our_table(tmp_path: Path):
+    # a broken pyproject.toml that cannot hold [tool.trajaudit] is not ours to reject (nor to parse)
+    (tmp_path / "pyproject.toml").write_text('[project\nname = "x"\n', encoding="utf-8")
+    assert config.find_config_file(tmp_path) is None
+    # an escaped quoted key names the table without spelling it: parsed, found, and read
+    (tmp_path / "pyproject.toml").write_text('[tool."traj\\u0061udit"]\nfail-on = "error"\n', encoding="utf-8")
+    assert config.find_config_file(tmp_path) == tmp_path / "pyproject.toml"
+    assert load(tmp_path / "pyproject.toml").fail_on is Severity.ERROR
+    # and a broken file that might name it is still an error
+    (tmp_path / "pyproject.toml").write_text('[tool."traj\\u0061udit"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        config.find_config_file(tmp_path)
 
 
 def _alarm(signum: int, frame: Any) -> None:

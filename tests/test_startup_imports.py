@@ -28,8 +28,8 @@ HEAVY = (
 )
 
 
-def imported(*args: str) -> set[str]:
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False)
+def imported(*args: str, cwd: Path | None = None) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False, cwd=cwd)
     code, modules = json.loads(done.stderr.strip().splitlines()[-1])
     assert code in (0, 1), done.stderr
     return set(modules)
@@ -145,9 +145,16 @@ def test_validate_of_valid_native_lines_checks_them_without_jsonschema_rs():
 def test_the_toml_parser_is_imported_only_to_read_a_configuration_file(tmp_path: Path):
     log = str(SAMPLES / "loop.jsonl")
     assert "tomllib" not in imported("audit", log, "--format", "jsonl", "--isolated")
-    settings = tmp_path / "trajaudit.toml"
+    settings = tmp_path / "settings.toml"
     settings.write_text('fail-on = "never"\n', encoding="utf-8")
     assert "tomllib" in imported("audit", log, "--format", "jsonl", "--config", str(settings))
+    # a project's pyproject.toml is parsed only if its text could name [tool.trajaudit]
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    assert "tomllib" not in imported("audit", log, "--format", "jsonl", cwd=project)
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.trajaudit]\n', encoding="utf-8")
+    assert "tomllib" in imported("audit", log, "--format", "jsonl", cwd=project)
 
 def typer_free(*args: str) -> subprocess.CompletedProcess[str]:
     """`python -X importtime -m trajaudit ARGS`: importtime names on stderr every module the run imported, even though

@@ -174,7 +174,9 @@ def find_config_file(start: Path) -> Path | None:
     """The nearest trajaudit.toml, or pyproject.toml with a [tool.trajaudit] table, from start upwards.
 
     A pyproject.toml met on the way that cannot be read or parsed is a ConfigError naming the file and the line (as
-    ruff does): it may hold the [tool.trajaudit] settings, and running on defaults instead would pass in silence."""
+    ruff does): it may hold the [tool.trajaudit] settings, and running on defaults instead would pass in silence.
+    One whose text cannot name the table is passed over unparsed (`_may_name_us`): most projects have a
+    pyproject.toml, and parsing it is 2-3 % of a one-line audit."""
     for folder in (start, *start.parents):
         own = folder / "trajaudit.toml"
         if own.is_file():
@@ -182,7 +184,10 @@ def find_config_file(start: Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+                text = pyproject.read_text(encoding="utf-8")
+                if not _may_name_us(text):
+                    continue
+                data = tomllib.loads(text)
             except OSError as exc:
                 raise ConfigError(f"{pyproject}: cannot read: {exc.strerror or exc}") from None
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -191,6 +196,12 @@ def find_config_file(start: Path) -> Path | None:
             if isinstance(tool, dict) and "trajaudit" in tool:
                 return pyproject
     return None
+
+
+def _may_name_us(text: str) -> bool:
+    """Whether TOML text could hold a key `trajaudit`: it spells the word, or has a \\u or \\U escape, the only
+    ones in a quoted key (`"traj\\u0061udit"`) that can stand for a letter."""
+    return "trajaudit" in text or "\\u" in text or "\\U" in text
 
 
 def load(path: Path | None) -> Config:
