@@ -169,6 +169,15 @@ def test_discovery_parses_only_a_pyproject_that_could_name_our_table(tmp_path: P
     # a broken pyproject.toml that cannot hold [tool.trajaudit] is not ours to reject (nor to parse)
     (tmp_path / "pyproject.toml").write_text('[project\nname = "x"\n', encoding="utf-8")
     assert config.find_config_file(tmp_path) is None
+    # nor does depending on trajaudit name it
+    deps = '[project\ndependencies = ["trajaudit>=0.3", "trajaudit==1.0", "trajaudit[ray] ~= 1.0"]\n'
+    (tmp_path / "pyproject.toml").write_text(deps, encoding="utf-8")
+    assert config.find_config_file(tmp_path) is None
+    # every way of writing the key is parsed (here: found broken)
+    for key in ("[tool.trajaudit]", "[ tool . 'trajaudit' ]", "[tool]\ntrajaudit = {", "tool.trajaudit.fail-on ="):
+        (tmp_path / "pyproject.toml").write_text(f"{key}\n[broken\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match="invalid TOML"):
+            config.find_config_file(tmp_path)
     # an escaped quoted key names the table without spelling it: parsed, found, and read
     (tmp_path / "pyproject.toml").write_text('[tool."traj\\u0061udit"]\nfail-on = "error"\n', encoding="utf-8")
     assert config.find_config_file(tmp_path) == tmp_path / "pyproject.toml"

@@ -219,3 +219,32 @@ def test_typer_finds_every_command_annotation_already_evaluated():
     quoted = {f"{f.__name__}.{name}": a for f in callbacks if f is not None for name, a in f.__annotations__.items()
               if isinstance(a, str)}
     assert quoted == {}
+
+
+def _command_names() -> list[str]:
+    from typer.main import get_command_name
+
+    from trajaudit.cli import app
+
+    return [get_command_name(c.name or c.callback.__name__) for c in app.registered_commands if c.callback]
+
+
+@pytest.mark.parametrize("command", _command_names())
+def test_a_command_line_naming_a_command_builds_that_command_alone_and_parses_as_the_whole_app(command, runner):
+    from trajaudit.cli import _app_for, app
+
+    lean = _app_for([command, "--help"])
+    assert lean is not app and len(lean.registered_commands) == 1 and len(app.registered_commands) > 5
+    for args in ([command, "--help"], [command, "--no-such-flag"], ["-V"]):
+        whole, alone = runner.invoke(app, args), runner.invoke(lean, args)
+        assert (alone.exit_code, alone.stdout, alone.stderr) == (whole.exit_code, whole.stdout, whole.stderr)
+        assert whole.stdout or whole.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["-V", "audit"], ["audt", "x"], ["Audit"]])
+def test_any_other_command_line_and_shell_completion_get_the_whole_app(args, monkeypatch: pytest.MonkeyPatch):
+    from trajaudit.cli import _app_for, app
+
+    assert _app_for(args) is app
+    monkeypatch.setenv("_TRAJAUDIT_COMPLETE", "bash_complete")
+    assert _app_for(["audit", "x"]) is app

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from trajaudit import rules
-from trajaudit.lazy import LazyModule
+from trajaudit.lazy import LazyModule, regex
 from trajaudit.model import Limits, Severity
 from trajaudit.rules.rule import Rule
 
@@ -198,10 +198,16 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
+# `trajaudit` as a key, bare or quoted, then `.`, `]`, `=` (not `==`: "trajaudit==1.0" is a dependency) or the line's
+# end (a header missing its `]`: a broken file meant to hold our settings, which must be an error)
+_OUR_KEY = regex(r"""trajaudit["']?[ \t]*(?:[.\]\r\n]|=(?!=)|$)""")
+
+
 def _may_name_us(text: str) -> bool:
-    """Whether TOML text could hold a key `trajaudit`: it spells the word, or has a \\u or \\U escape, the only
-    ones in a quoted key (`"traj\\u0061udit"`) that can stand for a letter."""
-    return "trajaudit" in text or "\\u" in text or "\\U" in text
+    """Whether TOML text could hold a key `trajaudit`: the word as a key (a project that depends on trajaudit names
+    it too, as a string), or a \\u or \\U escape, the only ones in a quoted key (`"traj\\u0061udit"`) that can stand
+    for a letter. Another use of the word (in a string, a comment) only makes us parse the file."""
+    return ("trajaudit" in text and _OUR_KEY.search(text) is not None) or "\\u" in text or "\\U" in text
 
 
 def load(path: Path | None) -> Config:
