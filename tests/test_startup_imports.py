@@ -66,7 +66,10 @@ def test_wording_an_invalid_tool_argument_imports_no_python_jsonschema(tmp_path:
 
 
 def test_the_text_view_imports_rich_and_an_imported_format_its_importer(tmp_path: Path):
-    assert "rich" in imported("audit", str(SAMPLES / "loop.jsonl"), "--format", "text", "-j", "1")
+    for command in ("audit", "validate"):
+        modules = imported(command, str(SAMPLES / "loop.jsonl"), "--format", "text", "-j", "1")
+        # and parses no markup: rich loads its emoji table to read a plain string as markup
+        assert "rich.table" in modules and "rich._emoji_codes" not in modules
     chat = tmp_path / "chat.jsonl"
     chat.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"},
                                              {"role": "assistant", "content": "hello"}]}) + "\n", encoding="utf-8")
