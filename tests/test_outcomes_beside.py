@@ -248,3 +248,21 @@ def test_a_verdict_file_that_is_a_link_out_of_its_folder_or_huge_is_not_read(tmp
     found, notes = find_beside(Source(str(p), p) for p in (linked, huge))
     assert found == {}
     assert any("symbolic link out of its folder" in n for n in notes) and any("over 16 MiB" in n for n in notes)
+
+
+def test_the_logs_of_one_folder_look_for_what_they_share_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    (folder / "report.json").write_text(json.dumps({"demo__count-1": {"resolved": True, "tests_status": {}}}))
+    logs = []
+    for k in range(30):
+        shutil.copy(MINI, folder / f"run{k}.traj.json")
+        logs.append(folder / f"run{k}.traj.json")
+    looked: list[str] = []
+    original = Source.beside
+    monkeypatch.setattr(Source, "beside", lambda self, relative, listed=None: looked.append(relative) or
+                        original(self, relative, listed))
+    found, notes = find_beside(Source(str(p), p) for p in logs)
+    assert sorted(found) == sorted(str(p) for p in logs) and notes == []
+    assert len({id(beside) for beside in found.values()}) == 1  # the one report, read once
+    assert looked.count("report.json") == 1

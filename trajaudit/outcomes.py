@@ -370,6 +370,10 @@ def find_beside(sources: Iterable[Source]) -> tuple[dict[str, Beside], list[str]
     found: dict[str, Beside] = {}
     notes: list[str] = []
     loaded: dict[str, Beside | None] = {}  # by the file's name
+    # what a folder on disk holds at a relative path, looked at once: the logs of one folder share their candidates
+    # (a folder of 10,000 runs would otherwise look for its report.json 10,000 times; a store's are looked up in
+    # `listed`, without a request)
+    probed: dict[tuple[PurePath, str, object], Source | None] = {}
     listed = {s.name: s for s in sources if s.remote is not None and s.problem is None}
     for source in sources:
         if source.problem is not None or source.note is not None:
@@ -378,7 +382,13 @@ def find_beside(sources: Iterable[Source]) -> tuple[dict[str, Beside], list[str]
         if log is None:
             continue
         for layout, relative in _candidates(log):
-            file = source.beside(relative, listed)
+            if source.remote is not None:
+                file = source.beside(relative, listed)
+            else:
+                key = (log.parent, relative, source.limits)  # (the limits it is read with)
+                if key not in probed:
+                    probed[key] = source.beside(relative)
+                file = probed[key]
             if file is None:
                 continue
             if file.name not in loaded:
