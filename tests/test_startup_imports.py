@@ -4,6 +4,7 @@ fresh interpreter through sys.modules, never by timing it."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -245,9 +246,19 @@ def test_a_command_line_naming_a_command_builds_that_command_alone_and_parses_as
 
 
 @pytest.mark.parametrize("args", [[], ["--help"], ["-V", "audit"], ["audt", "x"], ["Audit"]])
-def test_any_other_command_line_and_shell_completion_get_the_whole_app(args, monkeypatch: pytest.MonkeyPatch):
+def test_any_other_command_line_gets_the_whole_app(args):
     from trajaudit.cli import _app_for, app
 
     assert _app_for(args) is app
-    monkeypatch.setenv("_TRAJAUDIT_COMPLETE", "bash_complete")
-    assert _app_for(["audit", "x"]) is app
+
+
+def test_shell_completion_runs_with_no_arguments_and_completes_every_command():
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_TRAJAUDIT_COMPLETE": "complete_bash", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - 1)}
+        done = subprocess.run([sys.executable, "-m", "trajaudit"], capture_output=True, text=True, env=env, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert complete("trajaudit r") == ["rewards", "rules", "rule"]
+    assert "--format" in complete("trajaudit audit --fo")

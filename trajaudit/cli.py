@@ -1351,10 +1351,10 @@ def _app_for(args: List[str]) -> typer.Typer:
     """The app with only the command `args` name, when they start with one: typer turns every command's signature
     into click parameters at each start, and the ten a run does not use cost 21 M instructions (4 % of a one-line
     audit). The command parses and runs as in the whole app; anything else (`--help`, a misspelt command, shell
-    completion, which lists them all) gets the whole app."""
+    completion, which runs with no arguments) gets the whole app."""
     commands = {typer.main.get_command_name(c.name or c.callback.__name__): c
                 for c in app.registered_commands if c.callback is not None}
-    if not args or args[0] not in commands or any(name.endswith("_COMPLETE") for name in os.environ):
+    if not args or args[0] not in commands:
         return app
     lean = copy.copy(app)
     lean.registered_commands = [commands[args[0]]]
