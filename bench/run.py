@@ -18,6 +18,8 @@ os.wait4 (ru_maxrss, KiB on Linux). Commands:
   audit     python -m trajaudit audit FILE --format jsonl          (stdout to /dev/null)
   validate -j1, audit -j1: the same on one core
   baseline ×2  two baselines at once: what two processes gain on this machine in this run (its parallel ceiling)
+  audit -j1 ×2  two one-core audits at once: the same for the audit's own work, which (interpreted, cache-hungry)
+               gains less from a second vCPU than the parse loop does on a VM whose vCPUs share cores
 
 ru_maxrss of a child that forked workers is the largest of it and its workers, so the figure is per process.
 
@@ -153,21 +155,24 @@ def run_child(argv: list[str], stdout=subprocess.DEVNULL, copies: int = 1) -> tu
     return Sample(wall, cpu, rss, max(codes, key=abs)), tail
 
 
-def ceiling(results: dict[str, Result]) -> float | None:
-    """How much faster two processes ran than one after the other, in the same run: two baselines at once against
-    twice one. On a machine whose cores are shared (a VM's vCPUs on busy hosts) this is well below 2, and no
-    two-process run can beat it, so 2-job speed-ups are read against it."""
-    pair = results.get(PAIR)
-    if pair is None or not pair.samples or not results["baseline"].samples:
+def ceiling(results: dict[str, Result], one: str = "baseline", pair: str = "baseline ×2") -> float | None:
+    """How much faster two processes ran than one after the other, in the same run: two `one` at once (`pair`)
+    against twice one. On a machine whose cores are shared (a VM's vCPUs on busy hosts) this is well below 2, and no
+    two-process run can beat it, so 2-job speed-ups are read against it. Two baselines give the machine's ceiling
+    for a parse loop; two one-core audits (`AUDIT_PAIR`) give it for the audit's own work, which can be lower."""
+    both, alone = results.get(pair), results.get(one)
+    if both is None or alone is None or not both.samples or not alone.samples:
         return None
-    return 2 * results["baseline"].wall / pair.wall
+    return 2 * alone.wall / both.wall
 
 
 PAIR = "baseline ×2"
+AUDIT_PAIR = "audit -j1 ×2"
 
 
 def commands(python: str, corpus: Path, kind: str = "native") -> list[tuple[str, list[str]]]:
-    """The commands measured on a corpus, by name; `PAIR` is the baseline run twice at once (see `ceiling`)."""
+    """The commands measured on a corpus, by name; `PAIR` is the baseline run twice at once, `AUDIT_PAIR` the
+    one-core audit (see `ceiling`)."""
     path = str(corpus)
     if kind == "openai":
         audit = [python, "-m", "trajaudit", "audit", path, "--from", "openai", "--format", "jsonl"]
@@ -177,6 +182,7 @@ def commands(python: str, corpus: Path, kind: str = "native") -> list[tuple[str,
             ("validate", [python, "-m", "trajaudit", "validate", path, "--from", "openai"]),
             ("audit", audit),
             ("audit -j1", [*audit, "--jobs", "1"]),
+            (AUDIT_PAIR, [*audit, "--jobs", "1"]),
             ("audit -j2", [*audit, "--jobs", "2"]),
         ]
     if kind in FOLDERS:
@@ -186,6 +192,7 @@ def commands(python: str, corpus: Path, kind: str = "native") -> list[tuple[str,
             ("baseline", [python, "-c", baseline, path]),
             (PAIR, [python, "-c", baseline, path]),
             ("audit -j1", [*audit, "--jobs", "1"]),
+            (AUDIT_PAIR, [*audit, "--jobs", "1"]),
             ("audit -j2", [*audit, "--jobs", "2"]),
         ]
     return [
@@ -196,6 +203,7 @@ def commands(python: str, corpus: Path, kind: str = "native") -> list[tuple[str,
         # the same on one core: the default splits a large file over all cores (--jobs 0)
         ("validate -j1", [python, "-m", "trajaudit", "validate", path, "--jobs", "1"]),
         ("audit -j1", [python, "-m", "trajaudit", "audit", path, "--format", "jsonl", "--jobs", "1"]),
+        (AUDIT_PAIR, [python, "-m", "trajaudit", "audit", path, "--format", "jsonl", "--jobs", "1"]),
     ]
 
 
@@ -239,7 +247,7 @@ def scan(path: Path) -> tuple[int, int]:
 
 
 def measure(python: str, corpus: Path, repeat: int, kind: str = "native") -> dict[str, Result]:
-    results = {name: Result(name, argv, copies=2 if name == PAIR else 1)
+    results = {name: Result(name, argv, copies=2 if name in (PAIR, AUDIT_PAIR) else 1)
                for name, argv in commands(python, corpus, kind)}
     for round_ in range(repeat):
         for res in results.values():
@@ -380,6 +388,10 @@ def main(argv: list[str] | None = None) -> int:
     if most is not None:
         print(f"- machine: two baselines at once ran {most:.2f}× as fast as one after the other (its parallel "
               "ceiling in this run: no 2-process figure below can reach 2× beyond it)")
+    own = ceiling(results, "audit -j1", AUDIT_PAIR)
+    if own is not None:
+        print(f"- machine: two one-core audits at once ran {own:.2f}× as fast as one after the other (the ceiling for "
+              "the audit's own work in this run)")
     for name, want in targets.items():
         res = results[name]
         ratio = base / res.wall
@@ -389,11 +401,23 @@ def main(argv: list[str] | None = None) -> int:
         one, two = results["audit -j1"], results["audit -j2"]
         speedup = one.wall / two.wall
         share = f", {speedup / most:.0%} of the machine's ceiling" if most else ""
+        share += f", {speedup / own:.0%} of the audit's" if own else ""
         if kind == "swe-agent":
             ok = speedup >= SPEEDUP_TARGET and not two.crashed
             print(f"- {verdict(ok)} audit -j2 is {speedup:.2f}× faster than -j1 (target ≥ {SPEEDUP_TARGET}×{share})")
         else:
             print(f"- audit -j2 is {speedup:.2f}× faster than -j1 (no target{share})")
+    else:  # one file, cut into byte ranges: the default --jobs (all cores), or -j2 for OpenAI chat
+        parallel = results.get("audit -j2") or results.get("audit")
+        one = results.get("audit -j1")
+        from trajaudit.parallel import MIN_BYTES  # below it the default --jobs is one
+
+        cut = parallel is not None and (parallel.name == "audit -j2" or size >= MIN_BYTES)
+        if cut and parallel is not None and one is not None and parallel.samples and one.samples:
+            speedup = one.wall / parallel.wall
+            share = f", {speedup / most:.0%} of the machine's ceiling" if most else ""
+            share += f", {speedup / own:.0%} of the audit's" if own else ""
+            print(f"- {parallel.name} is {speedup:.2f}× faster than audit -j1 ({share.lstrip(', ') or 'no ceiling'})")
     for name in targets:
         res = results[name]
         ok = res.rss_mib < RSS_LIMIT_MIB and not res.crashed
