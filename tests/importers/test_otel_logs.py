@@ -14,7 +14,7 @@ import pytest
 
 from tests.importers.conftest import GENAI_FINAL, GENAI_GOAL, assert_well_formed, by_trajectory, genai_run, run
 from trajaudit.importers import open_events, otel
-from trajaudit.reader import Malformed, discover
+from trajaudit.reader import Malformed, Source, discover
 
 
 def read(sources) -> tuple[list[dict], list[Malformed]]:
@@ -318,3 +318,21 @@ def test_both_kinds_of_export_are_recognised(tmp_path, head):
     path.write_text(head + "]}")
     fmt, events, bad = run(path)
     assert fmt == "otel" and events == [] and not bad
+
+
+def test_files_that_cannot_be_exports_are_not_opened_to_pair_them(tmp_path, monkeypatch):
+    """Pairing looks at the head of every JSON file of a run; a SWE-agent trajectory or an Inspect archive is never
+    an OTLP export, so a folder of thousands of them is not read once more before its audit starts."""
+    produced = genai_run(tmp_path, monkeypatch)
+    folder = produced["folder"]
+    for n in range(3):
+        (folder / f"run{n}.traj").write_text('{"resourceSpans": []}')  # even one that looks like an export
+    (folder / "task.eval").write_bytes(b"PK\x03\x04")
+    opened: list[str] = []
+    original = Source.open
+    monkeypatch.setattr(Source, "open", lambda self, *a, **k: opened.append(Path(self.name).name) or
+                        original(self, *a, **k))
+    sources = otel.paired(discover([str(folder)]))
+    assert sorted(opened) == ["logs.jsonl", "traces.jsonl"]
+    names = [Path(s.name).name for s in sources]
+    assert names == ["run0.traj", "run1.traj", "run2.traj", "task.eval", "traces.jsonl"]  # logs joined to traces

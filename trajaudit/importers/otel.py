@@ -177,6 +177,9 @@ class JoinedSource(Source):
 
 
 CLASSIFY_BYTES = 4096  # an export request names its kind in its first key
+# Names that are never an OTLP JSON export (SWE-agent trajectories, Inspect's zip archives): not opened to be
+# classified, so a folder of 10,000 .traj files is not read 10,000 times before its audit starts.
+NOT_EXPORTS = (".traj", ".eval")
 
 
 def paired(sources: Iterable[Source]) -> list[Source]:
@@ -301,7 +304,7 @@ def _folder(source: Source) -> object:
 
 def _kind(source: Source) -> str | None:
     """"traces" or "logs" for an OTLP JSON export (a trace export may hold log records too), else None."""
-    if source.stdin or source.problem is not None or source.note is not None:
+    if source.stdin or source.problem is not None or source.note is not None or source.name.endswith(NOT_EXPORTS):
         return None
     try:
         with source.open() as stream:
