@@ -26,6 +26,8 @@ import itertools
 import random
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -617,53 +619,55 @@ def generate_native_dir(
     corpus), so that every file closes the runs it opens, as one-run-per-file rollout folders do. Unless `scored`,
     without the `outcome` events, as logs whose verdicts are kept apart are: then every run stays open to the end of
     input, since a later file might continue it."""
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.mkdir(parents=True, exist_ok=True)
-    whole = tmp / "corpus.jsonl"
-    stats = generate(whole, mb, seed, quiet=True)
-    per = -(-stats["trajectories"] // files)
-    rank: dict[str, int] = {}
-    shares: dict[int, BinaryIO] = {}
-    with open(whole, "rb") as fh:
-        for line in fh:
-            event = orjson.loads(line)
-            if not scored and event["kind"] == "outcome":
-                continue
-            tid = event["trajectory"]
-            index = rank.setdefault(tid, len(rank)) // per
-            handle = shares.get(index)
-            if handle is None:
-                handle = shares[index] = open(tmp / f"run-{index:05d}.jsonl", "wb")  # noqa: SIM115 - closed below
-            handle.write(line)
-    for handle in shares.values():
-        handle.close()
-    whole.unlink()
-    tmp.replace(out)
-    if not quiet:
-        print(f"wrote {out}: {len(shares)} native files, {stats['bytes'] / 1e6:.1f} MB, {stats['trajectories']} "
-              "trajectories", flush=True)
+    with _native_corpus_cut(out, mb, seed, quiet) as (tmp, whole, stats):
+        per = -(-stats["trajectories"] // files)
+        rank: dict[str, int] = {}
+        shares: dict[int, BinaryIO] = {}
+        with open(whole, "rb") as fh:
+            for line in fh:
+                event = orjson.loads(line)
+                if not scored and event["kind"] == "outcome":
+                    continue
+                tid = event["trajectory"]
+                index = rank.setdefault(tid, len(rank)) // per
+                handle = shares.get(index)
+                if handle is None:
+                    handle = shares[index] = open(tmp / f"run-{index:05d}.jsonl", "wb")  # noqa: SIM115 - closed below
+                handle.write(line)
+        for handle in shares.values():
+            handle.close()
+        stats["files"] = len(shares)
     return {"path": str(out), "bytes": stats["bytes"], "files": len(shares)}
 
 
 def generate_native_shards(out: Path, files: int, mb: float, seed: int, quiet: bool = False) -> dict:
     """A directory of `files` native JSONL logs, `mb` MB in all: the native corpus of the same seed cut into files of
     about equal lines, as `split -l` cuts a log, so that the runs open at each cut go on in the next file."""
+    with _native_corpus_cut(out, mb, seed, quiet) as (tmp, whole, stats):
+        per = -(-stats["lines"] // files)
+        written = 0
+        with open(whole, "rb") as fh:
+            while lines := list(itertools.islice(fh, per)):
+                (tmp / f"shard-{written:05d}.jsonl").write_bytes(b"".join(lines))
+                written += 1
+        stats["files"] = written
+    return {"path": str(out), "bytes": stats["bytes"], "files": written}
+
+
+@contextmanager
+def _native_corpus_cut(out: Path, mb: float, seed: int, quiet: bool) -> Iterator[tuple[Path, Path, dict]]:
+    """The native corpus of `seed`, generated into a folder beside `out` that becomes `out` once the caller has cut
+    the corpus into files there (and set `stats["files"]`); the corpus itself is then removed."""
     tmp = out.with_name(out.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
     whole = tmp / "corpus.jsonl"
     stats = generate(whole, mb, seed, quiet=True)
-    per = -(-stats["lines"] // files)
-    written = 0
-    with open(whole, "rb") as fh:
-        while lines := list(itertools.islice(fh, per)):
-            (tmp / f"shard-{written:05d}.jsonl").write_bytes(b"".join(lines))
-            written += 1
+    yield tmp, whole, stats
     whole.unlink()
     tmp.replace(out)
     if not quiet:
-        print(f"wrote {out}: {written} native files, {stats['bytes'] / 1e6:.1f} MB, {stats['trajectories']} "
+        print(f"wrote {out}: {stats['files']} native files, {stats['bytes'] / 1e6:.1f} MB, {stats['trajectories']} "
               "trajectories", flush=True)
-    return {"path": str(out), "bytes": stats["bytes"], "files": written}
 
 
 def check(path: Path, every: int = 1, schema_path: Path = SCHEMA) -> bool:
