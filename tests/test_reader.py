@@ -73,6 +73,13 @@ def test_discover_walks_directories_sorted_and_rejects_missing_paths(tmp_path):
     found = [(Path(s.name).relative_to(tmp_path).as_posix(), s.optional) for s in discover([str(tmp_path)])]
     # found by the walk, not named: skipped with a note if no importer recognises them
     assert found == [("a.ndjson", True), ("b/2.jsonl", True), ("c.jsonl.gz", True), ("run.traj", True)]
+    # sorted part by part, as pathlib compares paths: a folder's files before a sibling whose name extends the
+    # folder's ("b/…" before "b-1.jsonl", where a plain string sort puts "-" before "/")
+    (tmp_path / "b-1.jsonl").write_bytes(b"")
+    (tmp_path / "b.x").mkdir()
+    (tmp_path / "b.x" / "3.jsonl").write_bytes(b"")
+    order = [Path(s.name).relative_to(tmp_path).as_posix() for s in discover([str(tmp_path)])]
+    assert order == ["a.ndjson", "b/2.jsonl", "b-1.jsonl", "b.x/3.jsonl", "c.jsonl.gz", "run.traj"]
     assert [s.optional for s in discover([str(tmp_path / "a.ndjson")])] == [False]
     try:
         list(discover([str(tmp_path / "missing.jsonl")]))

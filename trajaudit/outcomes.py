@@ -38,6 +38,7 @@ over them, and an outcome the log itself holds wins over both:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -373,7 +374,7 @@ def find_beside(sources: Iterable[Source]) -> tuple[dict[str, Beside], list[str]
     # what a folder on disk holds at a relative path, looked at once: the logs of one folder share their candidates
     # (a folder of 10,000 runs would otherwise look for its report.json 10,000 times; a store's are looked up in
     # `listed`, without a request)
-    probed: dict[tuple[PurePath, str, object], Source | None] = {}
+    probed: dict[tuple[str, str, object], Source | None] = {}
     listed = {s.name: s for s in sources if s.remote is not None and s.problem is None}
     for source in sources:
         if source.problem is not None or source.note is not None:
@@ -385,7 +386,7 @@ def find_beside(sources: Iterable[Source]) -> tuple[dict[str, Beside], list[str]
             if source.remote is not None:
                 file = source.beside(relative, listed)
             else:
-                key = (log.parent, relative, source.limits)  # (the limits it is read with)
+                key = (os.path.dirname(source.name), relative, source.limits)  # (the limits it is read with)
                 if key not in probed:
                     probed[key] = source.beside(relative)
                 file = probed[key]
@@ -402,25 +403,21 @@ def find_beside(sources: Iterable[Source]) -> tuple[dict[str, Beside], list[str]
 
 def _candidates(log: PurePath) -> Iterator[tuple[str, str]]:
     """Where the formats that define one would keep this log's outcome (a path from the log's folder), if the
-    file is there."""
-    folder = log.parent
-    if log.name == "trajectory.json" and folder.name == "agent":
+    file is there. Read from the path's parts (pathlib's `parent` and `==` are ~10 µs a log: a second for a
+    folder of 100,000 runs)."""
+    parts = log.parts
+    if parts[-2:] == ("agent", "trajectory.json"):
         yield HARBOR, "../result.json"
     yield SWE_BENCH, "report.json"
-    below = log
-    for up in range(1, _SUBMISSION_DEPTH + 1):
-        above = below.parent
-        if above == below:
-            break
-        if above.name == "trajs":
-            instance = below.name
+    for up in range(1, min(_SUBMISSION_DEPTH, len(parts) - 1) + 1):
+        if parts[-1 - up] == "trajs":  # the folder `up` levels above the log
+            instance = parts[-up]
             for suffix in _INSTANCE_SUFFIXES:
                 if instance.endswith(suffix) and len(instance) > len(suffix):
                     instance = instance[: -len(suffix)]
                     break
             yield SWE_BENCH, "../" * up + f"logs/{instance}/report.json"
             break
-        below = above
 
 
 _INSTANCE_SUFFIXES = (".traj.json", ".traj", ".json", ".jsonl", ".json.gz", ".jsonl.gz", ".md", ".log", ".txt")

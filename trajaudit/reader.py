@@ -361,7 +361,8 @@ def discover(paths: Iterable[str], stdin_name: str | None = None) -> Iterator[So
             continue
         path = Path(raw)
         if _is_dir(path, raw):
-            yield from sorted(_walk(path, roots), key=lambda source: source.path)  # type: ignore[arg-type,return-value]
+            # in the order of their paths, compared part by part as pathlib does, without its ~2 µs a comparison
+            yield from sorted(_walk(path, roots), key=lambda source: source.path.parts)  # type: ignore[union-attr]
         elif _stat(path, raw) is None:
             raise InputError(f"{raw}: no such file or directory")
         elif path.is_file():
