@@ -300,6 +300,12 @@ def table(rows: list[tuple[float, int, int, dict[str, Result]]]) -> str:
     return "\n".join(lines)
 
 
+def _shares(speedup: float, machine: float | None, audits: float | None) -> list[str]:
+    """A 2-job speed-up as a share of the ceilings measured in the same run (see `ceiling`)."""
+    shares = [f"{speedup / machine:.0%} of the machine's ceiling"] if machine else []
+    return shares + ([f"{speedup / audits:.0%} of the audit's"] if audits else [])
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
@@ -400,8 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     if kind in FOLDERS:
         one, two = results["audit -j1"], results["audit -j2"]
         speedup = one.wall / two.wall
-        share = f", {speedup / most:.0%} of the machine's ceiling" if most else ""
-        share += f", {speedup / own:.0%} of the audit's" if own else ""
+        share = "".join(f", {part}" for part in _shares(speedup, most, own))
         if kind == "swe-agent":
             ok = speedup >= SPEEDUP_TARGET and not two.crashed
             print(f"- {verdict(ok)} audit -j2 is {speedup:.2f}× faster than -j1 (target ≥ {SPEEDUP_TARGET}×{share})")
@@ -412,12 +417,11 @@ def main(argv: list[str] | None = None) -> int:
         one = results.get("audit -j1")
         from trajaudit.parallel import MIN_BYTES  # below it the default --jobs is one
 
-        cut = parallel is not None and (parallel.name == "audit -j2" or size >= MIN_BYTES)
-        if cut and parallel is not None and one is not None and parallel.samples and one.samples:
+        if (parallel is not None and one is not None and parallel.samples and one.samples
+                and (parallel.name == "audit -j2" or size >= MIN_BYTES)):
             speedup = one.wall / parallel.wall
-            share = f", {speedup / most:.0%} of the machine's ceiling" if most else ""
-            share += f", {speedup / own:.0%} of the audit's" if own else ""
-            print(f"- {parallel.name} is {speedup:.2f}× faster than audit -j1 ({share.lstrip(', ') or 'no ceiling'})")
+            shares = ", ".join(_shares(speedup, most, own)) or "no ceiling"
+            print(f"- {parallel.name} is {speedup:.2f}× faster than audit -j1 ({shares})")
     for name in targets:
         res = results[name]
         ok = res.rss_mib < RSS_LIMIT_MIB and not res.crashed
