@@ -12,6 +12,9 @@ import pytest
 # The debug switch that validates the events our own importers build (a run trusts them; see trajaudit.schema): on
 # for every test, also in the CLI subprocesses tests start, so an importer that builds an invalid event fails here.
 os.environ["TRAJAUDIT_CHECK_IMPORTED"] = "1"
+# And the one that builds our frozen dataclasses frozen at run time too (a run leaves that to mypy; see
+# trajaudit.records), so that an assignment to a field of one fails here. Set before trajaudit is imported.
+os.environ["TRAJAUDIT_CHECK_FROZEN"] = "1"
 
 PROJECT = Path(__file__).resolve().parent.parent
 REALDATA = PROJECT.parent / "shared" / "realdata"

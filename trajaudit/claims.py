@@ -100,7 +100,6 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, count
 from typing import Any, Iterator, NamedTuple
@@ -108,6 +107,7 @@ from typing import Any, Iterator, NamedTuple
 from trajaudit.context import events_by_kind, per_trajectory
 from trajaudit.lazy import regex
 from trajaudit.model import Event, Trajectory
+from trajaudit.records import dataclass
 
 TASK_COMPLETE = "task_complete"
 ACTION_SUCCEEDED = "action_succeeded"

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import chain
 from typing import Any, NamedTuple
 
 from trajaudit.context import events_by_kind, per_trajectory
 from trajaudit.lazy import np
 from trajaudit.model import Event, StepConfidence, Trajectory
+from trajaudit.records import dataclass
 
 DEFAULT_WINDOW = 2048
 DEFAULT_STEP_WINDOW = 5

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from trajaudit import rules
 from trajaudit.lazy import LazyModule, regex
 from trajaudit.model import Limits, Severity
+from trajaudit.records import dataclass
 from trajaudit.rules.rule import Rule
 
 # The TOML parser (~11 M instructions to import, 2 % of a one-line audit) is read when a file is: a run that finds no

@@ -10,12 +10,13 @@ test, another command, an analysis over many runs) it simply computes its answer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import wraps
 from typing import Any, Callable, Mapping, TypeVar
 
 from trajaudit.failure import Judgement, judge
 from trajaudit.model import KINDS, Event, Trajectory
+from trajaudit.records import dataclass
 
 
 @dataclass(frozen=True, slots=True, eq=False)

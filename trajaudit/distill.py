@@ -37,12 +37,13 @@ here with its steps' cut texts (at most `TEXT_LIMIT` characters a step) and its 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from trajaudit import divergence as D
 from trajaudit.divergence import natural_key
 from trajaudit.model import Severity, Trajectory, TrajectoryResult
+from trajaudit.records import dataclass
 from trajaudit.report.safe import clean, one_line
 
 TEXT_LIMIT = 600  # characters of one message, tool output or argument list kept in a record

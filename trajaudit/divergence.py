@@ -32,12 +32,13 @@ Everything here is plain data for `trajaudit.report.diverge`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import orjson
 
 from trajaudit.model import Trajectory
+from trajaudit.records import dataclass
 
 # ("tool_call", tool, canonical arguments[, digest of the whole when they are cut]) or ("message", role)
 Action = tuple[str, ...]

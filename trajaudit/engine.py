@@ -12,7 +12,7 @@ import heapq
 import itertools
 import traceback
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from operator import gt, itemgetter
 from typing import TYPE_CHECKING, Any, Callable, Collection, Generator, Iterable, Iterator, Mapping
 
@@ -31,6 +31,7 @@ from trajaudit.model import (
     TrajectoryResult,
 )
 from trajaudit.reader import DEFAULT_LIMITS, Ended, Malformed, Source, Span, file_size, stdin_bytes
+from trajaudit.records import dataclass
 from trajaudit.rules import invalid_json, schema_violation
 from trajaudit.rules.rule import Rule
 from trajaudit.transport import (

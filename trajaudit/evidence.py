@@ -6,7 +6,6 @@ against this evidence. Pure functions over events; regular expressions compiled 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, NamedTuple, Sequence
 
@@ -15,6 +14,7 @@ from trajaudit.context import events_by_kind, judgements, per_trajectory
 from trajaudit.failure import UNKNOWN_NO_RESULT, Judgement, judge
 from trajaudit.lazy import regex
 from trajaudit.model import Event, Trajectory
+from trajaudit.records import dataclass
 
 
 class Attempt(NamedTuple):

@@ -30,7 +30,6 @@ quantifiers) and runs on one line of at most 500 characters.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from typing import Any, Mapping
@@ -38,6 +37,7 @@ from typing import Any, Mapping
 import orjson
 
 from trajaudit.lazy import regex
+from trajaudit.records import dataclass
 
 HEAD = 4096  # characters read at the start of a text
 TAIL = 4096  # and at its end

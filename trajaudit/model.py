@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 from operator import itemgetter
 from typing import Any, Mapping, NamedTuple
+
+from trajaudit.records import dataclass
 
 KINDS = ("task", "message", "reasoning", "tool_call", "tool_result", "outcome", "claim")
 

@@ -39,7 +39,6 @@ over them, and an outcome the log itself holds wins over both:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -47,6 +46,7 @@ import orjson
 
 from trajaudit.model import Event, Trajectory, TrajectoryResult
 from trajaudit.reader import Source
+from trajaudit.records import dataclass
 
 SUCCESS_EPS = 1e-6
 ID_KEYS = ("trajectory", "id", "instance_id")

@@ -19,7 +19,7 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any, Callable, Collection, Iterator, final
 
 import orjson
@@ -27,6 +27,7 @@ import orjson
 from trajaudit import lazy
 from trajaudit.model import Summary
 from trajaudit.reader import CHUNK, STREAM_ERRORS, Source, Span, lines, salvage
+from trajaudit.records import dataclass
 from trajaudit.transport import Packed
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting processes costs more than it saves

@@ -14,7 +14,6 @@ import os
 import re
 import sys
 import zlib
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, Mapping, final, overload
@@ -22,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterato
 import orjson
 
 from trajaudit.model import Limits
+from trajaudit.records import dataclass
 
 if TYPE_CHECKING:
     from trajaudit.store import Remote

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
+
+from trajaudit.records import dataclass
 
 SCHEMA_FILE = "trajaudit-event-v1.schema.json"
 CHECK_IMPORTED_VARIABLE = "TRAJAUDIT_CHECK_IMPORTED"

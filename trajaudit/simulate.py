@@ -23,12 +23,12 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from trajaudit import confidence as conf
 from trajaudit.model import Trajectory
+from trajaudit.records import dataclass
 from trajaudit.stats import MAX_BINS, MAX_SEED
 
 FAMILIES = ("majority", "weighted", "filtered", "online")

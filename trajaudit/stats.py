@@ -30,13 +30,14 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 import numpy as np
 
 from trajaudit import confidence as conf
 from trajaudit import divergence
 from trajaudit.model import Trajectory
+from trajaudit.records import dataclass
 
 CONVENTION = (
     "τ-bench convention: pass^k = mean over tasks of C(c,k)/C(n,k); pass@k = mean over tasks of 1 − C(n−c,k)/C(n,k); "

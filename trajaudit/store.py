@@ -25,10 +25,12 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, Mapping
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+
+from trajaudit.records import dataclass
 
 if TYPE_CHECKING:
     from trajaudit.reader import Source

@@ -20,7 +20,6 @@ from the `claim` records of the machine formats.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import Enum
 
 from trajaudit.claims import ACTION_SUCCEEDED, TESTS_PASS, Claim, is_prior_state, report_claims
@@ -41,6 +40,7 @@ from trajaudit.evidence import (
 )
 from trajaudit.lazy import regex
 from trajaudit.model import ClaimRecord, Trajectory
+from trajaudit.records import dataclass
 
 
 class Verdict(str, Enum):

@@ -58,7 +58,7 @@ import base64
 import binascii
 import posixpath
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, TypeVar
 
 import orjson
@@ -76,6 +76,7 @@ from trajaudit.importers._common import (
     tokens,
 )
 from trajaudit.reader import Malformed, Source, iter_json, read_document
+from trajaudit.records import dataclass
 
 T = TypeVar("T")
 NAME = "otel"

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import textwrap
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from rich.console import Console
@@ -45,6 +44,7 @@ from trajaudit.distill import (
     Shown,
     priority,
 )
+from trajaudit.records import dataclass
 from trajaudit.report.safe import dumps, one_line
 
 MAX_STEPS_SHOWN = 40  # steps of a task's best demonstration in the text view; the others are one line each

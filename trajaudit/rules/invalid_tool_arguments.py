@@ -33,7 +33,6 @@ schema (a bundled schema) so that it can be checked offline.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator, Mapping
 from urllib.parse import unquote
@@ -43,6 +42,7 @@ import orjson
 from trajaudit.context import events_by_kind
 from trajaudit.lazy import LazyModule
 from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.records import dataclass
 from trajaudit.rules.unknown_tool import declared_tools
 
 CODE = "TA203"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import ModuleType
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from trajaudit.model import Severity, Trajectory, Violation
+from trajaudit.records import dataclass
 
 # The engine passes the trajectory as its `context.Context`, where questions its rules share are answered once.
 Check = Callable[[Trajectory, Mapping[str, Any]], Iterator[Violation]]
