@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -32,11 +31,12 @@ def check_imported() -> bool:
 
 
 def schema_path() -> Path:
-    """The schema file: bundled in the installed package, or schemas/ beside the package in a source checkout."""
-    bundled = resources.files("trajaudit") / "schemas" / SCHEMA_FILE
-    if bundled.is_file():
-        return Path(str(bundled))
-    return Path(__file__).resolve().parent.parent / "schemas" / SCHEMA_FILE
+    """The schema file: bundled in the installed package (the wheel puts schemas/ inside it), or schemas/ beside the
+    package in a source checkout. Found beside this module, not through importlib.resources, which costs every
+    native audit 17 M instructions to import and ask (4 % of a one-line audit's start-up)."""
+    package = Path(__file__).resolve().parent
+    bundled = package / "schemas" / SCHEMA_FILE
+    return bundled if bundled.is_file() else package.parent / "schemas" / SCHEMA_FILE
 
 
 def schema_text() -> str:
