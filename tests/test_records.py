@@ -74,6 +74,28 @@ def test_one_compared_field_hashes_as_a_tuple() -> None:
     assert hash(NoField()) == hash(()) and NoField() == NoField() and repr(NoField()).endswith("NoField()")
 
 
+def test_what_a_class_defines_itself_is_kept_as_dataclasses_keeps_it() -> None:
+    def body(own: dict[str, Any]) -> dict[str, Any]:
+        return {"__annotations__": {"x": "int"}, **own}
+
+    cases = [
+        {"__repr__": lambda self: "mine"},
+        {"__eq__": lambda self, other: True},
+        {"__hash__": lambda self: 7},
+        {"__eq__": lambda self, other: True, "__hash__": lambda self: 7},
+    ]
+    for own in cases:
+        for options in OPTIONS:
+            theirs = dataclasses.dataclass(**options)(type("Own", (), body(own)))
+            ours = records.dataclass(**options)(type("Own", (), body(own)))
+            a, b = ours(1), ours(2)
+            assert (repr(a) == "mine") == (repr(theirs(1)) == "mine"), (own, options)
+            assert (a == b) == (theirs(1) == theirs(2)), (own, options)
+            assert (ours.__hash__ is None) == (theirs.__hash__ is None), (own, options)
+            if ours.__hash__ is not None and "__hash__" in own:
+                assert hash(a) == 7 == hash(theirs(1)), (own, options)
+
+
 def test_a_record_is_a_dataclass_that_pickles_copies_and_replaces() -> None:
     from trajaudit.model import Finding, Severity
 
@@ -144,5 +166,5 @@ def test_every_dataclass_of_the_package_is_built_by_records() -> None:
         for value in vars(module).values():
             if isinstance(value, type) and value.__module__ == module.__name__ and dataclasses.is_dataclass(value):
                 found += 1
-                assert value.__repr__ is records._repr, f"{module.__name__}.{value.__qualname__}"
+                assert "_shown" in vars(value), f"{module.__name__}.{value.__qualname__} is not built by records"
     assert found >= 40
