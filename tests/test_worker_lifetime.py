@@ -303,3 +303,76 @@ def test_no_part_waits_queued_behind_a_busy_worker(tmp_path):
         pieces = list(parallel.execute(parts, work, 2))
     assert [piece.part for piece in pieces] == list(range(6))
     assert sorted(path.name for path in tmp_path.iterdir()) == ["here0", "here2", "here3", "here4", "here5"]
+
+
+def _terminated_run(tmp_path, monkeypatch, after_signal) -> int:
+    """`audit -o` in-process, SIGTERM sent to itself once the report is rendered, inside code that handles the
+    signal's exception as `after_signal` does; the exit code."""
+    log = failing_log(tmp_path / "in.jsonl", trajectories=3)
+    real = cli.render
+
+    def render_then_signal(*args, **kwargs):
+        real(*args, **kwargs)
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+        except cli.Terminated as exc:
+            after_signal(exc)
+
+    monkeypatch.setattr(cli, "render", render_then_signal)
+    monkeypatch.setattr(sys, "argv", ["trajaudit", "audit", str(log), "--format", "jsonl",
+                                      "-o", str(tmp_path / "report.jsonl")])
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # a regression cannot kill pytest
+    try:
+        return cli.execute()
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+class _Panic(BaseException):
+    """What PyO3 makes of an exception raised while an extension initialises (pyo3_runtime.PanicException)."""
+
+
+def _wrapped_in_panic(exc):
+    raise _Panic(f"failed to import: {exc!r}")
+
+
+def _wrapped_in_runtime_error(exc):
+    raise RuntimeError("callback failed") from exc
+
+
+def _swallowed(exc):  # as a destructor's exception is ("Exception ignored in ...")
+    pass
+
+
+@pytest.mark.parametrize("after_signal", [_wrapped_in_panic, _wrapped_in_runtime_error, _swallowed])
+def test_sigterm_exits_143_whatever_the_code_it_interrupted_made_of_it(tmp_path, monkeypatch, capsys, after_signal):
+    code = _terminated_run(tmp_path, monkeypatch, after_signal)
+    err = capsys.readouterr().err
+    assert code == 128 + signal.SIGTERM
+    assert err.count("trajaudit: terminated") == 1 and "internal error" not in err and "Traceback" not in err
+
+
+def test_sigterm_while_jsonschema_rs_imports_exits_143(tmp_path):
+    """The case met in CI: SIGTERM while the parent imported jsonschema-rs, whose PyO3 initialisation turned the
+    signal's exception into a PanicException (exit 1, with a Python traceback). The signal is sent here as the
+    extension imports `decimal`, as it does while it initialises. Rust's panic message still reaches stderr."""
+    log = tmp_path / "one.jsonl"
+    log.write_text('{"trajectory": "t", "step": 0, "kind": "task", "goal": "g"}\n')
+    script = """
+import os, signal, sys
+class SignalOnDecimal:
+    def find_spec(self, name, path=None, target=None):
+        if name == "decimal":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return None
+assert "jsonschema_rs" not in sys.modules and "decimal" not in sys.modules
+sys.meta_path.insert(0, SignalOnDecimal())
+from trajaudit import cli
+sys.argv = ["trajaudit", "audit", sys.argv[1], "--format", "jsonl", "--isolated"]
+print(cli.execute())
+"""
+    done = subprocess.run([sys.executable, "-c", script, str(log)], capture_output=True, text=True, timeout=WAIT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == str(128 + signal.SIGTERM), done.stderr
+    assert done.stderr.strip().endswith("trajaudit: terminated")
+    assert "\nTraceback" not in done.stderr and "internal error" not in done.stderr

@@ -1343,7 +1343,11 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread so that worker processes are stopped and no partial report is left."""
 
 
+_TERMINATED: list[int] = []  # SIGTERM arrived while `execute` ran (see there)
+
+
 def _terminate(signum: int, frame: object) -> None:
+    _TERMINATED.append(signum)
     raise Terminated(signum)
 
 
@@ -1363,10 +1367,36 @@ def _app_for(args: List[str]) -> typer.Typer:
 
 def execute() -> int:
     """Run the command line and return its exit code: a crash is 2 with a one-line reason, never 1 (findings);
-    SIGTERM is 143 once workers are stopped and temporary output removed; a closed stdout pipe is 141 (SIGPIPE)."""
+    SIGTERM is 143 once workers are stopped and temporary output removed; a closed stdout pipe is 141 (SIGPIPE).
+
+    The signal's exception is raised wherever the main thread is, which may be inside code that turns it into
+    another (an import in a PyO3 extension makes it a PanicException) or swallows it (a destructor): once SIGTERM has
+    arrived, whatever ends the command ends it as terminated."""
     previous = None
+    _TERMINATED.clear()
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminate)
+    code: int | None = None
+    try:
+        code = _run()
+    except BaseException:
+        if not _TERMINATED:
+            raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    if _TERMINATED and code != EXIT_TERMINATED:  # it arrived where it was wrapped or lost, not where `_run` sees it
+        _note("trajaudit: terminated")
+        return EXIT_TERMINATED
+    assert code is not None
+    return code
+
+
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def _run() -> int:
+    """`execute`'s command, its exceptions turned into exit codes."""
     streams = sys.stdout, sys.stderr
     try:
         _app_for(sys.argv[1:])(prog_name="trajaudit")
@@ -1384,18 +1414,15 @@ def execute() -> int:
         return 130
     except Terminated:
         _note("trajaudit: terminated")
-        return 128 + signal.SIGTERM
+        return EXIT_TERMINATED
     except parallel.WorkerLost as exc:  # (only a run cut into parts imports parallel; this names it on failure)
         _note(f"trajaudit: error: {exc}")
         return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence; details with TRAJAUDIT_DEBUG=1
-        if os.environ.get("TRAJAUDIT_DEBUG"):
+        if os.environ.get("TRAJAUDIT_DEBUG") or _TERMINATED:  # (SIGTERM wrapped: `execute` says terminated)
             raise
         _note(f"trajaudit: internal error: {type(exc).__name__}: {exc} (set TRAJAUDIT_DEBUG=1 for the traceback)")
         return 2
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
     return 0
 
 
