@@ -346,9 +346,12 @@ def _swallowed(exc):  # as a destructor's exception is ("Exception ignored in ..
 
 @pytest.mark.parametrize("after_signal", [_wrapped_in_panic, _wrapped_in_runtime_error, _swallowed])
 def test_sigterm_exits_143_whatever_the_code_it_interrupted_made_of_it(tmp_path, monkeypatch, capsys, after_signal):
+    (tmp_path / "report.jsonl").write_text("previous\n")
     code = _terminated_run(tmp_path, monkeypatch, after_signal)
     err = capsys.readouterr().err
     assert code == 128 + signal.SIGTERM
+    assert (tmp_path / "report.jsonl").read_text() == "previous\n"  # -o: not replaced, however the run ended
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "report.jsonl"]
     assert err.count("trajaudit: terminated") == 1 and "internal error" not in err and "Traceback" not in err
 
 

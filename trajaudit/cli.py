@@ -1303,6 +1303,8 @@ def _output(path: Path | None) -> Iterator[IO[str]]:
     try:
         with report_output.atomic(path) as handle:
             yield handle
+            if _TERMINATED:  # SIGTERM came and its exception was lost on the way: no report replaced, as promised
+                raise Terminated(_TERMINATED[0])
     except report_output.OutputError as exc:
         _usage_error(str(exc))
 
