@@ -430,3 +430,22 @@ def test_folder_groups_end_small(tmp_path):
     sizes = [len(part.files) for part in parts]
     assert [index for part in parts for index in part.files] == list(range(64))  # contiguous, in order, all once
     assert sizes == [8] * 6 + [2] * 8
+
+
+def test_a_native_log_cut_into_ranges_builds_its_validator_before_the_fork(tmp_path, monkeypatch):
+    """Every process validates native lines: built once in the parent, the workers inherit jsonschema-rs and the
+    compiled schema (46 M instructions each) instead of building their own."""
+    from trajaudit import schema
+
+    log = messy_log(tmp_path / "messy.jsonl")
+    built_at_fork = []
+    real = parallel.execute
+
+    def execute(parts, work, jobs):
+        built_at_fork.append(schema.validator.cache_info().currsize)
+        return real(parts, work, jobs)
+
+    monkeypatch.setattr(parallel, "execute", execute)
+    schema.validator.cache_clear()
+    _audit(log, 2)
+    assert built_at_fork == [1]

@@ -473,6 +473,8 @@ class Audit:
         most = parallel.WHOLE_EVENTS_RANGE if self.options.whole_events else parallel.MAX_RANGE
         parts = parallel.plan(self.sources, self.options.input_format, jobs, max_range=most)
         if len(parts) > 1:
+            if any(part.format == "native" for part in parts):  # ranges of a native log: every process validates
+                schema.validator()  # so jsonschema-rs is imported and the schema compiled here, before the fork
             yield from self._merged(parts, jobs)
             return
         yield from self._serial()
