@@ -353,6 +353,7 @@ def test_sigterm_exits_143_whatever_the_code_it_interrupted_made_of_it(tmp_path,
     assert (tmp_path / "report.jsonl").read_text() == "previous\n"  # -o: not replaced, however the run ended
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "report.jsonl"]
     assert err.count("trajaudit: terminated") == 1 and "internal error" not in err and "Traceback" not in err
+    assert not cli._TERMINATED  # a later run in this process (CliRunner's, which skip execute()) is not terminated
 
 
 def test_sigterm_while_jsonschema_rs_imports_exits_143(tmp_path):

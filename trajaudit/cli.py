@@ -67,6 +67,7 @@ MAX_BINS = 1000  # as trajaudit.stats.MAX_BINS (not imported here: that would lo
 MAX_SEED = 2**32 - 1
 EXIT_EMPTY = 5  # as pytest's 5, "no tests collected": a gate that checked nothing must not pass
 EXIT_PIPE = 128 + 13  # SIGPIPE: what a shell reports for a Unix tool whose reader went away (`| head`)
+EXIT_TERMINATED = 128 + signal.SIGTERM  # what a shell reports for a process ended by SIGTERM
 EXIT_HELP = (
     "Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 usage, configuration or unreadable input; "
     "5 nothing audited (no trajectory, no finding; see --allow-empty); 141 output pipe closed (SIGPIPE)."
@@ -1375,7 +1376,6 @@ def execute() -> int:
     another (an import in a PyO3 extension makes it a PanicException) or swallows it (a destructor): once SIGTERM has
     arrived, whatever ends the command ends it as terminated."""
     previous = None
-    _TERMINATED.clear()
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminate)
     code: int | None = None
@@ -1387,14 +1387,13 @@ def execute() -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    if _TERMINATED and code != EXIT_TERMINATED:  # it arrived where it was wrapped or lost, not where `_run` sees it
+        terminated = bool(_TERMINATED)
+        _TERMINATED.clear()  # this run's: a later one in the same process (tests) starts afresh
+    if terminated and code != EXIT_TERMINATED:  # it arrived where it was wrapped or lost, not where `_run` sees it
         _note("trajaudit: terminated")
         return EXIT_TERMINATED
     assert code is not None
     return code
-
-
-EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
 def _run() -> int:
