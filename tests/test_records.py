@@ -117,12 +117,15 @@ def test_the_test_suite_builds_frozen_records_frozen() -> None:
         Limits().max_line_bytes = 1  # type: ignore[misc]
 
 
-def _run(code: str, check: bool) -> str:
+def _env(check: bool) -> dict[str, str]:
+    """This environment with the debug switch on or off, whatever the test suite set."""
     env = {k: v for k, v in os.environ.items() if k != CHECK_FROZEN_VARIABLE}
-    if check:
-        env[CHECK_FROZEN_VARIABLE] = "1"
-    return subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True,
-                          check=True).stdout
+    return {**env, CHECK_FROZEN_VARIABLE: "1"} if check else env
+
+
+def _run(code: str, check: bool) -> str:
+    return subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=_env(check), capture_output=True,
+                          text=True, check=True).stdout
 
 
 def test_a_run_does_not_build_the_frozen_methods() -> None:
@@ -137,17 +140,15 @@ def test_a_run_does_not_build_the_frozen_methods() -> None:
     assert _run(code, check=True).split() == ["frozen"]
 
 
-def test_a_run_gives_the_same_bytes_with_or_without_the_switch(tmp_path: Any) -> None:
+def test_a_run_gives_the_same_bytes_with_or_without_the_switch() -> None:
     """Two jobs, so that records cross processes by pickle in both modes."""
     code = (
         "import sys\nfrom trajaudit.entry import main\n"
         "sys.argv = ['trajaudit', 'audit', '--format', 'jsonl', '-j2', 'sample_traces']\nmain()\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != CHECK_FROZEN_VARIABLE}
     outputs = []
     for check in (False, True):
-        run_env = {**env, CHECK_FROZEN_VARIABLE: "1"} if check else env
-        done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=run_env, capture_output=True)
+        done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=_env(check), capture_output=True)
         outputs.append(done.stdout)
         assert done.returncode == 1 and done.stdout.count(b'"type":"trajectory"') > 5  # findings: exit 1
     assert outputs[0] == outputs[1]
