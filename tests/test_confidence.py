@@ -160,3 +160,23 @@ def test_probability_stated_last_then_geometric_mean():
     assert p is not None and p.value == pytest.approx(0.25)
     p = C.probability(trajectory([msg(top_logprobs=[[math.log(0.5), -3.0], [-5.0, math.log(0.5)]])]))
     assert p is not None and p.value == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 8, 9, 127, 129, 1000, 4099])
+def test_probability_is_numpys_geometric_mean_to_the_last_bits(count):
+    # TA304's probability is computed without numpy (its import costs more than every run's mean): it must be the
+    # value numpy gives, up to the last bits of the sum's rounding and of numpy's vectorised exp
+    rng = np.random.default_rng(count)
+    logprobs = (-rng.exponential(0.3, count)).tolist()
+    p = C.probability(trajectory([msg(logprobs=logprobs[: count // 2]), msg(logprobs=logprobs[count // 2 :])]))
+    assert p is not None and p.value == pytest.approx(float(np.exp(np.mean(logprobs))), rel=4e-16, abs=0)
+    rows = [[value, value - 1.0] for value in logprobs]
+    p = C.probability(trajectory([msg(top_logprobs=rows)]))
+    assert p is not None and p.value == pytest.approx(float(np.exp(np.mean(logprobs))), rel=4e-16, abs=0)
+
+
+def test_probability_of_logprobs_at_the_ends_of_the_float_range():
+    # a sum beyond the float range has a mean within it; a positive logprob (an invalid log) gives inf, as numpy does
+    assert C.probability(trajectory([msg(logprobs=[-1e308, -1e308, -1e308])])).value == 0.0
+    assert C.probability(trajectory([msg(logprobs=[-1e308, 1e308, -5.0, 0])])).value == pytest.approx(math.exp(-1.25))
+    assert C.probability(trajectory([msg(logprobs=[1e308, 1e308])])).value == math.inf

@@ -36,3 +36,21 @@ def test_numpy_is_imported_when_the_log_carries_confidences(tmp_path):
     log = tmp_path / "confident.jsonl"
     log.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
     assert numpy_imported(log)
+
+
+def test_numpy_is_not_imported_to_judge_a_failed_run_by_its_logprobs(tmp_path):
+    # TA304 takes exp(mean logprob) of a failed run: a short trace (no window to fill for TA301) needs no numpy
+    events = [
+        {"trajectory": "t", "step": 0, "kind": "task", "goal": "g"},
+        {"trajectory": "t", "step": 1, "kind": "message", "role": "assistant", "text": "It is 42.",
+         "logprobs": [-0.01, -0.02, 0.0]},
+        {"trajectory": "t", "step": 2, "kind": "outcome", "success": False},
+    ]
+    log = tmp_path / "confident_failure.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    assert not numpy_imported(log)
+    done = subprocess.run([sys.executable, "-m", "trajaudit", "audit", "--format", "jsonl", "--select", "TA304",
+                           str(log)], capture_output=True, text=True, check=False)
+    findings = [json.loads(line) for line in done.stdout.splitlines() if '"type":"finding"' in line]
+    assert [f["code"] for f in findings] == ["TA304"], done.stdout
+    assert findings[0]["message"].startswith("the run failed with confidence 0.99 (geometric-mean chosen-token")

@@ -419,21 +419,29 @@ def probability(trajectory: Trajectory, source: str = "auto") -> Probability | N
         if source == "stated":
             return None
     if "logprobs" in inputs.present:
-        chosen = [e[2]["logprobs"] for e in inputs.carrying["logprobs"]]
-        flat = np.fromiter(chain.from_iterable(chosen), dtype=np.float64, count=sum(map(len, chosen)))
-        return Probability(float(np.exp(_mean(flat))), "geometric-mean chosen-token probability")
-    # the top logprob of every position of every event (a maximum is exact, so Python's max picks the same value)
-    rows = [r for e in inputs.carrying["top_logprobs"] for r in e[2]["top_logprobs"] if r]
-    if rows:
-        best = np.fromiter(map(max, rows), dtype=np.float64, count=len(rows))
-        return Probability(float(np.exp(_mean(best))), "geometric-mean top-token probability")
+        chosen = [value for e in inputs.carrying["logprobs"] for value in e[2]["logprobs"]]
+        return Probability(_exp_mean(chosen), "geometric-mean chosen-token probability")
+    # the top logprob of every position of every event
+    best = [max(r) for e in inputs.carrying["top_logprobs"] for r in e[2]["top_logprobs"] if r]
+    if best:
+        return Probability(_exp_mean(best), "geometric-mean top-token probability")
     return None
 
 
-def _mean(values: np.ndarray) -> np.float64:
-    """`values.mean()` of a non-empty float64 vector, bit for bit: the same sum (np.add.reduce) divided by the count,
-    without the Python layers around it, which cost more than the sum for one trajectory's few hundred values."""
-    return np.add.reduce(values) / values.size
+def _exp_mean(logprobs: list[float]) -> float:
+    """exp of the mean of a non-empty list of log-probabilities, in plain Python: TA304 needs one per failed run, and
+    numpy's import would cost more than all of them (350 M instructions, ~0.1 s in every process of a run). The sum
+    is math.fsum's, correctly rounded, so the value does not depend on the order of summation or on the machine
+    (numpy's vectorised exp differs from the C library's by an ulp on some CPUs)."""
+    count = len(logprobs)
+    try:
+        mean = math.fsum(logprobs) / count
+    except OverflowError:  # the sum leaves the float range, the mean does not
+        mean = math.fsum(value / count for value in logprobs)
+    try:
+        return math.exp(mean)
+    except OverflowError:  # positive logprobs, which a valid log does not hold: as numpy, inf
+        return math.inf
 
 
 def batch_scores(values: np.ndarray, window: int, bottom: float = DEFAULT_BOTTOM) -> dict[str, np.ndarray]:
