@@ -359,7 +359,8 @@ def test_sigterm_exits_143_whatever_the_code_it_interrupted_made_of_it(tmp_path,
 def test_sigterm_while_jsonschema_rs_imports_exits_143(tmp_path):
     """The case met in CI: SIGTERM while the parent imported jsonschema-rs, whose PyO3 initialisation turned the
     signal's exception into a PanicException (exit 1, with a Python traceback). The signal is sent here as the
-    extension imports `decimal`, as it does while it initialises. Rust's panic message still reaches stderr."""
+    extension imports `decimal`, as it does while it initialises: held until the import is over (`schema`), it is
+    delivered in our code, and Rust never sees it (no panic message on stderr)."""
     log = tmp_path / "one.jsonl"
     log.write_text('{"trajectory": "t", "step": 0, "kind": "task", "goal": "g"}\n')
     script = """
@@ -378,5 +379,4 @@ print(cli.execute())
     done = subprocess.run([sys.executable, "-c", script, str(log)], capture_output=True, text=True, timeout=WAIT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stdout.strip() == str(128 + signal.SIGTERM), done.stderr
-    assert done.stderr.strip().endswith("trajaudit: terminated")
-    assert "\nTraceback" not in done.stderr and "internal error" not in done.stderr
+    assert done.stderr.strip() == "trajaudit: terminated"

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from trajaudit.records import dataclass
 
@@ -51,9 +53,29 @@ def schema() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def validator() -> Any:
     # imported here: `validate` reaches it only for a native line linecheck refused (or another format's events)
-    import jsonschema_rs
+    with _signals_held():
+        import jsonschema_rs
 
-    return jsonschema_rs.validator_for(schema())
+        return jsonschema_rs.validator_for(schema())
+
+
+HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (a few milliseconds) until the block ends. jsonschema-rs imports Python modules while
+    it initialises; the exception a handler raised there would reach Rust, which panics and prints its own trace
+    on stderr, whatever the CLI then makes of the signal. Held, the signal is delivered after the import, in our
+    code. On a platform without signal masks (Windows), nothing is held."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 @dataclass(frozen=True, slots=True)
