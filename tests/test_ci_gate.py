@@ -135,7 +135,7 @@ def test_unrecognised_jsonl_in_a_folder_is_skipped_with_a_note_but_named_it_is_a
     outcomes.write_text('{"trajectory": "a", "resolved": true}\n{"trajectory": "b", "resolved": false}\n')
     scanned = runner.invoke(app, ["audit", str(tmp_path), "--format", "jsonl"])
     assert scanned.exit_code == 0, scanned.output
-    assert "skipped 1 files no importer recognises" in scanned.stderr and "outcomes.jsonl" in scanned.stderr
+    assert "skipped 1 file no importer recognises" in scanned.stderr and "outcomes.jsonl" in scanned.stderr
     assert _records(scanned.stdout)[-1]["skipped"] == [str(outcomes)]
     named = runner.invoke(app, ["audit", str(outcomes), "--format", "jsonl", "-q"])
     assert named.exit_code == 2 and "unrecognised input format" in named.stderr

@@ -86,7 +86,7 @@ def test_harbor_trials_get_their_result_json_verdicts(runner, tmp_path: Path):
     assert got["trial-ok/sub-a"]["outcome"] is None and got["trial-ok/sub-a"]["outcome_source"] is None
     assert "trajaudit: outcomes: 2 from Harbor result.json beside the logs, 2 none" in stderr
     # the trials' result.json are verdicts, not logs; the job's own result.json is another file no importer reads
-    assert "skipped 1 files no importer recognises" in stderr
+    assert "skipped 1 file no importer recognises" in stderr
 
 
 def test_harbor_reward_is_scored_as_harbors_mean_metric(tmp_path: Path):

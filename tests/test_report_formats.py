@@ -111,3 +111,12 @@ def test_github_annotations_cannot_break_out_of_their_line():
 def test_markdown_escapes_log_text():
     text = render(markdown).decode()
     assert "<script>" not in text and "\x1b" not in text
+
+
+def test_counts_are_worded_in_the_singular_for_one():
+    from trajaudit.report.words import counted, totals
+
+    assert totals(1, 1, 1) == "1 file, 1 trajectory, 1 step"
+    assert totals(0, 2, 40) == "0 files, 2 trajectories, 40 steps"
+    assert [counted(n, "error") for n in (0, 1, 2)] == ["0 errors", "1 error", "2 errors"]
+    assert counted(3, "info") == "3 info" and counted(2, "ATIF trajectory") == "2 ATIF trajectories"

@@ -36,6 +36,7 @@ from trajaudit.importers import names as format_names
 from trajaudit.lazy import LazyModule
 from trajaudit.model import Severity, TrajectoryResult
 from trajaudit.report import FORMATS, Format, render, render_many
+from trajaudit.report.words import counted, totals
 
 # Start-up is most of a run on a small log: each command imports what it uses when it runs (`trajaudit --version`
 # reads no rule, no importer, no schema; rich is for the text view and coloured notes only).
@@ -464,8 +465,8 @@ def convert(
     for renamed in ids.notes():
         _note(f"trajaudit: {renamed}")
     if not quiet:
-        note = f" ({skipped} files no importer recognises skipped)" if skipped else ""
-        _note(f"trajaudit: converted {events} events from {len(sources) - skipped} files{note}")
+        note = f" ({counted(skipped, 'file')} no importer recognises skipped)" if skipped else ""
+        _note(f"trajaudit: converted {counted(events, 'event')} from {counted(len(sources) - skipped, 'file')}{note}")
     raise typer.Exit(2 if unreadable else 1 if problems else 0)
 
 
@@ -520,8 +521,9 @@ def _convert_atif(
         _note(f"trajaudit: unreadable input: {problem}", style="red")
     if not quiet:
         skipped = len(run.summary.skipped)
-        note = f" ({skipped} files no importer recognises skipped)" if skipped else ""
-        _note(f"trajaudit: wrote {written} ATIF trajectories from {run.summary.files - skipped} files{note}")
+        note = f" ({counted(skipped, 'file')} no importer recognises skipped)" if skipped else ""
+        read = counted(run.summary.files - skipped, "file")
+        _note(f"trajaudit: wrote {counted(written, 'ATIF trajectory')} from {read}{note}")
     raise typer.Exit(2 if run.summary.unreadable else 1 if problems else 0)
 
 
@@ -879,7 +881,7 @@ def _finish_collection(*summaries, quiet: bool) -> None:
         for problem in summary.unreadable:
             _note(f"trajaudit: unreadable input: {problem}", style="red")
         if not quiet:
-            _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps")
+            _note(f"trajaudit: {totals(summary.files, summary.trajectories, summary.steps)}")
     raise typer.Exit(2 if any(summary.unreadable for summary in summaries) else 0)
 
 
@@ -1229,8 +1231,8 @@ class _Progress:
         s = self._summary
         elapsed = time.monotonic() - self._start_time
         return (
-            f"trajaudit: {s.files} files, {s.bytes / 1e6:.1f} MB, {s.trajectories} trajectories, "
-            f"{s.lines} lines ({elapsed:.0f}s)"
+            f"trajaudit: {counted(s.files, 'file')}, {s.bytes / 1e6:.1f} MB, {counted(s.trajectories, 'trajectory')}, "
+            f"{counted(s.lines, 'line')} ({elapsed:.0f}s)"
         )
 
     def __exit__(self, *exc: object) -> None:
@@ -1317,21 +1319,22 @@ def _finish(summary, fail_on, quiet: bool, output_format: Format, allow_empty: b
         shown = ", ".join(summary.skipped[:3]) + (
             f" and {len(summary.skipped) - 3} more" if len(summary.skipped) > 3 else ""
         )
-        _note(f"trajaudit: skipped {len(summary.skipped)} files no importer recognises: {shown}", style="dim")
+        _note(f"trajaudit: skipped {counted(len(summary.skipped), 'file')} no importer recognises: {shown}",
+              style="dim")
     for note in summary.notes:  # even with --quiet: input left unaudited must never pass in silence
         _note(f"trajaudit: {note}")
     for problem in summary.unreadable:
         _note(f"trajaudit: unreadable input: {problem}", style="red")
     code = engine.exit_code(summary, fail_on)
     if not quiet and output_format is not Format.text:
-        counts = ", ".join(f"{n} {label}" for label, n in sorted(summary.findings_by_severity.items())) or "no findings"
-        _note(f"trajaudit: {summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps: {counts}")
+        counts = ", ".join(counted(n, label) for label, n in sorted(summary.findings_by_severity.items()))
+        _note(f"trajaudit: {totals(summary.files, summary.trajectories, summary.steps)}: {counts or 'no findings'}")
     if code == 0 and not allow_empty and _nothing_audited(summary):
         # even with --quiet: this is why the exit code is not 0
         skipped = f", {len(summary.skipped)} skipped" if summary.skipped else ""
         _note(
-            f"trajaudit: error: nothing audited ({summary.files} files{skipped}, no trajectory, no finding); "
-            "pass --allow-empty if that is expected",
+            f"trajaudit: error: nothing audited ({counted(summary.files, 'file')}{skipped}, no trajectory, "
+            "no finding); pass --allow-empty if that is expected",
             style="red",
         )
         code = EXIT_EMPTY

@@ -7,6 +7,7 @@ from typing import IO, Iterable
 
 from trajaudit.model import Finding, Summary, TrajectoryResult
 from trajaudit.report.safe import one_line
+from trajaudit.report.words import totals
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
 # GitHub links `@user`, `@org/team` (a notification) and `#123`, `org/repo#123` (a back-reference in that issue)
@@ -29,7 +30,7 @@ def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: I
             sections.append(f"- **{md(item.file)}:{item.line or '-'}** `{item.code}` {item.name}: {md(item.message)}\n")
     lines = [
         "# trajaudit report\n",
-        f"{summary.files} files, {summary.trajectories} trajectories, {summary.steps} steps.\n",
+        f"{totals(summary.files, summary.trajectories, summary.steps)}.\n",
         "| verdict | trajectories |",
         "|---|---:|",
         *(f"| {verdict} | {count} |" for verdict, count in summary.verdicts.items()),

@@ -23,6 +23,7 @@ from trajaudit.reader import REMOTE_NAMES
 from trajaudit.report.baseline import fingerprint, fingerprints
 from trajaudit.report.locate import lines_in
 from trajaudit.report.safe import dumps, encodable
+from trajaudit.report.words import counted
 from trajaudit.rules import RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -42,7 +43,8 @@ def render(items: Iterable[TrajectoryResult | Finding], summary: Summary, out: I
     notifications = [_notification(text, "error") for text in (*summary.unreadable, *summary.internal_errors)]
     notifications += [_notification(text, "note") for text in summary.notes]
     if summary.skipped:
-        notifications.append(_notification(f"skipped {len(summary.skipped)} files no importer recognises", "note"))
+        skipped = counted(len(summary.skipped), "file")
+        notifications.append(_notification(f"skipped {skipped} no importer recognises", "note"))
     if len(findings) > len(kept):
         notifications.append(_notification(
             f"{len(findings) - len(kept)} of {len(findings)} results left out: GitHub code scanning accepts at most "
