@@ -26,6 +26,7 @@ from rich.table import Table
 from trajaudit.report.charts import reliability_lines
 from trajaudit.report.markdown import md
 from trajaudit.report.safe import one_line
+from trajaudit.report.words import counted
 from trajaudit.stats import Comparison, Diversity, StatsResult
 
 PER_TASK_ROWS = 40
@@ -40,8 +41,8 @@ def _num(value: float | None, digits: int = 3) -> str:
 
 
 def render_text(result: StatsResult, console: Console, *, per_task: bool = True) -> None:
-    console.print(f"[bold]{result.trajectories} trajectories[/], {result.judged} with a verdict "
-                  f"({result.successes} successful), {len(result.per_task)} tasks"
+    console.print(f"[bold]{counted(result.trajectories, 'trajectory')}[/], {result.judged} with a verdict "
+                  f"({result.successes} successful), {counted(len(result.per_task), 'task')}"
                   + (f"; {result.without_task} judged without a task id" if result.without_task else ""))
     if result.overall:
         table = Table(title="Reliability over repeated trials", title_justify="left")
@@ -169,8 +170,8 @@ def to_markdown(result: StatsResult) -> str:
     """The headline figures as Markdown: reliability, diversity and the comparison, tables without per-task rows
     beyond PER_TASK_ROWS. Task ids are made inert (no links, mentions or formatting)."""
     out = ["# trajaudit stats\n",
-           f"{result.trajectories} trajectories, {result.judged} with a verdict ({result.successes} successful), "
-           f"{len(result.per_task)} tasks.\n"]
+           f"{counted(result.trajectories, 'trajectory')}, {result.judged} with a verdict "
+           f"({result.successes} successful), {counted(len(result.per_task), 'task')}.\n"]
     if result.overall:
         out += ["| k | pass@k | pass^k | tasks |", "|---:|---:|---:|---:|"]
         out += [f"| {p.k} | {_num(p.pass_at)} | {_num(p.pass_hat)} | {p.tasks} |" for p in result.overall]
