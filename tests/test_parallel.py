@@ -449,3 +449,10 @@ def test_a_native_log_cut_into_ranges_builds_its_validator_before_the_fork(tmp_p
     schema.validator.cache_clear()
     _audit(log, 2)
     assert built_at_fork == [1]
+
+
+@pytest.mark.parametrize(
+    "chunk", [b"", b"\n", b"x", b"\n\n", b"a\nb", b"a\nb\n", b"\n" * 1000 + b"tail", b"\xc3\xa9\n" * 7]
+)
+def test_newlines_counts_as_bytes_count_does(chunk):
+    assert parallel.newlines(chunk) == chunk.count(b"\n")
