@@ -234,3 +234,29 @@ def test_an_attack_log_through_the_command_line(tmp_path, fmt):
         assert not re.search(r"(?m)^\s*::|##\[", result.stdout)
     if fmt is Format.markdown:
         assert not re.search(r"@[A-Za-z0-9]", result.stdout)
+
+
+_PIECES = ["a", "é", "字", " ", "  ", "\t", "\n", "\r\n", " \n \n ", "\u2028", "\x1b[31m", "\x00", "\x9b", "\u202e",
+           "\udcff", "\ud83d", "…", "⏎"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=400), limit=st.integers(0, 60))
+def test_one_line_of_a_long_text_is_the_cut_fold_of_the_whole(pieces, limit):
+    # one_line folds only the head of a long text: it must give what folding all of it, then cutting, gives
+    from trajaudit.report import safe
+
+    text = "".join(pieces)
+    whole = safe._NEWLINES.sub(" ⏎ ", safe.clean(text).replace("\t", " ")).strip()
+    expected = whole[: max(0, limit - 1)] + "…" if len(whole) > limit else whole
+    assert safe.one_line(text, limit) == expected
+    assert safe.one_line(text) == whole
+
+
+@pytest.mark.parametrize("text", ["x" + " \n" * 500 + "y" * 300, " \n" * 500 + "abc" * 100, "\t" * 900 + "z" * 99])
+def test_one_line_of_a_text_whose_head_is_blank_reads_on(text):
+    # the head of these folds to a few characters: the rest of the text is read for what is shown
+    from trajaudit.report import safe
+
+    whole = safe._NEWLINES.sub(" ⏎ ", safe.clean(text).replace("\t", " ")).strip()
+    assert safe.one_line(text, 20) == whole[:19] + "…"

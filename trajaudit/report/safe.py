@@ -41,10 +41,24 @@ def clean(text: str) -> str:
 
 def one_line(text: str, limit: int | None = None) -> str:
     """Clean text folded onto one line (newlines as ' ⏎ ', tabs as spaces), shortened with '…' past limit."""
-    folded = _NEWLINES.sub(" ⏎ ", clean(text).replace("\t", " ")).strip()
+    if limit is not None and len(text) > HEAD_FACTOR * limit + HEAD_MARGIN:
+        # A long text (a tool's whole output under a step of the text view) is folded from its head only: every
+        # substitution here acts on a character or a run of whitespace, so the fold of a head is a prefix of the
+        # fold of the whole, and past `limit` it is all that is shown (tests/test_hostile_output.py compares them)
+        head = _folded(text[: HEAD_FACTOR * limit + HEAD_MARGIN])
+        if len(head) > limit:
+            return head[: max(0, limit - 1)] + "…"
+    folded = _folded(text)
     if limit is not None and len(folded) > limit:
         return folded[: max(0, limit - 1)] + "…"
     return folded
+
+
+HEAD_FACTOR, HEAD_MARGIN = 4, 64  # how much of a long text `one_line` folds first, for `limit` characters shown
+
+
+def _folded(text: str) -> str:
+    return _NEWLINES.sub(" ⏎ ", clean(text).replace("\t", " ")).strip()
 
 
 # What orjson writes raw but a consumer may not take raw: DEL and C1 controls, U+2028/U+2029 (line breaks to
