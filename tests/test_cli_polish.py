@@ -265,6 +265,30 @@ def test_file_level_messages_are_never_cut(runner, tmp_path):
     assert "TA001" in joined and "(char " in joined and "…" not in joined.split("TA001", 1)[1].split("Summary")[0]
 
 
+def test_step_lines_fill_the_width_and_only_those_that_cannot_fit_are_cut(runner):
+    # a step line is as wide as the console (its event column takes what the other columns leave, 40 cells at
+    # least) when its step number takes at most 5 digits: printed whole, it ends with its verdict; a longer step
+    # number, or a console under 66 columns, pushes it over, and it is cut with "…" at the width (wide characters
+    # counted as two cells)
+    from rich.cells import cell_len
+
+    text = "長い文章 " * 40
+    log = events(
+        {"trajectory": "w", "step": 0, "kind": "task", "goal": "g"},
+        {"trajectory": "w", "step": 99999, "kind": "message", "role": "assistant", "text": text},
+        {"trajectory": "w", "step": 1234567, "kind": "message", "role": "assistant", "text": text},
+    )
+    for columns in (50, 70, 120):
+        lines = text_run(runner, ["-", "--select", "TA1"], input=log, columns=columns).stdout.splitlines()
+        fits = next(line for line in lines if line.startswith("99999 "))
+        cut = next(line for line in lines if line.startswith("1234567 "))
+        assert cell_len(cut) == columns and cut.endswith("…")
+        if columns >= 66:
+            assert cell_len(fits) == columns and fits.endswith(" ok")
+        else:
+            assert cell_len(fits) == columns and fits.endswith("…")
+
+
 def _long_trajectory(tid: str, padding: int) -> str:
     chat = [
         {"trajectory": tid, "step": i, "kind": "message", "role": "user", "text": f"message {i}"}

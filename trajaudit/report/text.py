@@ -116,7 +116,8 @@ def _trajectory_lines(result: TrajectoryResult, console: Console, out: _Lines, c
         by_step[finding.step].append(finding)
     for finding in by_step.pop(None, []):
         _print_finding(out, finding, indent=7, located=finding.code == "TA002")
-    width = max(40, console.width - 26)
+    room = console.width
+    width = max(40, room - 26)
     events = trajectory.events
     shown = _shown(events, by_step, context)
     if events:
@@ -134,12 +135,16 @@ def _trajectory_lines(result: TrajectoryResult, console: Console, out: _Lines, c
             folded = 0
         findings = by_step.get(event.step, [])
         verdict = SEVERITY_VERDICT[max(f.severity for f in findings)] if findings else "ok"
+        step, kind = f"{event.step:>5} ", f"{event.kind:<12}"
         line = Text()
-        line.append(f"{event.step:>5} ", style="dim")
-        line.append(f"{event.kind:<12}", style="bold" if event.kind in ("tool_call", "outcome") else "")
+        line.append(step, style="dim")
+        line.append(kind, style="bold" if event.kind in ("tool_call", "outcome") else "")
         line.append(set_cell_size(gist(event, width), width) + " ")
         line.append(f"{verdict:>7}", style=VERDICT_STYLE[verdict])
-        out.print(line, no_wrap=True, overflow="ellipsis")
+        # a line known to fit (its event column is `width` cells, the rest ASCII) has nothing for rich to cut: it
+        # skips measuring it, a third of the text view's time
+        fits = len(step) + len(kind) + width + 8 <= room and kind.isascii()
+        out.print(line, no_wrap=True, overflow="ignore" if fits else "ellipsis", crop=not fits)
         for finding in findings:
             _print_finding(out, finding, indent=18)
         by_step.pop(event.step, None)
@@ -160,19 +165,22 @@ class _Lines:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.lines: list[Text] = []
-        self.options: tuple[bool, OverflowMethod | None] = (False, None)
+        self.options: tuple[bool, OverflowMethod | None, bool] = (False, None, True)
 
-    def print(self, line: Text, no_wrap: bool = False, overflow: OverflowMethod | None = None) -> None:
-        """One line of text (no newline in it), as `console.print(line, no_wrap=..., overflow=...)` prints it."""
-        if (no_wrap, overflow) != self.options:
+    def print(
+        self, line: Text, no_wrap: bool = False, overflow: OverflowMethod | None = None, crop: bool = True
+    ) -> None:
+        """One line of text (no newline in it), as `console.print(line, no_wrap=..., overflow=..., crop=...)` prints
+        it."""
+        if (no_wrap, overflow, crop) != self.options:
             self.flush()
-            self.options = (no_wrap, overflow)
+            self.options = (no_wrap, overflow, crop)
         self.lines.append(line)
 
     def flush(self) -> None:
         if self.lines:
-            no_wrap, overflow = self.options
-            self.console.print(Text("\n").join(self.lines), no_wrap=no_wrap, overflow=overflow)
+            no_wrap, overflow, crop = self.options
+            self.console.print(Text("\n").join(self.lines), no_wrap=no_wrap, overflow=overflow, crop=crop)
             self.lines = []
 
     def __enter__(self) -> _Lines:
