@@ -1171,13 +1171,18 @@ def _console(out: IO[str], markup: bool = True) -> "Console":
             raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
     is_stdout = out is sys.stdout
+    terminal = is_stdout and out.isatty()  # its size is asked at every print, to follow a resized window
+    lines = os.environ.get("LINES", "")
     return _Console(
         file=out,
         highlight=False,
         markup=markup,
         emoji=markup,
         soft_wrap=False,
-        width=None if is_stdout and out.isatty() else int(os.environ.get("COLUMNS", "120") or 120),
+        width=None if terminal else int(os.environ.get("COLUMNS", "120") or 120),
+        # with a width, a height too: rich would otherwise ask the terminal for its height at every print (nothing
+        # printed here depends on it), a system call and an environment lookup for each of thousands of lines
+        height=None if terminal else int(lines) if lines.isdigit() else 25,
         force_terminal=None if is_stdout else False,
         no_color=None if is_stdout else True,
     )
