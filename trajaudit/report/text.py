@@ -144,8 +144,8 @@ def _trajectory_lines(result: TrajectoryResult, console: Console, out: _Lines, c
         line.append(kind, style="bold" if event.kind in ("tool_call", "outcome") else "")
         line.append(set_cell_size(gist(event, width), width) + " ")
         line.append(f"{verdict:>7}", style=VERDICT_STYLE[verdict])
-        # a line known to fit (its event column is `width` cells, the rest ASCII) has nothing for rich to cut: it
-        # skips measuring it, a third of the text view's time
+        # a line known to fit (its event column is `width` cells, the rest ASCII) has nothing for rich to cut, so it
+        # is not measured (the cell width of every character): a fifth of the text view's instructions
         fits = len(step) + len(kind) + width + 8 <= room and kind.isascii()
         out.print(line, no_wrap=True, overflow="ignore" if fits else "ellipsis", crop=not fits)
         for finding in findings:
