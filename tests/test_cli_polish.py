@@ -257,6 +257,19 @@ def test_a_long_file_name_in_the_header_keeps_its_base_name(runner, tmp_path):
     assert header.endswith("agent_run_0042.jsonl:1") and "…" in header and len(header) <= 80
 
 
+def test_a_header_without_room_for_the_file_puts_it_on_its_own_line(runner, tmp_path):
+    # a τ²-style id (a UUID) leaves an 80-column header ~8 cells for the file: shown there it was cut to "…a…"
+    log = tmp_path / "azure-airline-full.jsonl"
+    tid = "7ad146cf-324c-46e5-93c9-8fb281c7ab01"
+    log.write_text(events({"trajectory": tid, "step": 0, "kind": "task", "task_id": "airline/0", "goal": "g"}))
+    lines = text_run(runner, [str(log)]).stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"● {tid}"))
+    assert lines[at].endswith("outcome no outcome") and "azure" not in lines[at]
+    assert lines[at + 1].startswith("  ") and lines[at + 1].endswith("azure-airline-full.jsonl:1")
+    wide = text_run(runner, [str(log)], columns=160).stdout.splitlines()
+    assert next(line for line in wide if line.startswith(f"● {tid}")).endswith("azure-airline-full.jsonl:1")
+
+
 def test_file_level_messages_are_never_cut(runner, tmp_path):
     log = tmp_path / "broken.jsonl"
     log.write_text('{"trajectory": "a", "step": 0, "kind": "message", "role": "user", "text": "unfinished\n')

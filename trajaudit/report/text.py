@@ -29,6 +29,7 @@ OUTCOME_TEXT = {True: ("success", "green"), False: ("failure", "red"), None: ("n
 HIDDEN_WITH_ONLY_FAILURES = ("ok", "info")
 CLAIM_STYLE = {"contradicted": "bold red", "unsupported": "yellow", "supported": "green", "unverifiable": "dim"}
 MAX_CLAIM_LINES = 5
+MIN_PATH_ROOM = 16  # cells: a file shortened to fewer is no help in the header line
 TOP_FAILING = 10  # failing trajectories named in the closing summary
 VERDICT_RANK = {"fail": 2, "warn": 1}
 
@@ -98,11 +99,15 @@ def _trajectory_lines(result: TrajectoryResult, console: Console, out: _Lines, c
     header.append("  outcome ", style="dim")
     header.append(label, style=style)
     first = trajectory.events[0] if trajectory.events else None
-    if first is not None:
-        where = one_line(first.file, 10_000) + (f":{first.line}" if first.line else "")
-        room = max(console.width - header.cell_len - 2, min(len(where), 24))
+    where = one_line(first.file, 10_000) + (f":{first.line}" if first.line else "") if first is not None else None
+    room = console.width - header.cell_len - 2
+    if where is not None and (room >= MIN_PATH_ROOM or room >= len(where)):
         header.append("  " + shorten_path(where, room), style="dim")
+        where = None
     out.print(header, no_wrap=True, overflow="ellipsis")
+    if where is not None:  # a long id or task leaves the file too little room: it gets a line of its own
+        out.print(Text("  " + shorten_path(where, max(1, console.width - 2)), style="dim"), no_wrap=True,
+                  overflow="ellipsis")
     line = _sparkline(result)
     if line is not None:
         out.print(line, no_wrap=True, overflow="ellipsis")
