@@ -43,6 +43,7 @@ from trajaudit.divergence import (
     describe,
 )
 from trajaudit.report.safe import dumps, one_line
+from trajaudit.report.words import counted
 
 ACTION_WIDTH = 70
 MAX_BRANCH_LEVELS = 16  # nested branch points shown per task in the text tree
@@ -74,7 +75,7 @@ def _namer(files: set[str]):
 
 
 def _counts(node: Node) -> Text:
-    return Text(f"  {node.runs} run{'s' if node.runs != 1 else ''} · {_pct(node.value)} success",
+    return Text(f"  {counted(node.runs, 'run')} · {_pct(node.value)} success",
                 style=_rate_style(node.value))
 
 

@@ -19,6 +19,7 @@ from trajaudit import rules
 from trajaudit.model import ClaimRecord, Event, Finding, Severity, Summary, TrajectoryResult
 from trajaudit.report.gist import gist
 from trajaudit.report.safe import one_line
+from trajaudit.report.words import counted
 
 SPARK = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 32
@@ -114,7 +115,7 @@ def _trajectory_lines(result: TrajectoryResult, console: Console, out: _Lines, c
     for claim in result.claims[:MAX_CLAIM_LINES]:
         out.print(_claim_line(claim), no_wrap=True, overflow="ellipsis")
     if len(result.claims) > MAX_CLAIM_LINES:
-        out.print(Text(f"      … {len(result.claims) - MAX_CLAIM_LINES} more claims", style="dim"))
+        out.print(Text(f"      … {counted(len(result.claims) - MAX_CLAIM_LINES, 'more claim')}", style="dim"))
 
     by_step: dict[int | None, list[Finding]] = defaultdict(list)
     for finding in result.findings:
@@ -215,7 +216,7 @@ def _shown(events: Sequence[Event], by_step: dict, context: int | None) -> set[i
 
 
 def _fold_line(count: int) -> Text:
-    return Text(f"      … {count} step{'s' if count != 1 else ''} …", style="dim")
+    return Text(f"      … {counted(count, 'step')} …", style="dim")
 
 
 def _claim_line(claim: ClaimRecord) -> Text:
