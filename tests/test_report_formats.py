@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from trajaudit.cli import app
@@ -120,3 +122,51 @@ def test_counts_are_worded_in_the_singular_for_one():
     assert totals(0, 2, 40) == "0 files, 2 trajectories, 40 steps"
     assert [counted(n, "error") for n in (0, 1, 2)] == ["0 errors", "1 error", "2 errors"]
     assert counted(3, "info") == "3 info" and counted(2, "ATIF trajectory") == "2 ATIF trajectories"
+
+
+_WORDS = ["ok", "step", "長い", "é", "✅", "👩‍💻", "a" * 30, " ", "  ", "…", "x"]
+_STYLES = ["", "dim", "bold", "red", "bold red", "green"]
+# the options the text view prints lines with (report/text.py): a step line that fits is printed uncropped
+_OPTIONS = [(False, None, True), (True, "ellipsis", True), (True, None, True), (True, "ignore", True),
+            (True, "ignore", False)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_STYLES)), max_size=12),
+                  st.sampled_from(_OPTIONS)),
+        max_size=12,
+    ),
+    width=st.sampled_from([20, 47, 80, 133]),
+)
+def test_the_text_view_prints_joined_lines_as_rich_prints_each(lines, width):
+    # report.text._Lines hands rich several lines in one call: rich must print them as one call per line would,
+    # whatever the options (the text view's output is compared byte for byte across versions on that assumption)
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from trajaudit.report.text import _Lines
+
+    def console(out):
+        return Console(file=out, width=width, height=25, force_terminal=True, color_system="truecolor",
+                       highlight=False, markup=False, emoji=False, soft_wrap=False)
+
+    texts = []
+    for parts, options in lines:
+        text = Text()
+        for word, style in parts:
+            text.append(word, style=style)
+        texts.append((text, options))
+    one_by_one, joined = StringIO(), StringIO()
+    alone = console(one_by_one)
+    for text, (no_wrap, overflow, crop) in texts:
+        if crop or text.cell_len <= width:  # the text view prints uncropped only what fits
+            alone.print(text.copy(), no_wrap=no_wrap, overflow=overflow, crop=crop)
+    with _Lines(console(joined)) as out:
+        for text, (no_wrap, overflow, crop) in texts:
+            if crop or text.cell_len <= width:
+                out.print(text.copy(), no_wrap=no_wrap, overflow=overflow, crop=crop)
+    assert joined.getvalue() == one_by_one.getvalue()
