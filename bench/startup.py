@@ -35,11 +35,11 @@ TARGET_S = 0.12
 ONE_LINE = '{"trajectory":"t1","step":0,"kind":"task","task_id":"demo","goal":"Cancel order #W2378156"}\n'
 
 
-def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (user + system) and exit code of one run."""
+def run_once(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system) and exit code of one run (`env`: variables added to ours)."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env={**os.environ, **env} if env else None)
     _, status, usage = os.wait4(proc.pid, 0)
     return time.perf_counter() - started, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
 

@@ -15,25 +15,15 @@ subprocess with its working directory at the checkout measured, `FORCE_COLOR=1` 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from startup import compile_bytecode, run_once  # bench/ is on the path when this runs as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"
 VIEW_ENV = {"FORCE_COLOR": "1", "COLUMNS": "120"}
-
-
-def run_once(argv: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (user + system) of one run."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, **VIEW_ENV})
-    _, _, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,8 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"no logs given and no folder in {REALDATA}")
     checkouts = [("this", ROOT)] + ([("against", args.against.resolve())] if args.against else [])
     for _, checkout in checkouts:  # as `pip install` does
-        subprocess.run([args.python, "-m", "compileall", "-q", str(checkout / "trajaudit")], check=False,
-                       stdout=subprocess.DEVNULL)
+        compile_bytecode(args.python, checkout)
     runs = []
     for path in paths:
         audit = [args.python, "-m", "trajaudit", "audit", str(path), "--jobs", "1"]
@@ -59,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     samples: dict[tuple[str, Path, str], list[tuple[float, float]]] = {(r[0], r[1], r[2]): [] for r in runs}
     for _ in range(args.repeat):
         for label, path, view, command, cwd in runs:
-            samples[(label, path, view)].append(run_once(command, cwd))
+            samples[(label, path, view)].append(run_once(command, cwd, VIEW_ENV)[:2])
 
     def median(key: tuple[str, Path, str], index: int) -> float:
         return statistics.median(sample[index] for sample in samples[key])
