@@ -124,25 +124,31 @@ def test_counts_are_worded_in_the_singular_for_one():
     assert counted(3, "info") == "3 info" and counted(2, "ATIF trajectory") == "2 ATIF trajectories"
 
 
-_WORDS = ["ok", "step", "長い", "é", "✅", "👩‍💻", "a" * 30, " ", "  ", "…", "x"]
+# clusters split between parts ("e" + accent, "☑" + VS16, a flag's halves, Hangul jamo) too: rich crops a line by its
+# parts' widths and cuts it by its whole width, which must agree on every line the view prints uncut
+_WORDS = ["ok", "step", "長い", "é", "e", "\u0301", "☑", "\ufe0f", "🇫", "🇷", "\u1100", "\u1161", "✅", "👩‍💻", "\u200d",
+          "\u00a0", "\t", "\x1b[31m", "a" * 30, " ", "  ", "…", "x"]
 _STYLES = ["", "dim", "bold", "red", "bold red", "green"]
-# the options the text view prints lines with (report/text.py): a step line that fits is printed uncropped
+# the options the text view prints lines with (report/text.py); None: `_Lines.fitting`, for a line known to fit
 _OPTIONS = [(False, None, True), (True, "ellipsis", True), (True, None, True), (True, "ignore", True),
-            (True, "ignore", False)]
+            (True, "ignore", False), None]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     lines=st.lists(
-        st.tuples(st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_STYLES)), max_size=12),
+        st.tuples(st.sampled_from(_STYLES),
+                  st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_STYLES)), max_size=12),
                   st.sampled_from(_OPTIONS)),
         max_size=12,
     ),
     width=st.sampled_from([20, 47, 80, 133]),
+    colours=st.sampled_from([("truecolor", False), ("standard", True), (None, False)]),
 )
-def test_the_text_view_prints_joined_lines_as_rich_prints_each(lines, width):
-    # report.text._Lines hands rich several lines in one call: rich must print them as one call per line would,
-    # whatever the options (the text view's output is compared byte for byte across versions on that assumption)
+def test_the_text_view_prints_its_lines_as_rich_prints_each(lines, width, colours):
+    # report.text._Lines hands rich several lines in one call, and a line that fits as ready segments: rich must
+    # print them as one call per line would, whatever the options (the text view's output is compared byte for byte
+    # across versions on that assumption)
     from io import StringIO
 
     from rich.console import Console
@@ -151,22 +157,28 @@ def test_the_text_view_prints_joined_lines_as_rich_prints_each(lines, width):
     from trajaudit.report.text import _Lines
 
     def console(out):
-        return Console(file=out, width=width, height=25, force_terminal=True, color_system="truecolor",
-                       highlight=False, markup=False, emoji=False, soft_wrap=False)
+        return Console(file=out, width=width, height=25, force_terminal=True, color_system=colours[0],
+                       no_color=colours[1], highlight=False, markup=False, emoji=False, soft_wrap=False)
 
-    texts = []
-    for parts, options in lines:
-        text = Text()
+    printed = []
+    for base, parts, options in lines:
+        text = Text(style=base)
         for word, style in parts:
             text.append(word, style=style)
-        texts.append((text, options))
+        if options is None:  # the caller's promise: plain parts that fit
+            if base or text.cell_len > width or not text.plain.isprintable():
+                continue
+            printed.append((text, (True, "ignore", False), parts))
+        elif options[2] or text.cell_len <= width:  # the text view prints uncropped only what fits
+            printed.append((text, options, None))
     one_by_one, joined = StringIO(), StringIO()
     alone = console(one_by_one)
-    for text, (no_wrap, overflow, crop) in texts:
-        if crop or text.cell_len <= width:  # the text view prints uncropped only what fits
-            alone.print(text.copy(), no_wrap=no_wrap, overflow=overflow, crop=crop)
+    for text, (no_wrap, overflow, crop), _ in printed:
+        alone.print(text.copy(), no_wrap=no_wrap, overflow=overflow, crop=crop)
     with _Lines(console(joined)) as out:
-        for text, (no_wrap, overflow, crop) in texts:
-            if crop or text.cell_len <= width:
+        for text, (no_wrap, overflow, crop), parts in printed:
+            if parts is not None:
+                out.fitting(parts)
+            else:
                 out.print(text.copy(), no_wrap=no_wrap, overflow=overflow, crop=crop)
     assert joined.getvalue() == one_by_one.getvalue()

@@ -10,8 +10,10 @@ import heapq
 from collections import defaultdict
 from typing import Iterable, Sequence
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, OverflowMethod
+from rich.segment import Segment, Segments
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -49,6 +51,7 @@ def render(
     only its flagged steps and that many steps around each, the rest folded into one `… N steps …` line."""
     failing: list[tuple[int, int, int, str, str]] = []  # the worst TOP_FAILING, bounded however long the run
     seen = 0
+    out = _Lines(console)
     for item in items:
         if isinstance(item, TrajectoryResult):
             if item.verdict in VERDICT_RANK:
@@ -57,7 +60,8 @@ def render(
                 (heapq.heappush if len(failing) < TOP_FAILING else heapq.heappushpop)(failing, entry)
             if only_failures and item.verdict in HIDDEN_WITH_ONLY_FAILURES:
                 continue
-            _trajectory(item, console, context)
+            with out:
+                _trajectory(item, console, out, context)
         else:
             # a file-level message is the whole news about that file: wrapped, never cut
             console.print(_loose(item), soft_wrap=False, overflow="fold")
@@ -80,12 +84,7 @@ def shorten_path(text: str, width: int) -> str:
     return head[: width - 1 - len(tail)] + "…" + tail
 
 
-def _trajectory(result: TrajectoryResult, console: Console, context: int | None = None) -> None:
-    with _Lines(console) as out:
-        _trajectory_lines(result, console, out, context)
-
-
-def _trajectory_lines(result: TrajectoryResult, console: Console, out: _Lines, context: int | None) -> None:
+def _trajectory(result: TrajectoryResult, console: Console, out: _Lines, context: int | None) -> None:
     trajectory = result.trajectory
     header = Text()
     header.append("● ", style=VERDICT_STYLE[result.verdict])
@@ -129,10 +128,7 @@ def _trajectory_lines(result: TrajectoryResult, console: Console, out: _Lines, c
     if events:
         # the last column judges the step (its findings), not the tool result: a failed call reads `error` in the gist
         columns = f"{'step':>5} {'kind':<12}{set_cell_size('event', width)} {'verdict':>7}"
-        if len(columns) <= room:  # printed as the step lines that fit are, in the same call
-            out.print(Text(columns, style="dim"), no_wrap=True, overflow="ignore", crop=False)
-        else:
-            out.print(Text(columns, style="dim"), no_wrap=True)
+        out.print(Text(columns, style="dim"), no_wrap=True)
     folded = 0
     for index, event in enumerate(events):
         if shown is not None and index not in shown:
@@ -144,16 +140,17 @@ def _trajectory_lines(result: TrajectoryResult, console: Console, out: _Lines, c
             folded = 0
         findings = by_step.get(event.step, [])
         verdict = SEVERITY_VERDICT[max(f.severity for f in findings)] if findings else "ok"
-        step, kind = f"{event.step:>5} ", f"{event.kind:<12}"
-        line = Text()
-        line.append(step, style="dim")
-        line.append(kind, style="bold" if event.kind in ("tool_call", "outcome") else "")
-        line.append(set_cell_size(gist(event, width), width) + " ")
-        line.append(f"{verdict:>7}", style=VERDICT_STYLE[verdict])
-        # a line known to fit (its event column is `width` cells, the rest ASCII) has nothing for rich to cut, so it
-        # is not measured (the cell width of every character): a fifth of the text view's instructions
-        fits = len(step) + len(kind) + width + 8 <= room and kind.isascii()
-        out.print(line, no_wrap=True, overflow="ignore" if fits else "ellipsis", crop=not fits)
+        parts = (
+            (f"{event.step:>5} ", "dim"),
+            (f"{event.kind:<12}", "bold" if event.kind in ("tool_call", "outcome") else ""),
+            (set_cell_size(gist(event, width), width) + " ", ""),
+            (f"{verdict:>7}", VERDICT_STYLE[verdict]),
+        )
+        # its event column is `width` cells; the rest fits when it is ASCII and the console is wide enough
+        if len(parts[0][0]) + len(parts[1][0]) + width + 8 <= room and parts[1][0].isascii():
+            out.fitting(parts)
+        else:
+            out.print(Text.assemble(*parts), no_wrap=True, overflow="ellipsis")
         for finding in findings:
             _print_finding(out, finding, indent=18)
         by_step.pop(event.step, None)
@@ -166,42 +163,112 @@ def _trajectory_lines(result: TrajectoryResult, console: Console, out: _Lines, c
 
 
 class _Lines:
-    """Prints the lines of one trajectory in as few `console.print` calls as their options allow: consecutive lines
-    printed alike are joined into one text, which rich renders line by line exactly as it would each alone. A call
-    costs rich far more than a line (the console measured, the text rendered and cropped, written and flushed): with
-    one per line, printing was 84 % of the text view's instructions on a tau-bench run (200 trajectories, 5,258
-    steps)."""
+    """Prints lines in as few `console.print` calls as possible (the text view: one trajectory's lines, printed as
+    the block is left). A call costs rich far more
+    than a line (the console measured, the text rendered and cropped, written and flushed): with one per line,
+    printing was 84 % of the text view's instructions on a tau-bench run (200 trajectories, 5,258 steps).
+
+    - A line that fits the console is printed alike by every option (no wrapping, cropping or ellipsis has anything
+      to do), so it skips rich's text layer: it is handed over as the segments rich's own rendering of it gives, one
+      per styled part, and rich only writes their escape codes. Building, joining, measuring, splitting and
+      rendering `Text` objects was over half of the text view's time. `fitting` takes the parts of a line its
+      caller knows fits, without measuring it.
+    - Other lines printed alike in a row are joined into one text, which rich renders line by line exactly as it
+      would each alone.
+    Both are checked against rich printing each line alone, for every option the view uses (tests)."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self.width = console.width
         self.lines: list[Text] = []
         self.options: tuple[bool, OverflowMethod | None, bool] = (False, None, True)
+        self.segments: list[Segment] = []
+        self.styles: dict[tuple[str | Style, str | Style], Style] = {}
 
     def print(
         self, line: Text, no_wrap: bool = False, overflow: OverflowMethod | None = None, crop: bool = True
     ) -> None:
         """One line of text (no newline in it), as `console.print(line, no_wrap=..., overflow=..., crop=...)` prints
         it."""
-        if (no_wrap, overflow, crop) != self.options:
+        segments = self._segments(line)
+        if segments is not None:
+            if self.lines:
+                self.flush()
+            self.segments += segments
+            return
+        if self.segments or (no_wrap, overflow, crop) != self.options:
             self.flush()
             self.options = (no_wrap, overflow, crop)
         self.lines.append(line)
 
+    def fitting(self, parts: Iterable[tuple[str, str]]) -> None:
+        """One line of (text, style name) parts that the caller knows fits the console, with only printable
+        characters in it (`str.isprintable`): as `print(Text.assemble(*parts))` prints it."""
+        if self.lines:
+            self.flush()
+        append, style_of = self.segments.append, self._style
+        for text, style in parts:
+            if text:
+                append(Segment(text, style_of("", style)) if style else Segment(text))
+        append(_NEWLINE)
+
     def blank(self) -> None:
-        """An empty line, which every option prints the same: it joins the lines before it."""
-        self.lines.append(Text())
+        """An empty line, which every option prints the same."""
+        if self.lines:
+            self.lines.append(Text())
+        else:
+            self.segments.append(_NEWLINE)
 
     def flush(self) -> None:
         if self.lines:
             no_wrap, overflow, crop = self.options
             self.console.print(Text("\n").join(self.lines), no_wrap=no_wrap, overflow=overflow, crop=crop)
             self.lines = []
+        if self.segments:
+            self.console.print(Segments(self.segments), crop=False)
+            self.segments = []
+
+    def _segments(self, line: Text) -> list[Segment] | None:
+        """The segments rich renders a line into, when it fits the console and its styled parts follow each other
+        (as `Text.append` makes them); else None. Each part is styled with the line's style and its own, combined as
+        rich combines them; a part without its own style has the line's."""
+        plain = line.plain
+        width = self.width
+        if not plain.isprintable() or (len(plain) > width if plain.isascii() else cell_len(plain) > width):
+            return None  # too wide, or a tab, a newline, a control or another character rich lays out itself
+        base = line.style
+        base_style = self._style("", base) if base else None
+        segments: list[Segment] = []
+        append = segments.append
+        at = 0
+        for start, end, style in line.spans:
+            if start < at or end <= start:
+                return None
+            if start > at:
+                append(Segment(plain[at:start], base_style))
+            append(Segment(plain[start:end], self._style(base, style)))
+            at = end
+        if at < len(plain):
+            append(Segment(plain[at:], base_style))
+        append(_NEWLINE)
+        return segments
+
+    def _style(self, base: str | Style, style: str | Style) -> Style:
+        found = self.styles.get((base, style))
+        if found is None:
+            get = self.console.get_style
+            found = self.styles[(base, style)] = get(base) + get(style) if base else get(style)
+        return found
 
     def __enter__(self) -> _Lines:
-        return self
+        self.width = self.console.width  # a terminal's, asked once a block
+        return self  # the styles found stay for the next block
 
     def __exit__(self, *exc: object) -> None:
         self.flush()
+
+
+_NEWLINE = Segment("\n")
 
 
 def _shown(events: Sequence[Event], by_step: dict, context: int | None) -> set[int] | None:
