@@ -237,7 +237,7 @@ def test_an_attack_log_through_the_command_line(tmp_path, fmt):
 
 
 _PIECES = ["a", "é", "字", " ", "  ", "\t", "\n", "\r\n", " \n \n ", "\u2028", "\x1b[31m", "\x00", "\x9b", "\u202e",
-           "\udcff", "\ud83d", "…", "⏎"]
+           "\udcff", "\ud83d", "…", "⏎", "\u200d", "👩"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -260,3 +260,24 @@ def test_one_line_of_a_text_whose_head_is_blank_reads_on(text):
 
     whole = safe._NEWLINES.sub(" ⏎ ", safe.clean(text).replace("\t", " ")).strip()
     assert safe.one_line(text, 20) == whole[:19] + "…"
+
+
+# A tool name that opens with zero-width joiners, then wide characters: rich 15 measured it one way and cut it
+# another, and the text view ended with an internal error (IndexError) at most widths.
+JOINED = "\u200d\u200d長長\ufe0f~\u0301… \n é \u0301長…a👩…aé👩長👩aé長\ufe0f~ é👩長~b長\u200dé\u200d " * 3
+
+
+@pytest.mark.parametrize("width", [40, 80, 100, 120, 130])
+def test_the_text_view_prints_a_tool_named_with_lone_joiners(tmp_path, width):
+    log = tmp_path / "joiners.jsonl"
+    log.write_text(
+        json.dumps({"trajectory": "z", "step": 0, "kind": "tool_call", "call_id": "c", "tool": JOINED, "arguments": {}})
+        + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["audit", str(log), "--format", "text"], env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.output  # TA101, a call without its result, is a warning
+    assert "internal error" not in result.output and "長長" in result.stdout
+
+
+def test_a_joiner_that_joins_nothing_is_dropped_and_one_that_joins_is_kept():
+    assert safe.one_line("\u200d\u200d長 a\u200d b \u200dc d\u200d") == "長 a b c d"
+    assert safe.one_line("👩\u200d💻 a\u200db") == "👩\u200d💻 a\u200db"
