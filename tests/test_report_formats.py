@@ -182,3 +182,18 @@ def test_the_text_view_prints_its_lines_as_rich_prints_each(lines, width, colour
             else:
                 out.print(text.copy(), no_wrap=no_wrap, overflow=overflow, crop=crop)
     assert joined.getvalue() == one_by_one.getvalue()
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(["a", "Z", " ", "~", "…", "⏎", "\n", "長", "é", "e\u0301", "👩\u200d💻", "\t"]),
+                       max_size=60),
+       width=st.integers(1, 50), longer=st.integers(0, 3))
+def test_a_gist_is_padded_to_its_column_as_rich_pads_it(pieces, width, longer):
+    # report.text._column skips rich's measure for a gist of narrow characters: it must give what rich gives
+    from rich.cells import set_cell_size
+
+    from trajaudit.report.safe import one_line
+    from trajaudit.report.text import _column
+
+    text = one_line("".join(pieces), width + longer)
+    assert _column(text, width) == set_cell_size(text, width)

@@ -143,7 +143,7 @@ def _trajectory(result: TrajectoryResult, console: Console, out: _Lines, context
         parts = (
             (f"{event.step:>5} ", "dim"),
             (f"{event.kind:<12}", "bold" if event.kind in ("tool_call", "outcome") else ""),
-            (set_cell_size(gist(event, width), width) + " ", ""),
+            (_column(gist(event, width), width) + " ", ""),
             (f"{verdict:>7}", VERDICT_STYLE[verdict]),
         )
         # its event column is `width` cells; the rest fits when it is ASCII and the console is wide enough
@@ -269,6 +269,19 @@ class _Lines:
 
 
 _NEWLINE = Segment("\n")
+
+
+# Characters one cell wide by rich's measure: printable ASCII, and the marks `one_line` puts into a gist (a cut, a
+# folded newline) when rich measures them so
+_NARROW = frozenset(map(chr, range(0x20, 0x7F))) | {mark for mark in "…⏎" if cell_len(mark) == 1}
+
+
+def _column(text: str, width: int) -> str:
+    """`set_cell_size(text, width)`: a gist padded to its column. Rich measures a text character by character as
+    soon as one is not in its own short list of narrow ones, which "…" and "⏎" are not, so most gists were."""
+    if len(text) <= width and _NARROW.issuperset(text):
+        return text + " " * (width - len(text))
+    return set_cell_size(text, width)
 
 
 def _shown(events: Sequence[Event], by_step: dict, context: int | None) -> set[int] | None:
