@@ -184,9 +184,12 @@ def test_the_text_view_prints_its_lines_as_rich_prints_each(lines, width, colour
     assert joined.getvalue() == one_by_one.getvalue()
 
 
+_GIST_PIECES = ["a", "Z", " ", "~", "…", "⏎", "\n", "\t", "長", "é", "e\u0301", "\u0301", "👩\u200d💻",
+                "☑\ufe0f", "✓", "→", "🇫", "한", "ｱ", "\u200b", "\u00ad"]
+
+
 @settings(max_examples=300, deadline=None)
-@given(pieces=st.lists(st.sampled_from(["a", "Z", " ", "~", "…", "⏎", "\n", "長", "é", "e\u0301", "👩\u200d💻", "\t"]),
-                       max_size=60),
+@given(pieces=st.lists(st.sampled_from(_GIST_PIECES), max_size=60),
        width=st.integers(1, 50), longer=st.integers(0, 3))
 def test_a_gist_is_padded_to_its_column_as_rich_pads_it(pieces, width, longer):
     # report.text._column skips rich's measure for a gist of narrow characters: it must give what rich gives

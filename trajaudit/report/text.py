@@ -7,10 +7,12 @@ The only formatter that imports rich. Log text goes into `rich.text.Text` object
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 from collections import defaultdict
+from itertools import accumulate
 from typing import Iterable, Sequence
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.console import Console, OverflowMethod
 from rich.segment import Segment, Segments
 from rich.style import Style
@@ -274,14 +276,29 @@ _NEWLINE = Segment("\n")
 # Characters one cell wide by rich's measure: printable ASCII, and the marks `one_line` puts into a gist (a cut, a
 # folded newline) when rich measures them so
 _NARROW = frozenset(map(chr, range(0x20, 0x7F))) | {mark for mark in "…⏎" if cell_len(mark) == 1}
+_CELLS: dict[str, int] = {}  # rich's width of every character met (`get_character_cell_size`)
+_JOINING = ("\u200d", "\ufe0f")  # the two characters rich measures within their neighbours, not alone
 
 
 def _column(text: str, width: int) -> str:
-    """`set_cell_size(text, width)`: a gist padded to its column. Rich measures a text character by character as
-    soon as one is not in its own short list of narrow ones, which "…" and "⏎" are not, so most gists were."""
+    """`set_cell_size(text, width)`: a gist padded (or cut) to its column, as rich does it, without rich measuring
+    it. Rich goes character by character, through a cached function call each, as soon as one is not in its own short
+    list of narrow ones, which "…" and "⏎" are not, nor any CJK or emoji: most gists were measured that way. Here a
+    gist of narrow characters is measured by its length, any other by each character's width from a table."""
     if len(text) <= width and _NARROW.issuperset(text):
         return text + " " * (width - len(text))
-    return set_cell_size(text, width)
+    if _JOINING[0] in text or _JOINING[1] in text:
+        return set_cell_size(text, width)
+    try:
+        ends = list(accumulate(map(_CELLS.__getitem__, text)))  # where each character's cells end
+    except KeyError:
+        _CELLS.update((character, get_character_cell_size(character)) for character in set(text))
+        ends = list(accumulate(map(_CELLS.__getitem__, text)))
+    used = ends[-1] if ends else 0
+    if used <= width:
+        return text + " " * (width - used)
+    kept = bisect_right(ends, width)  # the characters that end within the column, and those of no width after them
+    return text[:kept] + " " * (width - (ends[kept - 1] if kept else 0))  # a wide one cut in two leaves a space
 
 
 def _shown(events: Sequence[Event], by_step: dict, context: int | None) -> set[int] | None:
