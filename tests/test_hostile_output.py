@@ -253,6 +253,16 @@ def test_one_line_of_a_long_text_is_the_cut_fold_of_the_whole(pieces, limit):
     assert safe.one_line(text) == whole
 
 
+@pytest.mark.parametrize("character", list("\x00\x1f\x7f\x85\x9f\u202a\u202e\u2066\u2069\u200e\u200f\u061c\u2028\u2029"
+                                            "\u200d\udcff\ud83d\t\r\n"))
+def test_one_line_acts_on_each_character_it_folds_alone_in_a_plain_text(character):
+    # a text none of whose characters one_line acts on is only stripped: each of them must still be seen alone
+    texts = (f"a{character}b", f"{character}b", f"a {character}")
+    folds = [safe._NEWLINES.sub(" ⏎ ", safe.clean(text).replace("\t", " ")).strip() for text in texts]
+    assert [safe.one_line(text) for text in texts] == folds
+    assert folds != list(texts)  # it is one of them
+
+
 @pytest.mark.parametrize("text", ["x" + " \n" * 500 + "y" * 300, " \n" * 500 + "abc" * 100, "\t" * 900 + "z" * 99])
 def test_one_line_of_a_text_whose_head_is_blank_reads_on(text):
     # the head of these folds to a few characters: the rest of the text is read for what is shown
