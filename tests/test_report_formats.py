@@ -192,11 +192,12 @@ _GIST_PIECES = ["a", "Z", " ", "~", "…", "⏎", "\n", "\t", "長", "é", "e\u0
 @given(pieces=st.lists(st.sampled_from(_GIST_PIECES), max_size=60),
        width=st.integers(1, 50), longer=st.integers(0, 3))
 def test_a_gist_is_padded_to_its_column_as_rich_pads_it(pieces, width, longer):
-    # report.text._column skips rich's measure for a gist of narrow characters: it must give what rich gives
-    from rich.cells import set_cell_size
+    # report.text measures and fits texts itself (a table of character widths): it must give what rich gives
+    from rich.cells import cell_len, set_cell_size
 
     from trajaudit.report.safe import one_line
-    from trajaudit.report.text import _column
+    from trajaudit.report.text import _column, _width
 
     text = one_line("".join(pieces), width + longer)
     assert _column(text, width) == set_cell_size(text, width)
+    assert _width(text) == cell_len(text)

@@ -102,7 +102,7 @@ def _trajectory(result: TrajectoryResult, console: Console, out: _Lines, context
     header.append(label, style=style)
     first = trajectory.events[0] if trajectory.events else None
     where = one_line(first.file, 10_000) + (f":{first.line}" if first.line else "") if first is not None else None
-    room = console.width - header.cell_len - 2
+    room = console.width - _width(header.plain) - 2
     if where is not None and (room >= MIN_PATH_ROOM or room >= len(where)):
         header.append("  " + shorten_path(where, room), style="dim")
         where = None
@@ -236,7 +236,7 @@ class _Lines:
         rich combines them; a part without its own style has the line's."""
         plain = line.plain
         width = self.width
-        if not plain.isprintable() or (len(plain) > width if plain.isascii() else cell_len(plain) > width):
+        if not plain.isprintable() or _width(plain) > width:
             return None  # too wide, or a tab, a newline, a control or another character rich lays out itself
         base = line.style
         base_style = self._style("", base) if base else None
@@ -276,24 +276,40 @@ _NEWLINE = Segment("\n")
 # Characters one cell wide by rich's measure: printable ASCII, and the marks `one_line` puts into a gist (a cut, a
 # folded newline) when rich measures them so
 _NARROW = frozenset(map(chr, range(0x20, 0x7F))) | {mark for mark in "…⏎" if cell_len(mark) == 1}
-_CELLS: dict[str, int] = {}  # rich's width of every character met (`get_character_cell_size`)
-_JOINING = ("\u200d", "\ufe0f")  # the two characters rich measures within their neighbours, not alone
+_JOINING = ("\u200d", "\ufe0f")  # the two characters rich measures with their neighbours, not alone
+
+
+class _CellWidths(dict[str, int]):
+    """Rich's width of each character met (`get_character_cell_size`)."""
+
+    def __missing__(self, character: str) -> int:
+        width = self[character] = get_character_cell_size(character)
+        return width
+
+
+_CELLS = _CellWidths()
+
+
+def _width(text: str) -> int:
+    """`cell_len(text)`, rich's measure of a text, without rich measuring it. Rich goes character by character,
+    through a cached function call each, as soon as one is not in its own short list of narrow ones, which "●", "…"
+    and "⏎" are not, nor any CJK or emoji. Here a text of narrow characters is measured by its length, any other
+    (but one with a joining character) by each character's width from a table."""
+    if _NARROW.issuperset(text):
+        return len(text)
+    if _JOINING[0] in text or _JOINING[1] in text:
+        return cell_len(text)
+    return sum(map(_CELLS.__getitem__, text))
 
 
 def _column(text: str, width: int) -> str:
-    """`set_cell_size(text, width)`: a gist padded (or cut) to its column, as rich does it, without rich measuring
-    it. Rich goes character by character, through a cached function call each, as soon as one is not in its own short
-    list of narrow ones, which "…" and "⏎" are not, nor any CJK or emoji: most gists were measured that way. Here a
-    gist of narrow characters is measured by its length, any other by each character's width from a table."""
+    """`set_cell_size(text, width)`: a gist padded (or cut) to its column, as rich does it, measured as `_width`
+    measures."""
     if len(text) <= width and _NARROW.issuperset(text):
         return text + " " * (width - len(text))
     if _JOINING[0] in text or _JOINING[1] in text:
         return set_cell_size(text, width)
-    try:
-        ends = list(accumulate(map(_CELLS.__getitem__, text)))  # where each character's cells end
-    except KeyError:
-        _CELLS.update((character, get_character_cell_size(character)) for character in set(text))
-        ends = list(accumulate(map(_CELLS.__getitem__, text)))
+    ends = list(accumulate(map(_CELLS.__getitem__, text)))  # where each character's cells end
     used = ends[-1] if ends else 0
     if used <= width:
         return text + " " * (width - used)
