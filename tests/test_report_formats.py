@@ -129,9 +129,9 @@ def test_counts_are_worded_in_the_singular_for_one():
 _WORDS = ["ok", "step", "長い", "é", "e", "\u0301", "☑", "\ufe0f", "🇫", "🇷", "\u1100", "\u1161", "✅", "👩‍💻", "\u200d",
           "\u00a0", "\t", "\x1b[31m", "a" * 30, " ", "  ", "…", "x"]
 _STYLES = ["", "dim", "bold", "red", "bold red", "green"]
-# the options the text view prints lines with (report/text.py); None: `_Lines.fitting`, for a line known to fit
+# the options the text view prints lines with (report/text.py)
 _OPTIONS = [(False, None, True), (True, "ellipsis", True), (True, None, True), (True, "ignore", True),
-            (True, "ignore", False), None]
+            (True, "ignore", False)]
 
 
 @settings(max_examples=300, deadline=None)
@@ -139,7 +139,7 @@ _OPTIONS = [(False, None, True), (True, "ellipsis", True), (True, None, True), (
     lines=st.lists(
         st.tuples(st.sampled_from(_STYLES),
                   st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_STYLES)), max_size=12),
-                  st.sampled_from(_OPTIONS)),
+                  st.sampled_from(_OPTIONS), st.sampled_from(["print", "line", "fitting"])),
         max_size=12,
     ),
     width=st.sampled_from([20, 47, 80, 133]),
@@ -161,24 +161,25 @@ def test_the_text_view_prints_its_lines_as_rich_prints_each(lines, width, colour
                        no_color=colours[1], highlight=False, markup=False, emoji=False, soft_wrap=False)
 
     printed = []
-    for base, parts, options in lines:
-        text = Text(style=base)
-        for word, style in parts:
-            text.append(word, style=style)
-        if options is None:  # the caller's promise: plain parts that fit
-            if base or text.cell_len > width or not text.plain.isprintable():
-                continue
-            printed.append((text, (True, "ignore", False), parts))
+    for base, parts, options, how in lines:
+        text = Text.assemble(*parts, style=base)
+        if how == "line":  # crops what does not fit
+            printed.append((text, (*options[:2], True), parts, base))
+        elif how == "fitting":  # the caller's promise: printable parts that fit, in no style of the line's
+            if not base and text.cell_len <= width and text.plain.isprintable():
+                printed.append((text, options, parts, None))
         elif options[2] or text.cell_len <= width:  # the text view prints uncropped only what fits
-            printed.append((text, options, None))
+            printed.append((text, options, None, base))
     one_by_one, joined = StringIO(), StringIO()
     alone = console(one_by_one)
-    for text, (no_wrap, overflow, crop), _ in printed:
+    for text, (no_wrap, overflow, crop), _, _ in printed:
         alone.print(text.copy(), no_wrap=no_wrap, overflow=overflow, crop=crop)
     with _Lines(console(joined)) as out:
-        for text, (no_wrap, overflow, crop), parts in printed:
-            if parts is not None:
+        for text, (no_wrap, overflow, crop), parts, base in printed:
+            if base is None:
                 out.fitting(parts)
+            elif parts is not None:
+                out.line(parts, style=base, no_wrap=no_wrap, overflow=overflow)
             else:
                 out.print(text.copy(), no_wrap=no_wrap, overflow=overflow, crop=crop)
     assert joined.getvalue() == one_by_one.getvalue()

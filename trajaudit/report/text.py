@@ -37,6 +37,7 @@ MAX_CLAIM_LINES = 5
 MIN_PATH_ROOM = 16  # cells: a file shortened to fewer is no help in the header line
 TOP_FAILING = 10  # failing trajectories named in the closing summary
 VERDICT_RANK = {"fail": 2, "warn": 1}
+Parts = Sequence[tuple[str, "str | Style"]]  # a line as (text, style) pieces, as `Text.assemble` takes them
 
 
 def render(
@@ -88,35 +89,29 @@ def shorten_path(text: str, width: int) -> str:
 
 def _trajectory(result: TrajectoryResult, console: Console, out: _Lines, context: int | None) -> None:
     trajectory = result.trajectory
-    header = Text()
-    header.append("● ", style=VERDICT_STYLE[result.verdict])
-    header.append(one_line(trajectory.id, 60), style="bold")
+    header = [("● ", VERDICT_STYLE[result.verdict]), (one_line(trajectory.id, 60), "bold")]
     task = trajectory.task
     if task is not None and task.get("task_id"):
-        header.append("  task ", style="dim")
-        header.append(one_line(str(task.get("task_id")), 40))
-    header.append("  ")
-    header.append(result.verdict.upper(), style=VERDICT_STYLE[result.verdict])
+        header += [("  task ", "dim"), (one_line(str(task.get("task_id")), 40), "")]
     label, style = OUTCOME_TEXT[result.outcome]
-    header.append("  outcome ", style="dim")
-    header.append(label, style=style)
+    header += [("  ", ""), (result.verdict.upper(), VERDICT_STYLE[result.verdict]), ("  outcome ", "dim"),
+               (label, style)]
     first = trajectory.events[0] if trajectory.events else None
     where = one_line(first.file, 10_000) + (f":{first.line}" if first.line else "") if first is not None else None
-    room = console.width - _width(header.plain) - 2
+    room = console.width - _width("".join(text for text, _ in header)) - 2
     if where is not None and (room >= MIN_PATH_ROOM or room >= len(where)):
-        header.append("  " + shorten_path(where, room), style="dim")
+        header.append(("  " + shorten_path(where, room), "dim"))
         where = None
-    out.print(header, no_wrap=True, overflow="ellipsis")
+    out.line(header, no_wrap=True, overflow="ellipsis")
     if where is not None:  # a long id or task leaves the file too little room: it gets a line of its own
-        out.print(Text("  " + shorten_path(where, max(1, console.width - 2)), style="dim"), no_wrap=True,
-                  overflow="ellipsis")
+        out.line((("  " + shorten_path(where, max(1, console.width - 2)), "dim"),), no_wrap=True, overflow="ellipsis")
     line = _sparkline(result)
     if line is not None:
-        out.print(line, no_wrap=True, overflow="ellipsis")
+        out.line(line, style="dim", no_wrap=True, overflow="ellipsis")
     for claim in result.claims[:MAX_CLAIM_LINES]:
-        out.print(_claim_line(claim), no_wrap=True, overflow="ellipsis")
+        out.line(_claim_line(claim), style="dim", no_wrap=True, overflow="ellipsis")
     if len(result.claims) > MAX_CLAIM_LINES:
-        out.print(Text(f"      … {counted(len(result.claims) - MAX_CLAIM_LINES, 'more claim')}", style="dim"))
+        out.line(((f"      … {counted(len(result.claims) - MAX_CLAIM_LINES, 'more claim')}", "dim"),))
 
     by_step: dict[int | None, list[Finding]] = defaultdict(list)
     for finding in result.findings:
@@ -130,7 +125,7 @@ def _trajectory(result: TrajectoryResult, console: Console, out: _Lines, context
     if events:
         # the last column judges the step (its findings), not the tool result: a failed call reads `error` in the gist
         columns = f"{'step':>5} {'kind':<12}{set_cell_size('event', width)} {'verdict':>7}"
-        out.print(Text(columns, style="dim"), no_wrap=True)
+        out.line(((columns, "dim"),), no_wrap=True)
     folded = 0
     for index, event in enumerate(events):
         if shown is not None and index not in shown:
@@ -138,7 +133,7 @@ def _trajectory(result: TrajectoryResult, console: Console, out: _Lines, context
             by_step.pop(event.step, None)
             continue
         if folded:
-            out.print(_fold_line(folded))
+            out.line(_fold_line(folded))
             folded = 0
         findings = by_step.get(event.step, [])
         verdict = SEVERITY_VERDICT[max(f.severity for f in findings)] if findings else "ok"
@@ -152,12 +147,12 @@ def _trajectory(result: TrajectoryResult, console: Console, out: _Lines, context
         if len(parts[0][0]) + len(parts[1][0]) + width + 8 <= room and parts[1][0].isascii():
             out.fitting(parts)
         else:
-            out.print(Text.assemble(*parts), no_wrap=True, overflow="ellipsis")
+            out.line(parts, no_wrap=True, overflow="ellipsis")
         for finding in findings:
             _print_finding(out, finding, indent=18)
         by_step.pop(event.step, None)
     if folded:
-        out.print(_fold_line(folded))
+        out.line(_fold_line(folded))
     for findings in by_step.values():  # findings on lines that are not among the events (schema errors)
         for finding in findings:
             _print_finding(out, finding, indent=7, located=True)
@@ -166,15 +161,15 @@ def _trajectory(result: TrajectoryResult, console: Console, out: _Lines, context
 
 class _Lines:
     """Prints lines in as few `console.print` calls as possible (the text view: one trajectory's lines, printed as
-    the block is left). A call costs rich far more
-    than a line (the console measured, the text rendered and cropped, written and flushed): with one per line,
-    printing was 84 % of the text view's instructions on a tau-bench run (200 trajectories, 5,258 steps).
+    the block is left). A call costs rich far more than a line (the console measured, the text rendered and cropped,
+    written and flushed): with one per line, printing was 84 % of the text view's instructions on a tau-bench run
+    (200 trajectories, 5,258 steps).
 
     - A line that fits the console is printed alike by every option (no wrapping, cropping or ellipsis has anything
       to do), so it skips rich's text layer: it is handed over as the segments rich's own rendering of it gives, one
       per styled part, and rich only writes their escape codes. Building, joining, measuring, splitting and
-      rendering `Text` objects was over half of the text view's time. `fitting` takes the parts of a line its
-      caller knows fits, without measuring it.
+      rendering `Text` objects was over half of the text view's time. A line is given as parts (`line`; `fitting`
+      when the caller knows it fits), and only one that does not fit becomes a `Text`.
     - Other lines printed alike in a row are joined into one text, which rich renders line by line exactly as it
       would each alone.
     Both are checked against rich printing each line alone, for every option the view uses (tests)."""
@@ -187,32 +182,43 @@ class _Lines:
         self.segments: list[Segment] = []
         self.styles: dict[tuple[str | Style, str | Style], Style] = {}
 
+    def line(
+        self, parts: Parts, style: str = "", no_wrap: bool = False, overflow: OverflowMethod | None = None
+    ) -> None:
+        """One line of (text, style) parts (no newline in them), in `style`, as
+        `console.print(Text.assemble(*parts, style=style), no_wrap=..., overflow=...)` prints it."""
+        plain = "".join([text for text, _ in parts])
+        if plain.isprintable() and _width(plain) <= self.width:
+            if self.lines:
+                self.flush()
+            self._add(parts, style)
+        else:  # too wide, or a character rich lays out itself (a tab, a joiner)
+            self.print(Text.assemble(*parts, style=style), no_wrap=no_wrap, overflow=overflow)
+
+    def fitting(self, parts: Parts) -> None:
+        """A line of parts its caller knows fits the console, printed uncropped: as `line` prints it, without
+        measuring it (most step lines)."""
+        if self.lines:
+            self.flush()
+        self._add(parts, "")
+
     def print(
         self, line: Text, no_wrap: bool = False, overflow: OverflowMethod | None = None, crop: bool = True
     ) -> None:
         """One line of text (no newline in it), as `console.print(line, no_wrap=..., overflow=..., crop=...)` prints
         it."""
-        segments = self._segments(line)
-        if segments is not None:
-            if self.lines:
-                self.flush()
-            self.segments += segments
-            return
+        plain = line.plain
+        if plain.isprintable() and _width(plain) <= self.width:
+            parts = _parts(line)
+            if parts is not None:
+                if self.lines:
+                    self.flush()
+                self._add(parts, line.style)
+                return
         if self.segments or (no_wrap, overflow, crop) != self.options:
             self.flush()
             self.options = (no_wrap, overflow, crop)
         self.lines.append(line)
-
-    def fitting(self, parts: Iterable[tuple[str, str]]) -> None:
-        """One line of (text, style name) parts that the caller knows fits the console, with only printable
-        characters in it (`str.isprintable`): as `print(Text.assemble(*parts))` prints it."""
-        if self.lines:
-            self.flush()
-        append, style_of = self.segments.append, self._style
-        for text, style in parts:
-            if text:
-                append(Segment(text, style_of("", style)) if style else Segment(text))
-        append(_NEWLINE)
 
     def blank(self) -> None:
         """An empty line, which every option prints the same."""
@@ -230,30 +236,22 @@ class _Lines:
             self.console.print(Segments(self.segments), crop=False)
             self.segments = []
 
-    def _segments(self, line: Text) -> list[Segment] | None:
-        """The segments rich renders a line into, when it fits the console and its styled parts follow each other
-        (as `Text.append` makes them); else None. Each part is styled with the line's style and its own, combined as
-        rich combines them; a part without its own style has the line's."""
-        plain = line.plain
-        width = self.width
-        if not plain.isprintable() or _width(plain) > width:
-            return None  # too wide, or a tab, a newline, a control or another character rich lays out itself
-        base = line.style
-        base_style = self._style("", base) if base else None
-        segments: list[Segment] = []
-        append = segments.append
-        at = 0
-        for start, end, style in line.spans:
-            if start < at or end <= start:
-                return None
-            if start > at:
-                append(Segment(plain[at:start], base_style))
-            append(Segment(plain[start:end], self._style(base, style)))
-            at = end
-        if at < len(plain):
-            append(Segment(plain[at:], base_style))
+    def _add(self, parts: Parts, base: str | Style) -> None:
+        """The segments rich renders a line of parts into: each part styled with the line's style and its own,
+        combined as rich combines them (a part without a style of its own has the line's)."""
+        append, style_of = self.segments.append, self._style
+        plain = ""  # unstyled parts in a row: one segment, as for rich no span ends between them
+        for text, style in parts:
+            if style and text:
+                if plain:
+                    append(Segment(plain, style_of("", base) if base else None))
+                    plain = ""
+                append(Segment(text, style_of(base, style)))
+            else:
+                plain += text
+        if plain:
+            append(Segment(plain, style_of("", base) if base else None))
         append(_NEWLINE)
-        return segments
 
     def _style(self, base: str | Style, style: str | Style) -> Style:
         found = self.styles.get((base, style))
@@ -268,6 +266,23 @@ class _Lines:
 
     def __exit__(self, *exc: object) -> None:
         self.flush()
+
+
+def _parts(line: Text) -> list[tuple[str, str | Style]] | None:
+    """A text's parts, styled and not, when its styled spans follow each other (as `Text.append` makes them)."""
+    plain = line.plain
+    parts: list[tuple[str, str | Style]] = []
+    at = 0
+    for start, end, style in line.spans:
+        if start < at or end <= start:
+            return None
+        if start > at:
+            parts.append((plain[at:start], ""))
+        parts.append((plain[start:end], style))
+        at = end
+    if at < len(plain):
+        parts.append((plain[at:], ""))
+    return parts
 
 
 _NEWLINE = Segment("\n")
@@ -328,22 +343,22 @@ def _shown(events: Sequence[Event], by_step: dict, context: int | None) -> set[i
     return shown
 
 
-def _fold_line(count: int) -> Text:
-    return Text(f"      … {counted(count, 'step')} …", style="dim")
+def _fold_line(count: int) -> Parts:
+    return ((f"      … {counted(count, 'step')} …", "dim"),)
 
 
-def _claim_line(claim: ClaimRecord) -> Text:
-    """One claim of the final report with its verdict: what the agent said, and whether the log bears it out."""
-    text = Text("     claim ", style="dim")
-    text.append(f"{claim.verdict:<13}", style=CLAIM_STYLE[claim.verdict])
+def _claim_line(claim: ClaimRecord) -> Parts:
+    """One claim of the final report with its verdict: what the agent said, and whether the log bears it out (its
+    parts, for a line in "dim")."""
+    parts = [("     claim ", ""), (f"{claim.verdict:<13}", CLAIM_STYLE[claim.verdict])]
     if claim.step is not None:
-        text.append(f"step {claim.step}  ", style="dim")
+        parts.append((f"step {claim.step}  ", "dim"))
     what = claim.action or claim.type.replace("_", " ")
-    text.append(one_line(what + (f" {claim.target}" if claim.target else ""), 40) + "  ", style="bold")
+    parts.append((one_line(what + (f" {claim.target}" if claim.target else ""), 40) + "  ", "bold"))
     if claim.evidence_step is not None:
-        text.append(f"(evidence: step {claim.evidence_step})  ", style="dim")
-    text.append(f'"{one_line(claim.text, 100)}"')
-    return text
+        parts.append((f"(evidence: step {claim.evidence_step})  ", "dim"))
+    parts.append((f'"{one_line(claim.text, 100)}"', ""))
+    return parts
 
 
 def sparkline(values: list[float], width: int = SPARK_WIDTH, bounds: tuple[float, float] | None = None) -> str:
@@ -361,22 +376,22 @@ def sparkline(values: list[float], width: int = SPARK_WIDTH, bounds: tuple[float
     return "".join(SPARK[min(len(SPARK) - 1, int(max(0.0, v - low) / span * len(SPARK)))] for v in values)
 
 
-def _sparkline(result: TrajectoryResult) -> Text | None:
-    """Confidence per step, drawn under the header, so a collapse in the middle is seen at a glance."""
+def _sparkline(result: TrajectoryResult) -> Parts | None:
+    """Confidence per step, drawn under the header, so a collapse in the middle is seen at a glance (the parts of a
+    line in "dim")."""
     trace = result.confidence  # computed in the judge stage (engine.Options.step_confidence)
     if trace is None:
         return None
     from trajaudit.confidence import BASIS_STATED  # here: `validate`'s text view needs neither it nor what it imports
 
-    text = Text("      conf ", style="dim")
     # Stated confidences are probabilities: drawn on [0, 1] so 0.93 vs 0.95 does not look like a collapse.
     bounds = (0.0, 1.0) if trace.basis == BASIS_STATED else None
-    text.append(sparkline(list(trace.values), bounds=bounds), style="cyan")
     low = trace.lowest
-    text.append(
-        f"  min {trace.values[low]:.3g} at step {trace.steps[low]}, mean {trace.mean:.3g} ({trace.basis})", style="dim"
+    return (
+        ("      conf ", ""),
+        (sparkline(list(trace.values), bounds=bounds), "cyan"),
+        (f"  min {trace.values[low]:.3g} at step {trace.steps[low]}, mean {trace.mean:.3g} ({trace.basis})", "dim"),
     )
-    return text
 
 
 def _print_finding(out: _Lines, finding: Finding, indent: int, located: bool = False) -> None:
