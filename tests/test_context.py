@@ -115,5 +115,5 @@ def test_the_text_view_draws_the_confidence_it_is_given_and_computes_none(tmp_pa
     (result,) = _results(_confident(tmp_path), step_confidence=True)
     drawn = [_sparkline(result), _sparkline(replace(result, confidence=None))]
     assert drawn[0] is not None
-    assert drawn[0].plain == "      conf █▂▂▇  min 0.2 at step 1, mean 0.525 (stated confidence)"
+    assert "".join(text for text, _ in drawn[0]) == "      conf █▂▂▇  min 0.2 at step 1, mean 0.525 (stated confidence)"
     assert drawn[1] is None  # the events carry confidences, but the view does not read them
