@@ -15,14 +15,16 @@ from typing import Any
 
 import orjson
 
+from trajaudit.lazy import regex  # the human views' patterns: a machine format compiles none of them
+
 # C0 and C1 controls (ESC starts terminal sequences; C1 CSI does too), DEL, and Unicode bidi overrides/isolates,
 # which can make a line display differently from what it contains.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_NEWLINES = re.compile("\\s*[\r\n\u2028\u2029]+\\s*")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSAFE = regex("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_NEWLINES = regex("\\s*[\r\n\u2028\u2029]+\\s*")
+_SURROGATE = regex("[\ud800-\udfff]")
 # A zero-width joiner with no character on one side joins nothing. Rich (15.0) measures a text that opens with one in
 # two ways that disagree, and cutting it to a width then fails (IndexError): a tool named so ended the text view.
-_LONE_JOINER = re.compile("(?<!\\S)\u200d+|\u200d+(?!\\S)")
+_LONE_JOINER = regex("(?<!\\S)\u200d+|\u200d+(?!\\S)")
 
 
 def _surrogate(match: re.Match[str]) -> str:
@@ -64,7 +66,7 @@ HEAD_FACTOR, HEAD_MARGIN = 4, 64  # how much of a long text `one_line` folds fir
 
 # Every character any step of `_folded` acts on (controls, tab and line breaks among them): a text with none is only
 # stripped, found in one scan instead of four.
-_FOLDED_AWAY = re.compile(
+_FOLDED_AWAY = regex(
     "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029\u200d\ud800-\udfff]"
 )
 
