@@ -6,9 +6,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.rules.harness import trajectory
 from trajaudit import confidence as C
+from trajaudit.model import StepConfidence
 
 
 def test_token_confidence_is_minus_mean_of_top_k():
@@ -180,3 +183,39 @@ def test_probability_of_logprobs_at_the_ends_of_the_float_range():
     assert C.probability(trajectory([msg(logprobs=[-1e308, -1e308, -1e308])])).value == 0.0
     assert C.probability(trajectory([msg(logprobs=[-1e308, 1e308, -5.0, 0])])).value == pytest.approx(math.exp(-1.25))
     assert C.probability(trajectory([msg(logprobs=[1e308, 1e308])])).value == math.inf
+
+
+@pytest.mark.parametrize("n", [*range(1, 40), 127, 128, 129, 130, 136, 255, 256, 257, 263, 1000, 4099])
+def test_pairwise_sum_adds_as_numpy_does(n):
+    rng = np.random.default_rng(n)
+    values = (rng.standard_normal(n) * 10.0 ** rng.integers(-3, 4, n)).tolist()
+    assert C._pairwise_sum(values, 0, n) == float(np.add.reduce(np.array(values)))  # to the bit
+    assert C._pairwise_sum(values, 0, n) / n == float(np.array(values).mean())
+
+
+def _numpy_step_confidence(traj):
+    """The text view's confidence per step as computed before it had a path without numpy."""
+    trace = C.from_trajectory(traj)
+    steps, values = C.per_step(trace)
+    return StepConfidence(tuple(steps.tolist()), tuple(values.tolist()), int(np.argmin(values)), float(trace.mean),
+                          trace.basis)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    source=st.sampled_from(["confidence", "token_confidence"]),
+    events=st.lists(
+        st.tuples(st.integers(0, 6), st.lists(st.floats(-40, 40, allow_nan=False), min_size=1, max_size=140),
+                  st.sampled_from([None, 20, 5])),
+        min_size=1, max_size=12),
+)
+def test_step_confidence_of_given_values_is_numpys_to_the_bit(source, events):
+    # values given as they are (stated, precomputed) are averaged without numpy: the same numbers as numpy's
+    built = []
+    for step, values, k in events:
+        if source == "confidence":
+            built.append({"step": step, **msg(confidence=values[0])})
+        else:
+            built.append({"step": step, **msg(token_confidence=values, **({"confidence_k": k} if k else {}))})
+    traj = trajectory(built)
+    assert C.step_confidence(traj) == _numpy_step_confidence(traj)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,14 +12,15 @@ SAMPLES = Path(__file__).resolve().parent.parent / "sample_traces"
 PROBE = (
     "import sys\n"
     "from trajaudit.cli import execute\n"
-    "sys.argv = ['trajaudit', 'audit', '--format', 'jsonl', '-q', '-j', '1', sys.argv[1]]\n"
+    "sys.argv = ['trajaudit', 'audit', '--format', sys.argv[2], '-q', '-j', '1', sys.argv[1]]\n"
     "execute()\n"
     "print('numpy' in sys.modules, file=sys.stderr)\n"
 )
 
 
-def numpy_imported(log: Path) -> bool:
-    done = subprocess.run([sys.executable, "-c", PROBE, str(log)], capture_output=True, text=True, check=False)
+def numpy_imported(log: Path, output: str = "jsonl") -> bool:
+    done = subprocess.run([sys.executable, "-c", PROBE, str(log), output], capture_output=True, text=True,
+                          check=False)
     assert done.returncode in (0, 1), done.stderr
     return done.stderr.strip().splitlines()[-1] == "True"
 
@@ -54,3 +56,19 @@ def test_numpy_is_not_imported_to_judge_a_failed_run_by_its_logprobs(tmp_path):
     findings = [json.loads(line) for line in done.stdout.splitlines() if '"type":"finding"' in line]
     assert [f["code"] for f in findings] == ["TA304"], done.stdout
     assert findings[0]["message"].startswith("the run failed with confidence 0.99 (geometric-mean chosen-token")
+
+
+def test_the_text_view_draws_given_confidences_without_numpy(tmp_path):
+    # stated and precomputed confidences are averaged per step in plain Python (confidence.step_confidence); a short
+    # trace fills no window, so no rule needs numpy either
+    events = [{"trajectory": "t", "step": 0, "kind": "task", "goal": "g"}]
+    events += [{"trajectory": "t", "step": 1, "kind": "message", "role": "assistant", "text": "x", "confidence": 0.4}]
+    events += [{"trajectory": "u", "step": 0, "kind": "message", "role": "assistant", "text": "42",
+                "token_confidence": [12.5, 3.25, 17.0], "confidence_k": 20}]
+    log = tmp_path / "given.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in events), encoding="utf-8")
+    assert not numpy_imported(log, "text")
+    done = subprocess.run([sys.executable, "-m", "trajaudit", "audit", "--format", "text", str(log)],
+                          capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "120"})
+    assert "min 0.4 at step 1, mean 0.4 (stated confidence)" in done.stdout
+    assert "min 10.9 at step 0, mean 10.9 (precomputed token confidence (k=20))" in done.stdout

@@ -117,13 +117,72 @@ def per_step(trace: TraceConfidence) -> tuple[np.ndarray, np.ndarray]:
 
 def step_confidence(trajectory: Trajectory) -> StepConfidence | None:
     """The trajectory's confidence per step (`per_step` of `from_trajectory`), for the text view; None when it
-    carries no confidence data."""
+    carries no confidence data.
+
+    Values a log gives as they are (stated confidences, precomputed token confidences) are averaged here without
+    numpy, in the order numpy adds them: a step's values one after the other (`np.bincount`), the trace's by
+    numpy's pairwise sum (`_pairwise_sum`, what `ndarray.mean` adds with), so the numbers are the same to the bit
+    (tests compare them) and the text view of such a log does not import numpy (350 M instructions)."""
+    inputs = _inputs(trajectory)
+    source = _preferred(inputs, DEFAULT_CONFIG)
+    if source in GIVEN_SOURCES:
+        if source == "confidence":
+            events = inputs.stated
+            positions = [(event[5], float(event[2][source])) for event in events]
+        else:
+            events = inputs.carrying[source]
+            positions = [(event[5], float(value)) for event in events for value in event[2][source]]
+        sums: dict[int, float] = {}
+        counts: dict[int, int] = {}
+        for step, value in positions:
+            sums[step] = sums.get(step, 0.0) + value
+            counts[step] = counts.get(step, 0) + 1
+        steps = sorted(sums)
+        means = [sums[step] / counts[step] for step in steps]
+        values = [value for _, value in positions]
+        lowest = min(range(len(means)), key=means.__getitem__)
+        return StepConfidence(tuple(steps), tuple(means), lowest, _pairwise_sum(values, 0, len(values)) / len(values),
+                              _basis(source, _stated_k(events) if source == "token_confidence" else None))
     trace = from_trajectory(trajectory)
     if trace is None or trace.n == 0:
         return None
-    steps, values = per_step(trace)
-    return StepConfidence(tuple(steps.tolist()), tuple(values.tolist()), int(np.argmin(values)), float(trace.mean),
-                          trace.basis)
+    steps_array, values_array = per_step(trace)
+    return StepConfidence(tuple(steps_array.tolist()), tuple(values_array.tolist()), int(np.argmin(values_array)),
+                          float(trace.mean), trace.basis)
+
+
+GIVEN_SOURCES = ("confidence", "token_confidence")  # confidence inputs whose values are used as they are
+
+
+def _pairwise_sum(values: Sequence[float], start: int, n: int) -> float:
+    """The sum of `values[start : start + n]` as numpy adds a float64 array (its pairwise_sum in loops_utils.h):
+    fewer than 8 one by one; up to 128 in 8 running sums, then the rest; more in two halves (the first a multiple
+    of 8)."""
+    if n < 8:
+        total = 0.0
+        for value in values[start : start + n]:
+            total += value
+        return total
+    if n <= 128:
+        r = list(values[start : start + 8])
+        i = 8
+        for i in range(8, n - n % 8, 8):
+            block = start + i
+            r[0] += values[block]
+            r[1] += values[block + 1]
+            r[2] += values[block + 2]
+            r[3] += values[block + 3]
+            r[4] += values[block + 4]
+            r[5] += values[block + 5]
+            r[6] += values[block + 6]
+            r[7] += values[block + 7]
+        total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for value in values[start + n - n % 8 : start + n]:
+            total += value
+        return total
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(values, start, half) + _pairwise_sum(values, start + half, n - half)
 
 
 # ---------------------------------------------------------------- pure array functions (the reference definitions)
@@ -366,12 +425,10 @@ def _from_source(trajectory: Trajectory, inputs: _Inputs, source: str, config: C
     carrying = inputs.carrying[source]
     event_steps = np.fromiter((e[5] for e in carrying), dtype=np.int64, count=len(carrying))
     per_event = np.fromiter((len(e[2][source]) for e in carrying), dtype=np.int64, count=len(carrying))
-    ks: set[int | None] = set()
     if source == "top_logprobs":
         # all events' rows at once: numpy's per-call cost would otherwise be paid per event
         rows = list(chain.from_iterable(e[2][source] for e in carrying))
         values, k = ragged_token_confidence(rows)
-        ks.add(k)
         steps = np.repeat(event_steps, per_event)
         if values.shape[0] != len(rows):  # empty rows were skipped: drop their steps too
             steps = steps[np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)) > 0]
@@ -379,17 +436,25 @@ def _from_source(trajectory: Trajectory, inputs: _Inputs, source: str, config: C
         values = np.fromiter(chain.from_iterable(e[2][source] for e in carrying), dtype=np.float64,
                              count=int(per_event.sum()))
         steps = np.repeat(event_steps, per_event)
-        if source == "token_confidence":
-            ks.update(e.get("confidence_k") if isinstance(e.get("confidence_k"), int) else None for e in carrying)
-    k = next(iter(ks)) if len(ks) == 1 else None
+        k = _stated_k(carrying) if source == "token_confidence" else None
+    return build(values, steps, window=config.window, unit="token", basis=_basis(source, k), k=k,
+                 bottom=config.bottom, events_used=len(carrying), events_without=_generated(trajectory) - len(carrying))
+
+
+def _stated_k(carrying: list[Event]) -> int | None:
+    """The k precomputed token confidences state they were computed with (`confidence_k`), when all say the same."""
+    ks = {e.get("confidence_k") if isinstance(e.get("confidence_k"), int) else None for e in carrying}
+    return next(iter(ks)) if len(ks) == 1 else None
+
+
+def _basis(source: str, k: int | None) -> str:
     if source == "top_logprobs":
-        basis = f"{BASIS_TOPK} (k={k})" if k is not None else f"{BASIS_TOPK} (k varies)"
-    elif source == "token_confidence":
-        basis = f"{BASIS_PRECOMPUTED} (k={k})" if k is not None else BASIS_PRECOMPUTED
-    else:
-        basis, k = BASIS_LOGPROB, None
-    return build(values, steps, window=config.window, unit="token", basis=basis, k=k, bottom=config.bottom,
-                 events_used=len(carrying), events_without=_generated(trajectory) - len(carrying))
+        return f"{BASIS_TOPK} (k={k})" if k is not None else f"{BASIS_TOPK} (k varies)"
+    if source == "token_confidence":
+        return f"{BASIS_PRECOMPUTED} (k={k})" if k is not None else BASIS_PRECOMPUTED
+    if source == "confidence":
+        return BASIS_STATED
+    return BASIS_LOGPROB
 
 
 # ---------------------------------------------------------------- a probability-like confidence per trajectory
