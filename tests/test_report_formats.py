@@ -202,3 +202,26 @@ def test_a_gist_is_padded_to_its_column_as_rich_pads_it(pieces, width, longer):
     text = one_line("".join(pieces), width + longer)
     assert _column(text, width) == set_cell_size(text, width)
     assert _width(text) == cell_len(text)
+
+
+def test_a_span_without_a_style_is_printed_as_rich_prints_it():
+    # rich ends a segment at every span, styled or not: under a line style, "ab" and "cd" get their escapes apart
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.text import Span, Text
+
+    from trajaudit.report.text import _Lines
+
+    text = Text("abcd", style="dim", spans=[Span(0, 2, "")])
+    outputs = []
+    for through_lines in (False, True):
+        out = StringIO()
+        console = Console(file=out, width=40, force_terminal=True, color_system="truecolor")
+        if through_lines:
+            with _Lines(console) as lines:
+                lines.print(text.copy())
+        else:
+            console.print(text.copy())
+        outputs.append(out.getvalue())
+    assert outputs[1] == outputs[0] == "\x1b[2mab\x1b[0m\x1b[2mcd\x1b[0m\n"

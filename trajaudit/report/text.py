@@ -269,12 +269,13 @@ class _Lines:
 
 
 def _parts(line: Text) -> list[tuple[str, str | Style]] | None:
-    """A text's parts, styled and not, when its styled spans follow each other (as `Text.append` makes them)."""
+    """A text's parts, styled and not, when its styled spans follow each other (as `Text.append` makes them). A
+    span without a style (which `append` never makes) ends a segment for rich where a part would not: None."""
     plain = line.plain
     parts: list[tuple[str, str | Style]] = []
     at = 0
     for start, end, style in line.spans:
-        if start < at or end <= start:
+        if start < at or end <= start or not style:
             return None
         if start > at:
             parts.append((plain[at:start], ""))
