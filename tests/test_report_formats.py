@@ -225,3 +225,39 @@ def test_a_span_without_a_style_is_printed_as_rich_prints_it():
             console.print(text.copy())
         outputs.append(out.getvalue())
     assert outputs[1] == outputs[0] == "\x1b[2mab\x1b[0m\x1b[2mcd\x1b[0m\n"
+
+
+def test_the_text_view_writes_a_file_in_blocks_and_a_terminal_a_trajectory_at_a_time():
+    # a terminal shows each trajectory as soon as it is judged; a file or a pipe gets blocks of them (fewer rich
+    # calls), with the same bytes
+    from io import StringIO
+
+    from rich.console import Console
+
+    from trajaudit.report import text
+
+    results = [
+        TrajectoryResult(Trajectory(f"t{n}", tuple(
+            Event("a.jsonl", 3 * n + i, {"trajectory": f"t{n}", "step": i, "kind": "message", "role": "user",
+                                         "text": f"hello {i}"})
+            for i in range(3))), ())
+        for n in range(50)
+    ]
+
+    class Counting(Console):
+        calls = 0
+
+        def print(self, *objects, **options):
+            type(self).calls += 1
+            super().print(*objects, **options)
+
+    outputs, calls = [], []
+    for terminal in (True, False):
+        Counting.calls = 0
+        out = StringIO()
+        console = Counting(file=out, width=80, height=25, force_terminal=terminal, color_system=None)
+        text.render(results, Summary(), console, show_summary=False)
+        outputs.append(out.getvalue())
+        calls.append(Counting.calls)
+    assert outputs[0] == outputs[1] and outputs[0].count("hello 2") == 50
+    assert calls[0] >= 50 and calls[1] <= 2, calls

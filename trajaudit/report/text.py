@@ -67,7 +67,9 @@ def render(
                 _trajectory(item, console, out, context)
         else:
             # a file-level message is the whole news about that file: wrapped, never cut
+            out.flush()
             console.print(_loose(item), soft_wrap=False, overflow="fold")
+    out.flush()
     if show_summary:
         worst = [(tid, verdict, n) for _, n, _, tid, verdict in sorted(failing, reverse=True)]
         render_summary(summary, console, validate=validate, failing=worst, failing_total=seen)
@@ -172,10 +174,16 @@ class _Lines:
       when the caller knows it fits), and only one that does not fit becomes a `Text`.
     - Other lines printed alike in a row are joined into one text, which rich renders line by line exactly as it
       would each alone.
-    Both are checked against rich printing each line alone, for every option the view uses (tests)."""
+    Both are checked against rich printing each line alone, for every option the view uses (tests).
+
+    A terminal is handed each block (a trajectory) as it ends, so it shows each trajectory as soon as it is judged.
+    A file or a pipe gets blocks of lines together, up to `BLOCK_SEGMENTS` (as ripgrep buffers by line on a
+    terminal and by block elsewhere): each `console.print` also costs rich a pass over its renderers and a flush.
+    """
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self.streaming = console.is_terminal
         self.width = console.width
         self.lines: list[Text] = []
         self.options: tuple[bool, OverflowMethod | None, bool] = (False, None, True)
@@ -265,7 +273,8 @@ class _Lines:
         return self  # the styles found stay for the next block
 
     def __exit__(self, *exc: object) -> None:
-        self.flush()
+        if self.streaming or self.lines or len(self.segments) >= BLOCK_SEGMENTS:
+            self.flush()
 
 
 def _parts(line: Text) -> list[tuple[str, str | Style]] | None:
@@ -287,6 +296,7 @@ def _parts(line: Text) -> list[tuple[str, str | Style]] | None:
 
 
 _NEWLINE = Segment("\n")
+BLOCK_SEGMENTS = 4096  # ~800 step lines, ~100 KB: what a file or a pipe is written at a time
 
 
 # Characters one cell wide by rich's measure: printable ASCII, and the marks `one_line` puts into a gist (a cut, a
