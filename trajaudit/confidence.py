@@ -126,32 +126,37 @@ def step_confidence(trajectory: Trajectory) -> StepConfidence | None:
     inputs = _inputs(trajectory)
     source = _preferred(inputs, DEFAULT_CONFIG)
     if source in GIVEN_SOURCES:
-        if source == "confidence":
-            events = inputs.stated
-            positions = [(event[5], float(event[2][source])) for event in events]
-        else:
-            events = inputs.carrying[source]
-            positions = [(event[5], float(value)) for event in events for value in event[2][source]]
-        sums: dict[int, float] = {}
-        counts: dict[int, int] = {}
-        for step, value in positions:
-            sums[step] = sums.get(step, 0.0) + value
-            counts[step] = counts.get(step, 0) + 1
-        steps = sorted(sums)
-        means = [sums[step] / counts[step] for step in steps]
-        values = [value for _, value in positions]
-        lowest = min(range(len(means)), key=means.__getitem__)
-        return StepConfidence(tuple(steps), tuple(means), lowest, _pairwise_sum(values, 0, len(values)) / len(values),
-                              _basis(source, _stated_k(events) if source == "token_confidence" else None))
+        return _given_per_step(inputs, source)
     trace = from_trajectory(trajectory)
     if trace is None or trace.n == 0:
         return None
-    steps_array, values_array = per_step(trace)
-    return StepConfidence(tuple(steps_array.tolist()), tuple(values_array.tolist()), int(np.argmin(values_array)),
-                          float(trace.mean), trace.basis)
+    steps, values = per_step(trace)
+    return StepConfidence(tuple(steps.tolist()), tuple(values.tolist()), int(np.argmin(values)), float(trace.mean),
+                          trace.basis)
 
 
 GIVEN_SOURCES = ("confidence", "token_confidence")  # confidence inputs whose values are used as they are
+
+
+def _given_per_step(inputs: _Inputs, source: str) -> StepConfidence:
+    """`step_confidence` of values given as they are, without numpy (see there)."""
+    if source == "confidence":
+        events = inputs.stated
+        positions = [(event[5], float(event[2][source])) for event in events]
+    else:
+        events = inputs.carrying[source]
+        positions = [(event[5], float(value)) for event in events for value in event[2][source]]
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for step, value in positions:
+        sums[step] = sums.get(step, 0.0) + value
+        counts[step] = counts.get(step, 0) + 1
+    steps = sorted(sums)
+    means = [sums[step] / counts[step] for step in steps]
+    values = [value for _, value in positions]
+    lowest = min(range(len(means)), key=means.__getitem__)  # the first of the lowest, as np.argmin
+    return StepConfidence(tuple(steps), tuple(means), lowest, _pairwise_sum(values, 0, len(values)) / len(values),
+                          _basis(source, _stated_k(events) if source == "token_confidence" else None))
 
 
 def _pairwise_sum(values: Sequence[float], start: int, n: int) -> float:
@@ -165,7 +170,6 @@ def _pairwise_sum(values: Sequence[float], start: int, n: int) -> float:
         return total
     if n <= 128:
         r = list(values[start : start + 8])
-        i = 8
         for i in range(8, n - n % 8, 8):
             block = start + i
             r[0] += values[block]

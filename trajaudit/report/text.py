@@ -1,7 +1,8 @@
 """The human view: per trajectory a header and one line per step with its verdict, then a summary table.
 
-The only formatter that imports rich. Log text goes into `rich.text.Text` objects (never parsed as markup) after
-`safe.one_line` has removed control sequences, so a log cannot style or drive the terminal.
+The only formatter that imports rich. Log text reaches rich as the text of segments or `rich.text.Text` objects,
+never parsed as markup, after `safe.one_line` has removed control sequences, so a log cannot style or drive the
+terminal.
 """
 
 from __future__ import annotations
