@@ -130,8 +130,8 @@ _WORDS = ["ok", "step", "長い", "é", "e", "\u0301", "☑", "\ufe0f", "🇫", 
           "\u00a0", "\t", "\x1b[31m", "a" * 30, " ", "  ", "…", "x"]
 _STYLES = ["", "dim", "bold", "red", "bold red", "green"]
 # the options the text view prints lines with (report/text.py)
-_OPTIONS = [(False, None, True), (True, "ellipsis", True), (True, None, True), (True, "ignore", True),
-            (True, "ignore", False)]
+_OPTIONS = [(False, None, True), (False, "fold", True), (True, "ellipsis", True), (True, None, True),
+            (True, "ignore", True), (True, "ignore", False)]
 
 
 @settings(max_examples=300, deadline=None)

@@ -68,8 +68,8 @@ def render(
                 _trajectory(item, console, out, context)
         else:
             # a file-level message is the whole news about that file: wrapped, never cut
-            out.flush()
-            console.print(_loose(item), soft_wrap=False, overflow="fold")
+            with out:
+                out.print(_loose(item), overflow="fold")
     out.flush()
     if show_summary:
         worst = [(tid, verdict, n) for _, n, _, tid, verdict in sorted(failing, reverse=True)]
