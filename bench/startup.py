@@ -44,11 +44,11 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> t
     return time.perf_counter() - started, usage.ru_utime + usage.ru_stime, os.waitstatus_to_exitcode(status)
 
 
-def instructions(argv: list[str], cwd: Path) -> int:
-    """Instructions one run executes, counted by callgrind."""
+def instructions(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> int:
+    """Instructions one run executes, counted by callgrind (`env`: variables added to ours)."""
     done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv], cwd=cwd,
                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          env={**os.environ, "PYTHONHASHSEED": "0"}, check=False)
+                          env={**os.environ, "PYTHONHASHSEED": "0", **(env or {})}, check=False)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if found is None:
         raise SystemExit(f"valgrind did not count {' '.join(argv)}: {done.stderr[-500:]}")

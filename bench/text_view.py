@@ -4,22 +4,25 @@ each, and their ratio; a report, never a test.
     python bench/text_view.py                               # the realdata folders beside the project, 5 runs each
     python bench/text_view.py --repeat 9 --against ../old   # the same commands on another checkout, same rounds
     python bench/text_view.py path/to/folder other.jsonl    # any logs
+    python bench/text_view.py --instructions --against ../old  # instructions (valgrind, one run each), not seconds
 
 The other benchmarks measure `--format jsonl`, which is what CI and pipes get. A person at a terminal gets the text
 view: one line per step, rendered by rich, which on real folders took 4-8 times as long as the audit itself before
 2026-12-04 (bench/README.md, eighth session). Each command is a fresh `python -m trajaudit audit PATH --jobs 1`
 subprocess with its working directory at the checkout measured, `FORCE_COLOR=1` (the colours a terminal gets),
 `COLUMNS=120`, stdout to /dev/null; rounds are interleaved so background load hits every command alike.
+`--instructions` counts what each command executes instead (callgrind, PYTHONHASHSEED=0): the same on a busy machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 from pathlib import Path
 
-from startup import compile_bytecode, run_once  # bench/ is on the path when this runs as a script
+from startup import compile_bytecode, instructions, run_once  # bench/ is on the path when this runs as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -32,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs per command; medians are reported (default 5)")
     ap.add_argument("--python", default=sys.executable, help="interpreter to run (default: this one)")
     ap.add_argument("--against", type=Path, help="another checkout to measure in the same rounds (before/after)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count instructions with valgrind's callgrind (one run each) instead of timing runs")
     args = ap.parse_args(argv)
+    if args.instructions and shutil.which("valgrind") is None:
+        ap.error("--instructions needs valgrind")
     paths = [p.resolve() for p in args.paths] or sorted(p for p in REALDATA.glob("*") if p.is_dir())
     if not paths:
         ap.error(f"no logs given and no folder in {REALDATA}")
@@ -45,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(("this", path, "jsonl", [*audit, "--format", "jsonl"], ROOT))
         for label, checkout in checkouts:
             runs.append((label, path, "text", audit, checkout))
+    if args.instructions:
+        return report_instructions(runs, paths, bool(args.against))
     samples: dict[tuple[str, Path, str], list[tuple[float, float]]] = {(r[0], r[1], r[2]): [] for r in runs}
     for _ in range(args.repeat):
         for label, path, view, command, cwd in runs:
@@ -63,6 +72,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.against:
             other = ("against", path, "text")
             row += f" {median(other, 0):6.2f} ({median(other, 1):5.2f}) {median(text, 0) / median(other, 0):14.2f}×"
+        print(row)
+    return 0
+
+
+def report_instructions(runs: list[tuple[str, Path, str, list[str], Path]], paths: list[Path], against: bool) -> int:
+    counted = {(label, path, view): instructions(command, cwd, VIEW_ENV) / 1e6
+               for label, path, view, command, cwd in runs}
+    print("audit --jobs 1, millions of instructions (callgrind, one run each); FORCE_COLOR=1, COLUMNS=120")
+    header = f"{'logs':<36} {'jsonl':>9} {'text view':>10} {'text - jsonl':>13}"
+    print(header + (f" {'text, against':>14} {'this / against':>15}" if against else ""))
+    for path in paths:
+        jsonl, text = counted[("this", path, "jsonl")], counted[("this", path, "text")]
+        row = f"{path.name[:36]:<36} {jsonl:9,.0f} {text:10,.0f} {text - jsonl:13,.0f}"
+        if against:
+            other = counted[("against", path, "text")]
+            row += f" {other:14,.0f} {text / other:14.2f}×"
         print(row)
     return 0
 
