@@ -70,16 +70,27 @@ def commands(python: str, log: Path) -> list[tuple[str, list[str]]]:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repeat", type=int, default=21, help="runs per command; medians are reported (default 21)")
+def add_run_options(ap: argparse.ArgumentParser, repeat: int) -> None:
+    """The options every before/after benchmark here takes: --repeat, --python, --against, --instructions."""
+    ap.add_argument("--repeat", type=int, default=repeat,
+                    help=f"runs per command; medians are reported (default {repeat})")
     ap.add_argument("--python", default=sys.executable, help="interpreter to run (default: this one)")
     ap.add_argument("--against", type=Path, help="another checkout to measure in the same rounds (before/after)")
     ap.add_argument("--instructions", action="store_true",
                     help="count instructions with valgrind's callgrind (one run each) instead of timing runs")
+
+
+def parse_run_options(ap: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.instructions and shutil.which("valgrind") is None:
         ap.error("--instructions needs valgrind")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_run_options(ap, repeat=21)
+    args = parse_run_options(ap, argv)
 
     checkouts = [("this", ROOT)] + ([("against", args.against.resolve())] if args.against else [])
     env_note = " (PYTHONDONTWRITEBYTECODE set: bytecode compiled first)" if os.environ.get("PYTHONDONTWRITEBYTECODE") \

@@ -17,12 +17,12 @@ subprocess with its working directory at the checkout measured, `FORCE_COLOR=1` 
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 from pathlib import Path
 
-from startup import compile_bytecode, instructions, run_once  # bench/ is on the path when this runs as a script
+# bench/ is on the path when this runs as a script
+from startup import add_run_options, compile_bytecode, instructions, parse_run_options, run_once
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = ROOT.parent / "shared" / "realdata"
@@ -32,14 +32,8 @@ VIEW_ENV = {"FORCE_COLOR": "1", "COLUMNS": "120"}
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="*", type=Path, help="logs or folders (default: each folder of ../shared/realdata)")
-    ap.add_argument("--repeat", type=int, default=5, help="runs per command; medians are reported (default 5)")
-    ap.add_argument("--python", default=sys.executable, help="interpreter to run (default: this one)")
-    ap.add_argument("--against", type=Path, help="another checkout to measure in the same rounds (before/after)")
-    ap.add_argument("--instructions", action="store_true",
-                    help="count instructions with valgrind's callgrind (one run each) instead of timing runs")
-    args = ap.parse_args(argv)
-    if args.instructions and shutil.which("valgrind") is None:
-        ap.error("--instructions needs valgrind")
+    add_run_options(ap, repeat=5)
+    args = parse_run_options(ap, argv)
     paths = [p.resolve() for p in args.paths] or sorted(p for p in REALDATA.glob("*") if p.is_dir())
     if not paths:
         ap.error(f"no logs given and no folder in {REALDATA}")
