@@ -350,8 +350,10 @@ def _exception(text: str, last: tuple[int, str], shaped: bool) -> Judgement | No
         if _screened(line) or text.rfind(_TRACEBACK, max(0, len(text) - TRACEBACK_TAIL)) != -1:
             return _found(Reason.PYTHON_EXCEPTION, start, line)
         return None
+    if not _AFTER_TRACEBACK.match(line) or _NOT_EXCEPTION.match(line):
+        return None  # the usual last line: the header, up to 16 KB back, is not looked for
     header = text.rfind(_TRACEBACK, max(0, len(text) - TRACEBACK_TAIL))
-    if header != -1 and header < start and _AFTER_TRACEBACK.match(line) and not _NOT_EXCEPTION.match(line):
+    if header != -1 and header < start:
         return _found(Reason.PYTHON_EXCEPTION, start, line)
     return None
 
