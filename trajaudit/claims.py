@@ -1009,6 +1009,8 @@ def _opens_with_participle(folded: str, start: int) -> int:
 
 def _check_marks(folded: str) -> list[int]:
     """Where the text has check marks: one stands for a verb cue ("✅ Refund issued")."""
+    if folded.isascii():  # a flag of the string, not a scan: most reports have no check mark to look for
+        return []
     return [m.start() for m in _HAS_CHECK_MARK.finditer(folded)] if _HAS_CHECK_MARK.search(folded) else []
 
 
