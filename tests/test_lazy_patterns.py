@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from trajaudit import lazy
+from trajaudit import evidence, lazy
 
 
 def test_a_pattern_compiles_on_first_use_only(monkeypatch):
@@ -39,3 +41,79 @@ def test_special_method_probes_do_not_compile():
     with pytest.raises(AttributeError):
         pattern.__deepcopy__  # noqa: B018  # copy and pickle probe for these
     assert "_compiled" not in vars(pattern)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# `lookahead=True`: the pattern behind a lookahead of its possible first characters, read off the parsed pattern.
+
+@pytest.mark.parametrize(
+    ("pattern", "flags", "starts"),
+    [
+        (r"\bsed\s|\bgit\s+apply", 0, "gs"),  # zero-width \b skipped, branches united
+        (r"(?:>>?|\btee\s)x", 0, ">t"),  # a group's branches
+        (r"^(?<!\w)(?=a)ab", 0, "a"),  # anchors and lookarounds take no character
+        (r"(ab)+c", 0, "a"),  # a repeat that must happen once starts with its body
+        (r"[a-c_]x", 0, "_abc"),  # a set, a range
+        (r"\]|\\|-|\^", 0, "-\\]^"),  # characters a set has to escape
+        (r"\bfailed\b", re.I, "f"),  # under IGNORECASE the lookahead folds case as the pattern does
+        (r"a?b", 0, None),  # may start with the b
+        (r"x*", 0, None),  # may be empty
+        (r"\w+", 0, None),  # a category: any word character
+        (r"[^a]b", 0, None),  # a negated set
+        (r".b", 0, None),
+        (r"(?i:ab)|c", 0, None),  # flags changed inside: the set would be read without them
+        (r"(?i)ab", 0, None),  # global inline flags
+        (r"\b", 0, None),  # only zero-width
+        (r"", 0, None),
+        (r"[", 0, None),  # not a pattern: re.compile reports it, not this
+    ],
+)
+def test_first_characters_are_read_off_the_pattern(pattern, flags, starts):
+    assert lazy.first_characters(pattern, flags) == starts
+
+
+def test_a_lookahead_pattern_is_compiled_behind_its_first_characters():
+    pattern = lazy.regex(r"\bsed\s+-i", re.I, lookahead=True)
+    assert pattern.search("cat x; SED -i s/a/b/ f") is not None
+    assert pattern.pattern == r"\bsed\s+-i"  # as written: patterns are built from others' `pattern`
+    compiled = pattern.resolve()
+    # on this Python the lookahead is in place (a future `re` whose internals differ gets the plain pattern)
+    assert compiled.pattern is None or compiled.pattern == r"\bsed\s+-i"
+    plain = lazy.regex(r"\w+b", lookahead=True).resolve()
+    assert plain.pattern == r"\w+b"  # nothing to look ahead for: compiled as written
+
+
+_LOOKAHEAD_PATTERNS = [p for p in lazy._UNCOMPILED if p._lookahead] + [
+    lazy.LazyPattern(r"\b(?:cancel+ed|x)\b|>\s*\w", re.I, lookahead=True),
+    lazy.LazyPattern(r"(?:ab|a)c|[k-m]z", re.I, lookahead=True),
+]
+# the letters of the patterns and their case-folding relatives (ſ is s, K the Kelvin sign k, ı and İ i), with
+# spaces, word and non-word characters around them
+_ALPHABET = "abcdefgiklmnoprstuvxyz ABCDEFGIKLMNOPRSTUX-_./>|;&'\"\n\t0123ſKıİé"
+
+
+def test_the_patterns_searched_through_long_texts_ask_for_a_lookahead():
+    asked = {p.pattern for p in lazy._UNCOMPILED if p._lookahead} | {
+        p.pattern for p in evidence._COMPILED_COMMANDS.values()
+    }
+    assert set(evidence._COMMAND_PATTERNS.values()) <= asked
+    assert all(lazy.first_characters(pattern, re.I) for pattern in evidence._COMMAND_PATTERNS.values())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=80), st.data())
+def test_a_lookahead_finds_exactly_what_the_pattern_finds(text, data):
+    for lazy_pattern in _LOOKAHEAD_PATTERNS + list(evidence._COMPILED_COMMANDS.values()):
+        plain = re.compile(lazy_pattern.pattern, lazy_pattern._flags)
+        ahead = lazy._with_lookahead(lazy_pattern.pattern, lazy_pattern._flags) or plain
+        # words the pattern looks for, put into the text so that matches are common
+        words = re.findall(r"[a-z]{2,}", lazy_pattern.pattern)
+        probe = text
+        if words:
+            word = data.draw(st.sampled_from(words))
+            at = data.draw(st.integers(0, len(text)))
+            probe = text[:at] + data.draw(st.sampled_from([word, word.upper(), word.title()])) + " " + text[at:]
+        assert [m.span() for m in ahead.finditer(probe)] == [m.span() for m in plain.finditer(probe)]
+        assert [m.groups() for m in ahead.finditer(probe)] == [m.groups() for m in plain.finditer(probe)]
+        found, expected = ahead.match(probe), plain.match(probe)
+        assert (found and found.span()) == (expected and expected.span())

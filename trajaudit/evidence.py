@@ -207,7 +207,7 @@ _COMMAND_PATTERNS: dict[str, str] = {
     "restart": r"\b(?:systemctl|service|docker|docker-compose|podman|pm2|supervisorctl|brew\s+services|"
     r"kubectl\s+rollout)\b[^\n;|&]{0,80}\brestart\b|\b(?:reboot|shutdown\s+-r)\b",
 }
-_COMPILED_COMMANDS = {action: regex(pattern, re.I) for action, pattern in _COMMAND_PATTERNS.items()}
+_COMPILED_COMMANDS = {action: regex(pattern, re.I, lookahead=True) for action, pattern in _COMMAND_PATTERNS.items()}
 
 
 _CAMEL_CASE = regex(r"([a-z])([A-Z])")
@@ -358,6 +358,7 @@ _TEST_COMMAND = regex(
     r"(?:mvn|gradle|gradlew)\s+\S*test|ctest|make\s+(?:test|check)|dotnet\s+test|mix\s+test|"
     r"runtests\.py|run_tests?\b|manage\.py\s+test|bin/test\b|unittest\b|deno\s+test|swift\s+test)",
     re.I,
+    lookahead=True,
 )
 _TEST_TOOL = regex(r"^(?:run_?tests?|test|pytest|execute_tests?)$", re.I)
 # `\d\d*`, not `\d+`: a pattern that starts with a character set is scanned for it in C, twice as fast on long output
@@ -433,7 +434,7 @@ _EDIT_TOOLS = regex(
     re.I,
 )
 _COMMIT_MESSAGE = regex(r"\bgit\s+(?:commit|tag)\b.*", re.S)  # a commit message heredoc writes no file
-_SHELL_EDIT = regex(_EDIT_COMMANDS.replace(r"|\bmv\b|\bcp\b", ""), re.I)
+_SHELL_EDIT = regex(_EDIT_COMMANDS.replace(r"|\bmv\b|\bcp\b", ""), re.I, lookahead=True)
 _SCRATCH = regex(r"(?:^|/)(?:reproduce\w*|repro\w*|debug\w*|scratch\w*|tmp\w*|check_\w*|verify\w*)\.\w+|/tmp/")
 
 
@@ -459,13 +460,13 @@ _DESTRUCTIVE_COMMAND = regex(
     r"\bgit\s+reset\s+--hard\b|\bgit\s+clean\s+-\w*f|\bdrop\s+(?:table|database|schema)\b|\btruncate\s+table\b|"
     r"\bdelete\s+from\b|\bkubectl\s+delete\b|\bterraform\s+destroy\b|\bmkfs\b|\bdd\s+if=|\bgit\s+branch\s+-D\b",
     re.I,
+    lookahead=True,
 )
 _DESTRUCTIVE_TOOL = ("delete", "remove", "drop", "destroy", "purge", "cancel", "wipe", "truncate", "revoke",
                      "terminate", "erase")
-# The lookahead (each word's first letter) rejects most word starts before the alternatives are tried: tool outputs
-# can be long, and a case-insensitive pattern gets no fast scan for its first characters.
+# Tool outputs can be long, and a case-insensitive pattern gets no fast scan for its first characters (see lazy.py).
 _CONFIRMED_STATE = regex(
-    r"\b(?=[cdrpte])(?:cancel+ed|deleted|removed|dropped|destroyed|purged|revoked|terminated|erased)\b", re.I
+    r"\b(?:cancel+ed|deleted|removed|dropped|destroyed|purged|revoked|terminated|erased)\b", re.I, lookahead=True
 )
 _INSPECT_TOOL = ("get", "list", "find", "read", "view", "search", "show", "describe", "check", "status", "verify",
                  "fetch", "lookup", "query", "inspect", "ls", "glob", "grep", "cat", "stat")
@@ -540,8 +541,10 @@ def is_scratch_edit(attempt: Attempt) -> bool:
     return bool(paths) and all(_SCRATCH.search(p) for p in paths)
 
 
-_WRITTEN_PATH = regex(r"(?:>>?|\btee\s+(?:-a\s+)?|\btouch\s+|\bmkdir\s+(?:-p\s+)?)\s*['\"]?([\w./-]+)")
-_RM_TARGETS = regex(r"\brm\s+((?:-\w+\s+)*)([^;&|\n]+)")
+_WRITTEN_PATH = regex(
+    r"(?:>>?|\btee\s+(?:-a\s+)?|\btouch\s+|\bmkdir\s+(?:-p\s+)?)\s*['\"]?([\w./-]+)", lookahead=True
+)
+_RM_TARGETS = regex(r"\brm\s+((?:-\w+\s+)*)([^;&|\n]+)", lookahead=True)
 
 
 _WRITE_OR_CREATE = regex(r"write|create", re.I)
@@ -566,7 +569,7 @@ def created_paths(items: Iterable[Attempt]) -> set[str]:
     return found
 
 
-_RM = regex(r"\brm\s")
+_RM = regex(r"\brm\s", lookahead=True)
 _NOT_CLEANUP = regex(r"git\s+(?:push|reset|clean|branch)|drop\s|delete\s+from|kubectl|terraform", re.I)
 
 
