@@ -313,11 +313,13 @@ def verdict(ok: bool) -> str:
 def compile_bytecode(python: str) -> None:
     """Compile the package's bytecode first, as `pip install` does: with PYTHONDONTWRITEBYTECODE set (as in some
     containers) an editable checkout would otherwise recompile every module in every run, ~40 ms of start-up that no
-    installed copy pays."""
+    installed copy pays. Forced (`-f`): compileall takes a cache whose recorded modification time (whole seconds)
+    matches the source's as current, where import also compares the size, so a file edited within the second its
+    cache was written would be compiled again in every run."""
     where = subprocess.run([python, "-c", "import os, trajaudit; print(os.path.dirname(trajaudit.__file__))"],
                            check=False, capture_output=True, text=True, cwd=ROOT)
     if where.returncode == 0:
-        subprocess.run([python, "-m", "compileall", "-q", where.stdout.strip()], check=False, cwd=ROOT,
+        subprocess.run([python, "-m", "compileall", "-q", "-f", where.stdout.strip()], check=False, cwd=ROOT,
                        stdout=subprocess.DEVNULL)
 
 
