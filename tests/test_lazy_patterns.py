@@ -76,11 +76,28 @@ def test_a_lookahead_pattern_is_compiled_behind_its_first_characters():
     pattern = lazy.regex(r"\bsed\s+-i", re.I, lookahead=True)
     assert pattern.search("cat x; SED -i s/a/b/ f") is not None
     assert pattern.pattern == r"\bsed\s+-i"  # as written: patterns are built from others' `pattern`
-    compiled = pattern.resolve()
-    # on this Python the lookahead is in place (a future `re` whose internals differ gets the plain pattern)
-    assert compiled.pattern is None or compiled.pattern == r"\bsed\s+-i"
+    # on this Python the lookahead is in place: a future `re` whose internals differ would get the plain pattern,
+    # correct but slow, and this says so
+    assert lazy._with_lookahead(r"\bsed\s+-i", re.I) is not None
+    assert pattern.resolve().pattern is None  # compiled from the parsed tree, not from a string
     plain = lazy.regex(r"\w+b", lookahead=True).resolve()
     assert plain.pattern == r"\w+b"  # nothing to look ahead for: compiled as written
+
+
+def test_the_lookahead_folds_case_as_the_pattern_does_for_every_character():
+    """Every character up to U+2FFF after `\b` and before `x`, against each ASCII letter and digit: the characters
+    IGNORECASE takes for a letter (ſ for s, the Kelvin sign for k, ı and İ for i, …) pass the lookahead exactly when
+    they match the pattern."""
+    for flags in (re.IGNORECASE, 0):
+        for letter in "abcdefghijklmnopqrstuvwxyz0123456789":
+            ahead = lazy._with_lookahead(rf"\b{letter}x", flags)
+            plain = re.compile(rf"\b{letter}x", flags)
+            assert ahead is not None
+            mismatched = [
+                hex(code) for code in range(0x3000)
+                if bool(ahead.match(chr(code) + "x")) != bool(plain.match(chr(code) + "x"))
+            ]
+            assert mismatched == [], (letter, flags)
 
 
 _LOOKAHEAD_PATTERNS = [p for p in lazy._UNCOMPILED if p._lookahead] + [
