@@ -238,6 +238,22 @@ def test_an_attack_log_through_the_command_line(tmp_path, fmt):
 
 _PIECES = ["a", "é", "字", " ", "  ", "\t", "\n", "\r\n", " \n \n ", "\u2028", "\x1b[31m", "\x00", "\x9b", "\u202e",
            "\udcff", "\ud83d", "…", "⏎", "\u200d", "👩"]
+# What folding onto one line means, as one pattern: each run of white space holding a line break becomes " ⏎ "
+_BREAK_RUN = re.compile("\\s*[\r\n\u2028\u2029]+\\s*")
+
+
+def _reference_fold(text: str) -> str:
+    return _BREAK_RUN.sub(" ⏎ ", safe.clean(text).replace("\t", " ")).strip()
+
+
+# every kind of white space str.strip and re's \s know (and no other), line breaks among them, and a letter
+_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000a"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=_SPACES, max_size=40))
+def test_joining_lines_by_splitting_is_the_pattern_s_fold(text):
+    assert safe._joined_lines(text) == _BREAK_RUN.sub(" ⏎ ", text)
 
 
 @settings(max_examples=400, deadline=None)
@@ -247,7 +263,7 @@ def test_one_line_of_a_long_text_is_the_cut_fold_of_the_whole(pieces, limit):
     from trajaudit.report import safe
 
     text = "".join(pieces)
-    whole = safe._NEWLINES.sub(" ⏎ ", safe.clean(text).replace("\t", " ")).strip()
+    whole = _reference_fold(text)
     expected = whole[: max(0, limit - 1)] + "…" if len(whole) > limit else whole
     assert safe.one_line(text, limit) == expected
     assert safe.one_line(text) == whole
@@ -258,7 +274,7 @@ def test_one_line_of_a_long_text_is_the_cut_fold_of_the_whole(pieces, limit):
 def test_one_line_acts_on_each_character_it_folds_alone_in_a_plain_text(character):
     # a text none of whose characters one_line acts on is only stripped: each of them must still be seen alone
     texts = (f"a{character}b", f"{character}b", f"a {character}")
-    folds = [safe._NEWLINES.sub(" ⏎ ", safe.clean(text).replace("\t", " ")).strip() for text in texts]
+    folds = [_reference_fold(text) for text in texts]
     assert [safe.one_line(text) for text in texts] == folds
     assert folds != list(texts)  # it is one of them
 
@@ -268,7 +284,7 @@ def test_one_line_of_a_text_whose_head_is_blank_reads_on(text):
     # the head of these folds to a few characters: the rest of the text is read for what is shown
     from trajaudit.report import safe
 
-    whole = safe._NEWLINES.sub(" ⏎ ", safe.clean(text).replace("\t", " ")).strip()
+    whole = _reference_fold(text)
     assert safe.one_line(text, 20) == whole[:19] + "…"
 
 

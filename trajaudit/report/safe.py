@@ -20,7 +20,7 @@ from trajaudit.lazy import regex  # the human views' patterns: a machine format 
 # C0 and C1 controls (ESC starts terminal sequences; C1 CSI does too), DEL, and Unicode bidi overrides/isolates,
 # which can make a line display differently from what it contains.
 _UNSAFE = regex("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_NEWLINES = regex("\\s*[\r\n\u2028\u2029]+\\s*")
+_LINE_BREAKS = regex("[\r\n\u2028\u2029]+")
 _SURROGATE = regex("[\ud800-\udfff]")
 # A zero-width joiner with no character on one side joins nothing. Rich (15.0) measures a text that opens with one in
 # two ways that disagree, and cutting it to a width then fails (IndexError): a tool named so ended the text view.
@@ -74,7 +74,19 @@ _FOLDED_AWAY = regex(
 def _folded(text: str) -> str:
     if _FOLDED_AWAY.search(text) is None:
         return text.strip()
-    return _NEWLINES.sub(" ⏎ ", clean(text).replace("\t", " ")).strip()
+    return _joined_lines(clean(text).replace("\t", " ")).strip()
+
+
+def _joined_lines(text: str) -> str:
+    """Each run of white space that holds a line break as ' ⏎ '. Split at the breaks rather than matched as
+    `\\s*[\\r\\n\\u2028\\u2029]+\\s*`: a pattern that opens with `\\s*` is tried at every character, and code
+    indented by spaces made that over half of the text view's folding. The white space around a break belongs to its run
+    (`strip` and `\\s` agree on what white space is), and a line holding only white space joins two runs into one."""
+    lines = _LINE_BREAKS.split(text)
+    if len(lines) == 1:
+        return text
+    inner = [line.strip() for line in lines[1:-1]]
+    return " ⏎ ".join([lines[0].rstrip(), *[line for line in inner if line], lines[-1].lstrip()])
 
 
 # What orjson writes raw but a consumer may not take raw: DEL and C1 controls, U+2028/U+2029 (line breaks to
