@@ -202,6 +202,7 @@ _HTTP_TEXT = regex(
     r"\bstatus(?:_code|Code)?[\"']?\s{0,3}[:=]\s{0,3}([45]\d\d)\b|<Response \[([45]\d\d)\]>|"
     r"^([45]\d\d) (?:Client|Server) Error\b",
     re.I,
+    lookahead=True,  # searched through lines of up to 500 characters, most of which have a 4 or 5 somewhere
 )
 # The reason phrases of the 4xx and 5xx status codes (RFC 9110 section 15.5 and 15.6, plus 429 and 431 of RFC 6585
 # and 451 of RFC 7725). A status line without the "HTTP/1.1" prefix ("403 Forbidden: …", "HTTP 402 Payment
