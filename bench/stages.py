@@ -60,25 +60,25 @@ def main(argv: list[str] | None = None) -> int:
         empty.mkdir()
         options = ["--format", "jsonl", "--quiet", "-j1", "--from", args.input_format]
         audit = [args.python, "-m", "trajaudit", "audit"]
-        count = {
-            "start-up": instructions([*audit, str(empty), *options], ROOT),
-            "read and report": instructions(
+        runs = {  # each run adds one stage to the one before
+            "empty folder": instructions([*audit, str(empty), *options], ROOT),
+            "TA004, no claim records": instructions(
                 [args.python, "-c", NO_CLAIMS, "audit", str(path), *options, "--select", "TA004"], ROOT
             ),
-            "claim records": instructions([*audit, str(path), *options, "--select", "TA004"], ROOT),
-            "other rules": instructions([*audit, str(path), *options], ROOT),
+            "TA004": instructions([*audit, str(path), *options, "--select", "TA004"], ROOT),
+            "all rules": instructions([*audit, str(path), *options], ROOT),
         }
         parse = None
         if path.is_file() and path.suffix == ".jsonl":
             parse = instructions([args.python, "-c", BASELINE_CODE, str(path)], ROOT) - instructions(
                 [args.python, "-c", "import orjson"], ROOT
             )
-    total = count["other rules"]
+    total = runs["all rules"]
     stages = {
-        "start-up": count["start-up"],
-        "read and report": count["read and report"] - count["start-up"],
-        "claim records": count["claim records"] - count["read and report"],
-        "other rules": count["other rules"] - count["claim records"],
+        "start-up": runs["empty folder"],
+        "read and report": runs["TA004, no claim records"] - runs["empty folder"],
+        "claim records": runs["TA004"] - runs["TA004, no claim records"],
+        "other rules": runs["all rules"] - runs["TA004"],
     }
     print(f"{args.path}{f' (first {args.mb:g} MB)' if args.mb else ''}: audit -j1 --format jsonl, "
           "millions of instructions (callgrind, PYTHONHASHSEED=0)")
