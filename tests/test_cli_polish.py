@@ -200,13 +200,53 @@ def test_progress_for_any_format_on_a_terminal_never_with_quiet_or_without_a_ter
     _Recorder.made = []
     runner.invoke(app, ["audit", log, "--format", "json"])  # CliRunner's stderr is no terminal
     assert _Recorder.made == []
+    watched = {"TTY_INTERACTIVE": "1"}  # rich's switch: what a real terminal on stderr gives
     monkeypatch.setattr(cli, "stderr", Console(file=StringIO(), force_terminal=True))
     for fmt in ("json", "sarif", "text"):
-        runner.invoke(app, ["audit", log, "--format", fmt, "-o", str(tmp_path / f"out.{fmt}")])
-    runner.invoke(app, ["validate", log, "--format", "jsonl"])
+        runner.invoke(app, ["audit", log, "--format", fmt, "-o", str(tmp_path / f"out.{fmt}")], env=watched)
+    runner.invoke(app, ["validate", log, "--format", "jsonl"], env=watched)
     assert len(_Recorder.made) == 4
-    runner.invoke(app, ["audit", log, "--format", "json", "-q"])
+    runner.invoke(app, ["audit", log, "--format", "json", "-q"], env=watched)
     assert len(_Recorder.made) == 4
+
+
+def test_no_progress_in_a_ci_log_that_forces_colour(runner, monkeypatch):
+    """FORCE_COLOR (set by CI jobs for coloured logs) makes stderr count as a terminal for colour, not as one a
+    person watches: every redraw of a live line would stay in the log. TTY_INTERACTIVE=0 turns progress off on a
+    real terminal too."""
+    from trajaudit import cli
+
+    log = str(SAMPLES / "loop.jsonl")
+    monkeypatch.setattr(cli, "_Progress", _Recorder)
+    _Recorder.made = []
+    for env in ({"FORCE_COLOR": "1"}, {"TTY_COMPATIBLE": "1"}, {"FORCE_COLOR": "1", "TTY_INTERACTIVE": "0"}):
+        assert runner.invoke(app, ["audit", log, "--format", "json"], env=env).exit_code in (0, 1)
+    assert _Recorder.made == []
+
+
+@pytest.mark.parametrize(
+    "isatty, env, watched",
+    [
+        (True, {"TERM": "xterm-256color"}, True),
+        (True, {"TERM": "dumb"}, False),
+        (True, {"TTY_INTERACTIVE": "0"}, False),
+        (False, {"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1"}, False),
+        (False, {"TTY_INTERACTIVE": "1"}, True),
+    ],
+)
+def test_stderr_is_watched_only_on_a_real_terminal_or_when_rich_is_told(monkeypatch, isatty, env, watched):
+    from trajaudit import cli
+
+    class Stream:
+        def isatty(self) -> bool:
+            return isatty
+
+    for name in ("TERM", "TTY_INTERACTIVE", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(cli.sys, "stderr", Stream())
+    assert cli._stderr_is_watched() is watched
 
 
 def test_progress_appears_only_after_its_delay_and_is_drawn_from_the_summary():

@@ -1194,9 +1194,24 @@ PROGRESS_DELAY = 1.0  # seconds: a run that ends sooner shows no progress at all
 def _wants_progress(quiet: bool, output: Path | None) -> bool:
     """Progress on stderr only for a person watching it (a terminal), in any output format, never with --quiet;
     not while the report itself streams to that terminal (it is the progress then, and a live line would tear it)."""
-    if quiet or not _stderr_is_terminal():
+    if quiet or not _stderr_is_terminal() or not _stderr_is_watched():
         return False
     return output is not None or not sys.stdout.isatty()
+
+
+def _stderr_is_watched() -> bool:
+    """Whether stderr is a terminal a person watches: rich's TTY_INTERACTIVE when it is 0 or 1, else a real terminal
+    that is not a dumb one. Not FORCE_COLOR or TTY_COMPATIBLE, which ask for colour: CI jobs set them to colour their
+    logs, where each redraw of a live line would be kept as a line of its own."""
+    tty_interactive = os.environ.get("TTY_INTERACTIVE", "")
+    if tty_interactive in ("0", "1"):
+        return tty_interactive == "1"
+    if os.environ.get("TERM", "").lower() in ("dumb", "unknown"):
+        return False
+    try:
+        return sys.stderr.isatty()
+    except ValueError:  # closed
+        return False
 
 
 class _Progress:
