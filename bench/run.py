@@ -20,6 +20,8 @@ os.wait4 (ru_maxrss, KiB on Linux). Commands:
   baseline ×2  two baselines at once: what two processes gain on this machine in this run (its parallel ceiling)
   audit -j1 ×2  two one-core audits at once: the same for the audit's own work, which (interpreted, cache-hungry)
                gains less from a second vCPU than the parse loop does on a VM whose vCPUs share cores
+  audit 1 file (folder corpora) the folder's first file alone: the start-up a run pays before work can be shared,
+               which bounds what -j2 can gain (Amdahl's law, see `start_bound`)
 
 ru_maxrss of a child that forked workers is the largest of it and its workers, so the figure is per process.
 
@@ -168,6 +170,18 @@ def ceiling(results: dict[str, Result], one: str = "baseline", pair: str = "base
 
 PAIR = "baseline ×2"
 AUDIT_PAIR = "audit -j1 ×2"
+ONE_FILE = "audit 1 file"  # a folder corpus's first file alone: the start-up every run of the folder pays first
+
+
+def start_bound(results: dict[str, Result], audits: float | None) -> float | None:
+    """The most two jobs can gain over one on a folder, by Amdahl's law: a run pays its start-up (interpreter,
+    imports, rules, patterns: at least what auditing the folder's first file alone takes) before any work can be
+    shared, and the rest of the one-job run at best halves (divides by the audits' own ceiling, when measured)."""
+    one, start = results.get("audit -j1"), results.get(ONE_FILE)
+    if one is None or start is None or not one.samples or not start.samples:
+        return None
+    serial = min(start.wall, one.wall)
+    return one.wall / (serial + (one.wall - serial) / (audits or 2.0))
 
 
 def commands(python: str, corpus: Path, kind: str = "native") -> list[tuple[str, list[str]]]:
@@ -188,12 +202,14 @@ def commands(python: str, corpus: Path, kind: str = "native") -> list[tuple[str,
     if kind in FOLDERS:
         audit = [python, "-m", "trajaudit", "audit", path, "--format", "jsonl"]
         baseline = BASELINE_DIR_CODE if kind == "swe-agent" else BASELINE_LINES_DIR_CODE
+        first = str(min(corpus.iterdir()))
         return [
             ("baseline", [python, "-c", baseline, path]),
             (PAIR, [python, "-c", baseline, path]),
             ("audit -j1", [*audit, "--jobs", "1"]),
             (AUDIT_PAIR, [*audit, "--jobs", "1"]),
             ("audit -j2", [*audit, "--jobs", "2"]),
+            (ONE_FILE, [python, "-m", "trajaudit", "audit", first, "--format", "jsonl", "--jobs", "1"]),
         ]
     return [
         ("baseline", [python, "-c", BASELINE_CODE, path]),
@@ -292,9 +308,10 @@ def table(rows: list[tuple[float, int, int, dict[str, Result]]]) -> str:
             wall = res.wall
             ratio = res.copies * base.wall / wall if res.name != "baseline" else 1.0
             failed = " (failed)" if res.crashed else ""
+            rates = (f"{res.copies * size / 1e6 / wall:.1f} | {res.copies * nlines / wall:,.0f} | {ratio:.2f}×"
+                     if res.name != ONE_FILE else "– | – | –")  # it reads one file, not the corpus
             lines.append(
-                f"| {label(mb)} | {res.name}{failed} | {wall:.2f} | {res.spread} | {res.cpu:.2f} "
-                f"| {res.copies * size / 1e6 / wall:.1f} | {res.copies * nlines / wall:,.0f} | {ratio:.2f}× "
+                f"| {label(mb)} | {res.name}{failed} | {wall:.2f} | {res.spread} | {res.cpu:.2f} | {rates} "
                 f"| {res.rss_mib:.1f} | {res.codes} |"
             )
     return "\n".join(lines)
@@ -414,6 +431,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"- {verdict(ok)} audit -j2 is {speedup:.2f}× faster than -j1 (target ≥ {SPEEDUP_TARGET}×{share})")
         else:
             print(f"- audit -j2 is {speedup:.2f}× faster than -j1 (no target{share})")
+        bound = start_bound(results, own)
+        if bound is not None:
+            start, audits = results[ONE_FILE].wall, f"{own:.2f}" if own else "2"
+            print(f"- start-up bound: {start:.2f} s before any work can be shared (`{ONE_FILE}`), the rest of "
+                  f"{one.wall:.2f} s over two processes at best {audits}× as fast: -j2 can be at most {bound:.2f}× "
+                  "faster than -j1 (Amdahl's law)")
     else:  # one file, cut into byte ranges: the default --jobs (all cores), or -j2 for OpenAI chat
         parallel = results.get("audit -j2") or results.get("audit")
         one = results.get("audit -j1")
