@@ -20,6 +20,8 @@ os.wait4 (ru_maxrss, KiB on Linux). Commands:
   baseline ×2  two baselines at once: what two processes gain on this machine in this run (its parallel ceiling)
   audit -j1 ×2  two one-core audits at once: the same for the audit's own work, which (interpreted, cache-hungry)
                gains less from a second vCPU than the parse loop does on a VM whose vCPUs share cores
+  audit unjudged (one-file corpora) `audit` with `--select TA004` and the claim records stubbed out: reading,
+               checking, assembling and reporting, without the judging a missed audit target would have to shed
   audit 1 file (folder corpora) the folder's first file alone: the start-up a run pays before work can be shared,
                which bounds what -j2 can gain (Amdahl's law, see `start_bound`)
 
@@ -170,7 +172,27 @@ def ceiling(results: dict[str, Result], one: str = "baseline", pair: str = "base
 
 PAIR = "baseline ×2"
 AUDIT_PAIR = "audit -j1 ×2"
+UNJUDGED = "audit unjudged"  # `audit` with no rule but TA004 and no claim records: what judging leaves
 ONE_FILE = "audit 1 file"  # a folder corpus's first file alone: the start-up every run of the folder pays first
+# the CLI with the claim records of every trajectory left empty
+NO_CLAIMS = (
+    "import sys; from trajaudit import verdicts; verdicts.claim_records = lambda trajectory: (); "
+    "from trajaudit.cli import execute; sys.argv = ['trajaudit', *sys.argv[1:]]; execute()"
+)
+
+
+def judging_needed(results: dict[str, Result], name: str, want: float) -> str | None:
+    """How much faster judging (the rules and the claim records) would have to get for `name` to reach `want` times
+    the baseline, all else unchanged: judging is the audit's time less UNJUDGED's."""
+    base, audit, rest = results.get("baseline"), results.get(name), results.get(UNJUDGED)
+    if base is None or audit is None or rest is None or not (base.samples and audit.samples and rest.samples):
+        return None
+    judging, allowed = audit.wall - rest.wall, base.wall / want - rest.wall
+    head = (f"{name} without judging runs at {base.wall / rest.wall:.2f}× baseline; judging takes "
+            f"{judging:.2f} of its {audit.wall:.2f} s")
+    if allowed <= 0:
+        return f"{head}, and {want}× is out of reach even with none"
+    return f"{head}; {want}× needs it at most {allowed:.2f} s, {judging / allowed:.1f}× as fast"
 
 
 def start_bound(results: dict[str, Result], audits: float | None) -> float | None:
@@ -198,6 +220,7 @@ def commands(python: str, corpus: Path, kind: str = "native") -> list[tuple[str,
             ("audit -j1", [*audit, "--jobs", "1"]),
             (AUDIT_PAIR, [*audit, "--jobs", "1"]),
             ("audit -j2", [*audit, "--jobs", "2"]),
+            (UNJUDGED, [python, "-c", NO_CLAIMS, *audit[3:], "--select", "TA004"]),
         ]
     if kind in FOLDERS:
         audit = [python, "-m", "trajaudit", "audit", path, "--format", "jsonl"]
@@ -220,6 +243,7 @@ def commands(python: str, corpus: Path, kind: str = "native") -> list[tuple[str,
         ("validate -j1", [python, "-m", "trajaudit", "validate", path, "--jobs", "1"]),
         ("audit -j1", [python, "-m", "trajaudit", "audit", path, "--format", "jsonl", "--jobs", "1"]),
         (AUDIT_PAIR, [python, "-m", "trajaudit", "audit", path, "--format", "jsonl", "--jobs", "1"]),
+        (UNJUDGED, [python, "-c", NO_CLAIMS, "audit", path, "--format", "jsonl", "--select", "TA004"]),
     ]
 
 
@@ -422,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
         ratio = base / res.wall
         ok = ratio >= want and not res.crashed
         print(f"- {verdict(ok)} {name} throughput {ratio:.3f}× baseline (target ≥ {want}×)")
+        needed = judging_needed(results, name, want) if name == "audit" and not ok else None
+        if needed:
+            print(f"  - judging bound: {needed}")
     if kind in FOLDERS:
         one, two = results["audit -j1"], results["audit -j2"]
         speedup = one.wall / two.wall

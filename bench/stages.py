@@ -29,15 +29,10 @@ import tempfile
 from pathlib import Path
 
 # bench/ is on the path when this runs as a script
-from run import BASELINE_CODE
+from run import BASELINE_CODE, NO_CLAIMS
 from startup import compile_bytecode, instructions
 
 ROOT = Path(__file__).resolve().parent.parent
-# the CLI with the claim records of every trajectory left empty
-NO_CLAIMS = (
-    "import sys; from trajaudit import verdicts; verdicts.claim_records = lambda trajectory: (); "
-    "from trajaudit.cli import execute; sys.argv = ['trajaudit', *sys.argv[1:]]; execute()"
-)
 
 
 def main(argv: list[str] | None = None) -> int:
