@@ -263,6 +263,21 @@ def test_a_continuation_linked_from_elsewhere_is_not_followed(tmp_path: Path):
                                "not followed"]
 
 
+def test_each_continuation_is_named_beside_the_file_that_names_it(tmp_path: Path, monkeypatch):
+    """A chain that goes down into a folder: the next file is looked for, and named, beside the file that names it
+    (run/sub/cont-2.json), not beside the first (run/cont-2.json, which does not exist), however the first was
+    given."""
+    chain = {"run/trajectory.json": "sub/cont-1.json", "run/sub/cont-1.json": "cont-2.json",
+             "run/sub/cont-2.json": None}
+    for name, ref in chain.items():
+        write(tmp_path / name, document(**({"continued_trajectory_ref": ref} if ref else {})))
+    monkeypatch.chdir(tmp_path)
+    events, bad = split(Path("run/trajectory.json"))
+    assert not bad and {e["origin"]["file"] for e in events} == set(chain)
+    events, bad = split(tmp_path / "run" / "trajectory.json")
+    assert not bad and {e["origin"]["file"] for e in events} == {str((tmp_path / name).resolve()) for name in chain}
+
+
 def test_a_list_of_trajectories(tmp_path: Path):
     second = document()
     second["trajectory_id"] = "traj-2"

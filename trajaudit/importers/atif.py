@@ -44,6 +44,7 @@ the document is still read.
 from __future__ import annotations
 
 import functools
+import os
 import posixpath
 import re
 from pathlib import Path
@@ -218,74 +219,30 @@ class Reader:
             yield from self.trajectory(sub, f"{where}.subagent_trajectories[{k}]", f"{tid}/{sub_id}", link)
 
     def continuation(self, doc: dict, tid: str, links: dict[str, dict]) -> Iterator:
-        """The steps of the files `continued_trajectory_ref` chains to, appended to this trajectory."""
-        if self.source.remote is not None:
-            yield from self.stored_continuation(doc, tid, links)
-            return
-        here = self.source.path
+        """The steps of the files `continued_trajectory_ref` chains to, appended to this trajectory. A log names the
+        file to read next: only files in the folder of the first one are followed, on disk or in an object store, so
+        a document cannot make the audit read (and echo) files elsewhere."""
         ref = doc.get("continued_trajectory_ref")
-        if here is None or not isinstance(ref, str) or not ref:
+        files = _StoredChain(self.source) if self.source.remote is not None else _DiskChain.of(self.source)
+        if files is None:
             return
-        folder = here.resolve().parent
-        visited = {here.resolve()}
         for _ in range(MAX_CONTINUATIONS):
             if not isinstance(ref, str) or not ref:
                 return
-            shown = ref[:200]
-            try:
-                path = (here.parent / ref).resolve()
-                found = path.is_file()
-            except (OSError, ValueError):
-                path, found = folder, False
-            # A log names the file to read next: only files in the folder of the first one are followed, so a
-            # document cannot make the audit read (and echo) files elsewhere on the machine.
-            if found and not path.is_relative_to(folder):
-                yield self.violation(f"continued_trajectory_ref {shown!r} is outside the folder of {here.name}: "
-                                     "not followed")
-                return
-            if path in visited:
-                yield self.violation(f"continued_trajectory_ref {shown!r} leads back to a file already read")
-                return
-            visited.add(path)
-            if not found:
-                yield self.violation(f"continued_trajectory_ref {shown!r}: no such file beside {here.name}")
-                return
-            name = str(path) if Path(self.source.name).is_absolute() else _relative(self.source.name, ref)
-            cont = yield from self.continued(Source(name, path, limits=self.source.limits), tid, links)
-            if cont is None:
-                return
-            here, ref = path, cont.get("continued_trajectory_ref")
-
-    def stored_continuation(self, doc: dict, tid: str, links: dict[str, dict]) -> Iterator:
-        """`continuation` for a file in an object store: the same chain, rules and messages, each file found with
-        one request (`store.beside`) and only under the first file's folder."""
-        from trajaudit import store
-
-        here = self.source.remote
-        assert here is not None
-        here_name, ref = self.source.name, doc.get("continued_trajectory_ref")
-        folder = posixpath.dirname(here.key)
-        visited = {here.key}
-        for _ in range(MAX_CONTINUATIONS):
-            if not isinstance(ref, str) or not ref:
-                return
-            shown = ref[:200]
-            found = store.beside(here_name, here, ref)
-            if found is not None and not found[1].key.startswith(folder + "/"):
-                yield self.violation(f"continued_trajectory_ref {shown!r} is outside the folder of "
-                                     f"{posixpath.basename(here.key)}: not followed")
-                return
-            if found is not None and found[1].key in visited:
-                yield self.violation(f"continued_trajectory_ref {shown!r} leads back to a file already read")
-                return
+            shown, here = ref[:200], files.here()
+            found = files.find(ref)
             if found is None:
-                yield self.violation(f"continued_trajectory_ref {shown!r}: no such file beside "
-                                     f"{posixpath.basename(here.key)}")
+                yield self.violation(f"continued_trajectory_ref {shown!r}: no such file beside {here}")
                 return
-            here_name, here = found
-            visited.add(here.key)
-            source = Source(here_name, None, limits=self.source.limits, remote=here)
-            cont = yield from self.continued(source, tid, links)
+            if not files.inside(found):
+                yield self.violation(
+                    f"continued_trajectory_ref {shown!r} is outside the folder of {here}: not followed"
+                )
+                return
+            if not files.enter(found):
+                yield self.violation(f"continued_trajectory_ref {shown!r} leads back to a file already read")
+                return
+            cont = yield from self.continued(found, tid, links)
             if cont is None:
                 return
             ref = cont.get("continued_trajectory_ref")
@@ -562,6 +519,77 @@ def _generated(step: dict) -> dict[str, Any]:
     if meta:
         out["meta"] = meta
     return out
+
+
+class _DiskChain:
+    """Where a chain of continuation files on disk stands: the file read last, the folder of the first, the files
+    read. Each name is written beside the name of the file that gave it, as the user would write it."""
+
+    def __init__(self, source: Source, path: Path) -> None:
+        self.source, self.path = source, path
+        self.folder = path.resolve().parent
+        self.visited = {path.resolve()}
+
+    @classmethod
+    def of(cls, source: Source) -> _DiskChain | None:
+        return None if source.path is None else cls(source, source.path)
+
+    def here(self) -> str:
+        return self.path.name
+
+    def find(self, ref: str) -> Source | None:
+        try:
+            path = (self.path.parent / ref).resolve()
+            if not path.is_file():
+                return None
+        except (OSError, ValueError):
+            return None
+        name = str(path) if Path(self.source.name).is_absolute() else os.path.normpath(_relative(self.source.name, ref))
+        return Source(name, path, limits=self.source.limits)
+
+    def inside(self, found: Source) -> bool:
+        assert found.path is not None
+        return found.path.is_relative_to(self.folder)
+
+    def enter(self, found: Source) -> bool:
+        """Take `found` as the file read last: False, and nothing changed, if it was read before."""
+        assert found.path is not None
+        if found.path in self.visited:
+            return False
+        self.visited.add(found.path)
+        self.source, self.path = found, found.path
+        return True
+
+
+class _StoredChain:
+    """_DiskChain for files in an object store: each file found with one request (`store.beside`)."""
+
+    def __init__(self, source: Source) -> None:
+        assert source.remote is not None
+        self.source, self.remote = source, source.remote
+        self.folder = posixpath.dirname(source.remote.key)
+        self.visited = {source.remote.key}
+
+    def here(self) -> str:
+        return posixpath.basename(self.remote.key)
+
+    def find(self, ref: str) -> Source | None:
+        from trajaudit import store
+
+        found = store.beside(self.source.name, self.remote, ref)
+        return None if found is None else Source(found[0], None, limits=self.source.limits, remote=found[1])
+
+    def inside(self, found: Source) -> bool:
+        assert found.remote is not None
+        return found.remote.key.startswith(self.folder + "/")
+
+    def enter(self, found: Source) -> bool:
+        assert found.remote is not None
+        if found.remote.key in self.visited:
+            return False
+        self.visited.add(found.remote.key)
+        self.source, self.remote = found, found.remote
+        return True
 
 
 def _relative(name: str, ref: str) -> str:
