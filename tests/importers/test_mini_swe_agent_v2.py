@@ -129,7 +129,7 @@ def test_text_based_replies_and_an_exit_message_without_info(tmp_path: Path, val
     reply = {"role": "assistant", "content": "THOUGHT: reproduce first.\n\n```mswea_bash_command\npython repro.py\n```",
              "extra": {"actions": [{"command": "python repro.py"}]}}
     doc = document([reply, output(None, 2, "Traceback ...\nKeyError: 'refund'\n"),
-                    exit_message("LimitsExceeded", "")])
+                    exit_message("LimitsExceeded", "")], exit_status="", submission="")  # as saved mid-run
     del doc["info"]["mini_version"]
     name, events, bad = run(write(tmp_path, doc))
     assert name == "mini-swe-agent" and not bad
@@ -154,8 +154,8 @@ def test_responses_api_replies_and_function_call_outputs(tmp_path: Path, validat
          "arguments": json.dumps({"command": "pytest -q"})}],
         "usage": {"input_tokens": 1200, "output_tokens": 30, "output_tokens_details": {"reasoning_tokens": 12}},
         "extra": {"actions": [{"command": "pytest -q", "tool_call_id": "fc_1"}]}}
-    outcome = {"type": "function_call_output", "call_id": "fc_1", "output": "<returncode>0</returncode>\n<output>\n"
-               "5 passed\n</output>", "extra": {"raw_output": "5 passed\n", "returncode": 0}}
+    outcome = {"type": "function_call_output", "call_id": "fc_1", "output": "5 passed\n",
+               "extra": {"returncode": 0, "exception_info": ""}}  # an empty exception_info: nothing went wrong
     user = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": TASK}]}
     doc = document([response, outcome])
     doc["messages"][1] = user

@@ -218,7 +218,7 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
             for call in [call for call in pending.values() if call["submit"]]:
                 yield _result(emit, trajectory, path, call, content)
             pending = {}
-            ended = info if isinstance(info.get("exit_status"), str) else extra
+            ended = info if str(info.get("exit_status") or "").strip() else extra  # "" in info while a run is saved
             continue
         if role == "user" and pending and "interrupt_type" not in extra:
             yield _result(emit, trajectory, path, pending.pop(next(iter(pending))), content, extra)
