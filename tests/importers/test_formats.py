@@ -153,6 +153,40 @@ def test_claude_code_blocks_errors_meta_sidechain_and_tokens(validator):
     assert events[2]["origin"]["line"] == 4
 
 
+def test_claude_code_bookkeeping_lines_of_any_type_are_skipped(tmp_path, validator):
+    """Claude Code 2.1 writes `progress` lines (a running command's partial output, hooks, sub-agent steps) more
+    often than anything else, and a session may open with one (a SessionStart hook); later versions add other types.
+    Entries of any type but user, assistant and system are skipped, so the session reads as without them. A line
+    that is no Claude Code entry at all (no sessionId, uuid or leafUuid; a Codex line) is still malformed."""
+    session = "5e551011-0000-4000-8000-00000000c1de"
+    lines = (FIXTURES / "claude_code.jsonl").read_text().splitlines()
+
+    def entry(kind: str, **fields) -> str:
+        return json.dumps({"type": kind, "sessionId": session, "uuid": f"p-{kind}", "timestamp": "2026-01-02T10:00:00Z",
+                           **fields})
+
+    hook = entry("progress", data={"type": "hook_progress", "hookEvent": "SessionStart"}, parentUuid=None)
+    bash = entry("progress", toolUseID="tu_1", data={"type": "bash_progress", "output": "Error: exit 1",
+                                                      "fullOutput": "Error: exit 1"})
+    agent = entry("progress", data={"type": "agent_progress", "message": {"role": "assistant", "content": "All done!"}})
+    later = entry("custom-title", customTitle="notes")
+    mixed = tmp_path / "session.jsonl"
+    mixed.write_text("\n".join([hook, *lines[:3], bash, agent, *lines[3:], later]) + "\n")
+    name, events, bad = run(mixed)
+    assert name == "claude-code" and not bad
+    assert_well_formed(events, validator, "claude-code")
+    _, plain, _ = run(FIXTURES / "claude_code.jsonl")
+    assert [{k: v for k, v in e.items() if k != "origin"} for e in events] == [
+        {k: v for k, v in e.items() if k != "origin"} for e in plain]
+    # near misses: lines that are no Claude Code entries
+    codex = json.dumps({"type": "response_item", "timestamp": "2026-01-02T10:00:00Z", "sessionId": session,
+                        "payload": {"type": "message"}})
+    stray = json.dumps({"type": "status", "data": {}})  # an unknown type, and none of an entry's keys
+    mixed.write_text("\n".join([*lines, codex, stray]) + "\n")
+    _, _, bad = run(mixed)
+    assert [b.line for b in bad] == [len(lines) + 1, len(lines) + 2]
+
+
 def test_codex_rollout_calls_exit_codes_and_final_answer(validator):
     _, events, bad = run(FIXTURES / "codex.jsonl")
     assert not bad

@@ -1,7 +1,8 @@
 """Claude Code session logs (https://docs.anthropic.com/en/docs/claude-code), as written to
 `~/.claude/projects/<dir>/<session>.jsonl`: one JSON object per line,
-`{type: user|assistant|system|summary|queue-operation, sessionId, uuid, parentUuid, isSidechain, isMeta?, timestamp,
-message{role, content: str | [blocks], usage?}}`.
+`{type: user|assistant|system, sessionId, uuid, parentUuid, isSidechain, isMeta?, timestamp, message{role, content:
+str | [blocks], usage?}}`, between bookkeeping lines (`summary`, `queue-operation`, `file-history-snapshot`,
+`progress`, and any other type an entry carries), which are skipped.
 
 Trajectory id = `sessionId`. Blocks: `text` → message, `thinking` → reasoning, `tool_use` → tool_call (arguments =
 `input`), `tool_result` → tool_result (ok = not `is_error`; "Exit code N" gives exit_code). Sidechain (sub-agent) lines
@@ -25,20 +26,29 @@ NAME = "claude-code"
 DESCRIPTION = "Claude Code session JSONL: lines {type: user|assistant, sessionId, uuid, message{content[]}}"
 
 EXPECTED = DESCRIPTION.split(": ", 1)[1]
-LINE_TYPES = ("user", "assistant", "system", "summary", "queue-operation", "file-history-snapshot")
-SKIPPED = ("summary", "queue-operation", "file-history-snapshot")
+READ = ("user", "assistant", "system")
+# Bookkeeping lines, skipped: titles, the prompt queue, file snapshots for undo, and `progress` (a running tool's
+# partial output, hooks, sub-agent steps: Claude Code 2.1 writes more of these than of anything else; what they show
+# comes again in the tool_result). An entry of a type added later (it carries `sessionId` or `uuid`) is skipped too.
+SKIPPED = ("summary", "queue-operation", "file-history-snapshot", "progress")
+LINE_TYPES = READ + SKIPPED
+ENTRY_KEYS = ("sessionId", "uuid", "leafUuid")
 EXIT_CODE = re.compile(r"^\s*(?:Error: )?Exit code (-?\d+)")
 
 
 def sniff(source: Source, head: bytes) -> bool:
-    """The first JSON line is a Claude Code entry: a known `type` with `sessionId`, `uuid` or `leafUuid`."""
+    """The first JSON line is a Claude Code entry: a known `type` with `sessionId`, `uuid` or `leafUuid`, or another
+    type with both `sessionId` and `uuid` (a kind of line a later version added)."""
     first = first_json_value(head)
-    return (
-        isinstance(first, dict)
-        and first.get("type") in LINE_TYPES
-        and any(key in first for key in ("sessionId", "uuid", "leafUuid"))
-        and "payload" not in first
+    return isinstance(first, dict) and _entry(first) and (
+        first.get("type") in LINE_TYPES or ("sessionId" in first and "uuid" in first)
     )
+
+
+def _entry(line: dict) -> bool:
+    """A line shaped like a Claude Code entry: a string `type` beside `sessionId`, `uuid` or `leafUuid` (and not a
+    Codex rollout line, which has `payload`)."""
+    return isinstance(line.get("type"), str) and any(key in line for key in ENTRY_KEYS) and "payload" not in line
 
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
@@ -51,13 +61,13 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
             yield item
             continue
         line, entry = item
-        if not isinstance(entry, dict) or entry.get("type") not in LINE_TYPES:
+        if not isinstance(entry, dict) or not (entry.get("type") in LINE_TYPES or _entry(entry)):
             found = repr(entry.get("type")) if isinstance(entry, dict) else type(entry).__name__
             yield emit.malformed(f"not a Claude Code session line: expected {EXPECTED}, found type {found}", line)
             continue
         session = entry.get("sessionId") or session
         kind = entry["type"]
-        if kind in SKIPPED:
+        if kind not in READ:
             continue
         trajectory = str(session or source.name)
         meta: dict[str, Any] = {}
