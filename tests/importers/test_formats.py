@@ -203,6 +203,21 @@ def test_codex_rollout_calls_exit_codes_and_final_answer(validator):
     assert final["tokens"] == {"output": 15, "reasoning": 4}
 
 
+def test_codex_rollout_lines_of_a_type_added_later_are_skipped(tmp_path):
+    """A rollout line is `{timestamp, type, payload}`; one of a type this reader does not know is skipped, as
+    response items of unknown payload types are. A line of no known shape is still malformed."""
+    lines = (FIXTURES / "codex.jsonl").read_text().splitlines()
+    later = json.dumps({"timestamp": "2026-01-02T10:00:09Z", "type": "ghost_snapshot", "payload": {"commit": "abc"}})
+    stray = json.dumps({"type": "ghost_snapshot", "commit": "abc"})
+    path = tmp_path / "rollout.jsonl"
+    path.write_text("\n".join([*lines[:2], later, *lines[2:], stray]) + "\n")
+    _, events, bad = run(path, "codex")
+    _, plain, _ = run(FIXTURES / "codex.jsonl")
+    assert [{k: v for k, v in e.items() if k != "origin"} for e in events] == [
+        {k: v for k, v in e.items() if k != "origin"} for e in plain]
+    assert [b.line for b in bad] == [len(lines) + 2]
+
+
 def test_otel_orders_spans_by_parent_and_start_and_marks_errors(validator):
     _, events, bad = run(FIXTURES / "otel.json")
     assert not bad
