@@ -108,6 +108,10 @@ def test_tool_call_replies_their_outputs_failures_and_the_submission(tmp_path: P
     assert next(e for e in events if e["kind"] == "reasoning")["text"] == "The balance probably skips negative entries."
     assert next(e for e in events if e["kind"] == "message" and e["role"] == "assistant")["tokens"] == {
         "input": 900, "output": 40}
+    # a reply with calls and no text is its calls alone, its tokens on the first
+    silent = [e for e in events if e["origin"]["path"] == "$.messages[6]"]
+    assert [(e["kind"], e.get("tokens")) for e in silent] == [
+        ("tool_call", {"input": 900, "output": 40}), ("tool_call", None)]
     # the format error is the harness's feedback; no output, and not the exit message, reads as a user's words
     users = [e for e in events if e["kind"] == "message" and e["role"] == "user"]
     assert [u["text"] for u in users] == [TASK, FORMAT_ERROR["content"]]

@@ -197,12 +197,16 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
             text, reasoning, counts, calls = _reply(message, index)
             if reasoning:
                 yield emit.event(trajectory, "reasoning", path=path, text=reasoning)
-            yield emit.event(trajectory, "message", path=path, role="assistant", text=text, tokens=counts)
+            if text or not calls:  # a tool-call reply often says nothing: its tokens go with its first call
+                yield emit.event(trajectory, "message", path=path, role="assistant", text=text, tokens=counts)
+                counts = None
             pending = {}
             for call_id, tool, arguments in calls:
                 command = arguments.get("command") if isinstance(arguments, dict) else arguments
                 pending[call_id] = {"call_id": call_id, "tool": tool, "submit": SUBMIT in str(command or "")}
-                yield emit.event(trajectory, "tool_call", path=path, call_id=call_id, tool=tool, arguments=arguments)
+                yield emit.event(trajectory, "tool_call", path=path, call_id=call_id, tool=tool, arguments=arguments,
+                                 tokens=counts)
+                counts = None
             continue
         extra = _dict(message.get("extra"))
         answers = message.get("tool_call_id") if role == "tool" else (
