@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tests.importers.conftest import assert_well_formed, audit_codes, run
 
 SUBMIT = "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
@@ -173,3 +176,29 @@ def test_responses_api_replies_and_function_call_outputs(tmp_path: Path, validat
     assert said["tokens"] == {"input": 1200, "output": 30, "reasoning": 12}
     assert (tool_call["call_id"], tool_call["arguments"]) == ("fc_1", {"command": "pytest -q"})
     assert (result["call_id"], result["ok"], result["exit_code"], result["output"]) == ("fc_1", True, 0, "5 passed\n")
+
+
+_scalars = st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(["", "bash", "ls", SUBMIT, "x\n"])
+_values = st.recursive(
+    _scalars,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["role", "content", "tool_calls", "tool_call_id", "call_id", "type", "object", "output",
+                         "extra", "actions", "command", "returncode", "raw_output", "exception_info", "function",
+                         "name", "arguments", "id", "summary", "text", "usage", "interrupt_type", "exit_status"]),
+        children, max_size=5),
+    max_leaves=20,
+)
+_messages = st.lists(st.fixed_dictionaries(
+    {"role": st.sampled_from(["assistant", "tool", "user", "exit", "system", None])}, optional={
+        "content": _values, "tool_calls": _values, "tool_call_id": _values, "extra": _values, "object": _values,
+        "output": _values, "type": st.sampled_from(["function_call_output", "message", None]), "call_id": _values,
+    }), max_size=6)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(messages=_messages)
+def test_any_version_2_shape_gives_events_that_validate_never_a_traceback(tmp_path_factory, validator, messages):
+    path = write(tmp_path_factory.mktemp("v2"), document(messages))
+    _, events, _ = run(path, "mini-swe-agent")
+    for event in events:
+        assert not [e.message for e in validator.iter_errors(event)], event

@@ -209,10 +209,14 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
                 counts = None
             continue
         extra = _dict(message.get("extra"))
-        answers = message.get("tool_call_id") if role == "tool" else (
-            message.get("call_id") if message.get("type") == "function_call_output" else None)
-        if answers is not None:  # version 2's tool-call models: the output of the call it names
-            call = pending.pop(str(answers), None) or {"call_id": str(answers), "tool": "bash", "submit": False}
+        output_item = message.get("type") == "function_call_output"
+        if role == "tool" or output_item:  # version 2's tool-call models: the output of the call it names
+            named = message.get("call_id" if output_item else "tool_call_id")
+            answers = str(named) if named not in (None, "") else None
+            if answers is None and pending:  # no id: the oldest call still waiting
+                answers = next(iter(pending))
+            call = pending.pop(answers, None) if answers else None
+            call = call or {"call_id": answers or f"result_{index}", "tool": "bash", "submit": False}
             content = flatten_text(message.get("content") if role == "tool" else message.get("output"))
             yield _result(emit, trajectory, path, call, content, extra)
             continue
