@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.importers.conftest import FIXTURES, assert_well_formed, by_trajectory, run
+from tests.importers.conftest import FIXTURES, assert_well_formed, audit_codes, by_trajectory, run
 
 
 def kinds(events: list[dict]) -> list[str]:
@@ -56,6 +56,57 @@ def test_tau_bench_ids_goal_errors_and_outcomes(validator):
     assert results(failed) == [(call["call_id"], False)]
     assert failed[-1]["success"] is False
     assert failed[3]["origin"]["path"] == "$[1].traj[2]"
+
+
+def _react_run(trial: int, cancelled: str, reward: float | None = None) -> dict:
+    """A τ-bench result of the ReAct agent (chat_react_agent.py) in a library domain: every step is text, a thought
+    and a JSON action, answered by `API output: …` or by the user. `cancelled`: the output of the cancel call."""
+    def act(thought: str, name: str, **arguments) -> dict:
+        action = json.dumps({"name": name, "arguments": arguments})
+        return {"role": "assistant", "content": f"Thought:\n{thought}\nAction:\n{action}"}
+
+    scored = {"reward": reward} if reward is not None else {}
+    return {"task_id": 4, "trial": trial, **scored, "info": {"task": {"instruction": "Cancel hold H-88."}},
+            "traj": [
+                {"role": "system", "content": "# Library policy ... #Available tools ..."},
+                {"role": "user", "content": "Hi, please cancel my hold H-88 on 'Dune'."},
+                act("I should look the hold up first.", "get_hold_details", hold_id="H-88"),
+                {"role": "user", "content": 'API output: {"hold_id": "H-88", "status": "active"}'},
+                act("The hold is active; cancel it.", "cancel_hold", hold_id="H-88", reason="patron request"),
+                {"role": "user", "content": f"API output: {cancelled}"},
+                act("Tell the patron.", "respond", content="Your hold H-88 has been cancelled."),
+                {"role": "user", "content": "Thanks! ###STOP###"},
+            ]}
+
+
+def test_tau_bench_react_steps_are_calls_results_and_replies(tmp_path, validator):
+    """τ-bench's ReAct and Act agents write actions as text. Each is a tool call (its output the `API output: …`
+    message after it) or, for `respond`, what the user is told; the thought is reasoning, never the report. A claim
+    after a failed cancel is then caught from the steps alone (no reward given); with the cancel done, nothing is."""
+    path = tmp_path / "react.json"
+    path.write_text(json.dumps([_react_run(0, "Error: hold H-88 is already being fulfilled"),
+                                _react_run(1, '{"hold_id": "H-88", "status": "cancelled"}', 1.0)]))
+    _, events, bad = run(path)
+    assert not bad
+    assert_well_formed(events, validator, "tau-bench")
+    failed = by_trajectory(events)["4:0"]
+    assert kinds(failed) == ["task", "message", "message", "reasoning", "tool_call", "tool_result", "reasoning",
+                             "tool_call", "tool_result", "reasoning", "message", "message"]
+    cancel = failed[7]
+    assert (cancel["tool"], cancel["arguments"]) == ("cancel_hold", {"hold_id": "H-88", "reason": "patron request"})
+    assert results(failed) == [("react_2", True), ("react_4", False)]
+    assert failed[8]["error"] == "Error: hold H-88 is already being fulfilled"
+    assert failed[6]["text"] == "The hold is active; cancel it."
+    assert (failed[10]["role"], failed[10]["text"]) == ("assistant", "Your hold H-88 has been cancelled.")
+    assert failed[10]["origin"]["path"] == "$[0].traj[6]"
+    codes = audit_codes(path)
+    assert ("4:0", 10, "TA102") in codes  # contradicted by the failed cancel at step 8
+    assert not [c for c in codes if c[0] == "4:1"]
+    # near miss: a tool-calling agent's text that mentions an action is read as it is
+    plain = {"role": "assistant", "content": 'Next Action: {"name": "cancel_hold", "arguments": {}} is what I do.'}
+    path.write_text(json.dumps([{**_react_run(0, "ok"), "traj": [plain]}]))
+    _, events, _ = run(path)
+    assert [(e["kind"], e.get("text")) for e in events[1:]] == [("message", plain["content"])]
 
 
 def test_tau2_tools_goal_errors_requestors_and_outcomes(validator):
