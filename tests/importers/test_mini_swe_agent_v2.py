@@ -135,8 +135,8 @@ def test_text_based_replies_and_an_exit_message_without_info(tmp_path: Path, val
     only in the exit message (a trajectory saved without it in info)."""
     reply = {"role": "assistant", "content": "THOUGHT: reproduce first.\n\n```mswea_bash_command\npython repro.py\n```",
              "extra": {"actions": [{"command": "python repro.py"}]}}
-    doc = document([reply, output(None, 2, "Traceback ...\nKeyError: 'refund'\n"),
-                    exit_message("LimitsExceeded", "")], exit_status="", submission="")  # as saved mid-run
+    doc = document([reply, output(None, 2, "Traceback ...\nKeyError: 'refund'\n"), exit_message("LimitsExceeded", ""),
+                    {"role": "user", "content": "(a message after the exit)"}], exit_status="", submission="")
     del doc["info"]["mini_version"]
     name, events, bad = run(write(tmp_path, doc))
     assert name == "mini-swe-agent" and not bad

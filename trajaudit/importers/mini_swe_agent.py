@@ -186,7 +186,7 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
     meta = {k: info[k] for k in ("exit_status", "mini_version") if isinstance(info.get(k), str)}
     yield emit.event(trajectory, "task", path="$", task_id=trajectory, goal=goal, meta=meta)
     pending: dict[str, dict] = {}  # the calls waiting for their output messages, by id, in the order made
-    ended = info  # where the run's exit status is read: info, else version 2's exit message
+    ended, ended_at = info, "$.info.exit_status"  # where the run's exit status is read: info, else the exit message
     for index, message in enumerate(messages):
         path = f"$.messages[{index}]"
         if not isinstance(message, dict):
@@ -226,7 +226,8 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
             for call in [call for call in pending.values() if call["submit"]]:
                 yield _result(emit, trajectory, path, call, content)
             pending = {}
-            ended = info if str(info.get("exit_status") or "").strip() else extra  # "" in info while a run is saved
+            if not str(info.get("exit_status") or "").strip():  # "" in info while a run is being saved
+                ended, ended_at = extra, f"{path}.extra.exit_status"
             continue
         if role == "user" and pending and "interrupt_type" not in extra:
             yield _result(emit, trajectory, path, pending.pop(next(iter(pending))), content, extra)
@@ -239,9 +240,8 @@ def _trajectory(emit: Emitter, source: Source, doc: dict) -> Iterator:
         by_agent = status.strip().lower() == "submitted"
         submitted = by_agent or bool(str(ended.get("submission") or "").strip())
         how = "the agent submitted its work" if by_agent else "mini-swe-agent stopped the run"
-        where = "$.info.exit_status" if ended is info else f"$.messages[{index}].extra.exit_status"
         yield emit.event(
-            trajectory, "message", path=where, role="system", text=f"exit status {status}: {how}",
+            trajectory, "message", path=ended_at, role="system", text=f"exit status {status}: {how}",
             meta={"exit_status": status, "ended_by": "agent" if by_agent else "harness", "submitted": submitted},
         )
 
