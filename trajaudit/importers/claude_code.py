@@ -11,7 +11,13 @@ meta.injected; `system` lines with text are system messages. `usage.output_token
 message (Claude Code writes one line per content block, each repeating the message's usage).
 
 The agent's words are its `text` blocks; `thinking` is private reasoning, never the report. The final report is the
-last assistant text outside sidechains (see trajaudit.claims). Claude Code writes no exit status, so no exit record.
+last assistant text outside sidechains (see trajaudit.claims). A session log has no exit status, so no exit record.
+
+The headless stream (`claude -p --output-format stream-json`, as CI jobs and benchmark harnesses record it) is read
+the same way: `{type: system, subtype: init, session_id, ...}`, then user and assistant lines (`session_id` for
+`sessionId`), and a last line `{type: result, subtype: success | error_max_turns | error_during_execution | ...,
+is_error, result, num_turns, ...}`, which becomes the exit record: ended by the agent for `success`, else by Claude
+Code (the harness), so that the last words of a run cut short are not read as its report.
 """
 
 from __future__ import annotations
@@ -26,13 +32,13 @@ NAME = "claude-code"
 DESCRIPTION = "Claude Code session JSONL: lines {type: user|assistant, sessionId, uuid, message{content[]}}"
 
 EXPECTED = DESCRIPTION.split(": ", 1)[1]
-READ = ("user", "assistant", "system")
+READ = ("user", "assistant", "system", "result")
 # Bookkeeping lines, skipped: titles, the prompt queue, file snapshots for undo, and `progress` (a running tool's
 # partial output, hooks, sub-agent steps: Claude Code 2.1 writes more of these than of anything else; what they show
 # comes again in the tool_result). An entry of a type added later (it carries `sessionId` or `uuid`) is skipped too.
 SKIPPED = ("summary", "queue-operation", "file-history-snapshot", "progress")
 LINE_TYPES = READ + SKIPPED
-ENTRY_KEYS = ("sessionId", "uuid", "leafUuid")
+ENTRY_KEYS = ("sessionId", "uuid", "leafUuid", "session_id")
 EXIT_CODE = re.compile(r"^\s*(?:Error: )?Exit code (-?\d+)")
 
 
@@ -65,9 +71,12 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
             found = repr(entry.get("type")) if isinstance(entry, dict) else type(entry).__name__
             yield emit.malformed(f"not a Claude Code session line: expected {EXPECTED}, found type {found}", line)
             continue
-        session = entry.get("sessionId") or session
+        session = entry.get("sessionId") or entry.get("session_id") or session
         kind = entry["type"]
         if kind not in READ:
+            continue
+        if kind == "result":
+            yield _exit_record(emit, str(session or source.name), line, entry)
             continue
         trajectory = str(session or source.name)
         meta: dict[str, Any] = {}
@@ -105,6 +114,19 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
             if event is not None:
                 counts = None
                 yield event
+
+
+def _exit_record(emit: Emitter, trajectory: str, line: int, entry: dict) -> tuple:
+    """The `result` line of a headless run: an exit record. `success` is the agent ending its turn; any other subtype
+    (error_max_turns, error_during_execution, error_max_budget_usd, ...) is Claude Code stopping the run."""
+    status = entry.get("subtype") if isinstance(entry.get("subtype"), str) and entry["subtype"] else "unknown"
+    by_agent = status == "success" and entry.get("is_error") is not True
+    how = "the agent ended its turn" if by_agent else "Claude Code stopped the run"
+    return emit.event(
+        trajectory, "message", line=line, timestamp=entry.get("timestamp"), role="system",
+        text=f"exit status {status}: {how}",
+        meta={"exit_status": status, "ended_by": "agent" if by_agent else "harness", "submitted": False},
+    )
 
 
 def _block(
