@@ -109,6 +109,46 @@ def test_tau_bench_react_steps_are_calls_results_and_replies(tmp_path, validator
     assert [(e["kind"], e.get("text")) for e in events[1:]] == [("message", plain["content"])]
 
 
+def _agents_sdk_run(cancelled: str) -> list:
+    """A run as the OpenAI Agents SDK lists it (`to_input_list()`): Responses API items, most without a role."""
+    return [
+        {"role": "user", "content": "Please cancel my Pro plan."},
+        {"type": "reasoning", "id": "rs_1",
+         "summary": [{"type": "summary_text", "text": "Cancel via the billing API."}]},
+        {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "cancel_subscription",
+         "arguments": json.dumps({"plan": "pro"})},
+        {"type": "function_call_output", "call_id": "call_1", "output": cancelled},
+        {"type": "reasoning", "id": "rs_2", "summary": [], "encrypted_content": "gAAAA..."},
+        {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+         "content": [{"type": "output_text", "text": "Your Pro subscription has been cancelled.", "annotations": []}]},
+    ]
+
+
+def test_openai_lines_of_responses_api_items(tmp_path, validator):
+    """An OpenAI chat line may hold Responses API items (the OpenAI Agents SDK's lists): function calls and their
+    outputs are tool calls and results, a reasoning summary is reasoning (an encrypted one is nothing), a message
+    item is a message. The claim after a failed cancel is caught; after a done one, nothing is."""
+    path = tmp_path / "agents.jsonl"
+    failed, done = _agents_sdk_run("Error: the plan is in a grace period"), _agents_sdk_run('{"status": "cancelled"}')
+    lines = [json.dumps({"id": "run-1", "messages": failed}), json.dumps({"id": "run-2", "messages": done})]
+    path.write_text("\n".join(lines) + "\n")
+    name, events, bad = run(path)
+    assert name == "openai" and not bad
+    assert_well_formed(events, validator, "openai")
+    first = by_trajectory(events)["run-1"]
+    assert kinds(first) == ["message", "reasoning", "tool_call", "tool_result", "message"]
+    assert (first[2]["tool"], first[2]["arguments"], first[2]["origin"]["line"]) == (
+        "cancel_subscription", {"plan": "pro"}, 1)
+    assert results(first) == [("call_1", False)]
+    assert (first[4]["role"], first[4]["text"]) == ("assistant", "Your Pro subscription has been cancelled.")
+    codes = audit_codes(path)
+    assert ("run-1", 4, "TA102") in codes and not [c for c in codes if c[0] == "run-2"]
+    # the same items as a bare list on a line
+    path.write_text(json.dumps(failed) + "\n")
+    _, events, bad = run(path)
+    assert not bad and kinds(events) == kinds(first)
+
+
 def test_tau2_tools_goal_errors_requestors_and_outcomes(validator):
     _, events, bad = run(FIXTURES / "tau2.json")
     assert not bad

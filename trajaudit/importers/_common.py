@@ -365,6 +365,17 @@ class Chat:
             return [emit.malformed(f"{path or 'message'}: expected a message object, found {found}", line)]
         steps = emit.steps
         role = message.get("role")
+        if role is None and "type" in message:  # an OpenAI Responses API item, as the OpenAI Agents SDK lists them
+            if message["type"] == "reasoning":
+                thought = flatten_text(message.get("summary")) or flatten_text(message.get("content"))
+                if not thought.strip():
+                    return []
+                step = steps.get(trajectory, 0)
+                steps[trajectory] = step + 1
+                return [(line, {"trajectory": trajectory, "step": step, "kind": "reasoning", "text": thought,
+                                "origin": emit.origin(line, path)})]
+            message = responses_item(message)
+            role = message.get("role")
         text = flatten_text(message.get("content"))
         if role in ("tool", "function", "ipython"):
             call_id = message.get("tool_call_id")
@@ -451,6 +462,20 @@ class Chat:
             event["meta"] = meta
         event["origin"] = emit.origin(line, path)
         return [(line, event)]
+
+
+def responses_item(item: dict) -> dict:
+    """An OpenAI Responses API item (type function_call, function_call_output, custom_tool_call(_output), message) as
+    the chat message it stands for; an item of another type as itself (read as a message of its `source_role`)."""
+    kind = item.get("type")
+    if kind in ("function_call", "custom_tool_call"):
+        call = {"id": item.get("call_id") or item.get("id"),
+                "function": {"name": item.get("name"), "arguments": item.get("arguments", item.get("input"))}}
+        return {"role": "assistant", "tool_calls": [call]}
+    if kind in ("function_call_output", "custom_tool_call_output"):
+        output = item.get("output")
+        return {"role": "tool", "tool_call_id": item.get("call_id"), "content": output if output is not None else ""}
+    return item
 
 
 def default_is_error(message: dict, text: str) -> bool:

@@ -4,7 +4,9 @@
 - a bare list of messages — one trajectory per line, or
 - a single message object — all such lines of a file form one trajectory (a chat log written message by message).
 
-Messages are system/developer/user/assistant (with `tool_calls`) and tool results (`tool_call_id`). An assistant
+Messages are system/developer/user/assistant (with `tool_calls`) and tool results (`tool_call_id`), or OpenAI Responses
+API items as the OpenAI Agents SDK lists them (`function_call`, `function_call_output`, `reasoning`, `message`; see
+`_common.responses_item`). An assistant
 message's `logprobs.content[].logprob` / `.top_logprobs` become `logprobs` / `top_logprobs` on its event. A tool result
 fails when it carries `is_error`/`error` or its text starts with `Error:`. A line's `reward`/`success` becomes an
 outcome. Trajectory id: the line's `id`/`trajectory`/`conversation_id`/`custom_id`, else `<file>:<line>`.
