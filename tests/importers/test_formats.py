@@ -278,6 +278,26 @@ def test_claude_code_bookkeeping_lines_of_any_type_are_skipped(tmp_path, validat
     assert [b.line for b in bad] == [len(lines) + 1, len(lines) + 2]
 
 
+def test_claude_code_subagent_transcripts_are_runs_of_their_own(tmp_path):
+    """Claude Code 2.1 writes a sub-agent's transcript to `<session>/subagents/agent-<id>.jsonl`, under the session's
+    id. It is the trajectory `<session id>/agent-<id>`; the session keeps its own id (a folder audit used to rename
+    the session, read second, as a clash). A file of that name elsewhere is an ordinary session."""
+    session = "5e551011-0000-4000-8000-00000000c1de"
+    lines = (FIXTURES / "claude_code.jsonl").read_text()
+    (tmp_path / session / "subagents").mkdir(parents=True)
+    (tmp_path / f"{session}.jsonl").write_text(lines)
+    (tmp_path / session / "subagents" / "agent-ab12.jsonl").write_text(lines)
+    (tmp_path / "agent-cd34.jsonl").write_text(lines.replace(session, "another-session"))
+    from trajaudit import engine
+    from trajaudit.config import Config
+    from trajaudit.model import TrajectoryResult
+    from trajaudit.reader import discover
+
+    audit = engine.Audit(discover([str(tmp_path)]), Config(), engine.Options(jobs=1))
+    ids = {r.trajectory.id for r in audit if isinstance(r, TrajectoryResult)}
+    assert ids == {session, f"{session}/agent-ab12", "another-session"}
+
+
 def _headless(result: dict) -> str:
     """`claude -p --output-format stream-json` of a run that tests, sees a failure and says all is well."""
     sid = "9f0c2d1e-0000-4000-8000-000000000042"

@@ -6,7 +6,8 @@ str | [blocks], usage?}}`, between bookkeeping lines (`summary`, `queue-operatio
 
 Trajectory id = `sessionId`. Blocks: `text` → message, `thinking` → reasoning, `tool_use` → tool_call (arguments =
 `input`), `tool_result` → tool_result (ok = not `is_error`; "Exit code N" gives exit_code). Sidechain (sub-agent) lines
-stay in the session with meta.sidechain; `isMeta` lines (hook feedback, injected context) are user messages with
+stay in the session with meta.sidechain (a sub-agent transcript of its own, `<session>/subagents/agent-<id>.jsonl`, is
+the trajectory `<session id>/agent-<id>`); `isMeta` lines (hook feedback, injected context) are user messages with
 meta.injected; `system` lines with text are system messages. `usage.output_tokens` → tokens.output, once per API
 message (Claude Code writes one line per content block, each repeating the message's usage).
 
@@ -59,6 +60,7 @@ def _entry(line: dict) -> bool:
 
 def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
     emit = Emitter(source, NAME)
+    agent = _subagent(source.name)
     tools: dict[str, str] = {}  # tool_use id -> tool name
     counted: set[tuple[str, str]] = set()  # (session, message id) whose usage was already attached
     session = None
@@ -75,10 +77,10 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
         kind = entry["type"]
         if kind not in READ:
             continue
+        trajectory = str(session or source.name) + agent
         if kind == "result":
-            yield _exit_record(emit, str(session or source.name), line, entry)
+            yield _exit_record(emit, trajectory, line, entry)
             continue
-        trajectory = str(session or source.name)
         meta: dict[str, Any] = {}
         if entry.get("isSidechain"):
             meta["sidechain"] = True
@@ -114,6 +116,16 @@ def convert(source: Source) -> Iterator[tuple[int | None, dict] | Malformed]:
             if event is not None:
                 counts = None
                 yield event
+
+
+def _subagent(name: str) -> str:
+    """`/agent-<id>` for a sub-agent's transcript, which Claude Code 2.1 writes beside its session as
+    `<session>/subagents/agent-<id>.jsonl` under the session's own id: its trajectory is `<session id>/agent-<id>`,
+    apart from the session that started it. "" for any other file."""
+    parts = name.replace("\\", "/").rsplit("/", 2)
+    if len(parts) == 3 and parts[1] == "subagents" and parts[2].startswith("agent-") and parts[2].endswith(".jsonl"):
+        return "/" + parts[2][: -len(".jsonl")]
+    return ""
 
 
 def _exit_record(emit: Emitter, trajectory: str, line: int, entry: dict) -> tuple:
