@@ -366,14 +366,9 @@ class Chat:
         steps = emit.steps
         role = message.get("role")
         if role is None and "type" in message:  # an OpenAI Responses API item, as the OpenAI Agents SDK lists them
-            if message["type"] == "reasoning":
+            if message["type"] == "reasoning":  # its summary (an encrypted one has none: nothing to read)
                 thought = flatten_text(message.get("summary")) or flatten_text(message.get("content"))
-                if not thought.strip():
-                    return []
-                step = steps.get(trajectory, 0)
-                steps[trajectory] = step + 1
-                return [(line, {"trajectory": trajectory, "step": step, "kind": "reasoning", "text": thought,
-                                "origin": emit.origin(line, path)})]
+                return [self._reasoning(thought, line, path)] if thought.strip() else []
             message = responses_item(message)
             role = message.get("role")
         text = flatten_text(message.get("content"))
@@ -407,12 +402,7 @@ class Chat:
             items: list[Item] = []
             reasoning = message.get("reasoning_content") or message.get("reasoning")
             if isinstance(reasoning, str) and reasoning.strip():
-                step = steps.get(trajectory, 0)
-                steps[trajectory] = step + 1
-                items.append((line, {
-                    "trajectory": trajectory, "step": step, "kind": "reasoning", "text": reasoning,
-                    "origin": emit.origin(line, path),
-                }))
+                items.append(self._reasoning(reasoning, line, path))
             calls = message.get("tool_calls") or []
             if not calls and isinstance(message.get("function_call"), dict):
                 calls = [{"function": message["function_call"]}]
@@ -464,9 +454,17 @@ class Chat:
         return [(line, event)]
 
 
+    def _reasoning(self, text: str, line: int | None, path: str | None) -> Item:
+        steps, trajectory = self.emit.steps, self.trajectory
+        step = steps.get(trajectory, 0)
+        steps[trajectory] = step + 1
+        return (line, {"trajectory": trajectory, "step": step, "kind": "reasoning", "text": text,
+                       "origin": self.emit.origin(line, path)})
+
+
 def responses_item(item: dict) -> dict:
-    """An OpenAI Responses API item (type function_call, function_call_output, custom_tool_call(_output), message) as
-    the chat message it stands for; an item of another type as itself (read as a message of its `source_role`)."""
+    """An OpenAI Responses API item of type function_call, function_call_output or custom_tool_call(_output) as the
+    chat message it stands for; an item of another type as itself (read as a message of its `source_role`)."""
     kind = item.get("type")
     if kind in ("function_call", "custom_tool_call"):
         call = {"id": item.get("call_id") or item.get("id"),

@@ -36,7 +36,7 @@ EXPECTED = DESCRIPTION.split(": ", 1)[1]
 READ = ("user", "assistant", "system", "result")
 # Bookkeeping lines, skipped: titles, the prompt queue, file snapshots for undo, and `progress` (a running tool's
 # partial output, hooks, sub-agent steps: Claude Code 2.1 writes more of these than of anything else; what they show
-# comes again in the tool_result). An entry of a type added later (it carries `sessionId` or `uuid`) is skipped too.
+# comes again in the tool_result). An entry of a type added later (one of ENTRY_KEYS beside it) is skipped too.
 SKIPPED = ("summary", "queue-operation", "file-history-snapshot", "progress")
 LINE_TYPES = READ + SKIPPED
 ENTRY_KEYS = ("sessionId", "uuid", "leafUuid", "session_id")
